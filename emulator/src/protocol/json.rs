@@ -1,0 +1,68 @@
+//! AWS JSON 1.0 / 1.1: `POST /` with `X-Amz-Target: Prefix.Operation` and a JSON body.
+
+use axum::body::Body;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::{AwsError, AwsRequest, request_id};
+
+/// The JSON protocol version a service speaks; it decides the answer's content type.
+#[derive(Debug, Clone, Copy)]
+pub enum JsonVersion {
+    V1_0,
+    V1_1,
+}
+
+impl JsonVersion {
+    fn content_type(self) -> &'static str {
+        match self {
+            JsonVersion::V1_0 => "application/x-amz-json-1.0",
+            JsonVersion::V1_1 => "application/x-amz-json-1.1",
+        }
+    }
+}
+
+/// The request body as JSON; an empty body is `{}`.
+pub fn parse_body(request: &AwsRequest) -> Result<Value, AwsError> {
+    if request.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Default::default()));
+    }
+    let value: Value = serde_json::from_slice(&request.body).map_err(|_| {
+        AwsError::serialization("Start of structure or map found where not expected.")
+    })?;
+    if !value.is_object() {
+        return Err(AwsError::serialization(
+            "Start of structure or map found where not expected.",
+        ));
+    }
+    Ok(value)
+}
+
+/// A 200 answer carrying `output`.
+pub fn ok(version: JsonVersion, output: &Value) -> Response {
+    let body = serde_json::to_vec(output).unwrap_or_else(|_| b"{}".to_vec());
+    Response::builder()
+        .status(200)
+        .header("content-type", version.content_type())
+        .header("x-amzn-requestid", request_id())
+        .body(Body::from(body))
+        .unwrap_or_default()
+}
+
+/// An error answer: `{"__type": "NAMESPACE#Code", "message": "…"}` plus `x-amzn-ErrorType`.
+/// `namespace` may be empty, in which case `__type` is the bare code (JSON 1.1 services).
+pub fn error(version: JsonVersion, namespace: &str, err: &AwsError) -> Response {
+    let type_name = if namespace.is_empty() {
+        err.code.clone()
+    } else {
+        format!("{namespace}#{}", err.code)
+    };
+    let body = serde_json::json!({ "__type": type_name, "message": err.message });
+    Response::builder()
+        .status(err.status)
+        .header("content-type", version.content_type())
+        .header("x-amzn-requestid", request_id())
+        .header("x-amzn-errortype", err.code.as_str())
+        .body(Body::from(body.to_string()))
+        .unwrap_or_default()
+}

@@ -1,0 +1,74 @@
+//! The AWS wire protocols: how a request names its operation, and how answers and errors are
+//! shaped for each protocol.
+//!
+//! - [`json`]: AWS JSON 1.0/1.1, operation in `X-Amz-Target` (DynamoDB, Streams, Step
+//!   Functions, EventBridge).
+//! - [`rest`]: REST-JSON, operation in method + path (Lambda, API Gateway).
+//! - [`query`]: the query protocol, form-encoded `Action=…`, XML answers (SES v1).
+
+pub mod error;
+pub mod json;
+pub mod query;
+pub mod rest;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+
+pub use error::AwsError;
+
+/// One HTTP request, fully read.
+#[derive(Debug, Clone)]
+pub struct AwsRequest {
+    pub method: Method,
+    /// The path, percent-decoding not applied.
+    pub path: String,
+    /// The raw query string (without `?`), empty when absent.
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl AwsRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `X-Amz-Target: Prefix.Operation` split into its two halves.
+    pub fn target(&self) -> Option<(&str, &str)> {
+        self.header("x-amz-target")?.split_once('.')
+    }
+
+    /// The service name of the SigV4 credential scope (`…/REGION/SERVICE/aws4_request`).
+    pub fn signing_service(&self) -> Option<&str> {
+        let auth = self.header("authorization")?;
+        let credential = auth.split("Credential=").nth(1)?;
+        let scope = credential.split([',', ' ']).next()?;
+        scope.split('/').nth(3)
+    }
+
+    /// The query string's parameters, decoded.
+    pub fn query_params(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    /// The first query parameter named `name`.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query_params()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Whether the body is form-encoded (query protocol).
+    pub fn is_form(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+    }
+}
+
+/// A new AWS request id (`x-amzn-RequestId`).
+pub fn request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
