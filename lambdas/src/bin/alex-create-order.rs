@@ -1,0 +1,13 @@
+//! `alex-create-order`: the Lambda entry point; the handler is
+//! [`orderlab_lambdas::functions::create_order`].
+
+use orderlab_lambdas::functions::create_order::CreateOrder;
+use orderlab_lambdas::runtime;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    runtime::init_tracing();
+    let config = runtime::sdk_config().await;
+    let handler = CreateOrder::from_env(&config)?;
+    runtime::serve(|event| handler.handle(event)).await
+}
