@@ -9,13 +9,17 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use orderlab::backend::BackendKind;
+use orderlab::report;
 use orderlab::run::{self, RunOptions};
 use orderlab::scenario::{self, Scenario};
 use orderlab::snapshot::{self, Verdict, file};
-use orderlab::report;
 
 #[derive(Parser)]
-#[command(name = "orderlab", version, about = "Runs the alex order pipeline on a local AWS emulator and snapshot-asserts what happened")]
+#[command(
+    name = "orderlab",
+    version,
+    about = "Runs the alex order pipeline on a local AWS emulator and snapshot-asserts what happened"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -158,7 +162,9 @@ fn load_selected(args: &ScenarioArgs) -> Result<Vec<Scenario>, String> {
         .iter()
         .map(|name| {
             if !scenario::is_valid_name(name) {
-                return Err(format!("{name:?} is not a scenario name (letters, digits, - and _)"));
+                return Err(format!(
+                    "{name:?} is not a scenario name (letters, digits, - and _)"
+                ));
             }
             scenario::load_named(dir, name).map_err(|err| err.to_string())
         })
@@ -166,7 +172,11 @@ fn load_selected(args: &ScenarioArgs) -> Result<Vec<Scenario>, String> {
 }
 
 async fn run_one(scenario: &Scenario, options: &RunOptions, accept: bool) -> u8 {
-    println!("scenario {} — {}", scenario.name, scenario.description.trim());
+    println!(
+        "scenario {} — {}",
+        scenario.name,
+        scenario.description.trim()
+    );
     let result = match run::run_scenario(scenario, options).await {
         Ok(result) => result,
         Err(err) => {
@@ -183,7 +193,8 @@ async fn run_one(scenario: &Scenario, options: &RunOptions, accept: bool) -> u8 
         println!("  expectation failed: {problem}");
     }
     let rendered = snapshot::render(scenario, &result);
-    let verdict = match snapshot::check(&snapshot::default_dir(), &scenario.name, &rendered, accept) {
+    let verdict = match snapshot::check(&snapshot::default_dir(), &scenario.name, &rendered, accept)
+    {
         Ok(verdict) => verdict,
         Err(err) => {
             println!("ERROR {}: {err:#}", scenario.name);
@@ -191,13 +202,19 @@ async fn run_one(scenario: &Scenario, options: &RunOptions, accept: bool) -> u8 
         }
     };
     print_verdict(&scenario.name, &verdict);
-    if verdict.passed() && problems.is_empty() { PASSED } else { FAILED }
+    if verdict.passed() && problems.is_empty() {
+        PASSED
+    } else {
+        FAILED
+    }
 }
 
 fn print_verdict(name: &str, verdict: &Verdict) {
     match verdict {
         Verdict::Matched => println!("PASS {name}"),
-        Verdict::Accepted { path } => println!("PASS {name} (snapshot written to {})", path.display()),
+        Verdict::Accepted { path } => {
+            println!("PASS {name} (snapshot written to {})", path.display())
+        }
         Verdict::Mismatch { diff, new_path } => {
             print!("{}", file::colourise(diff));
             println!(
@@ -226,7 +243,9 @@ async fn emulate_command(bind: SocketAddr) -> u8 {
     };
     let endpoint = emulator.endpoint();
     println!("orderlab emulator listening on {endpoint}");
-    println!("  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1");
+    println!(
+        "  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1"
+    );
     println!("  aws --endpoint-url {endpoint} dynamodb list-tables");
     println!("Ctrl-C to stop");
     if let Err(err) = tokio::signal::ctrl_c().await {

@@ -13,9 +13,11 @@ pub fn order_lines(result: &RunResult) -> Vec<String> {
         .iter()
         .map(|outcome| {
             let id = &outcome.submission.order_id;
-            let status = run::final_status(result, id).unwrap_or_else(|| match outcome.submission.http_status {
-                Some(code) => format!("HTTP {code}"),
-                None => "NOT WRITTEN".to_owned(),
+            let status = run::final_status(result, id).unwrap_or_else(|| {
+                match outcome.submission.http_status {
+                    Some(code) => format!("HTTP {code}"),
+                    None => "NOT WRITTEN".to_owned(),
+                }
             });
             let total = result
                 .collected
@@ -58,7 +60,10 @@ mod tests {
     #[test]
     fn lists_phases_in_order() {
         let timings = Timings {
-            phases: vec![("start", Duration::from_millis(3)), ("wait", Duration::from_millis(1200))],
+            phases: vec![
+                ("start", Duration::from_millis(3)),
+                ("wait", Duration::from_millis(1200)),
+            ],
         };
         assert_eq!(timing_line(&timings), "  start 3 ms · wait 1200 ms");
     }

@@ -33,7 +33,9 @@ impl FromStr for BackendKind {
                 Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                     Ok(BackendKind::Endpoint(url.trim_end_matches('/').to_owned()))
                 }
-                Some(url) => Err(format!("endpoint URL must start with http:// or https://, got {url:?}")),
+                Some(url) => Err(format!(
+                    "endpoint URL must start with http:// or https://, got {url:?}"
+                )),
                 None => Err(format!(
                     "unknown backend {text:?}: expected `embedded` or `endpoint=<URL>`"
                 )),
@@ -70,7 +72,10 @@ pub trait Running: Send {
 }
 
 /// Starts the chosen backend.
-pub async fn start(kind: &BackendKind, options: BackendOptions) -> anyhow::Result<Box<dyn Running>> {
+pub async fn start(
+    kind: &BackendKind,
+    options: BackendOptions,
+) -> anyhow::Result<Box<dyn Running>> {
     match kind {
         BackendKind::Embedded => Ok(Box::new(Embedded::start(options).await?)),
         BackendKind::Endpoint(url) => Ok(Box::new(External::new(url))),

@@ -80,7 +80,10 @@ pub async fn collect(
         });
     }
     let mut tables = BTreeMap::new();
-    for (table, key) in [(&stack.orders_table, "order_id"), (&stack.inventory_table, "item_id")] {
+    for (table, key) in [
+        (&stack.orders_table, "order_id"),
+        (&stack.inventory_table, "item_id"),
+    ] {
         tables.insert(table.clone(), scan_table(clients, table, key).await?);
     }
     let emails = fetch_emails(endpoint).await?;
@@ -91,7 +94,10 @@ pub async fn collect(
     })
 }
 
-async fn execution_record(clients: &Clients, execution: &ExecutionRef) -> anyhow::Result<ExecutionRecord> {
+async fn execution_record(
+    clients: &Clients,
+    execution: &ExecutionRef,
+) -> anyhow::Result<ExecutionRecord> {
     let described = clients
         .sfn
         .describe_execution()
@@ -158,7 +164,7 @@ async fn scan_table(clients: &Clients, table: &str, key: &str) -> anyhow::Result
             _ => break,
         }
     }
-    items.sort_by(|a, b| sort_key(a, key).cmp(&sort_key(b, key)));
+    items.sort_by_key(|item| sort_key(item, key));
     Ok(items)
 }
 
@@ -248,9 +254,14 @@ pub fn canonical_decimal(text: &str) -> String {
 /// The SES outbox in LocalStack's shape, as sorted `{to, subject, body}`.
 async fn fetch_emails(endpoint: &str) -> anyhow::Result<Vec<Email>> {
     let url = format!("{endpoint}/_aws/ses");
-    let response = reqwest::get(&url).await.with_context(|| format!("GET {url}"))?;
+    let response = reqwest::get(&url)
+        .await
+        .with_context(|| format!("GET {url}"))?;
     let status = response.status();
-    let text = response.text().await.with_context(|| format!("GET {url}"))?;
+    let text = response
+        .text()
+        .await
+        .with_context(|| format!("GET {url}"))?;
     anyhow::ensure!(status.is_success(), "GET {url} answered {status}: {text}");
     let outbox: Value =
         serde_json::from_str(&text).with_context(|| format!("GET {url}: not JSON: {text}"))?;
@@ -270,7 +281,12 @@ pub fn emails_of_outbox(outbox: &Value) -> Vec<Email> {
             let to = message
                 .pointer("/Destination/ToAddresses")
                 .and_then(Value::as_array)
-                .map(|list| list.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                .map(|list| {
+                    list.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
                 .unwrap_or_default();
             let body = message.get("Body");
             let text = text_of(body.and_then(|b| b.get("text_part")));
@@ -310,11 +326,17 @@ mod tests {
         let item = HashMap::from([
             ("stock".to_owned(), AttributeValue::N("05".into())),
             ("item_id".to_owned(), AttributeValue::S("kb".into())),
-            ("tags".to_owned(), AttributeValue::Ss(vec!["b".into(), "a".into()])),
+            (
+                "tags".to_owned(),
+                AttributeValue::Ss(vec!["b".into(), "a".into()]),
+            ),
             ("gone".to_owned(), AttributeValue::Null(true)),
         ]);
         let json = item_to_json(&item);
-        assert_eq!(json.to_string(), r#"{"gone":null,"item_id":"kb","stock":5,"tags":["a","b"]}"#);
+        assert_eq!(
+            json.to_string(),
+            r#"{"gone":null,"item_id":"kb","stock":5,"tags":["a","b"]}"#
+        );
     }
 
     #[test]

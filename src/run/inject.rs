@@ -34,7 +34,11 @@ impl Submission {
 }
 
 /// PutItem for every inventory item.
-pub async fn load_inventory(clients: &Clients, stack: &Stack, scenario: &Scenario) -> anyhow::Result<()> {
+pub async fn load_inventory(
+    clients: &Clients,
+    stack: &Stack,
+    scenario: &Scenario,
+) -> anyhow::Result<()> {
     for stock in &scenario.inventory {
         clients
             .dynamodb
@@ -92,7 +96,11 @@ pub fn request_body(order: &Order) -> Value {
     })
 }
 
-async fn post_order(http: &reqwest::Client, url: &str, order: &Order) -> anyhow::Result<Submission> {
+async fn post_order(
+    http: &reqwest::Client,
+    url: &str,
+    order: &Order,
+) -> anyhow::Result<Submission> {
     let response = http
         .post(url)
         .json(&request_body(order))
@@ -137,24 +145,42 @@ async fn put_order(
 /// The order as the API would have written it: PENDING, with timestamps.
 pub fn order_item(order: &Order, now: &str) -> HashMap<String, AttributeValue> {
     let customer = HashMap::from([
-        ("name".to_owned(), AttributeValue::S(order.customer.name.clone())),
-        ("email".to_owned(), AttributeValue::S(order.customer.email.clone())),
+        (
+            "name".to_owned(),
+            AttributeValue::S(order.customer.name.clone()),
+        ),
+        (
+            "email".to_owned(),
+            AttributeValue::S(order.customer.email.clone()),
+        ),
     ]);
     let items = order
         .items
         .iter()
         .map(|line| {
             AttributeValue::M(HashMap::from([
-                ("item_id".to_owned(), AttributeValue::S(line.item_id.clone())),
-                ("quantity".to_owned(), AttributeValue::N(line.quantity.to_string())),
+                (
+                    "item_id".to_owned(),
+                    AttributeValue::S(line.item_id.clone()),
+                ),
+                (
+                    "quantity".to_owned(),
+                    AttributeValue::N(line.quantity.to_string()),
+                ),
             ]))
         })
         .collect();
     HashMap::from([
-        ("order_id".to_owned(), AttributeValue::S(order.order_id.clone())),
+        (
+            "order_id".to_owned(),
+            AttributeValue::S(order.order_id.clone()),
+        ),
         ("customer".to_owned(), AttributeValue::M(customer)),
         ("items".to_owned(), AttributeValue::L(items)),
-        ("payment_token".to_owned(), AttributeValue::S(order.payment_token.clone())),
+        (
+            "payment_token".to_owned(),
+            AttributeValue::S(order.payment_token.clone()),
+        ),
         ("status".to_owned(), AttributeValue::S("PENDING".to_owned())),
         ("created_at".to_owned(), AttributeValue::S(now.to_owned())),
         ("updated_at".to_owned(), AttributeValue::S(now.to_owned())),

@@ -101,7 +101,8 @@ async fn run_on(
         .filter(|s| s.accepted())
         .map(|s| s.order_id.clone())
         .collect();
-    let executions = wait::wait_for_executions(&clients, &stack, &accepted, options.timeout).await?;
+    let executions =
+        wait::wait_for_executions(&clients, &stack, &accepted, options.timeout).await?;
     timings.record("wait", started);
 
     let started = Instant::now();

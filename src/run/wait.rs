@@ -111,7 +111,10 @@ async fn attribute(
             owners.insert(execution.arn.clone(), owner);
         }
         if let Some(Some(order_id)) = owners.get(&execution.arn) {
-            by_order.entry(order_id.clone()).or_default().push(execution);
+            by_order
+                .entry(order_id.clone())
+                .or_default()
+                .push(execution);
         }
     }
     for executions in by_order.values_mut() {
@@ -163,7 +166,10 @@ mod tests {
 
     #[test]
     fn reads_order_id_from_input() {
-        assert_eq!(order_id_of_input(r#"{"order_id":"o-1","x":1}"#).as_deref(), Some("o-1"));
+        assert_eq!(
+            order_id_of_input(r#"{"order_id":"o-1","x":1}"#).as_deref(),
+            Some("o-1")
+        );
         assert_eq!(order_id_of_input("not json"), None);
         assert_eq!(order_id_of_input(r#"{"order_id":7}"#), None);
     }

@@ -10,9 +10,7 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_saphyr::{Location, Spanned};
 
-use super::model::{
-    Line, Order, OrderSpec, PriceText, Scenario, ScenarioFile, Stock,
-};
+use super::model::{Line, Order, OrderSpec, PriceText, Scenario, ScenarioFile, Stock};
 
 /// A scenario that cannot be used, with where the problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +79,8 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Parses and validates scenario text; `path` is only used in messages.
 pub fn parse(path: &Path, name: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let file: ScenarioFile = serde_saphyr::from_str(text).map_err(|err| syntax_error(path, &err))?;
+    let file: ScenarioFile =
+        serde_saphyr::from_str(text).map_err(|err| syntax_error(path, &err))?;
     validate(path, name, file)
 }
 
@@ -153,9 +152,17 @@ fn validate_inventory(
     let mut seen = HashSet::new();
     let mut stock = Vec::with_capacity(items.len());
     for item in items {
-        let Spanned { value: id, referenced, .. } = item.item_id;
+        let Spanned {
+            value: id,
+            referenced,
+            ..
+        } = item.item_id;
         if id.is_empty() {
-            return Err(ScenarioError::at(path, referenced, "item_id must not be empty"));
+            return Err(ScenarioError::at(
+                path,
+                referenced,
+                "item_id must not be empty",
+            ));
         }
         if !seen.insert(id.clone()) {
             return Err(ScenarioError::at(
@@ -206,15 +213,25 @@ fn validate_order(
     spec: OrderSpec,
 ) -> Result<Order, ScenarioError> {
     let order_id = match spec.order_id {
-        Some(Spanned { value, referenced, .. }) if value.is_empty() => {
-            return Err(ScenarioError::at(path, referenced, "order_id must not be empty"));
+        Some(Spanned {
+            value, referenced, ..
+        }) if value.is_empty() => {
+            return Err(ScenarioError::at(
+                path,
+                referenced,
+                "order_id must not be empty",
+            ));
         }
         Some(spanned) => spanned.value,
         None => ids.derive(index),
     };
     let mut items = Vec::with_capacity(spec.items.len());
     for line in spec.items {
-        let Spanned { value: item_id, referenced, .. } = line.item_id;
+        let Spanned {
+            value: item_id,
+            referenced,
+            ..
+        } = line.item_id;
         if !known.contains(item_id.as_str()) {
             return Err(ScenarioError::at(
                 path,

@@ -94,7 +94,10 @@ pub fn write_snapshot(path: &Path, contents: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let file = format!("---\nsource: {SOURCE}\n---\n{}\n", normalise_contents(contents));
+    let file = format!(
+        "---\nsource: {SOURCE}\n---\n{}\n",
+        normalise_contents(contents)
+    );
     std::fs::write(path, file).with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -157,8 +160,14 @@ mod tests {
         let path = snap_path(dir.path(), "demo");
         write_snapshot(&path, DOC).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("---\nsource: tests/scenarios.rs\n---\norders:\n"), "{text}");
-        assert_eq!(read_contents(&path).unwrap().as_deref(), Some(DOC.trim_end()));
+        assert!(
+            text.starts_with("---\nsource: tests/scenarios.rs\n---\norders:\n"),
+            "{text}"
+        );
+        assert_eq!(
+            read_contents(&path).unwrap().as_deref(),
+            Some(DOC.trim_end())
+        );
     }
 
     #[test]
@@ -166,9 +175,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let verdict = check(dir.path(), "demo", DOC, false).unwrap();
         let proposal = new_path(dir.path(), "demo");
-        assert_eq!(verdict, Verdict::Missing { new_path: proposal.clone() });
+        assert_eq!(
+            verdict,
+            Verdict::Missing {
+                new_path: proposal.clone()
+            }
+        );
         assert!(!verdict.passed());
-        assert_eq!(read_contents(&proposal).unwrap().as_deref(), Some(DOC.trim_end()));
+        assert_eq!(
+            read_contents(&proposal).unwrap().as_deref(),
+            Some(DOC.trim_end())
+        );
         assert!(!snap_path(dir.path(), "demo").exists());
     }
 
@@ -177,7 +194,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_snapshot(&snap_path(dir.path(), "demo"), DOC).unwrap();
         let changed = DOC.replace("COMPLETED", "REJECTED");
-        let Verdict::Mismatch { diff, new_path: proposal } = check(dir.path(), "demo", &changed, false).unwrap() else {
+        let Verdict::Mismatch {
+            diff,
+            new_path: proposal,
+        } = check(dir.path(), "demo", &changed, false).unwrap()
+        else {
             panic!("expected a mismatch");
         };
         assert!(diff.contains("-    status: COMPLETED\n"), "{diff}");
@@ -187,7 +208,10 @@ mod tests {
         let verdict = check(dir.path(), "demo", &changed, true).unwrap();
         assert!(verdict.passed());
         assert!(!proposal.exists(), "accepting removes the stale proposal");
-        assert_eq!(check(dir.path(), "demo", &changed, false).unwrap(), Verdict::Matched);
+        assert_eq!(
+            check(dir.path(), "demo", &changed, false).unwrap(),
+            Verdict::Matched
+        );
     }
 
     #[test]
@@ -195,7 +219,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_snapshot(&snap_path(dir.path(), "demo"), DOC).unwrap();
         let padded = format!("{DOC}\n\n");
-        assert_eq!(check(dir.path(), "demo", &padded, false).unwrap(), Verdict::Matched);
+        assert_eq!(
+            check(dir.path(), "demo", &padded, false).unwrap(),
+            Verdict::Matched
+        );
         assert_eq!(changed_lines("a\nb\n", "a\nc\n"), 2);
     }
 }

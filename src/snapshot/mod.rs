@@ -18,7 +18,9 @@ pub use file::{Verdict, check};
 
 /// Where snapshots live: `scenarios/snapshots/` in the workspace.
 pub fn default_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios").join("snapshots")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("snapshots")
 }
 
 /// The normalised YAML snapshot of a run.
@@ -57,7 +59,10 @@ fn order_entry(outcome: &OrderOutcome) -> Value {
         Via::Api => {
             entry.insert("via".into(), json!("api"));
             entry.insert("http_status".into(), json!(submission.http_status));
-            entry.insert("response".into(), submission.http_body.clone().unwrap_or(Value::Null));
+            entry.insert(
+                "response".into(),
+                submission.http_body.clone().unwrap_or(Value::Null),
+            );
         }
         Via::Direct => {
             entry.insert("via".into(), json!("direct"));

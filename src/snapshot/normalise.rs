@@ -127,7 +127,12 @@ mod tests {
 
     #[test]
     fn leaves_near_misses_alone() {
-        for text in ["ord-1a2b3c4d-001", "4f9c1e2a-0b6d-4c1e-9a55-1234567890abc", "2025-01-02", "tok_approve"] {
+        for text in [
+            "ord-1a2b3c4d-001",
+            "4f9c1e2a-0b6d-4c1e-9a55-1234567890abc",
+            "2025-01-02",
+            "tok_approve",
+        ] {
             assert_eq!(normalise_text(text), text);
         }
     }

@@ -142,7 +142,10 @@ pub fn is_plain(text: &str) -> bool {
     };
     let allowed = |c: char| {
         c.is_ascii_alphanumeric()
-            || matches!(c, ' ' | '_' | '-' | '.' | '/' | ':' | '@' | '(' | ')' | '?' | '+' | '=')
+            || matches!(
+                c,
+                ' ' | '_' | '-' | '.' | '/' | ':' | '@' | '(' | ')' | '?' | '+' | '='
+            )
             || (!c.is_ascii() && !c.is_control() && !c.is_whitespace())
     };
     (first.is_ascii_alphabetic() || first == '_')
@@ -192,10 +195,25 @@ num: \"120.50\"
 
     #[test]
     fn quotes_what_would_change_meaning() {
-        for text in ["", "123", "a: b", "x #y", "[uuid]", "true", "Null", " pad", "tab\there"] {
+        for text in [
+            "",
+            "123",
+            "a: b",
+            "x #y",
+            "[uuid]",
+            "true",
+            "Null",
+            " pad",
+            "tab\there",
+        ] {
             assert!(!is_plain(text), "{text:?} must be quoted");
         }
-        for text in ["COMPLETED", "orders@alex.example", "arn:aws:states:x", "StockAvailable?"] {
+        for text in [
+            "COMPLETED",
+            "orders@alex.example",
+            "arn:aws:states:x",
+            "StockAvailable?",
+        ] {
             assert!(is_plain(text), "{text:?} can be plain");
         }
     }

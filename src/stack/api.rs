@@ -52,12 +52,20 @@ pub async fn create_api(p: &Provisioner<'_>, functions: &[Function]) -> anyhow::
         .send()
         .await
         .with_context(|| format!("CreateRestApi {}", spec.name))?;
-    let api_id = created.id().context("CreateRestApi returned no id")?.to_owned();
+    let api_id = created
+        .id()
+        .context("CreateRestApi returned no id")?
+        .to_owned();
     for route in &spec.routes {
         let function = functions
             .iter()
             .find(|f| f.name == route.function_name)
-            .with_context(|| format!("route {} names unknown function {}", route.path, route.function_name))?;
+            .with_context(|| {
+                format!(
+                    "route {} names unknown function {}",
+                    route.path, route.function_name
+                )
+            })?;
         let resource_id = create_path(p, &api_id, &route.path).await?;
         integrate(p, &api_id, &resource_id, route, function).await?;
     }
@@ -99,7 +107,10 @@ async fn create_path(p: &Provisioner<'_>, api_id: &str, path: &str) -> anyhow::R
             .send()
             .await
             .with_context(|| format!("CreateResource {part}"))?;
-        parent = created.id().context("CreateResource returned no id")?.to_owned();
+        parent = created
+            .id()
+            .context("CreateResource returned no id")?
+            .to_owned();
     }
     Ok(parent)
 }

@@ -30,10 +30,16 @@ pub fn lambda_executables() -> anyhow::Result<Executables> {
 
 /// The path of `binary`, or an error listing what there is.
 pub fn executable<'a>(executables: &'a Executables, binary: &str) -> anyhow::Result<&'a Path> {
-    executables.get(binary).map(PathBuf::as_path).with_context(|| {
-        let known: Vec<&str> = executables.keys().map(String::as_str).collect();
-        format!("no Lambda executable {binary} (found: {})", known.join(", "))
-    })
+    executables
+        .get(binary)
+        .map(PathBuf::as_path)
+        .with_context(|| {
+            let known: Vec<&str> = executables.keys().map(String::as_str).collect();
+            format!(
+                "no Lambda executable {binary} (found: {})",
+                known.join(", ")
+            )
+        })
 }
 
 fn from_dir(dir: &Path) -> Executables {
@@ -133,7 +139,10 @@ mod tests {
         .join("\n");
         let executables = parse_artifacts(&stdout);
         assert_eq!(executables.len(), 1);
-        assert_eq!(executables["alex-payment"], PathBuf::from("/t/debug/alex-payment"));
+        assert_eq!(
+            executables["alex-payment"],
+            PathBuf::from("/t/debug/alex-payment")
+        );
     }
 
     #[test]
@@ -153,6 +162,9 @@ mod tests {
         let mut executables = Executables::new();
         executables.insert("alex-payment".into(), PathBuf::from("/x"));
         let err = executable(&executables, "alex-nope").unwrap_err();
-        assert_eq!(err.to_string(), "no Lambda executable alex-nope (found: alex-payment)");
+        assert_eq!(
+            err.to_string(),
+            "no Lambda executable alex-nope (found: alex-payment)"
+        );
     }
 }

@@ -115,9 +115,12 @@ async fn create_function(
         .send()
         .await
         .with_context(|| format!("CreateFunction {}", spec.function_name))?;
-    let arn = created
-        .function_arn()
-        .with_context(|| format!("CreateFunction {} returned no FunctionArn", spec.function_name))?;
+    let arn = created.function_arn().with_context(|| {
+        format!(
+            "CreateFunction {} returned no FunctionArn",
+            spec.function_name
+        )
+    })?;
     Ok(Function {
         name: spec.function_name.clone(),
         binary: spec.binary.clone(),
@@ -147,7 +150,10 @@ async fn wait_active(p: &Provisioner<'_>, name: &str) -> anyhow::Result<()> {
                 bail!("function {name} failed to become Active: {reason}");
             }
             _ if !poll.again().await => {
-                bail!("function {name} is not Active after {:?} (state {state:?})", p.timeout)
+                bail!(
+                    "function {name} is not Active after {:?} (state {state:?})",
+                    p.timeout
+                )
             }
             _ => {}
         }
@@ -155,10 +161,7 @@ async fn wait_active(p: &Provisioner<'_>, name: &str) -> anyhow::Result<()> {
 }
 
 /// Creates the event source mappings (stream → function).
-pub async fn create_event_sources(
-    p: &Provisioner<'_>,
-    streams: &StreamArns,
-) -> anyhow::Result<()> {
+pub async fn create_event_sources(p: &Provisioner<'_>, streams: &StreamArns) -> anyhow::Result<()> {
     let specs: Vec<EventSourceSpec> = p.read_app_json("event-sources.json")?;
     for spec in &specs {
         let stream_arn = streams
@@ -175,7 +178,10 @@ pub async fn create_event_sources(
             .send()
             .await
             .with_context(|| {
-                format!("CreateEventSourceMapping {} → {}", spec.table_name, spec.function_name)
+                format!(
+                    "CreateEventSourceMapping {} → {}",
+                    spec.table_name, spec.function_name
+                )
             })?;
     }
     Ok(())
@@ -195,9 +201,15 @@ mod tests {
 
     #[test]
     fn names_arn_placeholders_after_the_binary() {
-        assert_eq!(arn_placeholder("alex-stock-verify"), "StockVerifyFunctionArn");
+        assert_eq!(
+            arn_placeholder("alex-stock-verify"),
+            "StockVerifyFunctionArn"
+        );
         assert_eq!(arn_placeholder("alex-price-calc"), "PriceCalcFunctionArn");
         assert_eq!(arn_placeholder("alex-payment"), "PaymentFunctionArn");
-        assert_eq!(arn_placeholder("alex-complete-order"), "CompleteOrderFunctionArn");
+        assert_eq!(
+            arn_placeholder("alex-complete-order"),
+            "CompleteOrderFunctionArn"
+        );
     }
 }

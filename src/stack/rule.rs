@@ -66,7 +66,11 @@ pub async fn create_rule(p: &Provisioner<'_>) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("PutTargets {}", spec.name))?;
     if put.failed_entry_count() > 0 {
-        bail!("PutTargets {}: failed entries {:?}", spec.name, put.failed_entries());
+        bail!(
+            "PutTargets {}: failed entries {:?}",
+            spec.name,
+            put.failed_entries()
+        );
     }
     Ok(())
 }

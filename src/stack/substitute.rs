@@ -32,7 +32,10 @@ impl Substitutions {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else {
-                anyhow::bail!("{source}: unterminated placeholder `${{{}`", truncate(after));
+                anyhow::bail!(
+                    "{source}: unterminated placeholder `${{{}`",
+                    truncate(after)
+                );
             };
             let name = &after[..end];
             match self.values.get(name) {
@@ -72,7 +75,8 @@ mod tests {
 
     #[test]
     fn replaces_every_placeholder() {
-        let text = r#"{"Name": "${Prefix}orders", "Role": "arn:aws:iam::${AccountId}:role/${Prefix}r"}"#;
+        let text =
+            r#"{"Name": "${Prefix}orders", "Role": "arn:aws:iam::${AccountId}:role/${Prefix}r"}"#;
         assert_eq!(
             subs().apply("t.json", text).unwrap(),
             r#"{"Name": "alex-orders", "Role": "arn:aws:iam::000000000000:role/alex-r"}"#
@@ -89,13 +93,20 @@ mod tests {
     fn unknown_placeholder_is_an_error_naming_it() {
         let err = subs().apply("rule.json", "${StateMachineArn}").unwrap_err();
         let message = err.to_string();
-        assert!(message.starts_with("rule.json: no value for placeholder ${StateMachineArn}"), "{message}");
+        assert!(
+            message.starts_with("rule.json: no value for placeholder ${StateMachineArn}"),
+            "{message}"
+        );
         assert!(message.contains("AccountId, Prefix"), "{message}");
     }
 
     #[test]
     fn unterminated_placeholder_is_an_error() {
         let err = subs().apply("api.json", "x ${Prefix").unwrap_err();
-        assert!(err.to_string().contains("unterminated placeholder `${Prefix`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("unterminated placeholder `${Prefix`"),
+            "{err}"
+        );
     }
 }

@@ -120,7 +120,10 @@ async fn wait_active(p: &Provisioner<'_>, table: &str) -> anyhow::Result<Option<
             return Ok(description.and_then(|t| t.latest_stream_arn().map(str::to_owned)));
         }
         if !poll.again().await {
-            bail!("table {table} is not ACTIVE after {:?} (status {status:?})", p.timeout);
+            bail!(
+                "table {table} is not ACTIVE after {:?} (status {status:?})",
+                p.timeout
+            );
         }
     }
 }
