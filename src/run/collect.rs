@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
+use crate::stack::aws_error::AwsResultExt;
 use anyhow::Context as _;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Map, Value};
@@ -104,7 +105,7 @@ async fn execution_record(
         .execution_arn(&execution.arn)
         .send()
         .await
-        .with_context(|| format!("DescribeExecution {}", execution.arn))?;
+        .aws_context(|| format!("DescribeExecution {}", execution.arn))?;
     Ok(ExecutionRecord {
         status: described.status().as_str().to_owned(),
         path: states_entered(clients, &execution.arn).await?,
@@ -130,7 +131,7 @@ async fn states_entered(clients: &Clients, arn: &str) -> anyhow::Result<Vec<Stri
             .set_next_token(token.take())
             .send()
             .await
-            .with_context(|| format!("GetExecutionHistory {arn}"))?;
+            .aws_context(|| format!("GetExecutionHistory {arn}"))?;
         for event in page.events() {
             if event.r#type().as_str().ends_with("StateEntered")
                 && let Some(details) = event.state_entered_event_details()
@@ -157,7 +158,7 @@ async fn scan_table(clients: &Clients, table: &str, key: &str) -> anyhow::Result
             .set_exclusive_start_key(start.take())
             .send()
             .await
-            .with_context(|| format!("Scan {table}"))?;
+            .aws_context(|| format!("Scan {table}"))?;
         items.extend(page.items().iter().map(item_to_json));
         match page.last_evaluated_key() {
             Some(last) if !last.is_empty() => start = Some(last.clone()),

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::stack::aws_error::AwsResultExt;
 use anyhow::Context as _;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
@@ -50,7 +51,7 @@ pub async fn load_inventory(
             .item("stock", AttributeValue::N(stock.stock.to_string()))
             .send()
             .await
-            .with_context(|| format!("PutItem inventory {}", stock.item_id))?;
+            .aws_context(|| format!("PutItem inventory {}", stock.item_id))?;
     }
     Ok(())
 }
@@ -133,7 +134,7 @@ async fn put_order(
         .condition_expression("attribute_not_exists(order_id)")
         .send()
         .await
-        .with_context(|| format!("PutItem order {}", order.order_id))?;
+        .aws_context(|| format!("PutItem order {}", order.order_id))?;
     Ok(Submission {
         order_id: order.order_id.clone(),
         via: Via::Direct,

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use anyhow::Context as _;
+use crate::stack::aws_error::AwsResultExt;
 use aws_sdk_sfn::types::ExecutionStatus;
 
 use crate::stack::{Clients, Poll, Stack};
@@ -85,7 +85,7 @@ async fn list_executions(clients: &Clients, arn: &str) -> anyhow::Result<Vec<Exe
             .set_next_token(token.take())
             .send()
             .await
-            .context("ListExecutions")?;
+            .aws_context(|| "ListExecutions")?;
         executions.extend(page.executions().iter().map(|item| ExecutionRef {
             arn: item.execution_arn().to_owned(),
             status: item.status().as_str().to_owned(),
@@ -130,7 +130,7 @@ async fn order_of(clients: &Clients, execution_arn: &str) -> anyhow::Result<Opti
         .execution_arn(execution_arn)
         .send()
         .await
-        .with_context(|| format!("DescribeExecution {execution_arn}"))?;
+        .aws_context(|| format!("DescribeExecution {execution_arn}"))?;
     Ok(described.input().and_then(order_id_of_input))
 }
 

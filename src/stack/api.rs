@@ -2,6 +2,7 @@
 //! Lambda proxy integration per route, the invoke permission, and a deployment to the stage.
 //! Yields the invoke URL in LocalStack's form, which the embedded emulator serves as well.
 
+use crate::stack::aws_error::AwsResultExt;
 use anyhow::Context as _;
 use aws_sdk_apigateway::types::IntegrationType;
 use serde::Deserialize;
@@ -51,7 +52,7 @@ pub async fn create_api(p: &Provisioner<'_>, functions: &[Function]) -> anyhow::
         .name(&spec.name)
         .send()
         .await
-        .with_context(|| format!("CreateRestApi {}", spec.name))?;
+        .aws_context(|| format!("CreateRestApi {}", spec.name))?;
     let api_id = created
         .id()
         .context("CreateRestApi returned no id")?
@@ -75,7 +76,7 @@ pub async fn create_api(p: &Provisioner<'_>, functions: &[Function]) -> anyhow::
         .stage_name(&spec.stage_name)
         .send()
         .await
-        .context("CreateDeployment")?;
+        .aws_context(|| "CreateDeployment")?;
     Ok(Api {
         id: api_id,
         stage: spec.stage_name,
@@ -90,7 +91,7 @@ async fn create_path(p: &Provisioner<'_>, api_id: &str, path: &str) -> anyhow::R
         .rest_api_id(api_id)
         .send()
         .await
-        .context("GetResources")?;
+        .aws_context(|| "GetResources")?;
     let mut parent = resources
         .items()
         .iter()
@@ -106,7 +107,7 @@ async fn create_path(p: &Provisioner<'_>, api_id: &str, path: &str) -> anyhow::R
             .path_part(part)
             .send()
             .await
-            .with_context(|| format!("CreateResource {part}"))?;
+            .aws_context(|| format!("CreateResource {part}"))?;
         parent = created
             .id()
             .context("CreateResource returned no id")?
@@ -132,7 +133,7 @@ async fn integrate(
         .authorization_type("NONE")
         .send()
         .await
-        .with_context(|| format!("PutMethod {} {}", route.method, route.path))?;
+        .aws_context(|| format!("PutMethod {} {}", route.method, route.path))?;
     let uri = format!(
         "arn:aws:apigateway:{}:lambda:path/2015-03-31/functions/{}/invocations",
         settings.region, function.arn
@@ -147,7 +148,7 @@ async fn integrate(
         .uri(uri)
         .send()
         .await
-        .with_context(|| format!("PutIntegration {} {}", route.method, route.path))?;
+        .aws_context(|| format!("PutIntegration {} {}", route.method, route.path))?;
     let source_arn = format!(
         "arn:aws:execute-api:{}:{}:{api_id}/*/{}{}",
         settings.region, settings.account_id, route.method, route.path
@@ -162,6 +163,6 @@ async fn integrate(
         .source_arn(source_arn)
         .send()
         .await
-        .with_context(|| format!("AddPermission {}", function.name))?;
+        .aws_context(|| format!("AddPermission {}", function.name))?;
     Ok(())
 }

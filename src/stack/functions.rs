@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::stack::aws_error::AwsResultExt;
 use anyhow::{Context as _, bail};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, EventSourcePosition, FunctionCode, Runtime, State};
@@ -114,7 +115,7 @@ async fn create_function(
         .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
         .send()
         .await
-        .with_context(|| format!("CreateFunction {}", spec.function_name))?;
+        .aws_context(|| format!("CreateFunction {}", spec.function_name))?;
     let arn = created.function_arn().with_context(|| {
         format!(
             "CreateFunction {} returned no FunctionArn",
@@ -138,7 +139,7 @@ async fn wait_active(p: &Provisioner<'_>, name: &str) -> anyhow::Result<()> {
             .function_name(name)
             .send()
             .await
-            .with_context(|| format!("GetFunction {name}"))?;
+            .aws_context(|| format!("GetFunction {name}"))?;
         let state = got.configuration().and_then(|c| c.state()).cloned();
         match state {
             Some(State::Active) => return Ok(()),
@@ -177,7 +178,7 @@ pub async fn create_event_sources(p: &Provisioner<'_>, streams: &StreamArns) -> 
             .set_batch_size(spec.batch_size)
             .send()
             .await
-            .with_context(|| {
+            .aws_context(|| {
                 format!(
                     "CreateEventSourceMapping {} → {}",
                     spec.table_name, spec.function_name

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod artifacts;
+pub mod aws_error;
 pub mod functions;
 pub mod rule;
 pub mod state_machine;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::stack::aws_error::AwsResultExt;
 use anyhow::Context as _;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
@@ -166,7 +168,7 @@ pub async fn provision(
         .email_address(&settings.sender_email)
         .send()
         .await
-        .context("VerifyEmailIdentity")?;
+        .aws_context(|| "VerifyEmailIdentity")?;
     let streams = tables::create_tables(&p).await?;
     let functions = functions::create_functions(&p).await?;
     for (name, arn) in functions::arn_substitutions(&functions) {

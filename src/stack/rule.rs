@@ -1,7 +1,8 @@
 //! The EventBridge rule from `app/rule.json`: PutRule with its pattern, then PutTargets (the
 //! state machine, `InputPath: $.detail`).
 
-use anyhow::{Context as _, bail};
+use crate::stack::aws_error::AwsResultExt;
+use anyhow::bail;
 use aws_sdk_eventbridge::types::{RuleState, Target};
 use serde::Deserialize;
 
@@ -43,7 +44,7 @@ pub async fn create_rule(p: &Provisioner<'_>) -> anyhow::Result<()> {
         .state(RuleState::Enabled)
         .send()
         .await
-        .with_context(|| format!("PutRule {}", spec.name))?;
+        .aws_context(|| format!("PutRule {}", spec.name))?;
     let mut targets = Vec::with_capacity(spec.targets.len());
     for target in &spec.targets {
         targets.push(
@@ -64,7 +65,7 @@ pub async fn create_rule(p: &Provisioner<'_>) -> anyhow::Result<()> {
         .set_targets(Some(targets))
         .send()
         .await
-        .with_context(|| format!("PutTargets {}", spec.name))?;
+        .aws_context(|| format!("PutTargets {}", spec.name))?;
     if put.failed_entry_count() > 0 {
         bail!(
             "PutTargets {}: failed entries {:?}",

@@ -1,6 +1,7 @@
 //! The state machine from `app/state-machine.json` and its ASL definition file, placeholders
 //! substituted (function ARNs, table names, …) before CreateStateMachine.
 
+use crate::stack::aws_error::AwsResultExt;
 use anyhow::Context as _;
 use aws_sdk_sfn::types::StateMachineType;
 use serde::Deserialize;
@@ -37,6 +38,6 @@ pub async fn create_state_machine(p: &Provisioner<'_>) -> anyhow::Result<String>
         .r#type(StateMachineType::from(spec.r#type.as_str()))
         .send()
         .await
-        .with_context(|| format!("CreateStateMachine {}", spec.name))?;
+        .aws_context(|| format!("CreateStateMachine {}", spec.name))?;
     Ok(created.state_machine_arn().to_owned())
 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context as _, bail};
+use crate::stack::aws_error::AwsResultExt;
+use anyhow::bail;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     StreamSpecification, StreamViewType, TableStatus,
@@ -99,7 +100,7 @@ async fn create_table(p: &Provisioner<'_>, spec: &TableSpec) -> anyhow::Result<(
     request
         .send()
         .await
-        .with_context(|| format!("CreateTable {}", spec.table_name))?;
+        .aws_context(|| format!("CreateTable {}", spec.table_name))?;
     Ok(())
 }
 
@@ -113,7 +114,7 @@ async fn wait_active(p: &Provisioner<'_>, table: &str) -> anyhow::Result<Option<
             .table_name(table)
             .send()
             .await
-            .with_context(|| format!("DescribeTable {table}"))?;
+            .aws_context(|| format!("DescribeTable {table}"))?;
         let description = described.table();
         let status = description.and_then(|t| t.table_status());
         if status == Some(&TableStatus::Active) {
