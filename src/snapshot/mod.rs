@@ -7,6 +7,9 @@ pub mod file;
 pub mod normalise;
 pub mod yaml;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
