@@ -1,1 +1,14 @@
-//! orderlab harness
+//! orderlab: runs the alex order pipeline on an AWS endpoint (the embedded emulator by
+//! default), drives it with YAML scenarios and snapshot-asserts what happened.
+//!
+//! Laid out like the pipeline it runs: [`scenario`] (load and validate) → [`backend`] (who
+//! serves the endpoint) → [`stack`] (provision `app/` through the AWS SDK) → [`run`] (inject,
+//! wait, collect) → [`snapshot`] (normalise, render, compare). [`report`] ties them together
+//! for the CLI and the test suite.
+
+pub mod backend;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod snapshot;
+pub mod stack;

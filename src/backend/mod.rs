@@ -1,0 +1,100 @@
+//! Backends: who serves the AWS endpoint the harness talks to. Every backend yields the same
+//! thing — an endpoint URL and a way to stop — so the rest of the harness has one code path.
+//! Adding a backend (e.g. LocalStack through testcontainers) is one module implementing
+//! [`Running`] plus one [`BackendKind`] variant.
+
+mod embedded;
+mod endpoint;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+
+pub use embedded::Embedded;
+pub use endpoint::External;
+
+/// Which backend to use, as chosen on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendKind {
+    /// The emulator in-process on an ephemeral loopback port.
+    Embedded,
+    /// Anything already running that speaks the AWS APIs.
+    Endpoint(String),
+}
+
+impl FromStr for BackendKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<BackendKind, String> {
+        match text {
+            "embedded" => Ok(BackendKind::Embedded),
+            _ => match text.strip_prefix("endpoint=") {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                    Ok(BackendKind::Endpoint(url.trim_end_matches('/').to_owned()))
+                }
+                Some(url) => Err(format!(
+                    "endpoint URL must start with http:// or https://, got {url:?}"
+                )),
+                None => Err(format!(
+                    "unknown backend {text:?}: expected `embedded` or `endpoint=<URL>`"
+                )),
+            },
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackendKind::Embedded => f.write_str("embedded"),
+            BackendKind::Endpoint(url) => write!(f, "endpoint={url}"),
+        }
+    }
+}
+
+/// Options that only some backends use.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BackendOptions {
+    /// Run the embedded emulator on the wall clock instead of its virtual clock.
+    pub real_time: bool,
+}
+
+/// A future that stops a backend.
+pub type StopFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A started backend.
+pub trait Running: Send {
+    /// The AWS endpoint URL (`http://127.0.0.1:PORT`), without a trailing slash.
+    fn endpoint(&self) -> &str;
+    /// Stops the backend and releases everything it started.
+    fn stop(self: Box<Self>) -> StopFuture;
+}
+
+/// Starts the chosen backend.
+pub async fn start(
+    kind: &BackendKind,
+    options: BackendOptions,
+) -> anyhow::Result<Box<dyn Running>> {
+    match kind {
+        BackendKind::Embedded => Ok(Box::new(Embedded::start(options).await?)),
+        BackendKind::Endpoint(url) => Ok(Box::new(External::new(url))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_backend_names() {
+        assert_eq!("embedded".parse(), Ok(BackendKind::Embedded));
+        assert_eq!(
+            "endpoint=http://localhost:4566/".parse(),
+            Ok(BackendKind::Endpoint("http://localhost:4566".to_owned()))
+        );
+        assert!("endpoint=localhost".parse::<BackendKind>().is_err());
+        let err = "docker".parse::<BackendKind>().unwrap_err();
+        assert!(err.contains("unknown backend \"docker\""), "{err}");
+    }
+}

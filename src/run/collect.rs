@@ -1,0 +1,358 @@
+//! Gathering what happened: per order its HTTP answer and executions (status, the states
+//! entered from GetExecutionHistory, output or error/cause); both tables in full (Scan, all
+//! pages) as plain JSON sorted by key; the e-mails from the SES outbox (`GET /_aws/ses`).
+//!
+//! DynamoDB numbers become JSON numbers holding their canonical decimal text (serde_json's
+//! `arbitrary_precision`), so `120.50` is `120.5` whichever way it was written and no binary
+//! floating point is involved.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+use crate::stack::aws_error::AwsResultExt;
+use anyhow::Context as _;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{Map, Value};
+
+use super::inject::Submission;
+use super::wait::{ExecutionRef, ExecutionsByOrder};
+use crate::stack::{Clients, Stack};
+
+/// One execution as the snapshot shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRecord {
+    pub status: String,
+    pub path: Vec<String>,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+/// One order: how it was submitted and what its executions did.
+#[derive(Debug, Clone)]
+pub struct OrderOutcome {
+    pub submission: Submission,
+    pub executions: Vec<ExecutionRecord>,
+}
+
+/// An e-mail from the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    pub orders: Vec<OrderOutcome>,
+    /// Table name → items (plain JSON), sorted by key.
+    pub tables: BTreeMap<String, Vec<Value>>,
+    pub emails: Vec<Email>,
+}
+
+impl Collected {
+    /// An order's item in the orders table.
+    pub fn order_item(&self, orders_table: &str, order_id: &str) -> Option<&Value> {
+        self.tables
+            .get(orders_table)?
+            .iter()
+            .find(|item| item.get("order_id").and_then(Value::as_str) == Some(order_id))
+    }
+}
+
+pub async fn collect(
+    clients: &Clients,
+    endpoint: &str,
+    stack: &Stack,
+    submissions: &[Submission],
+    executions: &ExecutionsByOrder,
+) -> anyhow::Result<Collected> {
+    let mut orders = Vec::with_capacity(submissions.len());
+    for submission in submissions {
+        let mut records = Vec::new();
+        for execution in executions.get(&submission.order_id).into_iter().flatten() {
+            records.push(execution_record(clients, execution).await?);
+        }
+        orders.push(OrderOutcome {
+            submission: submission.clone(),
+            executions: records,
+        });
+    }
+    let mut tables = BTreeMap::new();
+    for (table, key) in [
+        (&stack.orders_table, "order_id"),
+        (&stack.inventory_table, "item_id"),
+    ] {
+        tables.insert(table.clone(), scan_table(clients, table, key).await?);
+    }
+    let emails = fetch_emails(endpoint).await?;
+    Ok(Collected {
+        orders,
+        tables,
+        emails,
+    })
+}
+
+async fn execution_record(
+    clients: &Clients,
+    execution: &ExecutionRef,
+) -> anyhow::Result<ExecutionRecord> {
+    let described = clients
+        .sfn
+        .describe_execution()
+        .execution_arn(&execution.arn)
+        .send()
+        .await
+        .aws_context(|| format!("DescribeExecution {}", execution.arn))?;
+    Ok(ExecutionRecord {
+        status: described.status().as_str().to_owned(),
+        path: states_entered(clients, &execution.arn).await?,
+        output: described.output().map(parse_json_or_text),
+        error: described.error().map(str::to_owned),
+        cause: described.cause().map(str::to_owned),
+    })
+}
+
+fn parse_json_or_text(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// The name of every `*StateEntered` event, in order (all pages).
+async fn states_entered(clients: &Clients, arn: &str) -> anyhow::Result<Vec<String>> {
+    let mut path = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = clients
+            .sfn
+            .get_execution_history()
+            .execution_arn(arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .aws_context(|| format!("GetExecutionHistory {arn}"))?;
+        for event in page.events() {
+            if event.r#type().as_str().ends_with("StateEntered")
+                && let Some(details) = event.state_entered_event_details()
+            {
+                path.push(details.name().to_owned());
+            }
+        }
+        match page.next_token() {
+            Some(next) => token = Some(next.to_owned()),
+            None => return Ok(path),
+        }
+    }
+}
+
+/// Every item of `table` as plain JSON, sorted by `key`.
+async fn scan_table(clients: &Clients, table: &str, key: &str) -> anyhow::Result<Vec<Value>> {
+    let mut items = Vec::new();
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let page = clients
+            .dynamodb
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .aws_context(|| format!("Scan {table}"))?;
+        items.extend(page.items().iter().map(item_to_json));
+        match page.last_evaluated_key() {
+            Some(last) if !last.is_empty() => start = Some(last.clone()),
+            _ => break,
+        }
+    }
+    items.sort_by_key(|item| sort_key(item, key));
+    Ok(items)
+}
+
+fn sort_key(item: &Value, key: &str) -> String {
+    match item.get(key) {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+/// A DynamoDB item as plain JSON, keys sorted.
+pub fn item_to_json(item: &HashMap<String, AttributeValue>) -> Value {
+    let mut keys: Vec<&String> = item.keys().collect();
+    keys.sort();
+    Value::Object(
+        keys.into_iter()
+            .map(|k| (k.clone(), attribute_to_json(&item[k])))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// One attribute value as plain JSON (sets become sorted arrays, binary becomes hex text).
+pub fn attribute_to_json(value: &AttributeValue) -> Value {
+    match value {
+        AttributeValue::S(text) => Value::String(text.clone()),
+        AttributeValue::N(number) => number_value(number),
+        AttributeValue::Bool(flag) => Value::Bool(*flag),
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::M(map) => item_to_json(map),
+        AttributeValue::L(list) => Value::Array(list.iter().map(attribute_to_json).collect()),
+        AttributeValue::Ss(set) => sorted_strings(set.iter().cloned()),
+        AttributeValue::Ns(set) => {
+            let mut numbers: Vec<String> = set.iter().map(|n| canonical_decimal(n)).collect();
+            numbers.sort();
+            Value::Array(numbers.iter().map(|n| number_value(n)).collect())
+        }
+        AttributeValue::B(blob) => Value::String(hex(blob.as_ref())),
+        AttributeValue::Bs(set) => sorted_strings(set.iter().map(|b| hex(b.as_ref()))),
+        _ => Value::String("[unknown attribute type]".to_owned()),
+    }
+}
+
+fn sorted_strings(items: impl Iterator<Item = String>) -> Value {
+    let mut items: Vec<String> = items.collect();
+    items.sort();
+    Value::Array(items.into_iter().map(Value::String).collect())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn number_value(text: &str) -> Value {
+    let canonical = canonical_decimal(text);
+    serde_json::Number::from_str(&canonical)
+        .map(Value::Number)
+        .unwrap_or(Value::String(canonical))
+}
+
+/// `+0120.500` → `120.5`, `-0.0` → `0`; exponent forms are left as written.
+pub fn canonical_decimal(text: &str) -> String {
+    let text = text.trim();
+    if text.contains(['e', 'E']) {
+        return text.to_owned();
+    }
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let whole = whole.trim_start_matches('0');
+    let fraction = fraction.trim_end_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let magnitude = if fraction.is_empty() {
+        whole.to_owned()
+    } else {
+        format!("{whole}.{fraction}")
+    };
+    if negative && magnitude != "0" {
+        format!("-{magnitude}")
+    } else {
+        magnitude
+    }
+}
+
+/// The SES outbox in LocalStack's shape, as sorted `{to, subject, body}`.
+async fn fetch_emails(endpoint: &str) -> anyhow::Result<Vec<Email>> {
+    let url = format!("{endpoint}/_aws/ses");
+    let response = reqwest::get(&url)
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    anyhow::ensure!(status.is_success(), "GET {url} answered {status}: {text}");
+    let outbox: Value =
+        serde_json::from_str(&text).with_context(|| format!("GET {url}: not JSON: {text}"))?;
+    Ok(emails_of_outbox(&outbox))
+}
+
+/// `{"messages": [{"Destination": {"ToAddresses"}, "Subject", "Body": {"text_part",
+/// "html_part"}}]}` → sorted e-mails.
+pub fn emails_of_outbox(outbox: &Value) -> Vec<Email> {
+    let text_of = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+    let mut emails: Vec<Email> = outbox
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|message| {
+            let to = message
+                .pointer("/Destination/ToAddresses")
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let body = message.get("Body");
+            let text = text_of(body.and_then(|b| b.get("text_part")));
+            let body = if text.is_empty() {
+                text_of(body.and_then(|b| b.get("html_part")))
+            } else {
+                text
+            };
+            Email {
+                to,
+                subject: text_of(message.get("Subject")),
+                body,
+            }
+        })
+        .collect();
+    emails.sort();
+    emails
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonicalises_decimals() {
+        assert_eq!(canonical_decimal("120.50"), "120.5");
+        assert_eq!(canonical_decimal("+007"), "7");
+        assert_eq!(canonical_decimal("-0.000"), "0");
+        assert_eq!(canonical_decimal("0.25"), "0.25");
+        assert_eq!(canonical_decimal("-3.10"), "-3.1");
+        assert_eq!(canonical_decimal("1E+3"), "1E+3");
+    }
+
+    #[test]
+    fn converts_items_to_plain_json_with_sorted_keys() {
+        let item = HashMap::from([
+            ("stock".to_owned(), AttributeValue::N("05".into())),
+            ("item_id".to_owned(), AttributeValue::S("kb".into())),
+            (
+                "tags".to_owned(),
+                AttributeValue::Ss(vec!["b".into(), "a".into()]),
+            ),
+            ("gone".to_owned(), AttributeValue::Null(true)),
+        ]);
+        let json = item_to_json(&item);
+        assert_eq!(
+            json.to_string(),
+            r#"{"gone":null,"item_id":"kb","stock":5,"tags":["a","b"]}"#
+        );
+    }
+
+    #[test]
+    fn reads_the_localstack_outbox_shape() {
+        let outbox = json!({"messages": [
+            {"Source": "s@x", "Destination": {"ToAddresses": ["z@x"]}, "Subject": "B",
+             "Body": {"text_part": "hello", "html_part": null}},
+            {"Source": "s@x", "Destination": {"ToAddresses": ["a@x", "b@x"]}, "Subject": "A",
+             "Body": {"text_part": null, "html_part": "<p>hi</p>"}},
+        ]});
+        let emails = emails_of_outbox(&outbox);
+        assert_eq!(emails.len(), 2);
+        assert_eq!(emails[0].to, "a@x, b@x");
+        assert_eq!(emails[0].body, "<p>hi</p>");
+        assert_eq!(emails[1].subject, "B");
+        assert_eq!(emails[1].body, "hello");
+    }
+}

@@ -1,0 +1,288 @@
+//! Reading and validating scenario files. Every problem is reported as `file:line:column:
+//! message`, for syntax and type errors (from serde-saphyr) and semantic ones (from the spans
+//! kept on the values) alike.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_saphyr::{Location, Spanned};
+
+use super::model::{Line, Order, OrderSpec, PriceText, Scenario, ScenarioFile, Stock};
+
+/// A scenario that cannot be used, with where the problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl ScenarioError {
+    fn at(file: &Path, location: Location, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: file.to_path_buf(),
+            line: location.line(),
+            column: location.column(),
+            message: message.into(),
+        }
+    }
+
+    fn whole_file(file: &Path, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads `dir/<name>.yaml`.
+pub fn load_named(dir: &Path, name: &str) -> Result<Scenario, ScenarioError> {
+    load_file(&dir.join(format!("{name}.yaml")))
+}
+
+/// Reads and validates one scenario file; its name is the file stem.
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| ScenarioError::whole_file(path, format!("cannot read: {err}")))?;
+    let name = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    parse(path, &name, &text)
+}
+
+/// Parses and validates scenario text; `path` is only used in messages.
+pub fn parse(path: &Path, name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let file: ScenarioFile =
+        serde_saphyr::from_str(text).map_err(|err| syntax_error(path, &err))?;
+    validate(path, name, file)
+}
+
+/// Every scenario in `dir` (files ending in `.yaml`), sorted by name.
+pub fn list_names(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let path = entry.path();
+            let is_yaml = path.extension().is_some_and(|ext| ext == "yaml");
+            let stem = path.file_stem()?.to_str()?.to_owned();
+            is_yaml.then_some(stem)
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn syntax_error(path: &Path, err: &serde_saphyr::Error) -> ScenarioError {
+    let inner = err.without_snippet();
+    let message = first_line(&inner.to_string());
+    match inner.location() {
+        Some(location) if location.line() > 0 => ScenarioError::at(path, location, message),
+        _ => ScenarioError::whole_file(path, message),
+    }
+}
+
+/// serde-saphyr's plain message, without its own trailing location text.
+fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or_default();
+    match line.find(" at line ") {
+        Some(cut) => line[..cut].to_owned(),
+        None => line.to_owned(),
+    }
+}
+
+fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, ScenarioError> {
+    let inventory = validate_inventory(path, file.inventory)?;
+    let known: HashSet<&str> = inventory.iter().map(|s| s.item_id.as_str()).collect();
+    let ids = OrderIds::new(file.seed);
+    let mut seen = HashSet::new();
+    let mut orders = Vec::with_capacity(file.orders.len());
+    for (index, spec) in file.orders.into_iter().enumerate() {
+        let written_at = spec.order_id.as_ref().map(|id| id.referenced);
+        let order = validate_order(path, &known, &ids, index, spec)?;
+        if !seen.insert(order.order_id.clone()) {
+            let message = format!("duplicate order id {}", order.order_id);
+            return Err(match written_at {
+                Some(location) => ScenarioError::at(path, location, message),
+                None => ScenarioError::whole_file(path, message),
+            });
+        }
+        orders.push(order);
+    }
+    Ok(Scenario {
+        name: name.to_owned(),
+        description: file.description,
+        seed: file.seed,
+        inventory,
+        orders,
+        expected_statuses: file.expect.map(|expect| expect.statuses),
+    })
+}
+
+fn validate_inventory(
+    path: &Path,
+    items: Vec<super::model::InventoryItem>,
+) -> Result<Vec<Stock>, ScenarioError> {
+    let mut seen = HashSet::new();
+    let mut stock = Vec::with_capacity(items.len());
+    for item in items {
+        let Spanned {
+            value: id,
+            referenced,
+            ..
+        } = item.item_id;
+        if id.is_empty() {
+            return Err(ScenarioError::at(
+                path,
+                referenced,
+                "item_id must not be empty",
+            ));
+        }
+        if !seen.insert(id.clone()) {
+            return Err(ScenarioError::at(
+                path,
+                referenced,
+                format!("duplicate inventory item_id {id}"),
+            ));
+        }
+        let price = validate_price(path, &item.price)?;
+        stock.push(Stock {
+            item_id: id,
+            name: item.name,
+            price,
+            stock: item.stock,
+        });
+    }
+    Ok(stock)
+}
+
+fn validate_price(path: &Path, price: &Spanned<PriceText>) -> Result<String, ScenarioError> {
+    let text = price.value.0.trim();
+    if is_decimal(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(ScenarioError::at(
+            path,
+            price.referenced,
+            format!("price {text:?} is not a non-negative decimal such as \"120.50\""),
+        ))
+    }
+}
+
+/// `123`, `123.45`: digits, optionally one point followed by digits.
+fn is_decimal(text: &str) -> bool {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && fraction.is_none_or(digits)
+}
+
+fn validate_order(
+    path: &Path,
+    known: &HashSet<&str>,
+    ids: &OrderIds,
+    index: usize,
+    spec: OrderSpec,
+) -> Result<Order, ScenarioError> {
+    let order_id = match spec.order_id {
+        Some(Spanned {
+            value, referenced, ..
+        }) if value.is_empty() => {
+            return Err(ScenarioError::at(
+                path,
+                referenced,
+                "order_id must not be empty",
+            ));
+        }
+        Some(spanned) => spanned.value,
+        None => ids.derive(index),
+    };
+    let mut items = Vec::with_capacity(spec.items.len());
+    for line in spec.items {
+        let Spanned {
+            value: item_id,
+            referenced,
+            ..
+        } = line.item_id;
+        if !known.contains(item_id.as_str()) {
+            return Err(ScenarioError::at(
+                path,
+                referenced,
+                format!("order {order_id} refers to item {item_id}, which is not in the inventory"),
+            ));
+        }
+        let quantity = u64::try_from(line.quantity.value)
+            .ok()
+            .filter(|quantity| *quantity > 0)
+            .ok_or_else(|| {
+                ScenarioError::at(
+                    path,
+                    line.quantity.referenced,
+                    format!("quantity must be positive, got {}", line.quantity.value),
+                )
+            })?;
+        items.push(Line { item_id, quantity });
+    }
+    Ok(Order {
+        order_id,
+        customer: spec.customer,
+        items,
+        payment_token: spec.payment_token,
+        via: spec.via,
+    })
+}
+
+/// Deterministic order ids: `ord-<8 hex digits from the seed>-<index, 3 digits>`.
+pub struct OrderIds {
+    prefix: String,
+}
+
+impl OrderIds {
+    pub fn new(seed: u64) -> OrderIds {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        OrderIds {
+            prefix: format!("ord-{:08x}", rng.next_u32()),
+        }
+    }
+
+    /// The id of the `index`th order (0-based) that has none.
+    pub fn derive(&self, index: usize) -> String {
+        format!("{}-{:03}", self.prefix, index + 1)
+    }
+}
+
+/// Checks that nothing in a scenario name could escape the scenarios directory.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

@@ -1,0 +1,100 @@
+//! The snapshot of a run: one YAML document per scenario holding, per order, the HTTP answer
+//! and each execution (status, path, output or error/cause); both tables in full; the e-mails.
+//! Everything run-dependent is normalised away ([`normalise`]) and the YAML is rendered with a
+//! stable key order ([`yaml`]); [`file`] compares it with `scenarios/snapshots/<name>.snap`.
+
+pub mod file;
+pub mod normalise;
+pub mod yaml;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value, json};
+
+use crate::run::{Collected, ExecutionRecord, OrderOutcome, RunResult};
+use crate::scenario::{Scenario, Via};
+
+pub use file::{Verdict, check};
+
+/// Where snapshots live: `scenarios/snapshots/` in the workspace.
+pub fn default_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("snapshots")
+}
+
+/// The normalised YAML snapshot of a run.
+pub fn render(scenario: &Scenario, result: &RunResult) -> String {
+    let mut document = document(scenario, &result.collected);
+    normalise::normalise(&mut document);
+    yaml::render(&document)
+}
+
+/// The snapshot document before normalisation, keys in a fixed order.
+pub fn document(scenario: &Scenario, collected: &Collected) -> Value {
+    let orders: Vec<Value> = collected.orders.iter().map(order_entry).collect();
+    let tables: Map<String, Value> = collected
+        .tables
+        .iter()
+        .map(|(name, items)| (name.clone(), Value::Array(items.clone())))
+        .collect();
+    let emails: Vec<Value> = collected
+        .emails
+        .iter()
+        .map(|email| json!({"to": email.to, "subject": email.subject, "body": email.body}))
+        .collect();
+    json!({
+        "scenario": scenario.name,
+        "orders": orders,
+        "tables": tables,
+        "emails": emails,
+    })
+}
+
+fn order_entry(outcome: &OrderOutcome) -> Value {
+    let submission = &outcome.submission;
+    let mut entry = Map::new();
+    entry.insert("order_id".into(), json!(submission.order_id));
+    match submission.via {
+        Via::Api => {
+            entry.insert("via".into(), json!("api"));
+            entry.insert("http_status".into(), json!(submission.http_status));
+            entry.insert(
+                "response".into(),
+                submission.http_body.clone().unwrap_or(Value::Null),
+            );
+        }
+        Via::Direct => {
+            entry.insert("via".into(), json!("direct"));
+        }
+    }
+    let mut executions = outcome.executions.iter();
+    match executions.next() {
+        Some(first) => entry.insert("execution".into(), execution_entry(first)),
+        None => entry.insert("execution".into(), Value::Null),
+    };
+    let extra: Vec<Value> = executions.map(execution_entry).collect();
+    if !extra.is_empty() {
+        entry.insert("further_executions".into(), Value::Array(extra));
+    }
+    Value::Object(entry)
+}
+
+fn execution_entry(record: &ExecutionRecord) -> Value {
+    let mut entry = Map::new();
+    entry.insert("status".into(), json!(record.status));
+    entry.insert("path".into(), json!(record.path));
+    if let Some(output) = &record.output {
+        entry.insert("output".into(), output.clone());
+    }
+    if let Some(error) = &record.error {
+        entry.insert("error".into(), json!(error));
+    }
+    if let Some(cause) = &record.cause {
+        entry.insert("cause".into(), json!(cause));
+    }
+    Value::Object(entry)
+}

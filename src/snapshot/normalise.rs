@@ -1,0 +1,139 @@
+//! Removing what varies between runs from a snapshot document: values of keys ending in `_at`
+//! or named `timestamp` become `[timestamp]`; RFC 3339 timestamps inside strings become
+//! `[timestamp]`; UUIDs (execution names, request ids, …) become `[uuid]`.
+
+use serde_json::Value;
+
+pub const TIMESTAMP: &str = "[timestamp]";
+pub const UUID: &str = "[uuid]";
+
+/// Normalises `value` in place.
+pub fn normalise(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if is_timestamp_key(key) && !child.is_null() {
+                    *child = Value::String(TIMESTAMP.to_owned());
+                } else {
+                    normalise(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalise),
+        Value::String(text) => *text = normalise_text(text),
+        _ => {}
+    }
+}
+
+fn is_timestamp_key(key: &str) -> bool {
+    key.ends_with("_at") || key == "timestamp"
+}
+
+/// Redacts UUIDs and RFC 3339 timestamps inside free text.
+pub fn normalise_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(len) = uuid_len(rest) {
+            out.push_str(UUID);
+            rest = &rest[len..];
+        } else if let Some(len) = timestamp_len(rest) {
+            out.push_str(TIMESTAMP);
+            rest = &rest[len..];
+        } else {
+            let next = rest.chars().next().map_or(1, char::len_utf8);
+            out.push_str(&rest[..next]);
+            rest = &rest[next..];
+        }
+    }
+    out
+}
+
+/// Length of a UUID (8-4-4-4-12 hex digits) at the start of `text`, if there is one.
+fn uuid_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    for (group, len) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+        if group > 0 {
+            (bytes.get(at) == Some(&b'-')).then_some(())?;
+            at += 1;
+        }
+        let digits = bytes.get(at..at + len)?;
+        digits.iter().all(u8::is_ascii_hexdigit).then_some(())?;
+        at += len;
+    }
+    let followed_by_hex = bytes.get(at).is_some_and(u8::is_ascii_alphanumeric);
+    (!followed_by_hex).then_some(at)
+}
+
+/// Length of `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]` at the start of `text`, if there is one.
+fn timestamp_len(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let pattern = b"dddd-dd-ddTdd:dd:dd";
+    let head = bytes.get(..pattern.len())?;
+    let matches = head.iter().zip(pattern).all(|(b, p)| match p {
+        b'd' => b.is_ascii_digit(),
+        b'T' => *b == b'T' || *b == b't' || *b == b' ',
+        other => b == other,
+    });
+    if !matches {
+        return None;
+    }
+    let mut at = pattern.len();
+    if bytes.get(at) == Some(&b'.') {
+        at += 1;
+        while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+            at += 1;
+        }
+    }
+    match bytes.get(at) {
+        Some(b'Z' | b'z') => at += 1,
+        Some(b'+' | b'-') if bytes.get(at + 3) == Some(&b':') => at += 6,
+        _ => {}
+    }
+    Some(at.min(bytes.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn redacts_timestamp_keys_and_uuids() {
+        let mut doc = json!({
+            "created_at": "2025-01-02T03:04:05Z",
+            "updated_at": 17,
+            "timestamp": "x",
+            "deleted_at": null,
+            "arn": "arn:aws:states:us-east-1:000000000000:execution:m:4f9c1e2a-0b6d-4c1e-9a55-1234567890ab",
+            "nested": [{"paid_at": "y", "note": "placed 2025-01-02T03:04:05.123+01:00 ok"}],
+            "status": "COMPLETED",
+        });
+        normalise(&mut doc);
+        assert_eq!(
+            doc,
+            json!({
+                "created_at": "[timestamp]",
+                "updated_at": "[timestamp]",
+                "timestamp": "[timestamp]",
+                "deleted_at": null,
+                "arn": "arn:aws:states:us-east-1:000000000000:execution:m:[uuid]",
+                "nested": [{"paid_at": "[timestamp]", "note": "placed [timestamp] ok"}],
+                "status": "COMPLETED",
+            })
+        );
+    }
+
+    #[test]
+    fn leaves_near_misses_alone() {
+        for text in [
+            "ord-1a2b3c4d-001",
+            "4f9c1e2a-0b6d-4c1e-9a55-1234567890abc",
+            "2025-01-02",
+            "tok_approve",
+        ] {
+            assert_eq!(normalise_text(text), text);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The Lambda executables and their deployment zips. The executables come from
+//! `ORDERLAB_LAMBDA_DIR` when set, otherwise from one `cargo build -p orderlab-lambdas --bins`
+//! per process, whose compiler-artifact messages name every executable's path.
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+use zip::write::SimpleFileOptions;
+
+/// Binary name → executable path.
+pub type Executables = BTreeMap<String, PathBuf>;
+
+static BUILT: OnceLock<Result<Executables, String>> = OnceLock::new();
+
+/// The executable of every Lambda binary, building them at most once per process.
+pub fn lambda_executables() -> anyhow::Result<Executables> {
+    if let Some(dir) = std::env::var_os("ORDERLAB_LAMBDA_DIR") {
+        return Ok(from_dir(Path::new(&dir)));
+    }
+    BUILT
+        .get_or_init(|| build_lambdas().map_err(|err| format!("{err:#}")))
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
+/// The path of `binary`, or an error listing what there is.
+pub fn executable<'a>(executables: &'a Executables, binary: &str) -> anyhow::Result<&'a Path> {
+    executables
+        .get(binary)
+        .map(PathBuf::as_path)
+        .with_context(|| {
+            let known: Vec<&str> = executables.keys().map(String::as_str).collect();
+            format!(
+                "no Lambda executable {binary} (found: {})",
+                known.join(", ")
+            )
+        })
+}
+
+fn from_dir(dir: &Path) -> Executables {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().is_file())
+        .filter_map(|entry| Some((entry.file_name().to_str()?.to_owned(), entry.path())))
+        .collect()
+}
+
+fn build_lambdas() -> anyhow::Result<Executables> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(&cargo);
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["build", "-p", "orderlab-lambdas", "--bins"])
+        .arg("--message-format=json-render-diagnostics")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if !cfg!(debug_assertions) {
+        command.arg("--release");
+    }
+    tracing::info!(?command, "building the Lambda executables");
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run `{cargo} build -p orderlab-lambdas`"))?;
+    if !output.status.success() {
+        bail!(
+            "`{cargo} build -p orderlab-lambdas --bins` failed ({}); see the compiler output above, \
+             or set ORDERLAB_LAMBDA_DIR to a directory holding prebuilt executables",
+            output.status
+        );
+    }
+    let executables = parse_artifacts(&String::from_utf8_lossy(&output.stdout));
+    if executables.is_empty() {
+        bail!("`{cargo} build -p orderlab-lambdas --bins` reported no executables");
+    }
+    Ok(executables)
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    #[serde(default)]
+    target: Option<Target>,
+    #[serde(default)]
+    executable: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+    kind: Vec<String>,
+}
+
+/// Reads the executables out of cargo's JSON messages (one a line).
+pub fn parse_artifacts(stdout: &str) -> Executables {
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Message>(line).ok())
+        .filter(|message| message.reason == "compiler-artifact")
+        .filter_map(|message| {
+            let target = message.target?;
+            let is_bin = target.kind.iter().any(|kind| kind == "bin");
+            Some((target.name, message.executable?)).filter(|_| is_bin)
+        })
+        .collect()
+}
+
+/// A deployment zip holding `executable` as `bootstrap` (mode 0755, deflated).
+pub fn bootstrap_zip(executable: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes = std::fs::read(executable)
+        .with_context(|| format!("cannot read {}", executable.display()))?;
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o755);
+    writer.start_file("bootstrap", options)?;
+    writer.write_all(&bytes)?;
+    Ok(writer.finish()?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_bin_artifacts_only() {
+        let stdout = [
+            r#"{"reason":"compiler-artifact","target":{"name":"orderlab_lambdas","kind":["lib"]},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"alex-payment","kind":["bin"]},"executable":"/t/debug/alex-payment"}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+            "not json",
+        ]
+        .join("\n");
+        let executables = parse_artifacts(&stdout);
+        assert_eq!(executables.len(), 1);
+        assert_eq!(
+            executables["alex-payment"],
+            PathBuf::from("/t/debug/alex-payment")
+        );
+    }
+
+    #[test]
+    fn zips_the_executable_as_an_executable_bootstrap() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("alex-payment");
+        std::fs::write(&exe, b"#!/bin/sh\necho hi\n").unwrap();
+        let zipped = bootstrap_zip(&exe).unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(zipped)).unwrap();
+        let file = archive.by_name("bootstrap").unwrap();
+        assert_eq!(file.unix_mode().map(|mode| mode & 0o777), Some(0o755));
+        assert_eq!(file.compression(), zip::CompressionMethod::Deflated);
+    }
+
+    #[test]
+    fn missing_binary_names_what_exists() {
+        let mut executables = Executables::new();
+        executables.insert("alex-payment".into(), PathBuf::from("/x"));
+        let err = executable(&executables, "alex-nope").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no Lambda executable alex-nope (found: alex-payment)"
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! The six Lambda functions from `app/functions.json` (CreateFunction's JSON shape plus
+//! `Binary`) and the stream → function mappings from `app/event-sources.json`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::stack::aws_error::AwsResultExt;
+use anyhow::{Context as _, bail};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Environment, EventSourcePosition, FunctionCode, Runtime, State};
+use serde::Deserialize;
+
+use super::artifacts::{self, Executables};
+use super::tables::StreamArns;
+use super::{Poll, Provisioner};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionSpec {
+    pub function_name: String,
+    pub binary: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub runtime: String,
+    pub handler: String,
+    #[serde(default)]
+    pub memory_size: Option<i32>,
+    #[serde(default)]
+    pub timeout: Option<i32>,
+    pub role: String,
+    #[serde(default)]
+    pub environment: Option<EnvironmentSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnvironmentSpec {
+    #[serde(default)]
+    pub variables: HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventSourceSpec {
+    pub function_name: String,
+    pub table_name: String,
+    pub starting_position: String,
+    #[serde(default)]
+    pub batch_size: Option<i32>,
+}
+
+/// A deployed function.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: String,
+    pub binary: String,
+    pub arn: String,
+}
+
+/// `alex-stock-verify` → `StockVerifyFunctionArn` (the placeholder naming its ARN).
+pub fn arn_placeholder(binary: &str) -> String {
+    let bare = binary.strip_prefix("alex-").unwrap_or(binary);
+    let pascal: String = bare
+        .split(['-', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    format!("{pascal}FunctionArn")
+}
+
+/// Creates every function and waits until each is Active.
+pub async fn create_functions(p: &Provisioner<'_>) -> anyhow::Result<Vec<Function>> {
+    let specs: Vec<FunctionSpec> = p.read_app_json("functions.json")?;
+    let executables = tokio::task::spawn_blocking(artifacts::lambda_executables)
+        .await
+        .context("building the Lambda executables")??;
+    let mut functions = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        functions.push(create_function(p, &executables, spec).await?);
+    }
+    for function in &functions {
+        wait_active(p, &function.name).await?;
+    }
+    Ok(functions)
+}
+
+async fn create_function(
+    p: &Provisioner<'_>,
+    executables: &Executables,
+    spec: &FunctionSpec,
+) -> anyhow::Result<Function> {
+    let path = artifacts::executable(executables, &spec.binary)?;
+    let zip = artifacts::bootstrap_zip(path)?;
+    let environment = spec.environment.as_ref().map(|env| {
+        Environment::builder()
+            .set_variables(Some(env.variables.clone()))
+            .build()
+    });
+    let created = p
+        .clients
+        .lambda
+        .create_function()
+        .function_name(&spec.function_name)
+        .runtime(Runtime::from(spec.runtime.as_str()))
+        .handler(&spec.handler)
+        .role(&spec.role)
+        .set_description(spec.description.clone())
+        .set_memory_size(spec.memory_size)
+        .set_timeout(spec.timeout)
+        .set_environment(environment)
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .send()
+        .await
+        .aws_context(|| format!("CreateFunction {}", spec.function_name))?;
+    let arn = created.function_arn().with_context(|| {
+        format!(
+            "CreateFunction {} returned no FunctionArn",
+            spec.function_name
+        )
+    })?;
+    Ok(Function {
+        name: spec.function_name.clone(),
+        binary: spec.binary.clone(),
+        arn: arn.to_owned(),
+    })
+}
+
+async fn wait_active(p: &Provisioner<'_>, name: &str) -> anyhow::Result<()> {
+    let mut poll = Poll::new(p.timeout);
+    loop {
+        let got = p
+            .clients
+            .lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .aws_context(|| format!("GetFunction {name}"))?;
+        let state = got.configuration().and_then(|c| c.state()).cloned();
+        match state {
+            Some(State::Active) => return Ok(()),
+            Some(State::Failed) => {
+                let reason = got
+                    .configuration()
+                    .and_then(|c| c.state_reason())
+                    .unwrap_or("no reason given");
+                bail!("function {name} failed to become Active: {reason}");
+            }
+            _ if !poll.again().await => {
+                bail!(
+                    "function {name} is not Active after {:?} (state {state:?})",
+                    p.timeout
+                )
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Creates the event source mappings (stream → function).
+pub async fn create_event_sources(p: &Provisioner<'_>, streams: &StreamArns) -> anyhow::Result<()> {
+    let specs: Vec<EventSourceSpec> = p.read_app_json("event-sources.json")?;
+    for spec in &specs {
+        let stream_arn = streams
+            .get(&spec.table_name)
+            .and_then(Option::as_deref)
+            .with_context(|| format!("table {} has no stream to map", spec.table_name))?;
+        p.clients
+            .lambda
+            .create_event_source_mapping()
+            .function_name(&spec.function_name)
+            .event_source_arn(stream_arn)
+            .starting_position(EventSourcePosition::from(spec.starting_position.as_str()))
+            .set_batch_size(spec.batch_size)
+            .send()
+            .await
+            .aws_context(|| {
+                format!(
+                    "CreateEventSourceMapping {} → {}",
+                    spec.table_name, spec.function_name
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// The ARN placeholders for every function.
+pub fn arn_substitutions(functions: &[Function]) -> BTreeMap<String, String> {
+    functions
+        .iter()
+        .map(|f| (arn_placeholder(&f.binary), f.arn.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_arn_placeholders_after_the_binary() {
+        assert_eq!(
+            arn_placeholder("alex-stock-verify"),
+            "StockVerifyFunctionArn"
+        );
+        assert_eq!(arn_placeholder("alex-price-calc"), "PriceCalcFunctionArn");
+        assert_eq!(arn_placeholder("alex-payment"), "PaymentFunctionArn");
+        assert_eq!(
+            arn_placeholder("alex-complete-order"),
+            "CompleteOrderFunctionArn"
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! The state machine from `app/state-machine.json` and its ASL definition file, placeholders
+//! substituted (function ARNs, table names, …) before CreateStateMachine.
+
+use crate::stack::aws_error::AwsResultExt;
+use anyhow::Context as _;
+use aws_sdk_sfn::types::StateMachineType;
+use serde::Deserialize;
+
+use super::Provisioner;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateMachineSpec {
+    pub name: String,
+    #[serde(default = "standard")]
+    pub r#type: String,
+    pub role_arn: String,
+    pub definition_file: String,
+}
+
+fn standard() -> String {
+    "STANDARD".to_owned()
+}
+
+/// Creates the state machine; returns its ARN.
+pub async fn create_state_machine(p: &Provisioner<'_>) -> anyhow::Result<String> {
+    let spec: StateMachineSpec = p.read_app_json("state-machine.json")?;
+    let definition = p.read_app_text(&spec.definition_file)?;
+    serde_json::from_str::<serde_json::Value>(&definition)
+        .with_context(|| format!("{} is not valid JSON", spec.definition_file))?;
+    let created = p
+        .clients
+        .sfn
+        .create_state_machine()
+        .name(&spec.name)
+        .definition(definition)
+        .role_arn(&spec.role_arn)
+        .r#type(StateMachineType::from(spec.r#type.as_str()))
+        .send()
+        .await
+        .aws_context(|| format!("CreateStateMachine {}", spec.name))?;
+    Ok(created.state_machine_arn().to_owned())
+}
