@@ -348,3 +348,6 @@ pub fn failure_details(failure: &Failure) -> Value {
     }
     Value::Object(details)
 }
+
+#[cfg(test)]
+mod tests;

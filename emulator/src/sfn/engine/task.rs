@@ -185,7 +185,7 @@ async fn call_lambda_function(
     engine.record(&mut run.previous, "LambdaFunctionStarted", None);
     let result = invoke(engine, arn, &input)
         .await
-        .and_then(|invocation| Ok(parse_payload(&invocation.payload)));
+        .map(|invocation| parse_payload(&invocation.payload));
     let (event_type, key, details) = match &result {
         Ok(output) => (
             "LambdaFunctionSucceeded",
