@@ -75,26 +75,6 @@ fn lookup(path: &str, input: &Value, context: &Value) -> Option<Value> {
     }
 }
 
-fn invalid_path(path: &str) -> paths::PathError {
-    paths::PathError::runtime(format!(
-        "Invalid path '{path}' : No results for path: {}",
-        bracketed(path)
-    ))
-}
-
-/// `$.a.b` → `$['a']['b']`, the form AWS quotes paths in.
-fn bracketed(path: &str) -> String {
-    let mut out = String::from("$");
-    for key in path
-        .trim_start_matches('$')
-        .split('.')
-        .filter(|k| !k.is_empty())
-    {
-        out.push_str(&format!("['{key}']"));
-    }
-    out
-}
-
 fn compare(
     variable: &str,
     operator: &str,
@@ -106,7 +86,7 @@ fn compare(
     if operator == "IsPresent" {
         return Ok(Some(value.is_some()) == operand.as_bool());
     }
-    let value = value.ok_or_else(|| invalid_path(variable))?;
+    let value = value.ok_or_else(|| paths::invalid_path(variable))?;
     let expected = operand.as_bool();
     let test = |holds: bool| Ok(Some(holds) == expected);
     match operator {
@@ -130,7 +110,7 @@ fn compare(
             let path = operand.as_str().unwrap_or_default();
             (
                 base,
-                lookup(path, input, context).ok_or_else(|| invalid_path(path))?,
+                lookup(path, input, context).ok_or_else(|| paths::invalid_path(path))?,
             )
         }
         None => (operator, operand.clone()),

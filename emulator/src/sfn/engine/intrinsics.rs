@@ -179,6 +179,15 @@ fn int_arg(name: &str, args: &[Value], i: usize) -> Result<i64, PathError> {
         .ok_or_else(|| bad_args(name))
 }
 
+/// A number rounded half up, like Java's Math.round (MathAdd accepts decimals).
+fn rounded_arg(name: &str, args: &[Value], i: usize) -> Result<i64, PathError> {
+    let value = args
+        .get(i)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| bad_args(name))?;
+    Ok((value + 0.5).floor() as i64)
+}
+
 fn array_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a Vec<Value>, PathError> {
     args.get(i)
         .and_then(Value::as_array)
@@ -189,7 +198,11 @@ fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
     match name {
         "States.Format" => format(name, args),
         "States.StringToJson" => {
-            serde_json::from_str(string_arg(name, args, 0)?).map_err(|_| bad_args(name))
+            let text = string_arg(name, args, 0)?;
+            if text.trim().is_empty() {
+                return Ok(Value::Null);
+            }
+            serde_json::from_str(text).map_err(|_| bad_args(name))
         }
         "States.JsonToString" => Ok(json!(to_text(args.first().ok_or_else(|| bad_args(name))?))),
         "States.Array" => Ok(Value::Array(args.to_vec())),
@@ -262,8 +275,8 @@ fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
             Ok(json!(start + (random % (end - start) as u64) as i64))
         }
         "States.MathAdd" => {
-            let sum = int_arg(name, args, 0)?
-                .checked_add(int_arg(name, args, 1)?)
+            let sum = rounded_arg(name, args, 0)?
+                .checked_add(rounded_arg(name, args, 1)?)
                 .ok_or_else(|| bad_args(name))?;
             Ok(json!(sum))
         }
@@ -293,10 +306,8 @@ fn format(name: &str, args: &[Value]) -> Result<Value, PathError> {
             '\\' => out.extend(chars.next()),
             '{' if chars.peek() == Some(&'}') => {
                 chars.next();
-                match values.next().ok_or_else(|| bad_args(name))? {
-                    Value::String(s) => out.push_str(s),
-                    other => out.push_str(&to_text(other)),
-                }
+                let value = values.next().ok_or_else(|| bad_args(name))?;
+                out.push_str(&java_text(value));
             }
             c => out.push(c),
         }
@@ -305,6 +316,26 @@ fn format(name: &str, args: &[Value]) -> Result<Value, PathError> {
         return Err(bad_args(name));
     }
     Ok(json!(out))
+}
+
+/// How Format renders a value: strings raw, objects and arrays the way Java prints maps and
+/// lists (`{a=1, b=[x, y]}`), which is what Step Functions does.
+fn java_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(java_text).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(object) => {
+            let inner: Vec<String> = object
+                .iter()
+                .map(|(k, v)| format!("{k}={}", java_text(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => to_text(other),
+    }
 }
 
 fn array_range(name: &str, args: &[Value]) -> Result<Value, PathError> {
@@ -410,6 +441,18 @@ mod tests {
             json!(["1", "2", "3"])
         );
         assert_eq!(eval("States.MathAdd(5, -3)", json!({})), json!(2));
+    }
+
+    #[test]
+    fn blank_strings_parse_to_null_and_math_add_rounds_half_up() {
+        assert_eq!(
+            eval("States.StringToJson($.s)", json!({"s": " "})),
+            Value::Null
+        );
+        assert_eq!(
+            eval("States.MathAdd($.a, $.b)", json!({"a": -1.5, "b": 1.49})),
+            json!(0)
+        );
     }
 
     #[test]

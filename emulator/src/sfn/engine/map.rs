@@ -60,7 +60,6 @@ pub async fn run(
                     "MapIterationFailed",
                     Some(("mapIterationFailedEventDetails", details)),
                 );
-                engine.record(&mut run.previous, "MapStateFailed", None);
                 return Err(failure);
             }
         }

@@ -259,6 +259,14 @@ impl Engine {
                 run.retry_count += 1;
                 continue;
             }
+            let failed_event = match run.state.kind {
+                StateKind::Map { .. } => Some("MapStateFailed"),
+                StateKind::Parallel { .. } => Some("ParallelStateFailed"),
+                _ => None,
+            };
+            if let Some(event_type) = failed_event {
+                self.record(&mut run.previous, event_type, None);
+            }
             return catch::recover(run, failure, is_task);
         }
     }

@@ -1,5 +1,6 @@
 //! Parallel: runs every branch on the effective input and outputs their results as an array,
-//! in branch order. Branches run one after another; the first failure fails the state.
+//! in branch order. Branches run one after another; the first failure fails the state
+//! (ParallelStateFailed is recorded once retries are exhausted, by the run loop).
 
 use serde_json::Value;
 
@@ -20,10 +21,7 @@ pub async fn run(
         run.previous = cursor;
         match result {
             Ok(output) => outputs.push(output),
-            Err(failure) => {
-                engine.record(&mut run.previous, "ParallelStateFailed", None);
-                return Err(failure);
-            }
+            Err(failure) => return Err(failure),
         }
     }
     engine.record(&mut run.previous, "ParallelStateSucceeded", None);

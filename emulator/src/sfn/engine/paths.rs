@@ -120,8 +120,29 @@ pub fn apply_input_path(
     match field {
         PathField::Default => Ok(input.clone()),
         PathField::Null => Ok(Value::Object(Map::new())),
-        PathField::Path(path) => read(path, name, input, context),
+        PathField::Path(path) => read(path, name, input, context).map_err(|_| invalid_path(path)),
     }
+}
+
+/// AWS's wording when InputPath, OutputPath or ItemsPath selects nothing.
+pub fn invalid_path(path: &str) -> PathError {
+    PathError::runtime(format!(
+        "Invalid path '{path}' : No results for path: {}",
+        bracketed(path)
+    ))
+}
+
+/// `$.a.b` → `$['a']['b']`, the form AWS quotes paths in.
+pub fn bracketed(path: &str) -> String {
+    let mut out = String::from("$");
+    for key in path
+        .trim_start_matches('$')
+        .split('.')
+        .filter(|k| !k.is_empty())
+    {
+        out.push_str(&format!("['{key}']"));
+    }
+    out
 }
 
 /// Instantiates a payload template: keys ending in `.$` are replaced by the value their path

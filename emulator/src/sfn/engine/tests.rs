@@ -376,8 +376,18 @@ async fn bad_input_path_is_a_runtime_error_naming_the_state() {
         result.unwrap_err(),
         Failure::new(
             "States.Runtime",
-            "An error occurred while executing the state 'P' (entered at the event id #2). The JSONPath '$.x' specified for the field 'InputPath' could not be found in the input '{\"a\":1}'"
+            "An error occurred while executing the state 'P' (entered at the event id #2). Invalid path '$.x' : No results for path: $['x']"
         )
+    );
+}
+
+#[tokio::test]
+async fn bad_parameters_path_names_the_field_and_input() {
+    let machine = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"v.$": "$.x"}, "End": true}}});
+    let (result, _) = run(Arc::new(Fake::default()), machine, json!({"a": 1})).await;
+    assert_eq!(
+        result.unwrap_err().cause,
+        "An error occurred while executing the state 'P' (entered at the event id #2). The JSONPath '$.x' specified for the field 'v.$' could not be found in the input '{\"a\":1}'"
     );
 }
 

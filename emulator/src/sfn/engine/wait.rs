@@ -10,6 +10,9 @@ use crate::sfn::asl::model::WaitFor;
 
 /// An RFC 3339 timestamp, as Step Functions accepts them.
 pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
+    if text.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
     let parsed =
         time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
     Some(SystemTime::from(parsed))
@@ -45,16 +48,7 @@ fn wait_duration(
         WaitFor::SecondsPath(path) => {
             let value =
                 paths::read(path, "SecondsPath", input, context).map_err(|e| run.fail(e))?;
-            value
-                .as_f64()
-                .filter(|s| *s >= 0.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    run.fail(paths::PathError::runtime(format!(
-                        "The SecondsPath parameter does not reference a valid integer value: {}",
-                        paths::to_text(&value)
-                    )))
-                })
+            seconds_from(&value, path).map_err(|e| run.fail(e))
         }
         WaitFor::Timestamp(text) => parse_timestamp(text).map(until).ok_or_else(|| {
             run.fail(paths::PathError::runtime(format!(
@@ -65,11 +59,31 @@ fn wait_duration(
             let value =
                 paths::read(path, "TimestampPath", input, context).map_err(|e| run.fail(e))?;
             value.as_str().and_then(parse_timestamp).map(until).ok_or_else(|| {
+                let shown = match &value {
+                    Value::String(text) => text.clone(),
+                    other => paths::to_text(other),
+                };
                 run.fail(paths::PathError::runtime(format!(
-                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {}",
-                    paths::to_text(&value)
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {shown}"
                 )))
             })
         }
     }
+}
+
+/// SecondsPath's value: a non-negative integer.
+fn seconds_from(value: &Value, path: &str) -> Result<Duration, paths::PathError> {
+    let shown = paths::to_text(value);
+    let Some(seconds) = value.as_i64() else {
+        return Err(paths::PathError::runtime(format!(
+            "The SecondsPath parameter cannot be parsed as a long value: {path} == {shown}"
+        )));
+    };
+    u64::try_from(seconds)
+        .map(Duration::from_secs)
+        .map_err(|_| {
+            paths::PathError::runtime(format!(
+                "The SecondsPath parameter references a negative value: {path} == {shown}"
+            ))
+        })
 }
