@@ -1,6 +1,19 @@
-//! Step Functions: state machines, executions and their history. (STUB)
+//! Step Functions: state machines, executions and their history (AWS JSON 1.0,
+//! `X-Amz-Target: AWSStepFunctions.<Operation>`).
+//!
+//! - [`api`]: the operations and the service's state.
+//! - [`asl`]: parsing and validating Amazon States Language definitions.
+//! - [`engine`]: the interpreter that runs an execution.
+//! - [`history`]: execution history events.
+//! - [`integrations`]: what Task states call (through the bus).
 
-use std::sync::Arc;
+pub mod api;
+pub mod asl;
+pub mod engine;
+pub mod history;
+pub mod integrations;
+
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -8,24 +21,54 @@ use serde_json::Value;
 use crate::Context;
 use crate::bus::JsonService;
 use crate::protocol::AwsError;
+use integrations::{BusIntegrations, Integrations};
 
 /// The `__type` namespace of Step Functions errors.
 pub const ERROR_NAMESPACE: &str = "com.amazonaws.swf.service.v2.model";
 
 pub struct StepFunctions {
-    #[allow(dead_code)]
     ctx: Arc<Context>,
+    store: Arc<Mutex<api::Store>>,
+    integrations: Arc<dyn Integrations>,
 }
 
 impl StepFunctions {
     pub fn new(ctx: Arc<Context>) -> Arc<StepFunctions> {
-        Arc::new(StepFunctions { ctx })
+        let integrations = Arc::new(BusIntegrations { ctx: ctx.clone() });
+        StepFunctions::with_integrations(ctx, integrations)
+    }
+
+    /// A service whose Task states call `integrations` instead of the bus (for tests).
+    pub fn with_integrations(
+        ctx: Arc<Context>,
+        integrations: Arc<dyn Integrations>,
+    ) -> Arc<StepFunctions> {
+        Arc::new(StepFunctions {
+            ctx,
+            store: Arc::default(),
+            integrations,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, api::Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 #[async_trait]
 impl JsonService for StepFunctions {
-    async fn call(&self, _operation: &str, _input: Value) -> Result<Value, AwsError> {
-        Err(AwsError::unknown_operation())
+    async fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
+        match operation {
+            "CreateStateMachine" => self.create_state_machine(&input),
+            "DescribeStateMachine" => self.describe_state_machine(&input),
+            "ListStateMachines" => self.list_state_machines(&input),
+            "DeleteStateMachine" => self.delete_state_machine(&input),
+            "StartExecution" => self.start_execution(&input),
+            "DescribeExecution" => self.describe_execution(&input),
+            "ListExecutions" => self.list_executions(&input),
+            "StopExecution" => self.stop_execution(&input),
+            "GetExecutionHistory" => self.get_execution_history(&input),
+            _ => Err(AwsError::unknown_operation()),
+        }
     }
 }

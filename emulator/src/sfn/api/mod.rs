@@ -1,0 +1,148 @@
+//! The Step Functions API: the service's state ([`Store`]), request-field helpers, AWS's error
+//! shapes, and pagination. Operations live in [`state_machines`] and [`executions`].
+
+pub mod executions;
+pub mod state_machines;
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use indexmap::IndexMap;
+use serde_json::Value;
+use tokio::task::AbortHandle;
+
+use crate::protocol::AwsError;
+use crate::sfn::asl::Definition;
+use crate::sfn::history::History;
+
+/// A created state machine.
+pub struct MachineRecord {
+    pub arn: String,
+    pub name: String,
+    pub definition_text: String,
+    pub definition: Arc<Definition>,
+    pub role_arn: String,
+    pub machine_type: String,
+    pub creation_date: f64,
+}
+
+/// One execution, running or ended.
+pub struct ExecutionRecord {
+    pub arn: String,
+    pub name: String,
+    pub machine_arn: String,
+    pub status: &'static str,
+    pub input: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub start_date: f64,
+    pub stop_date: Option<f64>,
+    pub history: Arc<History>,
+    pub abort: Option<AbortHandle>,
+}
+
+/// Everything the service holds, behind one lock.
+#[derive(Default)]
+pub struct Store {
+    pub machines: IndexMap<String, MachineRecord>,
+    pub executions: IndexMap<String, ExecutionRecord>,
+}
+
+/// A required string member, or AWS's "must not be null" ValidationException.
+pub fn required<'a>(input: &'a Value, field: &str) -> Result<&'a str, AwsError> {
+    input.get(field).and_then(Value::as_str).ok_or_else(|| {
+        AwsError::validation(format!(
+            "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+        ))
+    })
+}
+
+pub fn optional<'a>(input: &'a Value, field: &str) -> Option<&'a str> {
+    input.get(field).and_then(Value::as_str)
+}
+
+pub fn state_machine_does_not_exist(arn: &str) -> AwsError {
+    AwsError::new(
+        400,
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
+}
+
+pub fn execution_does_not_exist(arn: &str) -> AwsError {
+    AwsError::new(
+        400,
+        "ExecutionDoesNotExist",
+        format!("Execution Does Not Exist: '{arn}'"),
+    )
+}
+
+/// Checks `arn` is a Step Functions ARN of `resource_type` (`stateMachine`, `execution`).
+pub fn check_arn(arn: &str, resource_type: &str) -> Result<(), AwsError> {
+    let invalid =
+        |reason: String| AwsError::new(400, "InvalidArn", format!("Invalid Arn: '{reason}'"));
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "states" {
+        return Err(invalid(format!("Invalid ARN prefix: {arn}")));
+    }
+    if parts[5] != resource_type {
+        return Err(invalid(format!(
+            "Resource type not valid in this context: {}",
+            parts[5]
+        )));
+    }
+    Ok(())
+}
+
+/// Names of state machines and executions: 1–80 characters, no whitespace, brackets,
+/// wildcards or special characters.
+pub fn check_name(name: &str) -> Result<(), AwsError> {
+    let bad =
+        |c: char| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c);
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(bad) {
+        return Err(AwsError::new(
+            400,
+            "InvalidName",
+            format!("Invalid Name: '{name}'"),
+        ));
+    }
+    Ok(())
+}
+
+/// One page of `items` per `maxResults`/`nextToken`, and the token of the next page.
+pub fn paginate<T: Clone>(
+    input: &Value,
+    items: &[T],
+) -> Result<(Vec<T>, Option<String>), AwsError> {
+    let max = match input.get("maxResults").and_then(Value::as_u64) {
+        None | Some(0) => 100,
+        Some(n) if n <= 1000 => n as usize,
+        Some(n) => {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
+            )));
+        }
+    };
+    let start = match optional(input, "nextToken") {
+        Some(token) => decode_token(token)?,
+        None => 0,
+    };
+    let end = (start + max).min(items.len());
+    let page = items.get(start..end).unwrap_or_default().to_vec();
+    let next = (end < items.len()).then(|| encode_token(end));
+    Ok((page, next))
+}
+
+fn encode_token(offset: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("orderlab-sfn:{offset}"))
+}
+
+fn decode_token(token: &str) -> Result<usize, AwsError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("orderlab-sfn:")?.parse().ok())
+        .ok_or_else(|| AwsError::new(400, "InvalidToken", format!("Invalid Token: '{token}'")))
+}

@@ -1,0 +1,108 @@
+//! CreateStateMachine, DescribeStateMachine, ListStateMachines, DeleteStateMachine.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::{
+    MachineRecord, check_arn, check_name, optional, paginate, required,
+    state_machine_does_not_exist,
+};
+use crate::protocol::AwsError;
+use crate::sfn::StepFunctions;
+use crate::sfn::asl::parse_definition;
+
+impl StepFunctions {
+    pub(crate) fn create_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
+        let name = required(input, "name")?;
+        let definition_text = required(input, "definition")?;
+        let role_arn = required(input, "roleArn")?;
+        let machine_type = optional(input, "type").unwrap_or("STANDARD");
+        check_name(name)?;
+        if machine_type != "STANDARD" && machine_type != "EXPRESS" {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{machine_type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
+            )));
+        }
+        let definition = parse_definition(definition_text)
+            .map_err(|message| AwsError::new(400, "InvalidDefinition", message))?;
+        let arn = self.ctx.arn("states", &format!("stateMachine:{name}"));
+        let mut store = self.lock();
+        if let Some(existing) = store.machines.get(&arn) {
+            if existing.definition_text == definition_text && existing.role_arn == role_arn {
+                return Ok(
+                    json!({ "stateMachineArn": arn, "creationDate": existing.creation_date }),
+                );
+            }
+            return Err(AwsError::new(
+                400,
+                "StateMachineAlreadyExists",
+                format!("State Machine Already Exists: '{arn}'"),
+            ));
+        }
+        let creation_date = self.ctx.clock.now_epoch_seconds();
+        store.machines.insert(
+            arn.clone(),
+            MachineRecord {
+                arn: arn.clone(),
+                name: name.to_owned(),
+                definition_text: definition_text.to_owned(),
+                definition: Arc::new(definition),
+                role_arn: role_arn.to_owned(),
+                machine_type: machine_type.to_owned(),
+                creation_date,
+            },
+        );
+        Ok(json!({ "stateMachineArn": arn, "creationDate": creation_date }))
+    }
+
+    pub(crate) fn describe_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
+        let arn = required(input, "stateMachineArn")?;
+        check_arn(arn, "stateMachine")?;
+        let store = self.lock();
+        let machine = store
+            .machines
+            .get(arn)
+            .ok_or_else(|| state_machine_does_not_exist(arn))?;
+        Ok(json!({
+            "stateMachineArn": machine.arn,
+            "name": machine.name,
+            "status": "ACTIVE",
+            "definition": machine.definition_text,
+            "roleArn": machine.role_arn,
+            "type": machine.machine_type,
+            "creationDate": machine.creation_date,
+            "loggingConfiguration": { "level": "OFF", "includeExecutionData": false },
+            "tracingConfiguration": { "enabled": false },
+        }))
+    }
+
+    pub(crate) fn list_state_machines(&self, input: &Value) -> Result<Value, AwsError> {
+        let summaries: Vec<Value> = self
+            .lock()
+            .machines
+            .values()
+            .map(|m| {
+                json!({
+                    "stateMachineArn": m.arn,
+                    "name": m.name,
+                    "type": m.machine_type,
+                    "creationDate": m.creation_date,
+                })
+            })
+            .collect();
+        let (page, next) = paginate(input, &summaries)?;
+        let mut output = json!({ "stateMachines": page });
+        if let (Some(token), Some(object)) = (next, output.as_object_mut()) {
+            object.insert("nextToken".into(), json!(token));
+        }
+        Ok(output)
+    }
+
+    pub(crate) fn delete_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
+        let arn = required(input, "stateMachineArn")?;
+        check_arn(arn, "stateMachine")?;
+        self.lock().machines.shift_remove(arn);
+        Ok(json!({}))
+    }
+}

@@ -1,0 +1,26 @@
+//! The Amazon States Language: parsing a definition into typed states ([`model`]) and the
+//! checks CreateStateMachine runs before accepting one ([`validate`]).
+
+pub mod model;
+pub mod validate;
+
+pub use model::{Definition, State, StateKind};
+
+/// Parses and validates a definition document; the error is the InvalidDefinition message.
+pub fn parse_definition(text: &str) -> Result<Definition, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|err| {
+        format!("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: {err}'")
+    })?;
+    let mut problems = Vec::new();
+    let definition = model::parse_machine(&value, "", &mut problems);
+    if let Some(definition) = &definition {
+        validate::check(definition, "", &mut problems);
+    }
+    match (definition, problems.is_empty()) {
+        (Some(definition), true) => Ok(definition),
+        _ => Err(format!(
+            "Invalid State Machine Definition: '{}'",
+            problems.join(", ")
+        )),
+    }
+}

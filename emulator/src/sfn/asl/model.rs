@@ -1,0 +1,478 @@
+//! Typed Amazon States Language: a definition parsed from JSON into states the engine runs.
+//!
+//! Parsing never fails fast: every problem found is pushed (in AWS's
+//! `CODE: message at /pointer` form) so one InvalidDefinition names them all.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+/// A state machine, or the body of a Map iterator or Parallel branch.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub start_at: String,
+    pub states: IndexMap<String, State>,
+    pub timeout_seconds: Option<u64>,
+    /// `JSONPath` (the default) or `JSONata`.
+    pub query_language: String,
+}
+
+/// One named state.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub name: String,
+    pub common: Common,
+    pub kind: StateKind,
+}
+
+/// A field that may be absent (use the default), JSON null, or a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathField {
+    Default,
+    Null,
+    Path(String),
+}
+
+/// The fields many state types share.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub next: Option<String>,
+    pub end: bool,
+    pub input_path: PathField,
+    pub output_path: PathField,
+    pub result_path: PathField,
+    pub parameters: Option<Value>,
+    pub result_selector: Option<Value>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+    pub query_language: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Retrier {
+    pub error_equals: Vec<String>,
+    pub interval_seconds: f64,
+    pub max_attempts: u32,
+    pub backoff_rate: f64,
+    pub max_delay_seconds: Option<f64>,
+    pub full_jitter: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catcher {
+    pub error_equals: Vec<String>,
+    pub next: String,
+    pub result_path: PathField,
+}
+
+/// A Choice rule's condition.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    And(Vec<Condition>),
+    Or(Vec<Condition>),
+    Not(Box<Condition>),
+    /// `Variable` compared with `operator` (e.g. `NumericLessThanPath`) to `operand`.
+    Compare {
+        variable: String,
+        operator: String,
+        operand: Value,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct ChoiceBranch {
+    pub condition: Condition,
+    pub next: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum WaitFor {
+    Seconds(f64),
+    SecondsPath(String),
+    Timestamp(String),
+    TimestampPath(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum StateKind {
+    Pass {
+        result: Option<Value>,
+    },
+    Task {
+        resource: String,
+        timeout_seconds: Option<u64>,
+        timeout_seconds_path: Option<String>,
+    },
+    Choice {
+        choices: Vec<ChoiceBranch>,
+        default: Option<String>,
+    },
+    Wait(WaitFor),
+    Succeed,
+    Fail {
+        error: Option<String>,
+        cause: Option<String>,
+        error_path: Option<String>,
+        cause_path: Option<String>,
+    },
+    Map {
+        items_path: PathField,
+        item_selector: Option<Value>,
+        processor: Box<Definition>,
+        max_concurrency: u64,
+    },
+    Parallel {
+        branches: Vec<Definition>,
+    },
+}
+
+impl StateKind {
+    /// The `Type` name, as history event types spell it (`Pass`, `Task`, …).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            StateKind::Pass { .. } => "Pass",
+            StateKind::Task { .. } => "Task",
+            StateKind::Choice { .. } => "Choice",
+            StateKind::Wait(_) => "Wait",
+            StateKind::Succeed => "Succeed",
+            StateKind::Fail { .. } => "Fail",
+            StateKind::Map { .. } => "Map",
+            StateKind::Parallel { .. } => "Parallel",
+        }
+    }
+}
+
+/// Parses a machine (or iterator/branch) object found at JSON pointer `at`.
+pub fn parse_machine(value: &Value, at: &str, problems: &mut Vec<String>) -> Option<Definition> {
+    let Some(object) = value.as_object() else {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: Expected an object at {}",
+            pointer(at)
+        ));
+        return None;
+    };
+    let start_at = required_string(object, "StartAt", at, problems);
+    let states_value = object.get("States").and_then(Value::as_object);
+    if states_value.is_none() {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: The field 'States' is required but was missing at {}",
+            pointer(at)
+        ));
+    }
+    let mut states = IndexMap::new();
+    for (name, state) in states_value.into_iter().flatten() {
+        let state_at = format!("{at}/States/{name}");
+        if let Some(state) = parse_state(name, state, &state_at, problems) {
+            states.insert(name.clone(), state);
+        }
+    }
+    Some(Definition {
+        start_at: start_at.unwrap_or_default(),
+        states,
+        timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_u64),
+        query_language: object
+            .get("QueryLanguage")
+            .and_then(Value::as_str)
+            .unwrap_or("JSONPath")
+            .to_owned(),
+    })
+}
+
+fn parse_state(name: &str, value: &Value, at: &str, problems: &mut Vec<String>) -> Option<State> {
+    let object = value.as_object()?;
+    let type_name = required_string(object, "Type", at, problems)?;
+    let common = parse_common(object, at, problems);
+    let kind = match type_name.as_str() {
+        "Pass" => StateKind::Pass {
+            result: object.get("Result").cloned(),
+        },
+        "Task" => StateKind::Task {
+            resource: required_string(object, "Resource", at, problems).unwrap_or_default(),
+            timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_u64),
+            timeout_seconds_path: string_field(object, "TimeoutSecondsPath"),
+        },
+        "Choice" => parse_choice(object, at, problems),
+        "Wait" => StateKind::Wait(parse_wait(object, at, problems)),
+        "Succeed" => StateKind::Succeed,
+        "Fail" => StateKind::Fail {
+            error: string_field(object, "Error"),
+            cause: string_field(object, "Cause"),
+            error_path: string_field(object, "ErrorPath"),
+            cause_path: string_field(object, "CausePath"),
+        },
+        "Map" => parse_map(object, at, problems)?,
+        "Parallel" => StateKind::Parallel {
+            branches: object
+                .get("Branches")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(i, b)| parse_machine(b, &format!("{at}/Branches[{i}]"), problems))
+                .collect(),
+        },
+        other => {
+            problems.push(format!(
+                "SCHEMA_VALIDATION_FAILED: Value is not a valid state type: '{other}' at {}",
+                pointer(&format!("{at}/Type"))
+            ));
+            return None;
+        }
+    };
+    Some(State {
+        name: name.to_owned(),
+        common,
+        kind,
+    })
+}
+
+fn parse_common(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>) -> Common {
+    Common {
+        next: string_field(object, "Next"),
+        end: object.get("End").and_then(Value::as_bool).unwrap_or(false),
+        input_path: path_field(object, "InputPath"),
+        output_path: path_field(object, "OutputPath"),
+        result_path: path_field(object, "ResultPath"),
+        parameters: object
+            .get("Parameters")
+            .or_else(|| object.get("ItemSelector"))
+            .cloned(),
+        result_selector: object.get("ResultSelector").cloned(),
+        retry: list(object, "Retry")
+            .map(|(i, r)| parse_retrier(r, &format!("{at}/Retry[{i}]"), problems))
+            .collect(),
+        catch: list(object, "Catch")
+            .filter_map(|(i, c)| parse_catcher(c, &format!("{at}/Catch[{i}]"), problems))
+            .collect(),
+        query_language: string_field(object, "QueryLanguage"),
+    }
+}
+
+fn parse_retrier(value: &Value, at: &str, problems: &mut Vec<String>) -> Retrier {
+    let empty = Map::new();
+    let object = value.as_object().unwrap_or(&empty);
+    Retrier {
+        error_equals: error_equals(object, at, problems),
+        interval_seconds: object
+            .get("IntervalSeconds")
+            .and_then(Value::as_f64)
+            .unwrap_or(1.0),
+        max_attempts: object
+            .get("MaxAttempts")
+            .and_then(Value::as_u64)
+            .map_or(3, |n| n.min(u64::from(u32::MAX)) as u32),
+        backoff_rate: object
+            .get("BackoffRate")
+            .and_then(Value::as_f64)
+            .unwrap_or(2.0),
+        max_delay_seconds: object.get("MaxDelaySeconds").and_then(Value::as_f64),
+        full_jitter: object.get("JitterStrategy").and_then(Value::as_str) == Some("FULL"),
+    }
+}
+
+fn parse_catcher(value: &Value, at: &str, problems: &mut Vec<String>) -> Option<Catcher> {
+    let object = value.as_object()?;
+    Some(Catcher {
+        error_equals: error_equals(object, at, problems),
+        next: required_string(object, "Next", at, problems)?,
+        result_path: path_field(object, "ResultPath"),
+    })
+}
+
+fn error_equals(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let names: Vec<String> = list(object, "ErrorEquals")
+        .filter_map(|(_, v)| v.as_str().map(str::to_owned))
+        .collect();
+    if names.is_empty() {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: The field 'ErrorEquals' is required but was missing at {}",
+            pointer(at)
+        ));
+    }
+    names
+}
+
+fn parse_choice(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>) -> StateKind {
+    let choices = list(object, "Choices")
+        .filter_map(|(i, rule)| {
+            let rule_at = format!("{at}/Choices[{i}]");
+            let condition = parse_condition(rule, &rule_at, problems)?;
+            let next = required_string(rule.as_object()?, "Next", &rule_at, problems)?;
+            Some(ChoiceBranch { condition, next })
+        })
+        .collect();
+    StateKind::Choice {
+        choices,
+        default: string_field(object, "Default"),
+    }
+}
+
+/// The comparison operators a Choice rule may use (each also has a `…Path` form except the
+/// type tests and `StringMatches`).
+pub const OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringLessThan",
+    "StringGreaterThan",
+    "StringLessThanEquals",
+    "StringGreaterThanEquals",
+    "NumericEquals",
+    "NumericLessThan",
+    "NumericGreaterThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThanEquals",
+    "BooleanEquals",
+    "TimestampEquals",
+    "TimestampLessThan",
+    "TimestampGreaterThan",
+    "TimestampLessThanEquals",
+    "TimestampGreaterThanEquals",
+];
+
+const TYPE_TESTS: &[&str] = &[
+    "IsNull",
+    "IsPresent",
+    "IsNumeric",
+    "IsString",
+    "IsBoolean",
+    "IsTimestamp",
+    "StringMatches",
+];
+
+fn is_operator(key: &str) -> bool {
+    TYPE_TESTS.contains(&key)
+        || OPERATORS.contains(&key)
+        || key
+            .strip_suffix("Path")
+            .is_some_and(|base| OPERATORS.contains(&base))
+}
+
+fn parse_condition(value: &Value, at: &str, problems: &mut Vec<String>) -> Option<Condition> {
+    let object = value.as_object()?;
+    let nested = |key: &str, problems: &mut Vec<String>| -> Vec<Condition> {
+        list(object, key)
+            .filter_map(|(i, c)| parse_condition(c, &format!("{at}/{key}[{i}]"), problems))
+            .collect()
+    };
+    if object.contains_key("And") {
+        return Some(Condition::And(nested("And", problems)));
+    }
+    if object.contains_key("Or") {
+        return Some(Condition::Or(nested("Or", problems)));
+    }
+    if let Some(inner) = object.get("Not") {
+        let inner = parse_condition(inner, &format!("{at}/Not"), problems)?;
+        return Some(Condition::Not(Box::new(inner)));
+    }
+    let Some((operator, operand)) = object.iter().find(|(k, _)| is_operator(k)) else {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: No comparison operator found at {}",
+            pointer(at)
+        ));
+        return None;
+    };
+    let variable = required_string(object, "Variable", at, problems)?;
+    Some(Condition::Compare {
+        variable,
+        operator: operator.clone(),
+        operand: operand.clone(),
+    })
+}
+
+fn parse_wait(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>) -> WaitFor {
+    if let Some(seconds) = object.get("Seconds").and_then(Value::as_f64) {
+        return WaitFor::Seconds(seconds);
+    }
+    if let Some(path) = string_field(object, "SecondsPath") {
+        return WaitFor::SecondsPath(path);
+    }
+    if let Some(timestamp) = string_field(object, "Timestamp") {
+        if super::super::engine::wait::parse_timestamp(&timestamp).is_none() {
+            problems.push(format!(
+                "SCHEMA_VALIDATION_FAILED: String does not match RFC3339 timestamp at {}",
+                pointer(&format!("{at}/Timestamp"))
+            ));
+        }
+        return WaitFor::Timestamp(timestamp);
+    }
+    if let Some(path) = string_field(object, "TimestampPath") {
+        return WaitFor::TimestampPath(path);
+    }
+    problems.push(format!(
+        "SCHEMA_VALIDATION_FAILED: A Wait state needs exactly one of Seconds, SecondsPath, Timestamp or TimestampPath at {}",
+        pointer(at)
+    ));
+    WaitFor::Seconds(0.0)
+}
+
+fn parse_map(
+    object: &Map<String, Value>,
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Option<StateKind> {
+    let (key, processor) = match object.get("ItemProcessor") {
+        Some(p) => ("ItemProcessor", p),
+        None => ("Iterator", object.get("Iterator")?),
+    };
+    let processor = parse_machine(processor, &format!("{at}/{key}"), problems)?;
+    Some(StateKind::Map {
+        items_path: path_field(object, "ItemsPath"),
+        item_selector: object
+            .get("ItemSelector")
+            .or_else(|| object.get("Parameters"))
+            .cloned(),
+        processor: Box::new(processor),
+        max_concurrency: object
+            .get("MaxConcurrency")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    })
+}
+
+fn list<'a>(
+    object: &'a Map<String, Value>,
+    key: &str,
+) -> impl Iterator<Item = (usize, &'a Value)> + 'a {
+    object
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+}
+
+fn string_field(object: &Map<String, Value>, key: &str) -> Option<String> {
+    object.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn path_field(object: &Map<String, Value>, key: &str) -> PathField {
+    match object.get(key) {
+        None => PathField::Default,
+        Some(Value::Null) => PathField::Null,
+        Some(Value::String(path)) => PathField::Path(path.clone()),
+        Some(_) => PathField::Default,
+    }
+}
+
+fn required_string(
+    object: &Map<String, Value>,
+    key: &str,
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    let found = string_field(object, key);
+    if found.is_none() {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: The field '{key}' is required but was missing at {}",
+            pointer(at)
+        ));
+    }
+    found
+}
+
+/// `""` is the document root, written `/` in AWS's messages.
+pub fn pointer(at: &str) -> String {
+    if at.is_empty() {
+        "/".to_owned()
+    } else {
+        at.to_owned()
+    }
+}

@@ -1,0 +1,261 @@
+//! Choice: the first rule whose condition holds names the next state; else `Default`; else
+//! States.NoChoiceMatched. Every comparison operator, their `…Path` forms, the type tests,
+//! StringMatches, And/Or/Not.
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+use super::{Engine, Failure, StateRun, Step, paths, wait::parse_timestamp};
+use crate::sfn::asl::model::{ChoiceBranch, Condition};
+
+pub fn run(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    choices: &[ChoiceBranch],
+    default: Option<&str>,
+) -> Result<Step, Failure> {
+    let context = run.context(&engine.info, None);
+    let common = &run.state.common;
+    let input = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
+        .map_err(|e| run.fail(e))?;
+    let mut chosen = None;
+    for branch in choices {
+        if evaluate(&branch.condition, &input, &context).map_err(|e| run.fail(e))? {
+            chosen = Some(branch.next.clone());
+            break;
+        }
+    }
+    let next = chosen
+        .or_else(|| default.map(str::to_owned))
+        .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
+    let output = paths::apply_output_path(&common.output_path, &input).map_err(|e| run.fail(e))?;
+    Ok(Step {
+        output,
+        next: Some(next),
+    })
+}
+
+/// Whether `condition` holds for `input`.
+pub fn evaluate(
+    condition: &Condition,
+    input: &Value,
+    context: &Value,
+) -> Result<bool, paths::PathError> {
+    match condition {
+        Condition::And(all) => {
+            for c in all {
+                if !evaluate(c, input, context)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Condition::Or(any) => {
+            for c in any {
+                if evaluate(c, input, context)? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        Condition::Not(inner) => Ok(!evaluate(inner, input, context)?),
+        Condition::Compare {
+            variable,
+            operator,
+            operand,
+        } => compare(variable, operator, operand, input, context),
+    }
+}
+
+fn lookup(path: &str, input: &Value, context: &Value) -> Option<Value> {
+    match path.strip_prefix('$') {
+        Some(rest) if rest.starts_with('$') => paths::select(context, rest),
+        _ => paths::select(input, path),
+    }
+}
+
+fn compare(
+    variable: &str,
+    operator: &str,
+    operand: &Value,
+    input: &Value,
+    context: &Value,
+) -> Result<bool, paths::PathError> {
+    let value = lookup(variable, input, context);
+    if operator == "IsPresent" {
+        return Ok(Some(value.is_some()) == operand.as_bool());
+    }
+    let value = value.ok_or_else(|| paths::invalid_path(variable))?;
+    let expected = operand.as_bool();
+    let test = |holds: bool| Ok(Some(holds) == expected);
+    match operator {
+        "IsNull" => return test(value.is_null()),
+        "IsNumeric" => return test(value.is_number()),
+        "IsString" => return test(value.is_string()),
+        "IsBoolean" => return test(value.is_boolean()),
+        "IsTimestamp" => {
+            return test(value.as_str().and_then(parse_timestamp).is_some());
+        }
+        "StringMatches" => {
+            return Ok(match (value.as_str(), operand.as_str()) {
+                (Some(text), Some(pattern)) => glob_matches(pattern, text),
+                _ => false,
+            });
+        }
+        _ => {}
+    }
+    let (base, operand) = match operator.strip_suffix("Path") {
+        Some(base) => {
+            let path = operand.as_str().unwrap_or_default();
+            (
+                base,
+                lookup(path, input, context).ok_or_else(|| paths::invalid_path(path))?,
+            )
+        }
+        None => (operator, operand.clone()),
+    };
+    Ok(compare_values(base, &value, &operand))
+}
+
+fn compare_values(operator: &str, value: &Value, operand: &Value) -> bool {
+    let (kind, relation) = split_operator(operator);
+    let ordering = match kind {
+        "String" => match (value.as_str(), operand.as_str()) {
+            (Some(a), Some(b)) => Some(a.cmp(b)),
+            _ => None,
+        },
+        "Numeric" => match (value.as_f64(), operand.as_f64()) {
+            (Some(a), Some(b)) if value.is_number() && operand.is_number() => a.partial_cmp(&b),
+            _ => None,
+        },
+        "Boolean" => match (value.as_bool(), operand.as_bool()) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => None,
+        },
+        "Timestamp" => match (
+            value.as_str().and_then(parse_timestamp),
+            operand.as_str().and_then(parse_timestamp),
+        ) {
+            (Some(a), Some(b)) => Some(a.cmp(&b)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(ordering) = ordering else {
+        return false;
+    };
+    match relation {
+        "Equals" => ordering == Ordering::Equal,
+        "LessThan" => ordering == Ordering::Less,
+        "GreaterThan" => ordering == Ordering::Greater,
+        "LessThanEquals" => ordering != Ordering::Greater,
+        "GreaterThanEquals" => ordering != Ordering::Less,
+        _ => false,
+    }
+}
+
+fn split_operator(operator: &str) -> (&str, &str) {
+    for kind in ["String", "Numeric", "Boolean", "Timestamp"] {
+        if let Some(relation) = operator.strip_prefix(kind) {
+            return (kind, relation);
+        }
+    }
+    ("", "")
+}
+
+/// `*` matches any run of characters; `\*` and `\\` are literal.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    enum Token {
+        Star,
+        Char(char),
+    }
+    let mut tokens = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => tokens.extend(chars.next().map(Token::Char)),
+            '*' => tokens.push(Token::Star),
+            c => tokens.push(Token::Char(c)),
+        }
+    }
+    let text: Vec<char> = text.chars().collect();
+    // matched[j]: the tokens so far match text[..j].
+    let mut matched = vec![false; text.len() + 1];
+    matched[0] = true;
+    for token in &tokens {
+        let mut next = vec![false; text.len() + 1];
+        match token {
+            Token::Star => {
+                let mut any = false;
+                for j in 0..=text.len() {
+                    any |= matched[j];
+                    next[j] = any;
+                }
+            }
+            Token::Char(c) => {
+                for j in 1..=text.len() {
+                    next[j] = matched[j - 1] && text[j - 1] == *c;
+                }
+            }
+        }
+        matched = next;
+    }
+    matched[text.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn holds(operator: &str, operand: Value, input: Value) -> bool {
+        let condition = Condition::Compare {
+            variable: "$.v".into(),
+            operator: operator.into(),
+            operand,
+        };
+        evaluate(&condition, &input, &Value::Null).unwrap()
+    }
+
+    #[test]
+    fn operators() {
+        assert!(holds("NumericGreaterThanEquals", json!(2), json!({"v": 2})));
+        assert!(!holds("NumericLessThan", json!(2), json!({"v": 2})));
+        assert!(holds("StringEquals", json!("a"), json!({"v": "a"})));
+        assert!(!holds("StringEquals", json!("1"), json!({"v": 1})));
+        assert!(holds("BooleanEquals", json!(true), json!({"v": true})));
+        assert!(holds(
+            "NumericEqualsPath",
+            json!("$.w"),
+            json!({"v": 3, "w": 3.0})
+        ));
+        assert!(holds(
+            "TimestampLessThan",
+            json!("2024-01-02T00:00:00Z"),
+            json!({"v": "2024-01-01T00:00:00Z"})
+        ));
+        assert!(holds("IsPresent", json!(false), json!({})));
+        assert!(holds("IsNull", json!(true), json!({"v": null})));
+        assert!(holds(
+            "StringMatches",
+            json!("log-*.txt"),
+            json!({"v": "log-1.txt"})
+        ));
+        assert!(!holds("StringMatches", json!("a\\*"), json!({"v": "ab"})));
+    }
+
+    #[test]
+    fn missing_variable_is_a_runtime_error() {
+        let condition = Condition::Compare {
+            variable: "$.x".into(),
+            operator: "NumericEquals".into(),
+            operand: json!(1),
+        };
+        let err = evaluate(&condition, &json!({}), &Value::Null).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Invalid path '$.x' : No results for path: $['x']"
+        );
+    }
+}

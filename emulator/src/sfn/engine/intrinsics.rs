@@ -1,0 +1,468 @@
+//! Intrinsic functions (`States.Format(...)` and friends): a small parser for the call syntax
+//! (string literals, numbers, booleans, null, `$`/`$$` paths, nested calls) and the functions.
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use sha2::Digest;
+
+use super::paths::{PathError, read, to_text};
+
+#[derive(Debug, Clone)]
+enum Arg {
+    Literal(Value),
+    Path(String),
+    Call(String, Vec<Arg>),
+}
+
+struct Parser<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+fn invalid(expr: &str) -> PathError {
+    PathError::runtime(format!(
+        "The value for the field is not a valid intrinsic function call: '{expr}'"
+    ))
+}
+
+impl Parser<'_> {
+    fn skip_spaces(&mut self) {
+        while self.text.get(self.pos).is_some_and(u8::is_ascii_whitespace) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn call(&mut self) -> Option<Arg> {
+        let start = self.pos;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'.')
+        {
+            self.pos += 1;
+        }
+        let name = std::str::from_utf8(&self.text[start..self.pos])
+            .ok()?
+            .to_owned();
+        self.skip_spaces();
+        if self.peek()? != b'(' {
+            return None;
+        }
+        self.pos += 1;
+        let mut args = Vec::new();
+        loop {
+            self.skip_spaces();
+            if self.peek()? == b')' {
+                self.pos += 1;
+                return Some(Arg::Call(name, args));
+            }
+            if !args.is_empty() {
+                if self.peek()? != b',' {
+                    return None;
+                }
+                self.pos += 1;
+                self.skip_spaces();
+            }
+            args.push(self.arg()?);
+        }
+    }
+
+    fn arg(&mut self) -> Option<Arg> {
+        match self.peek()? {
+            b'\'' => self.string(),
+            b'$' => {
+                let start = self.pos;
+                let mut depth = 0i32;
+                while let Some(c) = self.peek() {
+                    match c {
+                        b'[' | b'(' => depth += 1,
+                        b']' | b')' if depth > 0 => depth -= 1,
+                        b',' | b')' if depth == 0 => break,
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+                let path = std::str::from_utf8(&self.text[start..self.pos]).ok()?;
+                Some(Arg::Path(path.trim_end().to_owned()))
+            }
+            b'S' => self.call(),
+            _ => {
+                let start = self.pos;
+                while self.peek().is_some_and(|c| c != b',' && c != b')') {
+                    self.pos += 1;
+                }
+                let word = std::str::from_utf8(&self.text[start..self.pos])
+                    .ok()?
+                    .trim();
+                serde_json::from_str::<Value>(word).ok().map(Arg::Literal)
+            }
+        }
+    }
+
+    fn string(&mut self) -> Option<Arg> {
+        self.pos += 1;
+        let mut out = Vec::new();
+        loop {
+            match self.peek()? {
+                b'\\' => {
+                    let next = *self.text.get(self.pos + 1)?;
+                    // `\{` and `\}` stay escaped so Format can tell them from placeholders.
+                    if next == b'{' || next == b'}' {
+                        out.push(b'\\');
+                    }
+                    out.push(next);
+                    self.pos += 2;
+                }
+                b'\'' => {
+                    self.pos += 1;
+                    return String::from_utf8(out).ok().map(|s| Arg::Literal(json!(s)));
+                }
+                c => {
+                    out.push(c);
+                    self.pos += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Evaluates an intrinsic call expression against the state's input and context object.
+pub fn evaluate(expr: &str, input: &Value, context: &Value) -> Result<Value, PathError> {
+    let mut parser = Parser {
+        text: expr.trim().as_bytes(),
+        pos: 0,
+    };
+    let call = parser.call().ok_or_else(|| invalid(expr))?;
+    if parser.pos != parser.text.len() {
+        return Err(invalid(expr));
+    }
+    eval_arg(&call, input, context)
+}
+
+fn eval_arg(arg: &Arg, input: &Value, context: &Value) -> Result<Value, PathError> {
+    match arg {
+        Arg::Literal(value) => Ok(value.clone()),
+        Arg::Path(path) => read(path, path, input, context),
+        Arg::Call(name, args) => {
+            let values = args
+                .iter()
+                .map(|a| eval_arg(a, input, context))
+                .collect::<Result<Vec<_>, _>>()?;
+            call_function(name, &values)
+        }
+    }
+}
+
+fn bad_args(name: &str) -> PathError {
+    PathError::intrinsic(format!("Invalid arguments in {name}"))
+}
+
+fn string_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a str, PathError> {
+    args.get(i)
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_args(name))
+}
+
+fn int_arg(name: &str, args: &[Value], i: usize) -> Result<i64, PathError> {
+    let value = args.get(i).ok_or_else(|| bad_args(name))?;
+    value
+        .as_i64()
+        .or_else(|| {
+            value
+                .as_f64()
+                .filter(|f| f.fract() == 0.0)
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| bad_args(name))
+}
+
+/// A number rounded half up, like Java's Math.round (MathAdd accepts decimals).
+fn rounded_arg(name: &str, args: &[Value], i: usize) -> Result<i64, PathError> {
+    let value = args
+        .get(i)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| bad_args(name))?;
+    Ok((value + 0.5).floor() as i64)
+}
+
+fn array_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a Vec<Value>, PathError> {
+    args.get(i)
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad_args(name))
+}
+
+fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
+    match name {
+        "States.Format" => format(name, args),
+        "States.StringToJson" => {
+            let text = string_arg(name, args, 0)?;
+            if text.trim().is_empty() {
+                return Ok(Value::Null);
+            }
+            serde_json::from_str(text).map_err(|_| bad_args(name))
+        }
+        "States.JsonToString" => Ok(json!(to_text(args.first().ok_or_else(|| bad_args(name))?))),
+        "States.Array" => Ok(Value::Array(args.to_vec())),
+        "States.ArrayPartition" => {
+            let size = int_arg(name, args, 1)?;
+            if size <= 0 {
+                return Err(bad_args(name));
+            }
+            let chunks = array_arg(name, args, 0)?
+                .chunks(size as usize)
+                .map(|c| Value::Array(c.to_vec()))
+                .collect();
+            Ok(Value::Array(chunks))
+        }
+        "States.ArrayContains" => {
+            let needle = args.get(1).ok_or_else(|| bad_args(name))?;
+            Ok(json!(array_arg(name, args, 0)?.contains(needle)))
+        }
+        "States.ArrayRange" => array_range(name, args),
+        "States.ArrayGetItem" => {
+            let index = usize::try_from(int_arg(name, args, 1)?).map_err(|_| bad_args(name))?;
+            array_arg(name, args, 0)?
+                .get(index)
+                .cloned()
+                .ok_or_else(|| bad_args(name))
+        }
+        "States.ArrayLength" => Ok(json!(array_arg(name, args, 0)?.len())),
+        "States.ArrayUnique" => {
+            let mut unique: Vec<Value> = Vec::new();
+            for item in array_arg(name, args, 0)? {
+                if !unique.contains(item) {
+                    unique.push(item.clone());
+                }
+            }
+            Ok(Value::Array(unique))
+        }
+        "States.Base64Encode" => Ok(json!(
+            base64::engine::general_purpose::STANDARD.encode(string_arg(name, args, 0)?)
+        )),
+        "States.Base64Decode" => base64::engine::general_purpose::STANDARD
+            .decode(string_arg(name, args, 0)?)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(|s| json!(s))
+            .ok_or_else(|| bad_args(name)),
+        "States.Hash" => hash(name, args),
+        "States.JsonMerge" => {
+            let mut merged: Map<String, Value> = args
+                .first()
+                .and_then(Value::as_object)
+                .cloned()
+                .ok_or_else(|| bad_args(name))?;
+            let right = args
+                .get(1)
+                .and_then(Value::as_object)
+                .ok_or_else(|| bad_args(name))?;
+            merged.extend(right.clone());
+            Ok(Value::Object(merged))
+        }
+        "States.MathRandom" => {
+            let (start, end) = (int_arg(name, args, 0)?, int_arg(name, args, 1)?);
+            if end <= start {
+                return Err(bad_args(name));
+            }
+            let random = u64::from_le_bytes(
+                uuid::Uuid::new_v4().as_bytes()[..8]
+                    .try_into()
+                    .unwrap_or_default(),
+            );
+            Ok(json!(start + (random % (end - start) as u64) as i64))
+        }
+        "States.MathAdd" => {
+            let sum = rounded_arg(name, args, 0)?
+                .checked_add(rounded_arg(name, args, 1)?)
+                .ok_or_else(|| bad_args(name))?;
+            Ok(json!(sum))
+        }
+        "States.StringSplit" => {
+            let delimiters: Vec<char> = string_arg(name, args, 1)?.chars().collect();
+            let parts = string_arg(name, args, 0)?
+                .split(delimiters.as_slice())
+                .filter(|p| !p.is_empty())
+                .map(|p| json!(p))
+                .collect();
+            Ok(Value::Array(parts))
+        }
+        "States.UUID" => Ok(json!(uuid::Uuid::new_v4().to_string())),
+        other => Err(PathError::intrinsic(format!(
+            "The intrinsic function '{other}' is not supported"
+        ))),
+    }
+}
+
+fn format(name: &str, args: &[Value]) -> Result<Value, PathError> {
+    let template = string_arg(name, args, 0)?;
+    let mut values = args[1..].iter();
+    let mut out = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            '{' if chars.peek() == Some(&'}') => {
+                chars.next();
+                let value = values.next().ok_or_else(|| bad_args(name))?;
+                out.push_str(&java_text(value));
+            }
+            c => out.push(c),
+        }
+    }
+    if values.next().is_some() {
+        return Err(bad_args(name));
+    }
+    Ok(json!(out))
+}
+
+/// How Format renders a value: strings raw, objects and arrays the way Java prints maps and
+/// lists (`{a=1, b=[x, y]}`), which is what Step Functions does.
+fn java_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(java_text).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(object) => {
+            let inner: Vec<String> = object
+                .iter()
+                .map(|(k, v)| format!("{k}={}", java_text(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => to_text(other),
+    }
+}
+
+fn array_range(name: &str, args: &[Value]) -> Result<Value, PathError> {
+    let (start, end, step) = (
+        int_arg(name, args, 0)?,
+        int_arg(name, args, 1)?,
+        int_arg(name, args, 2)?,
+    );
+    if step == 0 {
+        return Err(bad_args(name));
+    }
+    let mut items = Vec::new();
+    let mut current = start;
+    while (step > 0 && current <= end) || (step < 0 && current >= end) {
+        items.push(json!(current));
+        if items.len() > 1000 {
+            return Err(bad_args(name));
+        }
+        current += step;
+    }
+    Ok(Value::Array(items))
+}
+
+fn hash(name: &str, args: &[Value]) -> Result<Value, PathError> {
+    let data = match args.first().ok_or_else(|| bad_args(name))? {
+        Value::String(s) => s.clone(),
+        other => to_text(other),
+    };
+    let digest: Vec<u8> = match string_arg(name, args, 1)? {
+        "SHA-256" => sha2::Sha256::digest(data.as_bytes()).to_vec(),
+        "SHA-384" => sha2::Sha384::digest(data.as_bytes()).to_vec(),
+        "SHA-512" => sha2::Sha512::digest(data.as_bytes()).to_vec(),
+        other => {
+            return Err(PathError::intrinsic(format!(
+                "The hash algorithm '{other}' is not supported by this emulator"
+            )));
+        }
+    };
+    Ok(json!(
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(expr: &str, input: Value) -> Value {
+        evaluate(expr, &input, &Value::Null).unwrap()
+    }
+
+    #[test]
+    fn format_inserts_strings_raw_and_numbers_as_json() {
+        assert_eq!(
+            eval("States.Format('{}', $.q)", json!({"q": 3})),
+            json!("3")
+        );
+        assert_eq!(
+            eval("States.Format('a {} b \\{\\}', 'x')", json!({})),
+            json!("a x b {}")
+        );
+    }
+
+    #[test]
+    fn array_functions() {
+        assert_eq!(
+            eval("States.ArrayRange(1, 9, 2)", json!({})),
+            json!([1, 3, 5, 7, 9])
+        );
+        assert_eq!(
+            eval("States.ArrayPartition(States.Array(1,2,3), 2)", json!({})),
+            json!([[1, 2], [3]])
+        );
+        assert_eq!(
+            eval("States.ArrayLength($.a)", json!({"a": [1, 2]})),
+            json!(2)
+        );
+        assert_eq!(
+            eval("States.ArrayUnique($.a)", json!({"a": [1, 1, 2]})),
+            json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn string_and_json_functions() {
+        assert_eq!(
+            eval("States.StringToJson('{\"a\":1}')", json!({})),
+            json!({"a": 1})
+        );
+        assert_eq!(
+            eval("States.JsonToString($.a)", json!({"a": {"b": 1}})),
+            json!("{\"b\":1}")
+        );
+        assert_eq!(
+            eval("States.Base64Encode('Hello World')", json!({})),
+            json!("SGVsbG8gV29ybGQ=")
+        );
+        assert_eq!(
+            eval("States.StringSplit('1,2,3', ',')", json!({})),
+            json!(["1", "2", "3"])
+        );
+        assert_eq!(eval("States.MathAdd(5, -3)", json!({})), json!(2));
+    }
+
+    #[test]
+    fn blank_strings_parse_to_null_and_math_add_rounds_half_up() {
+        assert_eq!(
+            eval("States.StringToJson($.s)", json!({"s": " "})),
+            Value::Null
+        );
+        assert_eq!(
+            eval("States.MathAdd($.a, $.b)", json!({"a": -1.5, "b": 1.49})),
+            json!(0)
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_intrinsic_failures() {
+        let err = evaluate(
+            "States.ArrayGetItem($.a, 9)",
+            &json!({"a": []}),
+            &Value::Null,
+        )
+        .unwrap_err();
+        assert_eq!(err.error, "States.IntrinsicFailure");
+    }
+}

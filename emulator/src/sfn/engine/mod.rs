@@ -1,0 +1,361 @@
+//! The interpreter: runs a parsed definition from `StartAt` to a terminal state, recording
+//! history as it goes. One module per state type; [`paths`] does input/output processing,
+//! [`retry`] and [`catch`] handle errors of Task, Map and Parallel states.
+//!
+//! Map iterations and Parallel branches run one after another (a valid interleaving, and it
+//! keeps the history — hence each execution's path — deterministic).
+
+pub mod catch;
+pub mod choice;
+pub mod context;
+pub mod fail;
+pub mod intrinsics;
+pub mod map;
+pub mod parallel;
+pub mod pass;
+pub mod paths;
+pub mod retry;
+pub mod succeed;
+pub mod task;
+pub mod wait;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde_json::{Value, json};
+
+use crate::Context;
+use crate::sfn::asl::{Definition, State, StateKind};
+use crate::sfn::history::{History, not_truncated};
+use crate::sfn::integrations::Integrations;
+use context::{ExecutionInfo, StateFacts, context_object};
+use paths::{PathError, to_text};
+
+/// A States error: its name and cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub error: String,
+    pub cause: String,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Failure {
+        Failure {
+            error: error.into(),
+            cause: cause.into(),
+        }
+    }
+
+    /// `{"Error", "Cause"}`, what a Catch places with its ResultPath.
+    pub fn to_output(&self) -> Value {
+        json!({ "Error": self.error, "Cause": self.cause })
+    }
+}
+
+/// Where a state transitions after running.
+pub struct Step {
+    pub output: Value,
+    /// `None` ends the machine (End, Succeed).
+    pub next: Option<String>,
+}
+
+/// One state being run: its definition, raw input and position in the history.
+pub struct StateRun<'a> {
+    pub state: &'a State,
+    pub input: Value,
+    pub entered_id: u64,
+    pub entered_time: SystemTime,
+    /// The id of the last event this thread of execution recorded.
+    pub previous: u64,
+    pub retry_count: u32,
+}
+
+impl StateRun<'_> {
+    /// Turns a path or intrinsic error into this state's States.Runtime-style failure.
+    pub fn fail(&self, err: PathError) -> Failure {
+        Failure::new(
+            err.error,
+            format!(
+                "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
+                self.state.name, self.entered_id, err.message
+            ),
+        )
+    }
+
+    /// The context object for this state.
+    pub fn context(&self, info: &ExecutionInfo, map_item: Option<(usize, &Value)>) -> Value {
+        context_object(
+            info,
+            &StateFacts {
+                name: &self.state.name,
+                entered_time: self.entered_time,
+                retry_count: self.retry_count,
+                map_item,
+            },
+        )
+    }
+}
+
+/// Runs executions of one state machine; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub ctx: Arc<Context>,
+    pub integrations: Arc<dyn Integrations>,
+    pub history: Arc<History>,
+    pub info: Arc<ExecutionInfo>,
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl Engine {
+    /// Records `type` with `previous` and moves the caller's cursor to the new event.
+    pub fn record(
+        &self,
+        previous: &mut u64,
+        event_type: &str,
+        details: Option<(&str, Value)>,
+    ) -> u64 {
+        let id = self.history.record(*previous, event_type, details);
+        *previous = id;
+        id
+    }
+
+    /// Runs the whole execution: ExecutionStarted … ExecutionSucceeded/Failed.
+    pub async fn run_execution(&self, definition: &Definition) -> Result<Value, Failure> {
+        let mut previous = 0;
+        self.history.record(
+            0,
+            "ExecutionStarted",
+            Some((
+                "executionStartedEventDetails",
+                json!({
+                    "input": to_text(&self.info.input),
+                    "inputDetails": not_truncated(),
+                    "roleArn": self.info.role_arn,
+                }),
+            )),
+        );
+        let result = self
+            .run_machine(definition, self.info.input.clone(), &mut previous)
+            .await;
+        match &result {
+            Ok(output) => self.record(
+                &mut previous,
+                "ExecutionSucceeded",
+                Some((
+                    "executionSucceededEventDetails",
+                    json!({ "output": to_text(output), "outputDetails": not_truncated() }),
+                )),
+            ),
+            Err(failure) => self.record(
+                &mut previous,
+                "ExecutionFailed",
+                Some(("executionFailedEventDetails", failure_details(failure))),
+            ),
+        };
+        result
+    }
+
+    /// Runs a machine or iterator/branch body from its StartAt state.
+    pub fn run_machine<'a>(
+        &'a self,
+        definition: &'a Definition,
+        input: Value,
+        previous: &'a mut u64,
+    ) -> BoxFuture<'a, Result<Value, Failure>> {
+        Box::pin(async move {
+            let mut current = definition.start_at.clone();
+            let mut input = input;
+            loop {
+                let state = definition.states.get(&current).ok_or_else(|| {
+                    Failure::new(
+                        "States.Runtime",
+                        format!("State '{current}' does not exist"),
+                    )
+                })?;
+                let step = self.run_state(definition, state, input, previous).await?;
+                match step.next {
+                    Some(next) => {
+                        current = next;
+                        input = step.output;
+                    }
+                    None => return Ok(step.output),
+                }
+            }
+        })
+    }
+
+    async fn run_state(
+        &self,
+        definition: &Definition,
+        state: &State,
+        input: Value,
+        previous: &mut u64,
+    ) -> Result<Step, Failure> {
+        let type_name = state.kind.type_name();
+        // AWS quirk: the first state entered points back at event 0, not ExecutionStarted.
+        let entered_id = self.record(
+            previous,
+            &format!("{type_name}StateEntered"),
+            Some((
+                "stateEnteredEventDetails",
+                json!({ "name": state.name, "input": to_text(&input), "inputDetails": not_truncated() }),
+            )),
+        );
+        let mut run = StateRun {
+            state,
+            input,
+            entered_id,
+            entered_time: self.ctx.clock.now(),
+            previous: *previous,
+            retry_count: 0,
+        };
+        let language = state
+            .common
+            .query_language
+            .as_deref()
+            .unwrap_or(&definition.query_language);
+        let result = if language == "JSONata" {
+            Err(Failure::new(
+                "States.Runtime",
+                format!(
+                    "An error occurred while executing the state '{}' (entered at the event id #{entered_id}). The JSONata query language is not supported by this emulator yet",
+                    state.name
+                ),
+            ))
+        } else {
+            self.execute_with_recovery(&mut run).await
+        };
+        *previous = run.previous;
+        let step = result?;
+        if !matches!(state.kind, StateKind::Fail { .. }) {
+            self.record(
+                previous,
+                &format!("{type_name}StateExited"),
+                Some((
+                    "stateExitedEventDetails",
+                    json!({ "name": state.name, "output": to_text(&step.output), "outputDetails": not_truncated() }),
+                )),
+            );
+        }
+        Ok(step)
+    }
+
+    /// Runs the state, retrying and catching as its Retry/Catch fields say.
+    async fn execute_with_recovery(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
+        let mut attempts = vec![0u32; run.state.common.retry.len()];
+        loop {
+            let failure = match self.execute(run).await {
+                Ok(step) => return Ok(step),
+                Err(failure) => failure,
+            };
+            let is_task = matches!(run.state.kind, StateKind::Task { .. });
+            if let Some(delay) =
+                retry::next_delay(&run.state.common.retry, &mut attempts, &failure, is_task)
+            {
+                self.ctx.clock.sleep(delay).await;
+                run.retry_count += 1;
+                continue;
+            }
+            let failed_event = match run.state.kind {
+                StateKind::Map { .. } => Some("MapStateFailed"),
+                StateKind::Parallel { .. } => Some("ParallelStateFailed"),
+                _ => None,
+            };
+            if let Some(event_type) = failed_event {
+                self.record(&mut run.previous, event_type, None);
+            }
+            return catch::recover(run, failure, is_task);
+        }
+    }
+
+    async fn execute(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
+        match &run.state.kind {
+            StateKind::Pass { result } => pass::run(self, run, result.as_ref()),
+            StateKind::Task {
+                resource,
+                timeout_seconds,
+                ..
+            } => task::run(self, run, resource, *timeout_seconds).await,
+            StateKind::Choice { choices, default } => {
+                choice::run(self, run, choices, default.as_deref())
+            }
+            StateKind::Wait(wait_for) => wait::run(self, run, wait_for).await,
+            StateKind::Succeed => succeed::run(self, run),
+            StateKind::Fail {
+                error,
+                cause,
+                error_path,
+                cause_path,
+            } => Err(fail::failure(
+                run,
+                error.as_deref(),
+                cause.as_deref(),
+                error_path.as_deref(),
+                cause_path.as_deref(),
+            )),
+            StateKind::Map {
+                items_path,
+                item_selector,
+                processor,
+                ..
+            } => map::run(self, run, items_path, item_selector.as_ref(), processor).await,
+            StateKind::Parallel { branches } => parallel::run(self, run, branches).await,
+        }
+    }
+
+    /// InputPath then Parameters: the effective input of a Pass/Task/Map/Parallel state.
+    pub fn effective_input(&self, run: &StateRun<'_>) -> Result<Value, Failure> {
+        let context = run.context(&self.info, None);
+        let common = &run.state.common;
+        let selected =
+            paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
+                .map_err(|e| run.fail(e))?;
+        match (&common.parameters, &run.state.kind) {
+            (Some(template), StateKind::Pass { .. } | StateKind::Task { .. }) => {
+                paths::apply_template(template, &selected, &context).map_err(|e| run.fail(e))
+            }
+            (Some(template), StateKind::Parallel { .. }) => {
+                paths::apply_template(template, &selected, &context).map_err(|e| run.fail(e))
+            }
+            _ => Ok(selected),
+        }
+    }
+
+    /// ResultSelector, ResultPath then OutputPath: the state's output from its result.
+    pub fn state_output(&self, run: &StateRun<'_>, result: Value) -> Result<Value, Failure> {
+        let common = &run.state.common;
+        let context = run.context(&self.info, None);
+        let selected = match &common.result_selector {
+            Some(template) => {
+                paths::apply_template(template, &result, &context).map_err(|e| run.fail(e))?
+            }
+            None => result,
+        };
+        let placed = paths::apply_result_path(&common.result_path, &run.input, selected)
+            .map_err(|e| run.fail(e))?;
+        paths::apply_output_path(&common.output_path, &placed).map_err(|e| run.fail(e))
+    }
+
+    /// Where a non-terminal state goes next (`None` for `End: true`).
+    pub fn next_of(run: &StateRun<'_>) -> Option<String> {
+        run.state.common.next.clone()
+    }
+}
+
+/// `{error, cause}` with empty parts left out, as AWS writes failure details.
+pub fn failure_details(failure: &Failure) -> Value {
+    let mut details = serde_json::Map::new();
+    if !failure.error.is_empty() {
+        details.insert("error".into(), json!(failure.error));
+    }
+    if !failure.cause.is_empty() {
+        details.insert("cause".into(), json!(failure.cause));
+    }
+    Value::Object(details)
+}
+
+#[cfg(test)]
+mod tests;

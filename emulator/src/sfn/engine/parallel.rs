@@ -1,0 +1,33 @@
+//! Parallel: runs every branch on the effective input and outputs their results as an array,
+//! in branch order. Branches run one after another; the first failure fails the state
+//! (ParallelStateFailed is recorded once retries are exhausted, by the run loop).
+
+use serde_json::Value;
+
+use super::{Engine, Failure, StateRun, Step};
+use crate::sfn::asl::Definition;
+
+pub async fn run(
+    engine: &Engine,
+    run: &mut StateRun<'_>,
+    branches: &[Definition],
+) -> Result<Step, Failure> {
+    let input = engine.effective_input(run)?;
+    engine.record(&mut run.previous, "ParallelStateStarted", None);
+    let mut outputs = Vec::with_capacity(branches.len());
+    for branch in branches {
+        let mut cursor = run.previous;
+        let result = engine.run_machine(branch, input.clone(), &mut cursor).await;
+        run.previous = cursor;
+        match result {
+            Ok(output) => outputs.push(output),
+            Err(failure) => return Err(failure),
+        }
+    }
+    engine.record(&mut run.previous, "ParallelStateSucceeded", None);
+    let output = engine.state_output(run, Value::Array(outputs))?;
+    Ok(Step {
+        output,
+        next: Engine::next_of(run),
+    })
+}

@@ -1,0 +1,289 @@
+//! JSONPath input and output processing: InputPath, Parameters/ItemSelector/ResultSelector
+//! payload templates (`".$"` keys holding paths or intrinsic calls), ResultPath (including
+//! `null`) and OutputPath. `$$` paths read the context object.
+
+use serde_json::{Map, Value};
+
+use super::intrinsics;
+use crate::sfn::asl::model::PathField;
+
+/// Why processing failed: the States error name and the message (without the
+/// "An error occurred while executing the state…" prefix the state runner adds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathError {
+    pub error: &'static str,
+    pub message: String,
+}
+
+impl PathError {
+    pub fn runtime(message: impl Into<String>) -> PathError {
+        PathError {
+            error: "States.Runtime",
+            message: message.into(),
+        }
+    }
+
+    pub fn intrinsic(message: impl Into<String>) -> PathError {
+        PathError {
+            error: "States.IntrinsicFailure",
+            message: message.into(),
+        }
+    }
+}
+
+/// Compact JSON text, as AWS quotes inputs in its messages.
+pub fn to_text(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn not_found(path: &str, field: &str, input: &Value) -> PathError {
+    PathError::runtime(format!(
+        "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{}'",
+        to_text(input)
+    ))
+}
+
+/// One step of a reference path.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits a simple path (`$.a.b[0]['c d']`) into steps; `None` for anything fancier.
+fn simple_steps(path: &str) -> Option<Vec<Step>> {
+    let mut rest = path.strip_prefix('$')?;
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let key = &after[..end];
+            if key.is_empty() || key == "*" {
+                return None;
+            }
+            steps.push(Step::Key(key.to_owned()));
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']')?;
+            let inner = &after[..end];
+            if let Ok(index) = inner.parse::<usize>() {
+                steps.push(Step::Index(index));
+            } else if let Some(quoted) = inner
+                .strip_prefix('\'')
+                .and_then(|s| s.strip_suffix('\''))
+                .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
+            {
+                steps.push(Step::Key(quoted.to_owned()));
+            } else {
+                return None;
+            }
+            rest = &after[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(steps)
+}
+
+/// Evaluates a JSONPath on `input`; `None` when it selects nothing.
+pub fn select(input: &Value, path: &str) -> Option<Value> {
+    if let Some(steps) = simple_steps(path) {
+        let mut current = input;
+        for step in steps {
+            current = match step {
+                Step::Key(key) => current.as_object()?.get(&key)?,
+                Step::Index(index) => current.as_array()?.get(index)?,
+            };
+        }
+        return Some(current.clone());
+    }
+    let parsed = serde_json_path::JsonPath::parse(path).ok()?;
+    let found: Vec<Value> = parsed.query(input).all().into_iter().cloned().collect();
+    Some(Value::Array(found))
+}
+
+/// Reads `path` (`$…` from `input`, `$$…` from `context`) for the field named `field`.
+pub fn read(path: &str, field: &str, input: &Value, context: &Value) -> Result<Value, PathError> {
+    let (source, effective) = match path.strip_prefix('$') {
+        Some(rest) if rest.starts_with('$') => (context, rest),
+        _ => (input, path),
+    };
+    select(source, effective).ok_or_else(|| not_found(path, field, source))
+}
+
+/// Applies InputPath (or any `$`/null path field) to the state input.
+pub fn apply_input_path(
+    field: &PathField,
+    name: &str,
+    input: &Value,
+    context: &Value,
+) -> Result<Value, PathError> {
+    match field {
+        PathField::Default => Ok(input.clone()),
+        PathField::Null => Ok(Value::Object(Map::new())),
+        PathField::Path(path) => read(path, name, input, context).map_err(|_| invalid_path(path)),
+    }
+}
+
+/// AWS's wording when InputPath, OutputPath or ItemsPath selects nothing.
+pub fn invalid_path(path: &str) -> PathError {
+    PathError::runtime(format!(
+        "Invalid path '{path}' : No results for path: {}",
+        bracketed(path)
+    ))
+}
+
+/// `$.a.b` → `$['a']['b']`, the form AWS quotes paths in.
+pub fn bracketed(path: &str) -> String {
+    let mut out = String::from("$");
+    for key in path
+        .trim_start_matches('$')
+        .split('.')
+        .filter(|k| !k.is_empty())
+    {
+        out.push_str(&format!("['{key}']"));
+    }
+    out
+}
+
+/// Instantiates a payload template: keys ending in `.$` are replaced by the value their path
+/// or intrinsic call yields (and lose the suffix); everything else is copied.
+pub fn apply_template(
+    template: &Value,
+    input: &Value,
+    context: &Value,
+) -> Result<Value, PathError> {
+    match template {
+        Value::Object(object) => {
+            let mut out = Map::new();
+            for (key, value) in object {
+                match (key.strip_suffix(".$"), value) {
+                    (Some(stripped), Value::String(expr)) => {
+                        let resolved = evaluate_expression(expr, key, input, context)?;
+                        out.insert(stripped.to_owned(), resolved);
+                    }
+                    _ => {
+                        out.insert(key.clone(), apply_template(value, input, context)?);
+                    }
+                }
+            }
+            Ok(Value::Object(out))
+        }
+        Value::Array(items) => items
+            .iter()
+            .map(|item| apply_template(item, input, context))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        other => Ok(other.clone()),
+    }
+}
+
+/// A `.$` value: an intrinsic function call or a path.
+pub fn evaluate_expression(
+    expr: &str,
+    field: &str,
+    input: &Value,
+    context: &Value,
+) -> Result<Value, PathError> {
+    if expr.starts_with("States.") {
+        intrinsics::evaluate(expr, input, context)
+    } else {
+        read(expr, field, input, context)
+    }
+}
+
+/// ResultPath: where the state's result goes in its raw input.
+pub fn apply_result_path(
+    field: &PathField,
+    input: &Value,
+    result: Value,
+) -> Result<Value, PathError> {
+    let path = match field {
+        PathField::Default => return Ok(result),
+        PathField::Null => return Ok(input.clone()),
+        PathField::Path(path) if path == "$" => return Ok(result),
+        PathField::Path(path) => path,
+    };
+    let steps = simple_steps(path).ok_or_else(|| {
+        PathError::runtime(format!(
+            "Invalid path '{path}' specified for the field 'ResultPath'"
+        ))
+    })?;
+    let mut output = input.clone();
+    let mut slot = &mut output;
+    for step in steps {
+        slot = match step {
+            Step::Key(key) => {
+                if slot.is_null() {
+                    *slot = Value::Object(Map::new());
+                }
+                let Value::Object(object) = slot else {
+                    return Err(unable_to_apply(path, input, &result));
+                };
+                object.entry(key).or_insert(Value::Null)
+            }
+            Step::Index(index) => match slot.as_array_mut().and_then(|a| a.get_mut(index)) {
+                Some(item) => item,
+                None => return Err(unable_to_apply(path, input, &result)),
+            },
+        };
+    }
+    *slot = result;
+    Ok(output)
+}
+
+fn unable_to_apply(path: &str, input: &Value, result: &Value) -> PathError {
+    PathError::runtime(format!(
+        "Unable to apply ReferencePath {path} to input {}",
+        to_text(if input.is_object() { result } else { input })
+    ))
+}
+
+/// OutputPath: `$` by default, null yields `{}`.
+pub fn apply_output_path(field: &PathField, output: &Value) -> Result<Value, PathError> {
+    apply_input_path(field, "OutputPath", output, &Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn result_path_creates_nested_objects() {
+        let out = apply_result_path(&PathField::Path("$.a.b".into()), &json!({"x": 1}), json!(2))
+            .unwrap();
+        assert_eq!(out, json!({"x": 1, "a": {"b": 2}}));
+    }
+
+    #[test]
+    fn result_path_null_keeps_input() {
+        let out = apply_result_path(&PathField::Null, &json!({"x": 1}), json!(2)).unwrap();
+        assert_eq!(out, json!({"x": 1}));
+    }
+
+    #[test]
+    fn template_resolves_paths_context_and_intrinsics() {
+        let out = apply_template(
+            &json!({"a.$": "$.x", "b": {"c.$": "$$.Name"}, "d.$": "States.Format('{}-{}', $.x, $.y)"}),
+            &json!({"x": 1, "y": "z"}),
+            &json!({"Name": "ctx"}),
+        )
+        .unwrap();
+        assert_eq!(out, json!({"a": 1, "b": {"c": "ctx"}, "d": "1-z"}));
+    }
+
+    #[test]
+    fn missing_path_names_field_and_input() {
+        let err = read("$.nope", "InputPath", &json!({"a": 1}), &Value::Null).unwrap_err();
+        assert_eq!(
+            err.message,
+            "The JSONPath '$.nope' specified for the field 'InputPath' could not be found in the input '{\"a\":1}'"
+        );
+    }
+
+    #[test]
+    fn wildcard_paths_select_arrays() {
+        let found = select(&json!({"a": [{"b": 1}, {"b": 2}]}), "$.a[*].b").unwrap();
+        assert_eq!(found, json!([1, 2]));
+    }
+}

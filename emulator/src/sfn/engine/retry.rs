@@ -1,0 +1,84 @@
+//! Retry: which retrier handles an error, and how long to back off before the next attempt.
+
+use std::time::Duration;
+
+use super::Failure;
+use crate::sfn::asl::model::Retrier;
+
+/// Whether `error_equals` names `failure` (`States.ALL` matches everything but
+/// States.Runtime; `States.TaskFailed` matches a Task's errors except timeouts).
+pub fn matches(error_equals: &[String], failure: &Failure, is_task: bool) -> bool {
+    if failure.error == "States.Runtime" {
+        return false;
+    }
+    error_equals.iter().any(|name| {
+        name == &failure.error
+            || name == "States.ALL"
+            || (name == "States.TaskFailed" && is_task && failure.error != "States.Timeout")
+    })
+}
+
+/// The back-off before the next attempt, or `None` when no retrier (with attempts left)
+/// handles `failure`. Counts the attempt against the retrier that handles it.
+pub fn next_delay(
+    retriers: &[Retrier],
+    attempts: &mut [u32],
+    failure: &Failure,
+    is_task: bool,
+) -> Option<Duration> {
+    let index = retriers
+        .iter()
+        .position(|r| matches(&r.error_equals, failure, is_task))?;
+    let retrier = &retriers[index];
+    let attempt = attempts.get_mut(index)?;
+    if *attempt >= retrier.max_attempts {
+        return None;
+    }
+    let mut seconds =
+        retrier.interval_seconds * retrier.backoff_rate.powi(i32::try_from(*attempt).ok()?);
+    if let Some(max) = retrier.max_delay_seconds {
+        seconds = seconds.min(max);
+    }
+    if retrier.full_jitter {
+        let random = uuid::Uuid::new_v4().as_bytes()[0] as f64 / 255.0;
+        seconds *= random;
+    }
+    *attempt += 1;
+    Some(Duration::from_secs_f64(seconds.max(0.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retrier(max_attempts: u32) -> Retrier {
+        Retrier {
+            error_equals: vec!["States.ALL".into()],
+            interval_seconds: 2.0,
+            max_attempts,
+            backoff_rate: 3.0,
+            max_delay_seconds: Some(10.0),
+            full_jitter: false,
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped_then_stops() {
+        let retriers = [retrier(3)];
+        let mut attempts = [0];
+        let failure = Failure::new("X", "y");
+        let delays: Vec<_> =
+            std::iter::from_fn(|| next_delay(&retriers, &mut attempts, &failure, true)).collect();
+        assert_eq!(
+            delays,
+            [2.0, 6.0, 10.0].map(Duration::from_secs_f64).to_vec()
+        );
+    }
+
+    #[test]
+    fn runtime_errors_are_never_retried() {
+        let mut attempts = [0];
+        let failure = Failure::new("States.Runtime", "bad path");
+        assert!(next_delay(&[retrier(3)], &mut attempts, &failure, true).is_none());
+    }
+}

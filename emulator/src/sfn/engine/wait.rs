@@ -1,0 +1,89 @@
+//! Wait: Seconds, SecondsPath, Timestamp or TimestampPath, always through the emulator's clock
+//! (a virtual clock makes a one-hour wait instant).
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use super::{Engine, Failure, StateRun, Step, paths};
+use crate::sfn::asl::model::WaitFor;
+
+/// An RFC 3339 timestamp, as Step Functions accepts them.
+pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
+    if text.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    let parsed =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(SystemTime::from(parsed))
+}
+
+pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Result<Step, Failure> {
+    let context = run.context(&engine.info, None);
+    let common = &run.state.common;
+    let input = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
+        .map_err(|e| run.fail(e))?;
+    let duration = wait_duration(engine, run, wait_for, &input, &context)?;
+    engine.ctx.clock.sleep(duration).await;
+    let output = paths::apply_output_path(&common.output_path, &input).map_err(|e| run.fail(e))?;
+    Ok(Step {
+        output,
+        next: Engine::next_of(run),
+    })
+}
+
+fn wait_duration(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    wait_for: &WaitFor,
+    input: &Value,
+    context: &Value,
+) -> Result<Duration, Failure> {
+    let until = |at: SystemTime| {
+        at.duration_since(engine.ctx.clock.now())
+            .unwrap_or_default()
+    };
+    match wait_for {
+        WaitFor::Seconds(seconds) => Ok(Duration::from_secs_f64(seconds.max(0.0))),
+        WaitFor::SecondsPath(path) => {
+            let value =
+                paths::read(path, "SecondsPath", input, context).map_err(|e| run.fail(e))?;
+            seconds_from(&value, path).map_err(|e| run.fail(e))
+        }
+        WaitFor::Timestamp(text) => parse_timestamp(text).map(until).ok_or_else(|| {
+            run.fail(paths::PathError::runtime(format!(
+                "Invalid timestamp '{text}'"
+            )))
+        }),
+        WaitFor::TimestampPath(path) => {
+            let value =
+                paths::read(path, "TimestampPath", input, context).map_err(|e| run.fail(e))?;
+            value.as_str().and_then(parse_timestamp).map(until).ok_or_else(|| {
+                let shown = match &value {
+                    Value::String(text) => text.clone(),
+                    other => paths::to_text(other),
+                };
+                run.fail(paths::PathError::runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {shown}"
+                )))
+            })
+        }
+    }
+}
+
+/// SecondsPath's value: a non-negative integer.
+fn seconds_from(value: &Value, path: &str) -> Result<Duration, paths::PathError> {
+    let shown = paths::to_text(value);
+    let Some(seconds) = value.as_i64() else {
+        return Err(paths::PathError::runtime(format!(
+            "The SecondsPath parameter cannot be parsed as a long value: {path} == {shown}"
+        )));
+    };
+    u64::try_from(seconds)
+        .map(Duration::from_secs)
+        .map_err(|_| {
+            paths::PathError::runtime(format!(
+                "The SecondsPath parameter references a negative value: {path} == {shown}"
+            ))
+        })
+}
