@@ -87,6 +87,9 @@ async fn put(client: &Client, table: &str, item: &[(&str, AV)]) {
         .expect("put");
 }
 
+/// An operation's result reduced to its error code and message.
+type Outcome = Result<(), (String, String)>;
+
 fn code_and_message<E: ProvideErrorMetadata>(err: &E) -> (String, String) {
     (
         err.code().unwrap_or_default().to_owned(),
@@ -370,7 +373,7 @@ async fn update_expressions_and_return_values() {
 async fn validation_errors_use_aws_messages() {
     let (emulator, client) = start().await;
     create(&client, "orders", None).await;
-    let cases: Vec<(&str, Result<(), (String, String)>)> = vec![
+    let cases: Vec<(&str, Outcome)> = vec![
         (
             "The provided key element does not match the schema",
             client
@@ -532,7 +535,7 @@ async fn malformed_requests_are_aws_errors_not_panics() {
 }
 
 async fn load_events(client: &Client) {
-    create(&client, "events", Some(("sk", ScalarAttributeType::S))).await;
+    create(client, "events", Some(("sk", ScalarAttributeType::S))).await;
     for (pk, sk, kind) in [
         ("a", "2024-01", "x"),
         ("a", "2024-02", "y"),
