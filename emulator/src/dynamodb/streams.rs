@@ -24,13 +24,21 @@ pub struct StreamLog {
     pub shard_id: String,
     pub created: f64,
     pub enabled: bool,
+    /// The sequence number the shard starts at (its first record's, once it has one).
+    pub first_sequence: u64,
     /// (sequence number, record as GetRecords returns it), in order.
     pub records: Vec<(u64, Value)>,
 }
 
 impl StreamLog {
     /// A new log for `table_name`, labelled with the clock's current time.
-    pub fn new(ctx: &Context, table_name: &str, key: KeySchema, view_type: &str) -> StreamLog {
+    pub fn new(
+        ctx: &Context,
+        table_name: &str,
+        key: KeySchema,
+        view_type: &str,
+        first_sequence: u64,
+    ) -> StreamLog {
         let now = time::OffsetDateTime::from(ctx.clock.now());
         let label = format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
@@ -57,6 +65,7 @@ impl StreamLog {
             ),
             created: ctx.clock.now_epoch_seconds(),
             enabled: true,
+            first_sequence,
             records: Vec::new(),
         }
     }
@@ -175,7 +184,7 @@ fn describe_stream(state: &State, input: &Value) -> Result<Value, AwsError> {
     let mut shard = json!({
         "ShardId": log.shard_id,
         "SequenceNumberRange": {
-            "StartingSequenceNumber": sequence_string(log.records.first().map_or(1, |r| r.0)),
+            "StartingSequenceNumber": sequence_string(log.records.first().map_or(log.first_sequence, |r| r.0)),
         },
     });
     if let (false, Some(last)) = (log.enabled, log.records.last()) {

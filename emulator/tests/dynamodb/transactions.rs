@@ -192,3 +192,37 @@ async fn batch_write_and_get() {
     assert_eq!(stocks, ["1", "3"]);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn concurrent_conditional_decrements_never_oversell() {
+    let (emulator, client) = start().await;
+    create(&client, "inventory", None).await;
+    put(&client, "inventory", &[("pk", s("i1")), ("stock", n("10"))]).await;
+    let attempts: Vec<_> = (0..25)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .transact_write_items()
+                    .transact_items(decrement("i1", "1"))
+                    .send()
+                    .await
+                    .is_ok()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for attempt in attempts {
+        won += usize::from(attempt.await.unwrap());
+    }
+    assert_eq!(won, 10, "exactly the stock is sold");
+    let item = client
+        .get_item()
+        .table_name("inventory")
+        .key("pk", s("i1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(item.item().unwrap()["stock"], n("0"));
+    emulator.shutdown().await;
+}

@@ -57,7 +57,8 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         items: BTreeMap::new(),
     };
     if let Some(spec) = stream {
-        enable_stream(ctx, &mut state.streams, &mut table, spec);
+        let next = state.last_sequence + 1;
+        enable_stream(ctx, &mut state.streams, &mut table, spec, next);
     }
     let description = describe(&table, None);
     state.tables.insert(name.to_owned(), table);
@@ -69,9 +70,16 @@ fn enable_stream(
     streams: &mut BTreeMap<String, StreamLog>,
     table: &mut Table,
     spec: StreamSpec,
+    next_sequence: u64,
 ) {
     if spec.enabled {
-        let log = StreamLog::new(ctx, &table.name, table.key.clone(), &spec.view_type);
+        let log = StreamLog::new(
+            ctx,
+            &table.name,
+            table.key.clone(),
+            &spec.view_type,
+            next_sequence,
+        );
         table.latest_stream_arn = Some(log.arn.clone());
         table.latest_stream_label = Some(log.label.clone());
         streams.insert(log.arn.clone(), log);
@@ -305,7 +313,10 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
                 }
                 table.stream = Some(spec);
             }
-            (false, true) => enable_stream(ctx, &mut state.streams, table, spec),
+            (false, true) => {
+                let next = state.last_sequence + 1;
+                enable_stream(ctx, &mut state.streams, table, spec, next)
+            }
         }
     }
     Ok(json!({ "TableDescription": describe(table, None) }))
