@@ -1,9 +1,19 @@
 //! DynamoDB: tables, items, the expression languages, and the change stream each table feeds.
-//! (STUB — to be implemented.)
+//!
+//! Layout: [`model`] (attribute values, numbers), [`table`] (key schema, ordered storage, the
+//! service [`table::State`]), [`expr`] (lexer, parser, evaluation), [`ops`] (one module per
+//! group of operations) and [`streams`] (change logs and the Streams API). All state sits
+//! behind one lock, so every write — and every transaction — is atomic, and its stream record
+//! is appended in the same critical section.
 
+pub mod expr;
+pub mod input;
+pub mod model;
+pub mod ops;
 pub mod streams;
+pub mod table;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -16,23 +26,41 @@ use crate::protocol::AwsError;
 pub const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
 pub struct DynamoDb {
-    #[allow(dead_code)]
     ctx: Arc<Context>,
+    state: Arc<Mutex<table::State>>,
 }
 
 impl DynamoDb {
     /// The DynamoDB service and the Streams API over the same tables.
     pub fn new(ctx: Arc<Context>) -> (Arc<DynamoDb>, Arc<streams::StreamsApi>) {
+        let state = Arc::new(Mutex::new(table::State::default()));
         (
-            Arc::new(DynamoDb { ctx: ctx.clone() }),
-            Arc::new(streams::StreamsApi { ctx }),
+            Arc::new(DynamoDb {
+                ctx: ctx.clone(),
+                state: state.clone(),
+            }),
+            Arc::new(streams::StreamsApi { ctx, state }),
         )
+    }
+
+    pub(crate) fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The one lock over every table and stream.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, table::State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 #[async_trait]
 impl JsonService for DynamoDb {
-    async fn call(&self, _operation: &str, _input: Value) -> Result<Value, AwsError> {
-        Err(AwsError::unknown_operation())
+    async fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
+        if !input.is_object() {
+            return Err(AwsError::serialization(
+                "Start of structure or map found where not expected.",
+            ));
+        }
+        ops::dispatch(self, operation, &input)
     }
 }

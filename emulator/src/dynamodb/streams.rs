@@ -1,22 +1,285 @@
-//! DynamoDB Streams: shards, iterators and records over the tables' change logs. (STUB)
+//! DynamoDB Streams: each stream-enabled table feeds one change log (one shard), appended in
+//! the same critical section as the write; the Streams API (ListStreams, DescribeStream,
+//! GetShardIterator, GetRecords) reads it through opaque shard iterators.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use super::input;
+use super::model::{Item, item_size, item_to_json};
+use super::table::{KeySchema, State};
 use crate::Context;
 use crate::bus::JsonService;
 use crate::protocol::AwsError;
 
+/// One stream: its identity and every record it has received.
+pub struct StreamLog {
+    pub arn: String,
+    pub label: String,
+    pub table_name: String,
+    pub key: KeySchema,
+    pub view_type: String,
+    pub shard_id: String,
+    pub created: f64,
+    pub enabled: bool,
+    /// The sequence number the shard starts at (its first record's, once it has one).
+    pub first_sequence: u64,
+    /// (sequence number, record as GetRecords returns it), in order.
+    pub records: Vec<(u64, Value)>,
+}
+
+impl StreamLog {
+    /// A new log for `table_name`, labelled with the clock's current time.
+    pub fn new(
+        ctx: &Context,
+        table_name: &str,
+        key: KeySchema,
+        view_type: &str,
+        first_sequence: u64,
+    ) -> StreamLog {
+        let now = time::OffsetDateTime::from(ctx.clock.now());
+        let label = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second(),
+            now.millisecond()
+        );
+        let arn = ctx.arn("dynamodb", &format!("table/{table_name}/stream/{label}"));
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        StreamLog {
+            arn,
+            label,
+            table_name: table_name.to_owned(),
+            key,
+            view_type: view_type.to_owned(),
+            shard_id: format!(
+                "shardId-{:020}-{}",
+                ctx.clock.now_epoch_millis(),
+                &suffix[..8]
+            ),
+            created: ctx.clock.now_epoch_seconds(),
+            enabled: true,
+            first_sequence,
+            records: Vec::new(),
+        }
+    }
+
+    /// Appends the record of one change (`old` → `new`, at least one present).
+    pub fn append(
+        &mut self,
+        ctx: &Context,
+        sequence: u64,
+        keys: &Item,
+        old: Option<&Item>,
+        new: Option<&Item>,
+    ) {
+        let event_name = match (old, new) {
+            (None, _) => "INSERT",
+            (Some(_), Some(_)) => "MODIFY",
+            (Some(_), None) => "REMOVE",
+        };
+        let mut change = json!({
+            "ApproximateCreationDateTime": ctx.clock.now_epoch_seconds().floor() as i64,
+            "Keys": item_to_json(keys),
+        });
+        let mut size = item_size(keys);
+        let with_new = matches!(self.view_type.as_str(), "NEW_IMAGE" | "NEW_AND_OLD_IMAGES");
+        let with_old = matches!(self.view_type.as_str(), "OLD_IMAGE" | "NEW_AND_OLD_IMAGES");
+        if let (true, Some(image)) = (with_new, new) {
+            change["NewImage"] = item_to_json(image);
+            size += item_size(image);
+        }
+        if let (true, Some(image)) = (with_old, old) {
+            change["OldImage"] = item_to_json(image);
+            size += item_size(image);
+        }
+        change["SequenceNumber"] = json!(sequence_string(sequence));
+        change["SizeBytes"] = json!(size);
+        change["StreamViewType"] = json!(self.view_type);
+        let record = json!({
+            "eventID": uuid::Uuid::new_v4().simple().to_string(),
+            "eventName": event_name,
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": ctx.region,
+            "dynamodb": change,
+        });
+        self.records.push((sequence, record));
+    }
+
+    fn status(&self) -> &'static str {
+        if self.enabled { "ENABLED" } else { "DISABLED" }
+    }
+}
+
+/// Sequence numbers as AWS shows them: decimal strings of equal width, so they also sort.
+pub fn sequence_string(sequence: u64) -> String {
+    format!("{:021}", sequence)
+}
+
 pub struct StreamsApi {
-    #[allow(dead_code)]
     pub(super) ctx: Arc<Context>,
+    pub(super) state: Arc<Mutex<State>>,
 }
 
 #[async_trait]
 impl JsonService for StreamsApi {
-    async fn call(&self, _operation: &str, _input: Value) -> Result<Value, AwsError> {
-        Err(AwsError::unknown_operation())
+    async fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match operation {
+            "ListStreams" => list_streams(&state, &input),
+            "DescribeStream" => describe_stream(&state, &input),
+            "GetShardIterator" => get_shard_iterator(&state, &input),
+            "GetRecords" => get_records(&state, &input),
+            _ => {
+                let _ = &self.ctx;
+                Err(AwsError::unknown_operation())
+            }
+        }
     }
+}
+
+fn stream_not_found(arn: &str) -> AwsError {
+    AwsError::new(
+        400,
+        "ResourceNotFoundException",
+        format!("Requested resource not found: Stream: {arn} not found"),
+    )
+}
+
+fn find<'a>(state: &'a State, arn: &str) -> Result<&'a StreamLog, AwsError> {
+    state.streams.get(arn).ok_or_else(|| stream_not_found(arn))
+}
+
+fn list_streams(state: &State, input: &Value) -> Result<Value, AwsError> {
+    let table = input::opt_str(input, "TableName")?;
+    let limit = input::opt_int(input, "Limit")?.unwrap_or(100).clamp(1, 100) as usize;
+    let start = input::opt_str(input, "ExclusiveStartStreamArn")?;
+    let matching: Vec<&StreamLog> = state
+        .streams
+        .values()
+        .filter(|s| table.is_none_or(|t| s.table_name == t))
+        .filter(|s| start.is_none_or(|arn| s.arn.as_str() > arn))
+        .collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .take(limit)
+        .map(|s| json!({"StreamArn": s.arn, "TableName": s.table_name, "StreamLabel": s.label}))
+        .collect();
+    let mut output = json!({ "Streams": page });
+    if matching.len() > limit {
+        output["LastEvaluatedStreamArn"] = json!(matching[limit - 1].arn);
+    }
+    Ok(output)
+}
+
+fn describe_stream(state: &State, input: &Value) -> Result<Value, AwsError> {
+    let log = find(state, input::req_str(input, "StreamArn")?)?;
+    let mut shard = json!({
+        "ShardId": log.shard_id,
+        "SequenceNumberRange": {
+            "StartingSequenceNumber": sequence_string(log.records.first().map_or(log.first_sequence, |r| r.0)),
+        },
+    });
+    if let (false, Some(last)) = (log.enabled, log.records.last()) {
+        shard["SequenceNumberRange"]["EndingSequenceNumber"] = json!(sequence_string(last.0));
+    }
+    Ok(json!({
+        "StreamDescription": {
+            "StreamArn": log.arn,
+            "StreamLabel": log.label,
+            "StreamStatus": log.status(),
+            "StreamViewType": log.view_type,
+            "CreationRequestDateTime": log.created,
+            "TableName": log.table_name,
+            "KeySchema": log.key.to_json(),
+            "Shards": [shard],
+        }
+    }))
+}
+
+fn get_shard_iterator(state: &State, input: &Value) -> Result<Value, AwsError> {
+    let arn = input::req_str(input, "StreamArn")?;
+    let shard_id = input::req_str(input, "ShardId")?;
+    let kind = input::opt_enum(
+        input,
+        "ShardIteratorType",
+        &[
+            "TRIM_HORIZON",
+            "LATEST",
+            "AT_SEQUENCE_NUMBER",
+            "AFTER_SEQUENCE_NUMBER",
+        ],
+    )?
+    .ok_or_else(|| input::missing("ShardIteratorType"))?;
+    let log = find(state, arn)?;
+    if log.shard_id != shard_id {
+        return Err(AwsError::new(
+            400,
+            "ResourceNotFoundException",
+            "Requested resource not found: Shard does not exist",
+        ));
+    }
+    let position = match kind {
+        "TRIM_HORIZON" => 0,
+        "LATEST" => log.records.len(),
+        _ => {
+            let text = input::opt_str(input, "SequenceNumber")?.ok_or_else(|| {
+                AwsError::validation(
+                    "A sequence number is required for AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER shard iterator types",
+                )
+            })?;
+            let sequence: u64 = text
+                .parse()
+                .map_err(|_| AwsError::validation(format!("Invalid SequenceNumber: {text}")))?;
+            let at = log.records.partition_point(|r| r.0 < sequence);
+            if kind == "AFTER_SEQUENCE_NUMBER"
+                && log.records.get(at).is_some_and(|r| r.0 == sequence)
+            {
+                at + 1
+            } else {
+                at
+            }
+        }
+    };
+    Ok(json!({ "ShardIterator": iterator(log, position) }))
+}
+
+fn iterator(log: &StreamLog, position: usize) -> String {
+    format!("{}|{}|{}", log.arn, log.shard_id, position)
+}
+
+fn get_records(state: &State, input: &Value) -> Result<Value, AwsError> {
+    let text = input::req_str(input, "ShardIterator")?;
+    let invalid = || AwsError::validation("Invalid ShardIterator");
+    let mut parts = text.rsplitn(3, '|');
+    let position: usize = parts
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(invalid)?;
+    let shard_id = parts.next().ok_or_else(invalid)?;
+    let arn = parts.next().ok_or_else(invalid)?;
+    let log = find(state, arn)?;
+    if log.shard_id != shard_id || position > log.records.len() {
+        return Err(invalid());
+    }
+    let limit = input::opt_int(input, "Limit")?.unwrap_or(1000);
+    if !(1..=1000).contains(&limit) {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000"
+        )));
+    }
+    let records: Vec<Value> = log.records[position..]
+        .iter()
+        .take(limit as usize)
+        .map(|r| r.1.clone())
+        .collect();
+    let next = position + records.len();
+    Ok(json!({ "Records": records, "NextShardIterator": iterator(log, next) }))
 }

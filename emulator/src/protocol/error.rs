@@ -11,6 +11,8 @@ pub struct AwsError {
     pub message: String,
     /// `Sender` (client fault) or `Receiver` (server fault), for the query protocol.
     pub sender_fault: bool,
+    /// Extra top-level members of the error document (e.g. DynamoDB's `CancellationReasons`).
+    pub details: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl AwsError {
@@ -20,7 +22,14 @@ impl AwsError {
             code: code.into(),
             message: message.into(),
             sender_fault: status < 500,
+            details: None,
         }
+    }
+
+    /// Adds members to the error document beside `__type` and `message`.
+    pub fn with_details(mut self, details: serde_json::Map<String, serde_json::Value>) -> AwsError {
+        self.details = Some(Box::new(details));
+        self
     }
 
     /// 400 `ValidationException`.

@@ -57,7 +57,10 @@ pub fn error(version: JsonVersion, namespace: &str, err: &AwsError) -> Response 
     } else {
         format!("{namespace}#{}", err.code)
     };
-    let body = serde_json::json!({ "__type": type_name, "message": err.message });
+    let mut body = serde_json::json!({ "__type": type_name, "message": err.message });
+    if let (Some(details), Some(object)) = (&err.details, body.as_object_mut()) {
+        object.extend(details.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
     Response::builder()
         .status(err.status)
         .header("content-type", version.content_type())

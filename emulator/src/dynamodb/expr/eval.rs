@@ -1,0 +1,266 @@
+//! Evaluating conditions and operands against an item, and applying projections.
+
+use std::cmp::Ordering;
+
+use super::{CmpOp, Cond, Elem, Operand, Path, invalid};
+use crate::dynamodb::model::{AttrValue, Item, Number};
+use crate::protocol::AwsError;
+
+/// The value at `path`, if the item has one.
+pub fn resolve<'a>(item: &'a Item, path: &Path) -> Option<&'a AttrValue> {
+    let mut elems = path.0.iter();
+    let mut current = match elems.next()? {
+        Elem::Attr(name) => item.get(name)?,
+        Elem::Index(_) => return None,
+    };
+    for elem in elems {
+        current = match (elem, current) {
+            (Elem::Attr(name), AttrValue::M(map)) => map.get(name)?,
+            (Elem::Index(i), AttrValue::L(list)) => list.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// The value of a condition operand (`None` when it names a missing attribute).
+pub fn operand(item: &Item, op: &Operand, kind: &str) -> Result<Option<AttrValue>, AwsError> {
+    Ok(match op {
+        Operand::Path(path) => resolve(item, path).cloned(),
+        Operand::Value(value) => Some(value.clone()),
+        Operand::Size(path) => resolve(item, path).and_then(size_of),
+        _ => return Err(invalid(kind, "Syntax error; token: \"(\", near: \"\"")),
+    })
+}
+
+fn size_of(value: &AttrValue) -> Option<AttrValue> {
+    let size = match value {
+        AttrValue::S(s) => s.len(),
+        AttrValue::B(b) => b.len(),
+        AttrValue::M(m) => m.len(),
+        AttrValue::L(l) => l.len(),
+        AttrValue::SS(s) => s.len(),
+        AttrValue::NS(s) => s.len(),
+        AttrValue::BS(s) => s.len(),
+        _ => return None,
+    };
+    Number::parse(&size.to_string()).ok().map(AttrValue::N)
+}
+
+/// Whether `cond` holds for `item`.
+pub fn condition(item: &Item, cond: &Cond, kind: &str) -> Result<bool, AwsError> {
+    Ok(match cond {
+        Cond::And(a, b) => condition(item, a, kind)? && condition(item, b, kind)?,
+        Cond::Or(a, b) => condition(item, a, kind)? || condition(item, b, kind)?,
+        Cond::Not(a) => !condition(item, a, kind)?,
+        Cond::Exists(path) => resolve(item, path).is_some(),
+        Cond::NotExists(path) => resolve(item, path).is_none(),
+        Cond::Compare(a, op, b) => {
+            check_comparable(a, op.symbol(), kind)?;
+            check_comparable(b, op.symbol(), kind)?;
+            compare(&operand(item, a, kind)?, *op, &operand(item, b, kind)?)
+        }
+        Cond::Between(value, low, high) => {
+            let value = operand(item, value, kind)?;
+            let low = operand(item, low, kind)?;
+            let high = operand(item, high, kind)?;
+            check_bounds(&low, &high, kind)?;
+            compare(&value, CmpOp::Ge, &low) && compare(&value, CmpOp::Le, &high)
+        }
+        Cond::In(value, options) => {
+            let value = operand(item, value, kind)?;
+            let mut found = false;
+            for option in options {
+                found |= value.is_some() && operand(item, option, kind)? == value;
+            }
+            found
+        }
+        Cond::AttrType(path, type_name) => attribute_type(item, path, type_name, kind)?,
+        Cond::BeginsWith(a, b) => match (operand(item, a, kind)?, operand(item, b, kind)?) {
+            (Some(AttrValue::S(s)), Some(AttrValue::S(prefix))) => s.starts_with(&prefix),
+            (Some(AttrValue::B(s)), Some(AttrValue::B(prefix))) => s.starts_with(&prefix),
+            (_, Some(other)) if !matches!(other, AttrValue::S(_) | AttrValue::B(_)) => {
+                return Err(operand_type_error("begins_with", &other, kind));
+            }
+            _ => false,
+        },
+        Cond::Contains(a, b) => {
+            let (Some(haystack), Some(needle)) = (operand(item, a, kind)?, operand(item, b, kind)?)
+            else {
+                return Ok(false);
+            };
+            contains(&haystack, &needle)
+        }
+    })
+}
+
+fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsError> {
+    if let Operand::Value(value) = op
+        && symbol != "="
+        && symbol != "<>"
+        && !matches!(value, AttrValue::S(_) | AttrValue::N(_) | AttrValue::B(_))
+    {
+        return Err(operand_type_error(symbol, value, kind));
+    }
+    Ok(())
+}
+
+fn check_bounds(
+    low: &Option<AttrValue>,
+    high: &Option<AttrValue>,
+    kind: &str,
+) -> Result<(), AwsError> {
+    if let (Some(l), Some(h)) = (low, high)
+        && order(l, h) == Some(Ordering::Greater)
+    {
+        return Err(invalid(
+            kind,
+            format!(
+                "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {}, upper bound operand: AttributeValue: {}",
+                brief(l),
+                brief(h)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `{N:5}` style rendering used in some AWS messages.
+fn brief(value: &AttrValue) -> String {
+    let json = value.to_json();
+    let inner = json
+        .as_object()
+        .and_then(|o| o.values().next())
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| v.to_string())
+        })
+        .unwrap_or_default();
+    format!("{{{}:{inner}}}", value.type_name())
+}
+
+fn operand_type_error(function: &str, value: &AttrValue, kind: &str) -> AwsError {
+    invalid(
+        kind,
+        format!(
+            "Incorrect operand type for operator or function; operator or function: {function}, operand type: {}",
+            value.type_name()
+        ),
+    )
+}
+
+/// Ordering of two scalars of the same type (S, N or B); `None` otherwise.
+pub fn order(a: &AttrValue, b: &AttrValue) -> Option<Ordering> {
+    match (a, b) {
+        (AttrValue::S(x), AttrValue::S(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (AttrValue::N(x), AttrValue::N(y)) => Some(x.cmp(y)),
+        (AttrValue::B(x), AttrValue::B(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+fn compare(a: &Option<AttrValue>, op: CmpOp, b: &Option<AttrValue>) -> bool {
+    match op {
+        CmpOp::Eq => a.is_some() && a == b,
+        CmpOp::Ne => a != b || a.is_none(),
+        _ => {
+            let (Some(a), Some(b)) = (a, b) else {
+                return false;
+            };
+            let Some(ordering) = order(a, b) else {
+                return false;
+            };
+            match op {
+                CmpOp::Lt => ordering == Ordering::Less,
+                CmpOp::Le => ordering != Ordering::Greater,
+                CmpOp::Gt => ordering == Ordering::Greater,
+                _ => ordering != Ordering::Less,
+            }
+        }
+    }
+}
+
+const TYPE_NAMES: [&str; 10] = ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
+
+fn attribute_type(
+    item: &Item,
+    path: &Path,
+    type_name: &Operand,
+    kind: &str,
+) -> Result<bool, AwsError> {
+    let wanted = match operand(item, type_name, kind)? {
+        Some(AttrValue::S(s)) => s,
+        Some(other) => return Err(operand_type_error("attribute_type", &other, kind)),
+        None => return Ok(false),
+    };
+    if !TYPE_NAMES.contains(&wanted.as_str()) {
+        return Err(invalid(
+            kind,
+            format!(
+                "Invalid attribute type name found; type: {wanted}, valid types: {{B,NULL,SS,BOOL,L,BS,N,NS,S,M}}"
+            ),
+        ));
+    }
+    Ok(resolve(item, path).is_some_and(|v| v.type_name() == wanted))
+}
+
+fn contains(haystack: &AttrValue, needle: &AttrValue) -> bool {
+    match (haystack, needle) {
+        (AttrValue::S(s), AttrValue::S(n)) => s.contains(n.as_str()),
+        (AttrValue::B(s), AttrValue::B(n)) => {
+            n.is_empty() || s.windows(n.len()).any(|w| w == n.as_slice())
+        }
+        (AttrValue::SS(set), AttrValue::S(n)) => set.contains(n),
+        (AttrValue::NS(set), AttrValue::N(n)) => set.contains(n),
+        (AttrValue::BS(set), AttrValue::B(n)) => set.contains(n),
+        (AttrValue::L(list), n) => list.contains(n),
+        _ => false,
+    }
+}
+
+/// The item reduced to the projected paths.
+pub fn project(item: &Item, paths: &[Path]) -> Item {
+    let mut result = Item::new();
+    for path in paths {
+        if let Some(value) = resolve(item, path) {
+            insert_projected(&mut result, &path.0, value.clone());
+        }
+    }
+    result
+}
+
+fn insert_projected(target: &mut Item, elems: &[Elem], value: AttrValue) {
+    let Some((Elem::Attr(name), rest)) = elems.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        target.insert(name.clone(), value);
+        return;
+    }
+    let container = target.entry(name.clone()).or_insert_with(|| match rest[0] {
+        Elem::Attr(_) => AttrValue::M(Item::new()),
+        Elem::Index(_) => AttrValue::L(Vec::new()),
+    });
+    insert_in_value(container, rest, value);
+}
+
+fn insert_in_value(container: &mut AttrValue, elems: &[Elem], value: AttrValue) {
+    match (container, elems.first()) {
+        (AttrValue::M(map), Some(Elem::Attr(_))) => insert_projected(map, elems, value),
+        (AttrValue::L(list), Some(Elem::Index(_))) => {
+            let rest = &elems[1..];
+            if rest.is_empty() {
+                list.push(value);
+                return;
+            }
+            let mut child = match rest[0] {
+                Elem::Attr(_) => AttrValue::M(Item::new()),
+                Elem::Index(_) => AttrValue::L(Vec::new()),
+            };
+            insert_in_value(&mut child, rest, value);
+            list.push(child);
+        }
+        _ => {}
+    }
+}

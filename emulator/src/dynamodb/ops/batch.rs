@@ -1,0 +1,98 @@
+//! BatchWriteItem and BatchGetItem: many independent puts/deletes or reads in one call.
+//! Everything is processed, so `UnprocessedItems` / `UnprocessedKeys` are always empty.
+
+use serde_json::{Map, Value, json};
+
+use super::items::{prepare_delete, prepare_put, read_item};
+use super::{WriteError, commit};
+use crate::dynamodb::DynamoDb;
+use crate::dynamodb::input;
+use crate::dynamodb::model::item_to_json;
+use crate::protocol::AwsError;
+
+pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let tables = input::req_object(request, "RequestItems")?;
+    let mut writes = Vec::new();
+    for (table, requests) in tables {
+        let requests = requests
+            .as_array()
+            .ok_or_else(|| AwsError::serialization("Unexpected token received from parser"))?;
+        for entry in requests {
+            writes.push(write_request(table, entry)?);
+        }
+    }
+    if writes.is_empty() || writes.len() > 25 {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+        ));
+    }
+    let mut state = db.lock();
+    let mut plans = Vec::new();
+    for (body, is_put) in &writes {
+        let plan = if *is_put {
+            prepare_put(&state, body)
+        } else {
+            prepare_delete(&state, body)
+        };
+        match plan {
+            Ok(plan) => plans.push(plan),
+            Err(WriteError::Aws(err)) => return Err(err),
+            Err(WriteError::ConditionFailed(_)) => {
+                return Err(AwsError::internal("unexpected condition in batch write"));
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for plan in &plans {
+        if !seen.insert((plan.table.clone(), plan.key.clone())) {
+            return Err(AwsError::validation(
+                "Provided list of item keys contains duplicates",
+            ));
+        }
+    }
+    for plan in &plans {
+        commit(db.context(), &mut state, plan);
+    }
+    Ok(json!({ "UnprocessedItems": {} }))
+}
+
+/// One `PutRequest` / `DeleteRequest` turned into a PutItem/DeleteItem-shaped body.
+fn write_request(table: &str, entry: &Value) -> Result<(Value, bool), AwsError> {
+    if let Some(put) = entry.get("PutRequest").filter(|v| !v.is_null()) {
+        let item = put
+            .get("Item")
+            .cloned()
+            .ok_or_else(|| input::missing("Item"))?;
+        return Ok((json!({ "TableName": table, "Item": item }), true));
+    }
+    if let Some(delete) = entry.get("DeleteRequest").filter(|v| !v.is_null()) {
+        let key = delete
+            .get("Key")
+            .cloned()
+            .ok_or_else(|| input::missing("Key"))?;
+        return Ok((json!({ "TableName": table, "Key": key }), false));
+    }
+    Err(AwsError::validation(
+        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+    ))
+}
+
+pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let tables = input::req_object(request, "RequestItems")?;
+    let state = db.lock();
+    let mut responses = Map::new();
+    for (table, spec) in tables {
+        let keys = input::req_array(spec, "Keys")?;
+        let mut found = Vec::new();
+        for key in keys {
+            let mut body = spec.clone();
+            body["TableName"] = json!(table);
+            body["Key"] = key.clone();
+            if let Some(item) = read_item(&state, &body)? {
+                found.push(item_to_json(&item));
+            }
+        }
+        responses.insert(table.clone(), Value::Array(found));
+    }
+    Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+}

@@ -1,0 +1,232 @@
+//! Single-item operations — PutItem, GetItem, UpdateItem, DeleteItem — and the write plans
+//! they share with TransactWriteItems (`prepare_*`).
+
+use serde_json::{Value, json};
+
+use super::{
+    WriteError, WritePlan, check_condition, check_item_size, commit, condition_failed,
+    with_capacity,
+};
+use crate::dynamodb::DynamoDb;
+use crate::dynamodb::expr::{Placeholders, eval, parser, update};
+use crate::dynamodb::input;
+use crate::dynamodb::model::{Item, item_to_json};
+use crate::dynamodb::table::State;
+use crate::protocol::AwsError;
+
+const RETURN_VALUES: [&str; 5] = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+
+/// Checks the condition of a planned write; `Ok` means it may go ahead.
+fn guard(request: &Value, ph: &mut Placeholders, old: Option<&Item>) -> Result<(), WriteError> {
+    let outcome = check_condition(request, ph, old)?;
+    ph.check_all_used(outcome.is_some() || has_other_expression(request))?;
+    if outcome == Some(false) {
+        return Err(WriteError::ConditionFailed(old.cloned()));
+    }
+    Ok(())
+}
+
+fn has_other_expression(request: &Value) -> bool {
+    ["UpdateExpression", "ProjectionExpression"]
+        .iter()
+        .any(|m| request.get(*m).is_some_and(|v| !v.is_null()))
+}
+
+pub fn prepare_put(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
+    let table_name = input::table_name(request)?;
+    let item = input::req_item(request, "Item")?;
+    let table = state.table(table_name)?;
+    let key = table.key.key_of_item(&item)?;
+    check_item_size(&item)?;
+    let old = table.items.get(&key).cloned();
+    let mut ph = Placeholders::from_input(request)?;
+    guard(request, &mut ph, old.as_ref())?;
+    Ok(WritePlan {
+        table: table_name.to_owned(),
+        key,
+        old,
+        new: Some(item),
+        updated: Vec::new(),
+    })
+}
+
+pub fn prepare_delete(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
+    let table_name = input::table_name(request)?;
+    let key_map = input::req_item(request, "Key")?;
+    let table = state.table(table_name)?;
+    let key = table.key.key_from_map(&key_map)?;
+    let old = table.items.get(&key).cloned();
+    let mut ph = Placeholders::from_input(request)?;
+    guard(request, &mut ph, old.as_ref())?;
+    Ok(WritePlan {
+        table: table_name.to_owned(),
+        key,
+        old,
+        new: None,
+        updated: Vec::new(),
+    })
+}
+
+/// A ConditionCheck: a plan that changes nothing.
+pub fn prepare_check(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
+    if input::opt_str(request, "ConditionExpression")?.is_none() {
+        return Err(input::missing("ConditionExpression").into());
+    }
+    let mut plan = prepare_delete(state, request)?;
+    plan.new = plan.old.clone();
+    Ok(plan)
+}
+
+pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
+    let table_name = input::table_name(request)?;
+    let key_map = input::req_item(request, "Key")?;
+    let table = state.table(table_name)?;
+    let key = table.key.key_from_map(&key_map)?;
+    let mut ph = Placeholders::from_input(request)?;
+    let actions = match input::opt_str(request, "UpdateExpression")? {
+        Some(source) => parser::update(source, &mut ph)?,
+        None => Vec::new(),
+    };
+    update::check_overlap(&actions)?;
+    for action in &actions {
+        let top = update::action_path(action).top();
+        if table.key.is_key(top) {
+            return Err(AwsError::validation(format!(
+                "One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key"
+            ))
+            .into());
+        }
+    }
+    let old = table.items.get(&key).cloned();
+    guard(request, &mut ph, old.as_ref())?;
+    let base = old.clone().unwrap_or_else(|| key_map.clone());
+    let new = update::apply(&base, &actions)?;
+    check_item_size(&new)?;
+    let mut updated: Vec<String> = actions
+        .iter()
+        .map(|a| update::action_path(a).top().to_owned())
+        .collect();
+    updated.dedup();
+    Ok(WritePlan {
+        table: table_name.to_owned(),
+        key,
+        old,
+        new: Some(new),
+        updated,
+    })
+}
+
+/// Runs a single write under the lock and shapes its answer.
+fn write(
+    db: &DynamoDb,
+    request: &Value,
+    allowed_returns: &[&str],
+    prepare: fn(&State, &Value) -> Result<WritePlan, WriteError>,
+) -> Result<Value, AwsError> {
+    let returns = input::opt_enum(request, "ReturnValues", &RETURN_VALUES)?.unwrap_or("NONE");
+    if !allowed_returns.contains(&returns) {
+        return Err(AwsError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        ));
+    }
+    input::opt_enum(
+        request,
+        "ReturnValuesOnConditionCheckFailure",
+        &["ALL_OLD", "NONE"],
+    )?;
+    let mut state = db.lock();
+    let plan = match prepare(&state, request) {
+        Ok(plan) => plan,
+        Err(WriteError::Aws(err)) => return Err(err),
+        Err(WriteError::ConditionFailed(old)) => {
+            return Err(condition_failed(request, old.as_ref()));
+        }
+    };
+    commit(db.context(), &mut state, &plan);
+    let mut output = json!({});
+    if let Some(attributes) = returned_attributes(&plan, returns) {
+        output["Attributes"] = item_to_json(&attributes);
+    }
+    Ok(with_capacity(output, request, &plan.table, 1.0))
+}
+
+fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {
+    let pick = |item: &Option<Item>| -> Option<Item> {
+        let item = item.as_ref()?;
+        let picked: Item = plan
+            .updated
+            .iter()
+            .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
+            .collect();
+        (!picked.is_empty()).then_some(picked)
+    };
+    match returns {
+        "ALL_OLD" => plan.old.clone(),
+        "ALL_NEW" => plan.new.clone(),
+        "UPDATED_OLD" => pick(&plan.old),
+        "UPDATED_NEW" => pick(&plan.new),
+        _ => None,
+    }
+}
+
+pub fn put_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    write(db, request, &["NONE", "ALL_OLD"], prepare_put)
+}
+
+pub fn delete_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    write(db, request, &["NONE", "ALL_OLD"], prepare_delete)
+}
+
+pub fn update_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    write(db, request, &RETURN_VALUES, prepare_update)
+}
+
+/// Reads one item (GetItem, TransactGetItems, BatchGetItem), projected.
+pub fn read_item(state: &State, request: &Value) -> Result<Option<Item>, AwsError> {
+    let table_name = input::table_name(request)?;
+    let key_map = input::req_item(request, "Key")?;
+    let table = state.table(table_name)?;
+    let key = table.key.key_from_map(&key_map)?;
+    let projection = projection(request)?;
+    Ok(table.items.get(&key).map(|item| match &projection {
+        Some(paths) => eval::project(item, paths),
+        None => item.clone(),
+    }))
+}
+
+/// The request's ProjectionExpression (or legacy AttributesToGet), with placeholders checked.
+pub fn projection(request: &Value) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
+    let mut ph = Placeholders::from_input(request)?;
+    let paths = match input::opt_str(request, "ProjectionExpression")? {
+        Some(source) => Some(parser::projection(source, &mut ph)?),
+        None => input::opt_array(request, "AttributesToGet")?.map(|names| {
+            names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|n| {
+                    crate::dynamodb::expr::Path(vec![crate::dynamodb::expr::Elem::Attr(
+                        n.to_owned(),
+                    )])
+                })
+                .collect()
+        }),
+    };
+    Ok(paths)
+}
+
+pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    input::opt_bool(request, "ConsistentRead")?;
+    let mut ph = Placeholders::from_input(request)?;
+    if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
+        parser::projection(source, &mut ph)?;
+    }
+    ph.check_all_used(request.get("ProjectionExpression").is_some())?;
+    let state = db.lock();
+    let item = read_item(&state, request)?;
+    let mut output = json!({});
+    if let Some(item) = item {
+        output["Item"] = item_to_json(&item);
+    }
+    let table = input::table_name(request)?;
+    Ok(with_capacity(output, request, table, 0.5))
+}

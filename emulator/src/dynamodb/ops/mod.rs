@@ -1,0 +1,148 @@
+//! DynamoDB operations: dispatch by name, and what the write operations share — a write
+//! *plan* computed against the current state (condition checked) and then committed, which
+//! updates storage and appends the stream record in the same critical section.
+
+pub mod batch;
+pub mod items;
+pub mod query;
+pub mod tables;
+pub mod transact;
+
+use serde_json::{Map, Value, json};
+
+use super::DynamoDb;
+use super::expr::{Placeholders, eval, parser};
+use super::input;
+use super::model::{Item, item_size, item_to_json};
+use super::table::{PrimaryKey, State};
+use crate::Context;
+use crate::protocol::AwsError;
+
+pub fn dispatch(db: &DynamoDb, operation: &str, input: &Value) -> Result<Value, AwsError> {
+    match operation {
+        "CreateTable" => tables::create_table(db, input),
+        "DescribeTable" => tables::describe_table(db, input),
+        "ListTables" => tables::list_tables(db, input),
+        "DeleteTable" => tables::delete_table(db, input),
+        "UpdateTable" => tables::update_table(db, input),
+        "PutItem" => items::put_item(db, input),
+        "GetItem" => items::get_item(db, input),
+        "UpdateItem" => items::update_item(db, input),
+        "DeleteItem" => items::delete_item(db, input),
+        "Query" => query::query(db, input),
+        "Scan" => query::scan(db, input),
+        "TransactWriteItems" => transact::transact_write_items(db, input),
+        "TransactGetItems" => transact::transact_get_items(db, input),
+        "BatchWriteItem" => batch::batch_write_item(db, input),
+        "BatchGetItem" => batch::batch_get_item(db, input),
+        _ => Err(AwsError::unknown_operation()),
+    }
+}
+
+/// Why a planned write cannot happen.
+#[derive(Debug)]
+pub enum WriteError {
+    Aws(AwsError),
+    /// The ConditionExpression was false; carries the item as it was.
+    ConditionFailed(Option<Item>),
+}
+
+impl From<AwsError> for WriteError {
+    fn from(err: AwsError) -> Self {
+        WriteError::Aws(err)
+    }
+}
+
+/// One write, decided but not yet applied.
+#[derive(Debug)]
+pub struct WritePlan {
+    pub table: String,
+    pub key: PrimaryKey,
+    pub old: Option<Item>,
+    /// `None` deletes. For a ConditionCheck, equal to `old` (no change).
+    pub new: Option<Item>,
+    /// Top-level attributes an UpdateExpression touched (for UPDATED_OLD / UPDATED_NEW).
+    pub updated: Vec<String>,
+}
+
+/// Applies a plan: storage, then the stream record if the item really changed.
+pub fn commit(ctx: &Context, state: &mut State, plan: &WritePlan) {
+    if plan.old == plan.new {
+        return;
+    }
+    let Some(table) = state.tables.get_mut(&plan.table) else {
+        return;
+    };
+    match &plan.new {
+        Some(item) => table.items.insert(plan.key.clone(), item.clone()),
+        None => table.items.remove(&plan.key),
+    };
+    let Some(arn) = table.latest_stream_arn.clone() else {
+        return;
+    };
+    if !table.stream.as_ref().is_some_and(|s| s.enabled) {
+        return;
+    }
+    let keys = table.key.key_item(&plan.key);
+    state.last_sequence += 1;
+    let sequence = state.last_sequence;
+    if let Some(log) = state.streams.get_mut(&arn) {
+        log.append(ctx, sequence, &keys, plan.old.as_ref(), plan.new.as_ref());
+    }
+}
+
+/// Parses the request's ConditionExpression (if any) and checks it against `current`.
+pub fn check_condition(
+    request: &Value,
+    ph: &mut Placeholders,
+    current: Option<&Item>,
+) -> Result<Option<bool>, AwsError> {
+    let Some(source) = input::opt_str(request, "ConditionExpression")? else {
+        return Ok(None);
+    };
+    let cond = parser::condition(source, "ConditionExpression", ph)?;
+    let empty = Item::new();
+    eval::condition(current.unwrap_or(&empty), &cond, "ConditionExpression").map(Some)
+}
+
+/// `ConditionalCheckFailedException`, with the old item when the request asked for it.
+pub fn condition_failed(request: &Value, old: Option<&Item>) -> AwsError {
+    let err = AwsError::new(
+        400,
+        "ConditionalCheckFailedException",
+        "The conditional request failed",
+    );
+    let wants_item = input::opt_str(request, "ReturnValuesOnConditionCheckFailure")
+        .ok()
+        .flatten()
+        == Some("ALL_OLD");
+    match (wants_item, old) {
+        (true, Some(item)) => {
+            let mut details = Map::new();
+            details.insert("Item".to_owned(), item_to_json(item));
+            err.with_details(details)
+        }
+        _ => err,
+    }
+}
+
+/// Rejects items over DynamoDB's 400 KB limit.
+pub fn check_item_size(item: &Item) -> Result<(), AwsError> {
+    if item_size(item) > 400 * 1024 {
+        return Err(AwsError::validation(
+            "Item size has exceeded the maximum allowed size",
+        ));
+    }
+    Ok(())
+}
+
+/// Adds `ConsumedCapacity` when the request asked for it.
+pub fn with_capacity(mut output: Value, request: &Value, table: &str, units: f64) -> Value {
+    let wanted = input::opt_str(request, "ReturnConsumedCapacity")
+        .ok()
+        .flatten();
+    if matches!(wanted, Some("TOTAL") | Some("INDEXES")) {
+        output["ConsumedCapacity"] = json!({ "TableName": table, "CapacityUnits": units });
+    }
+    output
+}

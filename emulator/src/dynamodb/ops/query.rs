@@ -1,0 +1,343 @@
+//! Query and Scan: key conditions, filters, projections, Select, Limit and pagination
+//! through ExclusiveStartKey / LastEvaluatedKey.
+
+use std::cmp::Ordering;
+
+use serde_json::{Value, json};
+
+use super::items::projection;
+use super::with_capacity;
+use crate::dynamodb::DynamoDb;
+use crate::dynamodb::expr::{CmpOp, Cond, Elem, Operand, Path, Placeholders, eval, parser};
+use crate::dynamodb::input;
+use crate::dynamodb::model::{AttrValue, Item, item_to_json};
+use crate::dynamodb::table::{KeyPart, PrimaryKey, Table};
+use crate::protocol::AwsError;
+
+const KEY_KIND: &str = "KeyConditionExpression";
+
+/// What a Query or Scan reads, decided before touching the table.
+struct Reader {
+    filter: Option<Cond>,
+    projection: Option<Vec<Path>>,
+    count_only: bool,
+    limit: Option<usize>,
+}
+
+impl Reader {
+    fn from_request(request: &Value, ph: &mut Placeholders) -> Result<Reader, AwsError> {
+        let filter = input::opt_str(request, "FilterExpression")?
+            .map(|source| parser::condition(source, "FilterExpression", ph))
+            .transpose()?;
+        if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
+            parser::projection(source, ph)?;
+        }
+        let select = input::opt_enum(
+            request,
+            "Select",
+            &[
+                "ALL_ATTRIBUTES",
+                "ALL_PROJECTED_ATTRIBUTES",
+                "SPECIFIC_ATTRIBUTES",
+                "COUNT",
+            ],
+        )?;
+        let limit = match input::opt_int(request, "Limit")? {
+            Some(n) if n < 1 => {
+                return Err(AwsError::validation(format!(
+                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+            other => other.map(|n| n as usize),
+        };
+        if let Some(index) = input::opt_str(request, "IndexName")? {
+            return Err(AwsError::validation(format!(
+                "The table does not have the specified index: {index}"
+            )));
+        }
+        Ok(Reader {
+            filter,
+            projection: projection(request)?,
+            count_only: select == Some("COUNT"),
+            limit,
+        })
+    }
+
+    /// Walks `candidates` (already past ExclusiveStartKey) and shapes the answer.
+    fn read<'a>(
+        &self,
+        table: &Table,
+        candidates: impl Iterator<Item = (&'a PrimaryKey, &'a Item)>,
+    ) -> Result<Value, AwsError> {
+        let mut items = Vec::new();
+        let mut scanned = 0;
+        let mut last_key = None;
+        for (key, item) in candidates {
+            if self.limit.is_some_and(|limit| scanned >= limit) {
+                break;
+            }
+            scanned += 1;
+            last_key = Some(key);
+            let keep = match &self.filter {
+                Some(cond) => eval::condition(item, cond, "FilterExpression")?,
+                None => true,
+            };
+            if keep {
+                items.push(match &self.projection {
+                    Some(paths) => eval::project(item, paths),
+                    None => item.clone(),
+                });
+            }
+        }
+        let mut output = json!({ "Count": items.len(), "ScannedCount": scanned });
+        if !self.count_only {
+            output["Items"] = Value::Array(items.iter().map(item_to_json).collect());
+        }
+        let hit_limit = self.limit.is_some_and(|limit| scanned >= limit);
+        if let (true, Some(key)) = (hit_limit, last_key) {
+            output["LastEvaluatedKey"] = item_to_json(&table.key.key_item(key));
+        }
+        Ok(output)
+    }
+}
+
+pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let table_name = input::table_name(request)?;
+    let mut ph = Placeholders::from_input(request)?;
+    let reader = Reader::from_request(request, &mut ph)?;
+    ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
+    let segment = segment(request)?;
+    let state = db.lock();
+    let table = state.table(table_name)?;
+    let start = exclusive_start(table, request)?;
+    let candidates = table
+        .items
+        .iter()
+        .filter(|(key, _)| start.as_ref().is_none_or(|s| *key > s))
+        .filter(|(key, _)| segment.is_none_or(|(n, total)| segment_of(key, total) == n));
+    let output = reader.read(table, candidates)?;
+    Ok(with_capacity(output, request, table_name, 0.5))
+}
+
+fn segment(request: &Value) -> Result<Option<(u64, u64)>, AwsError> {
+    let segment = input::opt_int(request, "Segment")?;
+    let total = input::opt_int(request, "TotalSegments")?;
+    match (segment, total) {
+        (None, None) => Ok(None),
+        (Some(s), Some(t)) if t >= 1 && (0..t).contains(&s) => Ok(Some((s as u64, t as u64))),
+        (Some(_), Some(_)) => Err(AwsError::validation(
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments",
+        )),
+        _ => Err(AwsError::validation(
+            "The TotalSegments parameter and the Segment parameter must both be specified or both be omitted",
+        )),
+    }
+}
+
+/// A stable segment for a partition key (FNV-1a of its debug form).
+fn segment_of(key: &PrimaryKey, total: u64) -> u64 {
+    let text = format!("{:?}", key.0);
+    let hash = text.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
+    hash % total
+}
+
+fn exclusive_start(table: &Table, request: &Value) -> Result<Option<PrimaryKey>, AwsError> {
+    input::opt_item(request, "ExclusiveStartKey")?
+        .map(|key| table.key.key_from_map(&key))
+        .transpose()
+}
+
+/// The sort-key part of a key condition.
+enum RangeCond {
+    Cmp(CmpOp, KeyPart),
+    Between(KeyPart, KeyPart),
+    BeginsWith(KeyPart),
+}
+
+impl RangeCond {
+    fn matches(&self, part: &KeyPart) -> bool {
+        match self {
+            RangeCond::Cmp(op, v) => {
+                let ordering = part.cmp(v);
+                match op {
+                    CmpOp::Eq => ordering == Ordering::Equal,
+                    CmpOp::Lt => ordering == Ordering::Less,
+                    CmpOp::Le => ordering != Ordering::Greater,
+                    CmpOp::Gt => ordering == Ordering::Greater,
+                    _ => ordering != Ordering::Less,
+                }
+            }
+            RangeCond::Between(low, high) => part >= low && part <= high,
+            RangeCond::BeginsWith(prefix) => match (part, prefix) {
+                (KeyPart::S(s), KeyPart::S(p)) => s.starts_with(p.as_str()),
+                (KeyPart::B(s), KeyPart::B(p)) => s.starts_with(p),
+                _ => false,
+            },
+        }
+    }
+}
+
+pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let table_name = input::table_name(request)?;
+    let mut ph = Placeholders::from_input(request)?;
+    let source = input::opt_str(request, KEY_KIND)?.ok_or_else(|| {
+        AwsError::validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        )
+    })?;
+    let key_cond = parser::condition(source, KEY_KIND, &mut ph)?;
+    let reader = Reader::from_request(request, &mut ph)?;
+    ph.check_all_used(true)?;
+    let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
+    let state = db.lock();
+    let table = state.table(table_name)?;
+    let (hash, range) = key_condition(table, &key_cond)?;
+    let start = exclusive_start(table, request)?;
+    let candidates = table
+        .partition(&hash, forward)
+        .filter(|(key, _)| match &start {
+            Some(s) if forward => *key > s,
+            Some(s) => *key < s,
+            None => true,
+        })
+        .filter(|(key, _)| match (&range, &key.1) {
+            (Some(cond), Some(part)) => cond.matches(part),
+            _ => true,
+        });
+    let output = reader.read(table, candidates)?;
+    Ok(with_capacity(output, request, table_name, 0.5))
+}
+
+/// Splits a KeyConditionExpression into the partition key value and the sort key condition.
+fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCond>), AwsError> {
+    let mut conjuncts = Vec::new();
+    flatten_and(cond, &mut conjuncts)?;
+    let mut hash = None;
+    let mut range = None;
+    for conjunct in conjuncts {
+        let (name, part) = key_conjunct(table, conjunct)?;
+        let slot_taken = if name == table.key.hash.name {
+            match part {
+                RangeCond::Cmp(CmpOp::Eq, value) => hash.replace(value).is_some(),
+                _ => return Err(AwsError::validation("Query key condition not supported")),
+            }
+        } else {
+            range.replace(part).is_some()
+        };
+        if slot_taken {
+            return Err(AwsError::validation(
+                "KeyConditionExpressions must only contain one condition per key",
+            ));
+        }
+    }
+    let hash = hash.ok_or_else(|| {
+        AwsError::validation(format!(
+            "Query condition missed key schema element: {}",
+            table.key.hash.name
+        ))
+    })?;
+    Ok((hash, range))
+}
+
+fn flatten_and<'a>(cond: &'a Cond, out: &mut Vec<&'a Cond>) -> Result<(), AwsError> {
+    match cond {
+        Cond::And(a, b) => {
+            flatten_and(a, out)?;
+            flatten_and(b, out)
+        }
+        Cond::Or(..) => Err(AwsError::validation(
+            "Invalid operator used in KeyConditionExpression: OR",
+        )),
+        Cond::Not(..) => Err(AwsError::validation(
+            "Invalid operator used in KeyConditionExpression: NOT",
+        )),
+        other => {
+            out.push(other);
+            Ok(())
+        }
+    }
+}
+
+/// The shape of one key comparison, before its values are typed.
+enum Shape {
+    Cmp(CmpOp),
+    Between,
+    BeginsWith,
+}
+
+/// One key comparison: the key attribute it names and its condition.
+fn key_conjunct(table: &Table, cond: &Cond) -> Result<(String, RangeCond), AwsError> {
+    let unsupported = || AwsError::validation("Query key condition not supported");
+    let (path, shape, values) = match cond {
+        Cond::Compare(Operand::Path(p), op, Operand::Value(v)) => (p, Shape::Cmp(*op), vec![v]),
+        Cond::Compare(Operand::Value(v), op, Operand::Path(p)) => {
+            (p, Shape::Cmp(flip(*op)), vec![v])
+        }
+        Cond::Between(Operand::Path(p), Operand::Value(l), Operand::Value(h)) => {
+            (p, Shape::Between, vec![l, h])
+        }
+        Cond::BeginsWith(Operand::Path(p), Operand::Value(v)) => (p, Shape::BeginsWith, vec![v]),
+        _ => return Err(unsupported()),
+    };
+    let [Elem::Attr(name)] = path.0.as_slice() else {
+        return Err(unsupported());
+    };
+    let attr = table
+        .key
+        .attrs()
+        .find(|a| &a.name == name)
+        .ok_or_else(unsupported)?;
+    let parts: Vec<KeyPart> = values
+        .iter()
+        .map(|v| key_value(&attr.kind, v))
+        .collect::<Result<_, _>>()?;
+    let range = match (shape, parts.as_slice()) {
+        (Shape::Cmp(CmpOp::Ne), _) => {
+            return Err(AwsError::validation(
+                "Unsupported operator on KeyConditionExpression: operator: <>",
+            ));
+        }
+        (Shape::Between, [low, high]) => {
+            if low > high {
+                return Err(AwsError::validation(
+                    "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound",
+                ));
+            }
+            RangeCond::Between(low.clone(), high.clone())
+        }
+        (Shape::BeginsWith, [prefix]) => {
+            if matches!(prefix, KeyPart::N(_)) {
+                return Err(AwsError::validation(
+                    "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+                ));
+            }
+            RangeCond::BeginsWith(prefix.clone())
+        }
+        (Shape::Cmp(op), [value]) => RangeCond::Cmp(op, value.clone()),
+        _ => return Err(unsupported()),
+    };
+    Ok((name.clone(), range))
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+fn key_value(kind: &str, value: &AttrValue) -> Result<KeyPart, AwsError> {
+    match (kind, value) {
+        ("S", AttrValue::S(s)) => Ok(KeyPart::S(s.clone())),
+        ("N", AttrValue::N(n)) => Ok(KeyPart::N(n.clone())),
+        ("B", AttrValue::B(b)) => Ok(KeyPart::B(b.clone())),
+        _ => Err(AwsError::validation(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        )),
+    }
+}

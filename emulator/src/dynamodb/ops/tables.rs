@@ -1,0 +1,323 @@
+//! Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::dynamodb::DynamoDb;
+use crate::dynamodb::input;
+use crate::dynamodb::streams::StreamLog;
+use crate::dynamodb::table::{KeyAttr, KeySchema, StreamSpec, Table};
+use crate::protocol::AwsError;
+
+fn table_not_found(name: &str) -> AwsError {
+    AwsError::new(
+        400,
+        "ResourceNotFoundException",
+        format!("Requested resource not found: Table: {name} not found"),
+    )
+}
+
+fn invalid_param(detail: &str) -> AwsError {
+    AwsError::validation(format!(
+        "One or more parameter values were invalid: {detail}"
+    ))
+}
+
+pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let name = input::table_name(request)?;
+    let definitions = attribute_definitions(request)?;
+    let key = key_schema(request, &definitions)?;
+    let billing_mode =
+        input::opt_enum(request, "BillingMode", &["PROVISIONED", "PAY_PER_REQUEST"])?
+            .unwrap_or("PROVISIONED");
+    let provisioned = provisioned_throughput(request, billing_mode)?;
+    let stream = stream_spec(request)?;
+    let ctx = db.context();
+    let mut state = db.lock();
+    if state.tables.contains_key(name) {
+        return Err(AwsError::new(
+            400,
+            "ResourceInUseException",
+            format!("Table already exists: {name}"),
+        ));
+    }
+    let mut table = Table {
+        name: name.to_owned(),
+        arn: ctx.arn("dynamodb", &format!("table/{name}")),
+        table_id: uuid::Uuid::new_v4().to_string(),
+        created: ctx.clock.now_epoch_seconds(),
+        key,
+        attribute_definitions: request["AttributeDefinitions"].clone(),
+        billing_mode: billing_mode.to_owned(),
+        provisioned,
+        stream: None,
+        latest_stream_arn: None,
+        latest_stream_label: None,
+        items: BTreeMap::new(),
+    };
+    if let Some(spec) = stream {
+        let next = state.last_sequence + 1;
+        enable_stream(ctx, &mut state.streams, &mut table, spec, next);
+    }
+    let description = describe(&table, None);
+    state.tables.insert(name.to_owned(), table);
+    Ok(json!({ "TableDescription": description }))
+}
+
+fn enable_stream(
+    ctx: &crate::Context,
+    streams: &mut BTreeMap<String, StreamLog>,
+    table: &mut Table,
+    spec: StreamSpec,
+    next_sequence: u64,
+) {
+    if spec.enabled {
+        let log = StreamLog::new(
+            ctx,
+            &table.name,
+            table.key.clone(),
+            &spec.view_type,
+            next_sequence,
+        );
+        table.latest_stream_arn = Some(log.arn.clone());
+        table.latest_stream_label = Some(log.label.clone());
+        streams.insert(log.arn.clone(), log);
+    }
+    table.stream = Some(spec);
+}
+
+fn attribute_definitions(request: &Value) -> Result<BTreeMap<String, String>, AwsError> {
+    let mut definitions = BTreeMap::new();
+    for definition in input::req_array(request, "AttributeDefinitions")? {
+        let name = input::req_str(definition, "AttributeName")?;
+        let kind = input::opt_enum(definition, "AttributeType", &["S", "N", "B"])?
+            .ok_or_else(|| input::missing("AttributeType"))?;
+        definitions.insert(name.to_owned(), kind.to_owned());
+    }
+    Ok(definitions)
+}
+
+fn key_schema(
+    request: &Value,
+    definitions: &BTreeMap<String, String>,
+) -> Result<KeySchema, AwsError> {
+    let elements = input::req_array(request, "KeySchema")?;
+    let mut hash = None;
+    let mut range = None;
+    for (position, element) in elements.iter().enumerate() {
+        let name = input::req_str(element, "AttributeName")?;
+        let kind = input::opt_enum(element, "KeyType", &["HASH", "RANGE"])?
+            .ok_or_else(|| input::missing("KeyType"))?;
+        let attr_type = definitions.get(name).ok_or_else(|| {
+            let defined: Vec<&str> = definitions.keys().map(String::as_str).collect();
+            invalid_param(&format!(
+                "Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
+                defined.join(", ")
+            ))
+        })?;
+        let attr = KeyAttr {
+            name: name.to_owned(),
+            kind: attr_type.clone(),
+        };
+        match (kind, position) {
+            ("HASH", 0) => hash = Some(attr),
+            ("RANGE", 1) => range = Some(attr),
+            _ => {
+                return Err(invalid_param(
+                    "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+                ));
+            }
+        }
+    }
+    let hash = hash.ok_or_else(|| {
+        AwsError::validation("1 validation error detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1")
+    })?;
+    let key = KeySchema { hash, range };
+    if definitions.len() != key.attrs().count()
+        && request.get("GlobalSecondaryIndexes").is_none()
+        && request.get("LocalSecondaryIndexes").is_none()
+    {
+        return Err(invalid_param(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        ));
+    }
+    Ok(key)
+}
+
+fn provisioned_throughput(request: &Value, billing_mode: &str) -> Result<Value, AwsError> {
+    let given = input::opt_object(request, "ProvisionedThroughput")?;
+    match (billing_mode, given) {
+        ("PROVISIONED", None) => Err(invalid_param(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+        )),
+        ("PROVISIONED", Some(throughput)) => Ok(json!({
+            "NumberOfDecreasesToday": 0,
+            "ReadCapacityUnits": throughput.get("ReadCapacityUnits").cloned().unwrap_or(json!(0)),
+            "WriteCapacityUnits": throughput.get("WriteCapacityUnits").cloned().unwrap_or(json!(0)),
+        })),
+        (_, Some(_)) => Err(invalid_param(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+        )),
+        (_, None) => Ok(json!({
+            "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0,
+        })),
+    }
+}
+
+fn stream_spec(request: &Value) -> Result<Option<StreamSpec>, AwsError> {
+    let Some(spec) = request.get("StreamSpecification").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let enabled =
+        input::opt_bool(spec, "StreamEnabled")?.ok_or_else(|| input::missing("StreamEnabled"))?;
+    let view_type = input::opt_enum(
+        spec,
+        "StreamViewType",
+        &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"],
+    )?;
+    match (enabled, view_type) {
+        (true, None) => Err(AwsError::validation(
+            "One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true",
+        )),
+        (false, Some(_)) => Err(AwsError::validation(
+            "One or more parameter values were invalid: StreamViewType cannot be specified when StreamEnabled is false",
+        )),
+        (_, view_type) => Ok(Some(StreamSpec {
+            enabled,
+            view_type: view_type.unwrap_or_default().to_owned(),
+        })),
+    }
+}
+
+/// `TableDescription` as DescribeTable (and Create/Delete) return it.
+fn describe(table: &Table, status: Option<&str>) -> Value {
+    let mut description = json!({
+        "AttributeDefinitions": table.attribute_definitions,
+        "TableName": table.name,
+        "KeySchema": table.key.to_json(),
+        "TableStatus": status.unwrap_or("ACTIVE"),
+        "CreationDateTime": table.created,
+        "ProvisionedThroughput": table.provisioned,
+        "TableSizeBytes": table.size_bytes(),
+        "ItemCount": table.items.len(),
+        "TableArn": table.arn,
+        "TableId": table.table_id,
+        "DeletionProtectionEnabled": false,
+    });
+    if table.billing_mode == "PAY_PER_REQUEST" {
+        description["BillingModeSummary"] = json!({
+            "BillingMode": "PAY_PER_REQUEST",
+            "LastUpdateToPayPerRequestDateTime": table.created,
+        });
+    }
+    if let Some(spec) = &table.stream {
+        description["StreamSpecification"] = if spec.enabled {
+            json!({"StreamEnabled": true, "StreamViewType": spec.view_type})
+        } else {
+            json!({"StreamEnabled": false})
+        };
+    }
+    if let (Some(arn), Some(label)) = (&table.latest_stream_arn, &table.latest_stream_label) {
+        description["LatestStreamArn"] = json!(arn);
+        description["LatestStreamLabel"] = json!(label);
+    }
+    description
+}
+
+pub fn describe_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let name = input::req_str(request, "TableName")?;
+    let state = db.lock();
+    let table = state
+        .tables
+        .get(name)
+        .ok_or_else(|| table_not_found(name))?;
+    Ok(json!({ "Table": describe(table, None) }))
+}
+
+pub fn list_tables(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let limit = input::opt_int(request, "Limit")?.unwrap_or(100);
+    if !(1..=100).contains(&limit) {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100"
+        )));
+    }
+    let start = input::opt_str(request, "ExclusiveStartTableName")?;
+    let state = db.lock();
+    let names: Vec<&String> = state
+        .tables
+        .keys()
+        .filter(|n| start.is_none_or(|s| n.as_str() > s))
+        .collect();
+    let page: Vec<&String> = names.iter().take(limit as usize).copied().collect();
+    let mut output = json!({ "TableNames": page });
+    if names.len() > page.len()
+        && let Some(last) = page.last()
+    {
+        output["LastEvaluatedTableName"] = json!(last);
+    }
+    Ok(output)
+}
+
+pub fn delete_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let name = input::req_str(request, "TableName")?;
+    let mut state = db.lock();
+    let table = state
+        .tables
+        .remove(name)
+        .ok_or_else(|| table_not_found(name))?;
+    if let Some(log) = table
+        .latest_stream_arn
+        .as_ref()
+        .and_then(|arn| state.streams.get_mut(arn))
+    {
+        log.enabled = false;
+    }
+    Ok(json!({ "TableDescription": describe(&table, Some("DELETING")) }))
+}
+
+/// UpdateTable: billing mode, throughput and stream settings.
+pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let name = input::req_str(request, "TableName")?;
+    let stream = stream_spec(request)?;
+    let billing_mode =
+        input::opt_enum(request, "BillingMode", &["PROVISIONED", "PAY_PER_REQUEST"])?;
+    let ctx = db.context();
+    let mut guard = db.lock();
+    let state = &mut *guard;
+    let table = state
+        .tables
+        .get_mut(name)
+        .ok_or_else(|| table_not_found(name))?;
+    if let Some(mode) = billing_mode {
+        table.provisioned = provisioned_throughput(request, mode)?;
+        table.billing_mode = mode.to_owned();
+    }
+    if let Some(spec) = stream {
+        let currently = table.stream.as_ref().is_some_and(|s| s.enabled);
+        match (currently, spec.enabled) {
+            (true, true) => {
+                return Err(invalid_param(&format!(
+                    "Table already has an enabled stream: {}",
+                    table.arn
+                )));
+            }
+            (false, false) => return Err(invalid_param("Stream is already disabled")),
+            (true, false) => {
+                if let Some(log) = table
+                    .latest_stream_arn
+                    .as_ref()
+                    .and_then(|a| state.streams.get_mut(a))
+                {
+                    log.enabled = false;
+                }
+                table.stream = Some(spec);
+            }
+            (false, true) => {
+                let next = state.last_sequence + 1;
+                enable_stream(ctx, &mut state.streams, table, spec, next)
+            }
+        }
+    }
+    Ok(json!({ "TableDescription": describe(table, None) }))
+}

@@ -1,0 +1,135 @@
+//! TransactWriteItems (all-or-nothing, with AWS's cancellation reasons) and TransactGetItems.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use super::items::{prepare_check, prepare_delete, prepare_put, prepare_update, read_item};
+use super::{WriteError, WritePlan, commit};
+use crate::dynamodb::DynamoDb;
+use crate::dynamodb::input;
+use crate::dynamodb::model::item_to_json;
+use crate::dynamodb::table::State;
+use crate::protocol::AwsError;
+
+type Prepare = fn(&State, &Value) -> Result<WritePlan, WriteError>;
+
+fn check_count(items: &[Value]) -> Result<(), AwsError> {
+    if items.is_empty() || items.len() > 100 {
+        let bound = if items.is_empty() {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 100"
+        };
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length {bound}"
+        )));
+    }
+    Ok(())
+}
+
+/// The single action of one transaction item.
+fn action(element: &Value) -> Result<(&Value, Prepare), AwsError> {
+    let candidates: [(&str, Prepare); 4] = [
+        ("Put", prepare_put),
+        ("Update", prepare_update),
+        ("Delete", prepare_delete),
+        ("ConditionCheck", prepare_check),
+    ];
+    let mut found = candidates.iter().filter_map(|(name, prepare)| {
+        element
+            .get(*name)
+            .filter(|v| !v.is_null())
+            .map(|v| (v, *prepare))
+    });
+    match (found.next(), found.next()) {
+        (Some(one), None) => Ok(one),
+        _ => Err(AwsError::validation(
+            "TransactItems can only contain one of Check, Put, Update or Delete",
+        )),
+    }
+}
+
+pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let elements = input::req_array(request, "TransactItems")?;
+    check_count(elements)?;
+    let actions: Vec<(&Value, Prepare)> = elements.iter().map(action).collect::<Result<_, _>>()?;
+    let mut state = db.lock();
+    let mut plans = Vec::new();
+    let mut reasons = Vec::new();
+    let mut failed = false;
+    let mut seen = BTreeSet::new();
+    for (body, prepare) in &actions {
+        match prepare(&state, body) {
+            Ok(plan) => {
+                if !seen.insert((plan.table.clone(), plan.key.clone())) {
+                    return Err(AwsError::validation(
+                        "Transaction request cannot include multiple operations on one item",
+                    ));
+                }
+                reasons.push(json!({ "Code": "None" }));
+                plans.push(plan);
+            }
+            Err(WriteError::Aws(err)) => return Err(err),
+            Err(WriteError::ConditionFailed(old)) => {
+                failed = true;
+                reasons.push(failure_reason(body, old.as_ref()));
+            }
+        }
+    }
+    if failed {
+        return Err(cancelled(reasons));
+    }
+    for plan in &plans {
+        commit(db.context(), &mut state, plan);
+    }
+    Ok(json!({}))
+}
+
+fn failure_reason(body: &Value, old: Option<&crate::dynamodb::model::Item>) -> Value {
+    let mut reason = json!({
+        "Code": "ConditionalCheckFailed",
+        "Message": "The conditional request failed",
+    });
+    let wants_item = body
+        .get("ReturnValuesOnConditionCheckFailure")
+        .and_then(Value::as_str)
+        == Some("ALL_OLD");
+    if let (true, Some(item)) = (wants_item, old) {
+        reason["Item"] = item_to_json(item);
+    }
+    reason
+}
+
+/// `TransactionCanceledException` listing every item's reason, as AWS words it.
+fn cancelled(reasons: Vec<Value>) -> AwsError {
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|r| r["Code"].as_str().unwrap_or("None"))
+        .collect();
+    let message = format!(
+        "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+        codes.join(", ")
+    );
+    let mut details = Map::new();
+    details.insert("CancellationReasons".to_owned(), Value::Array(reasons));
+    AwsError::new(400, "TransactionCanceledException", message).with_details(details)
+}
+
+pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let elements = input::req_array(request, "TransactItems")?;
+    check_count(elements)?;
+    let state = db.lock();
+    let mut responses = Vec::new();
+    for element in elements {
+        let get = element
+            .get("Get")
+            .filter(|v| v.is_object())
+            .ok_or_else(|| input::missing("Get"))?;
+        responses.push(match read_item(&state, get)? {
+            Some(item) => json!({ "Item": item_to_json(&item) }),
+            None => json!({}),
+        });
+    }
+    Ok(json!({ "Responses": responses }))
+}

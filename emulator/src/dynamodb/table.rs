@@ -1,0 +1,217 @@
+//! One table: its key schema and definition, its items ordered by primary key, and the
+//! stream it feeds. Also the whole service state ([`State`]) guarded by one lock.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use serde_json::{Value, json};
+
+use super::model::{AttrValue, Item, Number};
+use super::streams::StreamLog;
+use crate::protocol::AwsError;
+
+/// A scalar key value, ordered the way DynamoDB orders sort keys.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyPart {
+    S(String),
+    N(Number),
+    B(Vec<u8>),
+}
+
+impl KeyPart {
+    pub fn to_value(&self) -> AttrValue {
+        match self {
+            KeyPart::S(s) => AttrValue::S(s.clone()),
+            KeyPart::N(n) => AttrValue::N(n.clone()),
+            KeyPart::B(b) => AttrValue::B(b.clone()),
+        }
+    }
+}
+
+/// A primary key: hash part and, for composite keys, range part.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PrimaryKey(pub KeyPart, pub Option<KeyPart>);
+
+#[derive(Debug, Clone)]
+pub struct KeyAttr {
+    pub name: String,
+    /// `S`, `N` or `B`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeySchema {
+    pub hash: KeyAttr,
+    pub range: Option<KeyAttr>,
+}
+
+impl KeySchema {
+    pub fn attrs(&self) -> impl Iterator<Item = &KeyAttr> {
+        std::iter::once(&self.hash).chain(self.range.as_ref())
+    }
+
+    pub fn is_key(&self, name: &str) -> bool {
+        self.attrs().any(|a| a.name == name)
+    }
+
+    /// `KeySchema` as DescribeTable reports it.
+    pub fn to_json(&self) -> Value {
+        let mut schema = vec![json!({"AttributeName": self.hash.name, "KeyType": "HASH"})];
+        if let Some(range) = &self.range {
+            schema.push(json!({"AttributeName": range.name, "KeyType": "RANGE"}));
+        }
+        Value::Array(schema)
+    }
+
+    /// The key of an item being written (PutItem): every key attribute present and typed.
+    pub fn key_of_item(&self, item: &Item) -> Result<PrimaryKey, AwsError> {
+        let part = |attr: &KeyAttr| -> Result<KeyPart, AwsError> {
+            let value = item.get(&attr.name).ok_or_else(|| {
+                AwsError::validation(format!(
+                    "One or more parameter values were invalid: Missing the key {} in the item",
+                    attr.name
+                ))
+            })?;
+            key_part(attr, value, true)
+        };
+        Ok(PrimaryKey(
+            part(&self.hash)?,
+            self.range.as_ref().map(part).transpose()?,
+        ))
+    }
+
+    /// The key named by a `Key` member: exactly the key attributes, correctly typed.
+    pub fn key_from_map(&self, key: &Item) -> Result<PrimaryKey, AwsError> {
+        let schema_mismatch =
+            || AwsError::validation("The provided key element does not match the schema");
+        if key.len() != self.attrs().count() {
+            return Err(schema_mismatch());
+        }
+        let part = |attr: &KeyAttr| -> Result<KeyPart, AwsError> {
+            let value = key.get(&attr.name).ok_or_else(schema_mismatch)?;
+            key_part(attr, value, false)
+        };
+        Ok(PrimaryKey(
+            part(&self.hash)?,
+            self.range.as_ref().map(part).transpose()?,
+        ))
+    }
+
+    /// The key attributes of `key` as an item (for `Keys`, `LastEvaluatedKey`).
+    pub fn key_item(&self, key: &PrimaryKey) -> Item {
+        let mut item = Item::new();
+        item.insert(self.hash.name.clone(), key.0.to_value());
+        if let (Some(attr), Some(part)) = (&self.range, &key.1) {
+            item.insert(attr.name.clone(), part.to_value());
+        }
+        item
+    }
+}
+
+fn key_part(attr: &KeyAttr, value: &AttrValue, in_item: bool) -> Result<KeyPart, AwsError> {
+    let part = match (attr.kind.as_str(), value) {
+        ("S", AttrValue::S(s)) => KeyPart::S(s.clone()),
+        ("N", AttrValue::N(n)) => KeyPart::N(n.clone()),
+        ("B", AttrValue::B(b)) => KeyPart::B(b.clone()),
+        _ if in_item => {
+            return Err(AwsError::validation(format!(
+                "One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}",
+                attr.name,
+                attr.kind,
+                value.type_name()
+            )));
+        }
+        _ => {
+            return Err(AwsError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
+    };
+    let empty = matches!(&part, KeyPart::S(s) if s.is_empty())
+        || matches!(&part, KeyPart::B(b) if b.is_empty());
+    if empty {
+        let kind = if attr.kind == "S" { "string" } else { "binary" };
+        return Err(AwsError::validation(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
+            attr.name
+        )));
+    }
+    Ok(part)
+}
+
+/// A table's stream settings as `StreamSpecification`.
+#[derive(Debug, Clone)]
+pub struct StreamSpec {
+    pub enabled: bool,
+    pub view_type: String,
+}
+
+pub struct Table {
+    pub name: String,
+    pub arn: String,
+    pub table_id: String,
+    pub created: f64,
+    pub key: KeySchema,
+    /// `AttributeDefinitions`, `BillingMode`, `ProvisionedThroughput`, indexes: as given.
+    pub attribute_definitions: Value,
+    pub billing_mode: String,
+    pub provisioned: Value,
+    pub stream: Option<StreamSpec>,
+    pub latest_stream_arn: Option<String>,
+    pub latest_stream_label: Option<String>,
+    pub items: BTreeMap<PrimaryKey, Item>,
+}
+
+impl Table {
+    /// Items of one partition, from `start` (exclusive) onward, in either direction.
+    pub fn partition<'a>(
+        &'a self,
+        hash: &'a KeyPart,
+        forward: bool,
+    ) -> Box<dyn Iterator<Item = (&'a PrimaryKey, &'a Item)> + 'a> {
+        let start = PrimaryKey(hash.clone(), None);
+        let range = self
+            .items
+            .range((Bound::Included(start), Bound::Unbounded))
+            .take_while(move |(k, _)| &k.0 == hash);
+        if forward {
+            Box::new(range)
+        } else {
+            let collected: Vec<_> = range.collect();
+            Box::new(collected.into_iter().rev())
+        }
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.items.values().map(super::model::item_size).sum()
+    }
+}
+
+/// Everything DynamoDB and DynamoDB Streams hold, behind one lock.
+#[derive(Default)]
+pub struct State {
+    pub tables: BTreeMap<String, Table>,
+    /// Stream ARN → change log (kept after the table is deleted, as AWS does for 24 hours).
+    pub streams: BTreeMap<String, StreamLog>,
+    /// The last sequence number handed out, shared by every stream.
+    pub last_sequence: u64,
+}
+
+impl State {
+    pub fn table(&self, name: &str) -> Result<&Table, AwsError> {
+        self.tables.get(name).ok_or_else(not_found)
+    }
+
+    pub fn table_mut(&mut self, name: &str) -> Result<&mut Table, AwsError> {
+        self.tables.get_mut(name).ok_or_else(not_found)
+    }
+}
+
+/// 400 `ResourceNotFoundException` with DynamoDB's generic message.
+pub fn not_found() -> AwsError {
+    AwsError::new(
+        400,
+        "ResourceNotFoundException",
+        "Requested resource not found",
+    )
+}
