@@ -128,7 +128,8 @@ fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let configuration = lock(&function.config).to_json();
     let location = format!(
         "{}/_orderlab/lambda-code/{}",
-        lambda.ctx.endpoint, configuration["FunctionName"].as_str().unwrap_or_default()
+        lambda.ctx.endpoint,
+        configuration["FunctionName"].as_str().unwrap_or_default()
     );
     Ok(rest::json(
         200,
@@ -142,7 +143,11 @@ fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
 fn delete_function(lambda: &Lambda, name: &str) -> Answer {
     let (name, qualifier) = config::resolve_name(name);
     if qualifier.as_deref().is_some_and(|q| q != "$LATEST") {
-        return Err(super::function_not_found(&lambda.ctx, &name, qualifier.as_deref()));
+        return Err(super::function_not_found(
+            &lambda.ctx,
+            &name,
+            qualifier.as_deref(),
+        ));
     }
     let function = lock(&lambda.functions)
         .shift_remove(&name)
@@ -220,13 +225,19 @@ fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source_arn }));
     }
     if let Some(account) = input["SourceAccount"].as_str() {
-        condition.insert("StringEquals".into(), json!({ "AWS:SourceAccount": account }));
+        condition.insert(
+            "StringEquals".into(),
+            json!({ "AWS:SourceAccount": account }),
+        );
     }
     if !condition.is_empty() {
         statement["Condition"] = Value::Object(condition);
     }
     policy.push(statement.clone());
-    Ok(rest::json(201, &json!({ "Statement": statement.to_string() })))
+    Ok(rest::json(
+        201,
+        &json!({ "Statement": statement.to_string() }),
+    ))
 }
 
 fn required<'a>(input: &'a Value, field: &str, member: &str) -> Result<&'a str, AwsError> {
@@ -289,7 +300,11 @@ async fn invoke(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
              Unexpected character: was expecting a JSON value",
         ));
     }
-    let payload = if payload.is_empty() { Bytes::from_static(b"{}") } else { payload };
+    let payload = if payload.is_empty() {
+        Bytes::from_static(b"{}")
+    } else {
+        payload
+    };
     let kind = match invocation_type {
         "RequestResponse" => InvocationType::RequestResponse,
         "Event" => InvocationType::Event,
@@ -344,7 +359,11 @@ fn list_mappings(lambda: &Lambda, request: &AwsRequest) -> Answer {
     let source = request.query_param("EventSourceArn");
     let mappings: Vec<Value> = lock(&lambda.mappings)
         .values()
-        .filter(|m| function_arn.as_ref().is_none_or(|arn| *arn == m.function_arn))
+        .filter(|m| {
+            function_arn
+                .as_ref()
+                .is_none_or(|arn| *arn == m.function_arn)
+        })
         .filter(|m| source.as_ref().is_none_or(|arn| *arn == m.event_source_arn))
         .map(|m| m.to_json(m.state()))
         .collect();

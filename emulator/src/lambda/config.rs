@@ -59,7 +59,12 @@ impl FunctionConfig {
             architectures: input
                 .get("Architectures")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_else(|| vec!["x86_64".to_owned()]),
             code_size: 0,
             code_sha256: String::new(),
@@ -232,11 +237,11 @@ mod tests {
     #[test]
     fn references_resolve_to_names() {
         assert_eq!(resolve_name("f"), ("f".into(), None));
-        assert_eq!(resolve_name("f:$LATEST"), ("f".into(), Some("$LATEST".into())));
         assert_eq!(
-            resolve_name("000000000000:function:f"),
-            ("f".into(), None)
+            resolve_name("f:$LATEST"),
+            ("f".into(), Some("$LATEST".into()))
         );
+        assert_eq!(resolve_name("000000000000:function:f"), ("f".into(), None));
         assert_eq!(
             resolve_name("arn:aws:lambda:us-east-1:000000000000:function:f:1"),
             ("f".into(), Some("1".into()))

@@ -75,7 +75,9 @@ pub async fn create(
 ) -> Result<Mapping, AwsError> {
     let event_source_arn = input["EventSourceArn"]
         .as_str()
-        .ok_or_else(|| invalid("Unrecognized event source, must be kinesis, dynamodb stream or sqs."))?
+        .ok_or_else(|| {
+            invalid("Unrecognized event source, must be kinesis, dynamodb stream or sqs.")
+        })?
         .to_owned();
     if !event_source_arn.contains(":dynamodb:") || !event_source_arn.contains("/stream/") {
         return Err(invalid(
@@ -134,7 +136,11 @@ async fn start_poller(ctx: &Arc<Context>, mapping: &Mapping, stopped: watch::Rec
     let poller = Poller::new(settings, source, target);
     let (ready, is_ready) = oneshot::channel();
     tokio::spawn(esm_poller::run(ctx.clone(), poller, ready, stopped));
-    match ctx.clock.real_timeout(Duration::from_secs(2), is_ready).await {
+    match ctx
+        .clock
+        .real_timeout(Duration::from_secs(2), is_ready)
+        .await
+    {
         Ok(Ok(Err(error))) => {
             tracing::warn!(%error, source = %mapping.event_source_arn, "stream not readable yet")
         }

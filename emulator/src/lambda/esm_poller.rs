@@ -168,7 +168,7 @@ pub async fn run(
     let mut rounds: u64 = 0;
     while !*stop.borrow() {
         rounds += 1;
-        if rounds % 50 == 0
+        if rounds.is_multiple_of(50)
             && let Err(error) = poller.discover().await
         {
             tracing::debug!(%error, "stream discovery failed");
@@ -335,7 +335,9 @@ mod tests {
 
     fn stream(n: usize) -> Arc<FakeStream> {
         Arc::new(FakeStream {
-            records: (0..n).map(|i| json!({ "eventID": i.to_string() })).collect(),
+            records: (0..n)
+                .map(|i| json!({ "eventID": i.to_string() }))
+                .collect(),
         })
     }
 

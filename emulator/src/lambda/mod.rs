@@ -54,7 +54,9 @@ pub struct Lambda {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// `ResourceNotFoundException` for a function (with its qualifier, when one was given).
@@ -130,8 +132,14 @@ impl Lambda {
         let mut env: IndexMap<String, String> = [
             ("AWS_LAMBDA_FUNCTION_NAME", config.name.clone()),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", config.memory_size.to_string()),
-            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", config.name)),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                config.memory_size.to_string(),
+            ),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", config.name),
+            ),
             ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(ctx)),
             ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
             ("AWS_REGION", ctx.region.clone()),
@@ -140,7 +148,10 @@ impl Lambda {
             ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
             ("AWS_SESSION_TOKEN", "test".to_owned()),
             ("AWS_ENDPOINT_URL", ctx.endpoint.clone()),
-            ("AWS_EXECUTION_ENV", format!("AWS_Lambda_{}", config.runtime)),
+            (
+                "AWS_EXECUTION_ENV",
+                format!("AWS_Lambda_{}", config.runtime),
+            ),
             ("_HANDLER", config.handler.clone()),
             ("LAMBDA_TASK_ROOT", task_root.clone()),
             ("LAMBDA_RUNTIME_DIR", task_root),
@@ -201,7 +212,9 @@ impl FunctionInvoker for Lambda {
                             "asynchronous invocation failed"
                         ),
                         Ok(_) => {}
-                        Err(error) => tracing::warn!(function = %name, %error, "asynchronous invocation failed"),
+                        Err(error) => {
+                            tracing::warn!(function = %name, %error, "asynchronous invocation failed")
+                        }
                     }
                 });
                 Ok(Invocation {

@@ -69,7 +69,9 @@ pub struct Pool {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Pool {
@@ -100,7 +102,8 @@ impl Pool {
     /// Stops every idle instance and refuses new invocations.
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
-        self.update(lock(&self.spec).clone());
+        let spec = lock(&self.spec).clone();
+        self.update(spec);
     }
 
     /// Runs one invocation on an instance, within the function's timeout.
@@ -115,7 +118,9 @@ impl Pool {
         };
         if instance.jobs.send(job).await.is_err() {
             self.discard(instance);
-            return Err(AwsError::service_unavailable("The function instance stopped"));
+            return Err(AwsError::service_unavailable(
+                "The function instance stopped",
+            ));
         }
         let outcome = {
             let mut outcomes = instance.outcomes.lock().await;
@@ -154,7 +159,9 @@ impl Pool {
             let generation = {
                 let mut state = lock(&self.state);
                 if self.closed.load(Ordering::SeqCst) {
-                    return Err(AwsError::service_unavailable("The function is being deleted"));
+                    return Err(AwsError::service_unavailable(
+                        "The function is being deleted",
+                    ));
                 }
                 if let Some(instance) = state.idle.pop() {
                     return Ok(instance);
@@ -186,10 +193,7 @@ impl Pool {
         let api = RuntimeApi::start(spec.function_arn.clone(), jobs_rx, outcomes_tx.clone())
             .await
             .map_err(|e| AwsError::internal(format!("Could not start the runtime API: {e}")))?;
-        let mut env = vec![(
-            "AWS_LAMBDA_RUNTIME_API".to_owned(),
-            api.addr.to_string(),
-        )];
+        let mut env = vec![("AWS_LAMBDA_RUNTIME_API".to_owned(), api.addr.to_string())];
         env.extend(spec.env.iter().cloned());
         self.reaper
             .spawn(id, &spec.function_name, &spec.code_dir, &env, outcomes_tx)

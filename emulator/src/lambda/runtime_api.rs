@@ -28,11 +28,21 @@ pub struct Job {
 /// What an instance reported (or what happened to its process).
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    Response { request_id: String, body: Bytes },
-    Error { request_id: String, body: Bytes },
-    InitError { body: Bytes },
+    Response {
+        request_id: String,
+        body: Bytes,
+    },
+    Error {
+        request_id: String,
+        body: Bytes,
+    },
+    InitError {
+        body: Bytes,
+    },
     /// The process ended; the text is Go's wording (`exit status 1`, `signal: killed`).
-    Exited { status: String },
+    Exited {
+        status: String,
+    },
 }
 
 struct ApiState {
