@@ -9,7 +9,11 @@ use serde_json::Value;
 fn message(subject: &str, text: &str) -> Message {
     Message::builder()
         .subject(Content::builder().data(subject).build().unwrap())
-        .body(Body::builder().text(Content::builder().data(text).build().unwrap()).build())
+        .body(
+            Body::builder()
+                .text(Content::builder().data(text).build().unwrap())
+                .build(),
+        )
         .build()
 }
 
@@ -37,7 +41,11 @@ async fn verified_senders_send_into_the_outbox() {
     let sent = client
         .send_email()
         .source("orders@alex.example")
-        .destination(Destination::builder().to_addresses("ann@example.com").build())
+        .destination(
+            Destination::builder()
+                .to_addresses("ann@example.com")
+                .build(),
+        )
         .message(message("Order o1 confirmed", "Total 10.00"))
         .send()
         .await

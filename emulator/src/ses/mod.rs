@@ -21,7 +21,9 @@ pub struct Ses {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn missing(name: &str) -> AwsError {
@@ -65,7 +67,9 @@ impl Ses {
     fn dispatch(&self, action: &str, params: &QueryParams) -> Result<String, AwsError> {
         match action {
             "VerifyEmailIdentity" | "VerifyEmailAddress" => {
-                let email = params.get("EmailAddress").ok_or_else(|| missing("EmailAddress"))?;
+                let email = params
+                    .get("EmailAddress")
+                    .ok_or_else(|| missing("EmailAddress"))?;
                 lock(&self.identities).insert(email.to_owned(), "EmailAddress");
                 Ok(String::new())
             }
@@ -154,7 +158,11 @@ impl Ses {
         let cc = params.list("Destination.CcAddresses");
         let bcc = params.list("Destination.BccAddresses");
         if to.is_empty() && cc.is_empty() && bcc.is_empty() {
-            return Err(AwsError::new(400, "InvalidParameterValue", "Missing final '@domain'"));
+            return Err(AwsError::new(
+                400,
+                "InvalidParameterValue",
+                "Missing final '@domain'",
+            ));
         }
         self.check_source(source)?;
         let mut destination = json!({ "ToAddresses": to });
@@ -250,10 +258,9 @@ fn bare_address(address: &str) -> String {
 }
 
 fn header(raw: &str, name: &str) -> Option<String> {
-    raw.lines()
-        .take_while(|l| !l.is_empty())
-        .find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
-        })
+    raw.lines().take_while(|l| !l.is_empty()).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
 }

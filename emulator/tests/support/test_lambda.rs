@@ -9,6 +9,9 @@
 //! - `{"exit": N}` → exits with status N mid-invocation;
 //! - `{"sleep_ms": N}` → sleeps, then answers `{"pid", "slept_ms"}`;
 //! - `{"whoami": true}` → answers `{"pid", "env": {…all its environment…}}`;
+//! - an API Gateway proxy event (has `"httpMethod"`) → `{"statusCode": 200, "headers":
+//!   {"x-test-lambda": "yes"}, "body": <the event as text>}`, except paths containing
+//!   `/fail` (an error) and `/malformed` (an answer without `statusCode`);
 //! - anything else → answers the event unchanged.
 
 use std::collections::BTreeMap;
@@ -31,7 +34,9 @@ fn main() {
 
 fn handle(api: &str, request_id: &str, event: &str) {
     let pid = std::process::id();
-    if let Some(message) = string_field(event, "fail") {
+    if event.contains("\"httpMethod\"") {
+        proxy(api, request_id, event);
+    } else if let Some(message) = string_field(event, "fail") {
         let body = format!(
             r#"{{"errorMessage":{},"errorType":"TestError","stackTrace":[]}}"#,
             quote(&message)
@@ -63,6 +68,25 @@ fn handle(api: &str, request_id: &str, event: &str) {
         );
     } else {
         respond(api, request_id, event);
+    }
+}
+
+fn proxy(api: &str, request_id: &str, event: &str) {
+    if event.contains("/fail") {
+        let body = r#"{"errorMessage":"proxy failure","errorType":"TestError"}"#;
+        post(
+            api,
+            &format!("/2018-06-01/runtime/invocation/{request_id}/error"),
+            body,
+        );
+    } else if event.contains("/malformed") {
+        respond(api, request_id, r#"{"nope": true}"#);
+    } else {
+        let body = format!(
+            r#"{{"statusCode":200,"headers":{{"x-test-lambda":"yes"}},"body":{}}}"#,
+            quote(event)
+        );
+        respond(api, request_id, &body);
     }
 }
 
