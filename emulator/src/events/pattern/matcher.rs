@@ -108,15 +108,19 @@ fn affix(text: &str, part: &str, ignore_case: bool, prefix: bool) -> bool {
 fn anything_but(rule: &AnythingBut, leaf: &Value) -> bool {
     match rule {
         AnythingBut::Values(values) => !values.iter().any(|v| equals(v, leaf)),
-        AnythingBut::Prefix(p) => leaf.as_str().is_some_and(|s| !s.starts_with(p.as_str())),
-        AnythingBut::Suffix(p) => leaf.as_str().is_some_and(|s| !s.ends_with(p.as_str())),
-        AnythingBut::IgnoreCase(values) => leaf.as_str().is_some_and(|s| {
+        AnythingBut::Prefix(prefixes) => leaf
+            .as_str()
+            .is_none_or(|s| !prefixes.iter().any(|p| s.starts_with(p.as_str()))),
+        AnythingBut::Suffix(suffixes) => leaf
+            .as_str()
+            .is_none_or(|s| !suffixes.iter().any(|p| s.ends_with(p.as_str()))),
+        AnythingBut::IgnoreCase(values) => leaf.as_str().is_none_or(|s| {
             let s = s.to_lowercase();
             !values.iter().any(|v| v.to_lowercase() == s)
         }),
         AnythingBut::Wildcard(patterns) => leaf
             .as_str()
-            .is_some_and(|s| !patterns.iter().any(|p| wildcard(p, s))),
+            .is_none_or(|s| !patterns.iter().any(|p| wildcard(p, s))),
     }
 }
 

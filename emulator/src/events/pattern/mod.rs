@@ -63,8 +63,8 @@ pub enum Matcher {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AnythingBut {
     Values(Vec<Scalar>),
-    Prefix(String),
-    Suffix(String),
+    Prefix(Vec<String>),
+    Suffix(Vec<String>),
     IgnoreCase(Vec<String>),
     Wildcard(Vec<String>),
 }
@@ -81,6 +81,58 @@ pub enum NumericOp {
 impl Pattern {
     /// Whether `event` matches.
     pub fn matches(&self, event: &serde_json::Value) -> bool {
-        matcher::matches_object(&self.root, Some(event))
+        let event = expand_dotted_keys(event.clone());
+        matcher::matches_object(&self.root, Some(&event))
+    }
+}
+
+/// `{"a.b": x}` → `{"a": {"b": x}}`, recursively, merging with what is already there: patterns
+/// and events name nested fields either way.
+pub fn expand_dotted_keys(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    match value {
+        Value::Object(object) => {
+            let mut out = Map::new();
+            for (key, child) in object {
+                let child = expand_dotted_keys(child);
+                let mut parts: Vec<&str> = key.split('.').collect();
+                if parts.iter().any(|p| p.is_empty()) {
+                    parts = vec![key.as_str()];
+                }
+                insert_path(&mut out, &parts, child);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(expand_dotted_keys).collect()),
+        other => other,
+    }
+}
+
+fn insert_path(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    parts: &[&str],
+    value: serde_json::Value,
+) {
+    use serde_json::Value;
+    let Some((first, rest)) = parts.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        match (out.get_mut(*first), value) {
+            (Some(Value::Object(existing)), Value::Object(new)) => existing.extend(new),
+            (_, value) => {
+                out.insert((*first).to_owned(), value);
+            }
+        }
+        return;
+    }
+    let slot = out
+        .entry((*first).to_owned())
+        .or_insert_with(|| Value::Object(Default::default()));
+    if !slot.is_object() {
+        *slot = Value::Object(Default::default());
+    }
+    if let Value::Object(inner) = slot {
+        insert_path(inner, rest, value);
     }
 }

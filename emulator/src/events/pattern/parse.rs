@@ -23,6 +23,9 @@ pub fn parse(text: &str) -> Result<Pattern, AwsError> {
     let Value::Object(object) = value else {
         return Err(invalid("Filter is not an object"));
     };
+    let Value::Object(object) = super::expand_dotted_keys(Value::Object(object)) else {
+        return Err(invalid("Filter is not an object"));
+    };
     Ok(Pattern {
         root: object_pattern(&object)?,
     })
@@ -269,18 +272,17 @@ fn anything_but_rule(rule: &Map<String, Value>) -> Result<AnythingBut, AwsError>
     };
     match name.as_str() {
         "prefix" | "suffix" => {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Object(_) => return Err(invalid(NOT_SCALAR)),
-                _ => return Err(invalid("prefix/suffix match pattern must be a string")),
-            };
-            if text.is_empty() {
+            if value.is_object() {
+                return Err(invalid(NOT_SCALAR));
+            }
+            let list = string_list(value, "prefix/suffix match pattern must be a string")?;
+            if list.iter().any(String::is_empty) {
                 return Err(invalid("Null prefix/suffix not allowed"));
             }
             Ok(if name == "prefix" {
-                AnythingBut::Prefix(text)
+                AnythingBut::Prefix(list)
             } else {
-                AnythingBut::Suffix(text)
+                AnythingBut::Suffix(list)
             })
         }
         "equals-ignore-case" => Ok(AnythingBut::IgnoreCase(string_list(
