@@ -1,46 +1,229 @@
-//! Lambda: functions from zips run as local processes speaking the Runtime API. (STUB)
+//! Lambda: functions from zips run as local processes speaking the Lambda Runtime API.
+//!
+//! - [`api`]: the REST-JSON control plane under `/2015-03-31/` (functions, policies, Invoke,
+//!   event source mappings).
+//! - [`config`]: FunctionConfiguration, validation, name resolution.
+//! - [`code`]: unpacking zips. [`pool`]: instances and concurrency. [`process`]: the
+//!   `bootstrap` processes. [`runtime_api`]: the Runtime API each instance polls.
+//! - [`esm`], [`esm_poller`]: DynamoDB stream event source mappings.
 
-use std::sync::Arc;
+mod api;
+pub mod code;
+pub mod config;
+pub mod esm;
+pub mod esm_poller;
+pub mod pool;
+pub mod process;
+pub mod runtime_api;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::response::Response;
 use bytes::Bytes;
+use indexmap::IndexMap;
+use serde_json::Value;
 
 use crate::Context;
 use crate::bus::{FunctionInvoker, Invocation, InvocationType};
-use crate::protocol::{AwsError, AwsRequest, rest};
+use crate::protocol::{AwsError, AwsRequest};
+use code::Code;
+use config::FunctionConfig;
+use pool::{LaunchSpec, Pool};
+use process::Reaper;
 
 /// Whether `path` is a Lambda control-plane path.
 pub fn owns_path(path: &str) -> bool {
     path.starts_with("/2015-03-31/")
 }
 
+/// One function: its configuration, code, instances and resource policy.
+pub struct Function {
+    config: Mutex<FunctionConfig>,
+    code: Mutex<Code>,
+    pool: Pool,
+    policy: Mutex<Vec<Value>>,
+}
+
 pub struct Lambda {
-    #[allow(dead_code)]
     ctx: Arc<Context>,
+    functions: Mutex<IndexMap<String, Arc<Function>>>,
+    mappings: Mutex<IndexMap<String, esm::Mapping>>,
+    reaper: Arc<Reaper>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `ResourceNotFoundException` for a function (with its qualifier, when one was given).
+pub fn function_not_found(ctx: &Context, name: &str, qualifier: Option<&str>) -> AwsError {
+    let resource = match qualifier {
+        Some(q) if q != "$LATEST" => format!("function:{name}:{q}"),
+        _ => format!("function:{name}"),
+    };
+    AwsError::new(
+        404,
+        "ResourceNotFoundException",
+        format!("Function not found: {}", ctx.arn("lambda", &resource)),
+    )
 }
 
 impl Lambda {
     pub fn new(ctx: Arc<Context>) -> Arc<Lambda> {
-        Arc::new(Lambda { ctx })
+        Arc::new(Lambda {
+            ctx,
+            functions: Mutex::default(),
+            mappings: Mutex::default(),
+            reaper: Arc::new(Reaper::default()),
+        })
     }
 
-    pub async fn handle_http(&self, _request: &AwsRequest) -> Response {
-        rest::error(&AwsError::unknown_operation())
+    pub async fn handle_http(&self, request: &AwsRequest) -> Response {
+        api::handle(self, request).await
     }
 
-    /// Kills every function process and waits until each is reaped.
-    pub async fn shutdown(&self) {}
+    /// Stops every mapping, kills every function process and waits until each is reaped.
+    pub async fn shutdown(&self) {
+        for mapping in lock(&self.mappings).values() {
+            mapping.stop();
+        }
+        let functions: Vec<Arc<Function>> = lock(&self.functions).values().cloned().collect();
+        for function in functions {
+            function.pool.close();
+        }
+        self.reaper.kill_all().await;
+    }
+
+    /// The pid of every `bootstrap` process started so far.
+    pub fn process_ids(&self) -> Vec<u32> {
+        self.reaper.pids()
+    }
+
+    /// The function `reference` names (a qualifier other than `$LATEST` names nothing).
+    fn function(&self, reference: &str) -> Result<Arc<Function>, AwsError> {
+        let (name, qualifier) = config::resolve_name(reference);
+        let qualifier = qualifier.filter(|q| q != "$LATEST");
+        lock(&self.functions)
+            .get(&name)
+            .filter(|_| qualifier.is_none())
+            .cloned()
+            .ok_or_else(|| function_not_found(&self.ctx, &name, qualifier.as_deref()))
+    }
+
+    /// What a new instance of `config` starts with.
+    fn launch_spec(&self, config: &FunctionConfig, code: &Code) -> LaunchSpec {
+        LaunchSpec {
+            function_name: config.name.clone(),
+            function_arn: config.arn.clone(),
+            code_dir: code.dir.path().to_path_buf(),
+            env: self.environment(config, code),
+            timeout: Duration::from_secs(config.timeout),
+        }
+    }
+
+    /// The clean environment a `bootstrap` sees (besides `AWS_LAMBDA_RUNTIME_API`).
+    fn environment(&self, config: &FunctionConfig, code: &Code) -> Vec<(String, String)> {
+        let ctx = &self.ctx;
+        let task_root = code.dir.path().display().to_string();
+        let mut env: IndexMap<String, String> = [
+            ("AWS_LAMBDA_FUNCTION_NAME", config.name.clone()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                config.memory_size.to_string(),
+            ),
+            (
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", config.name),
+            ),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", log_stream_name(ctx)),
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+            ("AWS_REGION", ctx.region.clone()),
+            ("AWS_DEFAULT_REGION", ctx.region.clone()),
+            ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+            ("AWS_SESSION_TOKEN", "test".to_owned()),
+            ("AWS_ENDPOINT_URL", ctx.endpoint.clone()),
+            (
+                "AWS_EXECUTION_ENV",
+                format!("AWS_Lambda_{}", config.runtime),
+            ),
+            ("_HANDLER", config.handler.clone()),
+            ("LAMBDA_TASK_ROOT", task_root.clone()),
+            ("LAMBDA_RUNTIME_DIR", task_root),
+            ("TZ", ":UTC".to_owned()),
+            ("PATH", "/usr/local/bin:/usr/bin:/bin".to_owned()),
+            ("LANG", "en_US.UTF-8".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        if let Some(vars) = &config.environment {
+            for (key, value) in vars {
+                env.insert(key.clone(), value.clone());
+            }
+        }
+        env.into_iter().collect()
+    }
+
+    /// Runs one invocation of `function` and reports it as Invoke does.
+    async fn run(&self, function: &Function, payload: Bytes) -> Result<Invocation, AwsError> {
+        let result = function.pool.run(payload).await?;
+        Ok(Invocation {
+            status_code: 200,
+            payload: result.payload,
+            function_error: result.function_error.then(|| "Unhandled".to_owned()),
+            executed_version: "$LATEST".to_owned(),
+        })
+    }
+}
+
+fn log_stream_name(ctx: &Context) -> String {
+    let day = config::last_modified(ctx.clock.now());
+    format!(
+        "{}/[$LATEST]{}",
+        day.get(..10).unwrap_or_default().replace('-', "/"),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 #[async_trait]
 impl FunctionInvoker for Lambda {
     async fn invoke(
         &self,
-        _function: &str,
-        _payload: Bytes,
-        _invocation_type: InvocationType,
+        function: &str,
+        payload: Bytes,
+        invocation_type: InvocationType,
     ) -> Result<Invocation, AwsError> {
-        Err(AwsError::unknown_operation())
+        let target = self.function(function)?;
+        match invocation_type {
+            InvocationType::RequestResponse => self.run(&target, payload).await,
+            InvocationType::Event => {
+                let name = function.to_owned();
+                tokio::spawn(async move {
+                    match target.pool.run(payload).await {
+                        Ok(result) if result.function_error => tracing::warn!(
+                            function = %name,
+                            error = %String::from_utf8_lossy(&result.payload),
+                            "asynchronous invocation failed"
+                        ),
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(function = %name, %error, "asynchronous invocation failed")
+                        }
+                    }
+                });
+                Ok(Invocation {
+                    status_code: 202,
+                    payload: Bytes::new(),
+                    function_error: None,
+                    executed_version: "$LATEST".to_owned(),
+                })
+            }
+        }
     }
 }

@@ -1,36 +1,266 @@
-//! SES v1 (query protocol): identities and SendEmail into an inspectable outbox. (STUB)
+//! SES v1 (query protocol, XML): identities (verified at once) and SendEmail/SendRawEmail into
+//! an outbox that `GET /_aws/ses` shows in LocalStack's shape.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::response::Response;
-use serde_json::Value;
+use indexmap::IndexMap;
+use serde_json::{Value, json};
 
 use crate::Context;
-use crate::protocol::{AwsError, AwsRequest, query};
+use crate::protocol::query::{self, QueryParams, escape};
+use crate::protocol::{AwsError, AwsRequest};
 
 pub const XML_NAMESPACE: &str = "http://ses.amazonaws.com/doc/2010-12-01/";
 
 pub struct Ses {
-    #[allow(dead_code)]
     ctx: Arc<Context>,
+    /// Identity → "EmailAddress" or "Domain".
+    identities: Mutex<IndexMap<String, &'static str>>,
+    outbox: Mutex<Vec<Value>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn missing(name: &str) -> AwsError {
+    AwsError::new(
+        400,
+        "ValidationError",
+        format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: \
+             Member must not be null",
+            lower_first(name)
+        ),
+    )
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }
 
 impl Ses {
     pub fn new(ctx: Arc<Context>) -> Arc<Ses> {
-        Arc::new(Ses { ctx })
+        Arc::new(Ses {
+            ctx,
+            identities: Mutex::default(),
+            outbox: Mutex::default(),
+        })
     }
 
-    pub async fn handle_http(&self, _request: &AwsRequest) -> Response {
-        query::error(
-            XML_NAMESPACE,
-            &AwsError::new(400, "InvalidAction", "not implemented"),
-        )
+    pub async fn handle_http(&self, request: &AwsRequest) -> Response {
+        let params = QueryParams::parse(request);
+        let action = params.action().unwrap_or_default().to_owned();
+        match self.dispatch(&action, &params) {
+            Ok(result) => query::ok(XML_NAMESPACE, &action, &result),
+            Err(err) => query::error(XML_NAMESPACE, &err),
+        }
+    }
+
+    fn dispatch(&self, action: &str, params: &QueryParams) -> Result<String, AwsError> {
+        match action {
+            "VerifyEmailIdentity" | "VerifyEmailAddress" => {
+                let email = params
+                    .get("EmailAddress")
+                    .ok_or_else(|| missing("EmailAddress"))?;
+                lock(&self.identities).insert(email.to_owned(), "EmailAddress");
+                Ok(String::new())
+            }
+            "VerifyDomainIdentity" => {
+                let domain = params.get("Domain").ok_or_else(|| missing("Domain"))?;
+                lock(&self.identities).insert(domain.to_owned(), "Domain");
+                let token = uuid::Uuid::new_v4().simple().to_string();
+                Ok(format!("<VerificationToken>{token}</VerificationToken>"))
+            }
+            "ListIdentities" => Ok(self.list_identities(params)),
+            "DeleteIdentity" => {
+                let identity = params.get("Identity").ok_or_else(|| missing("Identity"))?;
+                lock(&self.identities).shift_remove(identity);
+                Ok(String::new())
+            }
+            "GetIdentityVerificationAttributes" => Ok(self.verification_attributes(params)),
+            "SendEmail" => self.send_email(params),
+            "SendRawEmail" => self.send_raw_email(params),
+            _ => Err(AwsError::new(
+                400,
+                "InvalidAction",
+                format!("The action {action} is not valid for this web service."),
+            )),
+        }
+    }
+
+    fn list_identities(&self, params: &QueryParams) -> String {
+        let kind = params.get("IdentityType");
+        let members: String = lock(&self.identities)
+            .iter()
+            .filter(|(_, k)| kind.is_none_or(|wanted| wanted == **k))
+            .map(|(identity, _)| format!("<member>{}</member>", escape(identity)))
+            .collect();
+        format!("<Identities>{members}</Identities>")
+    }
+
+    fn verification_attributes(&self, params: &QueryParams) -> String {
+        let identities = lock(&self.identities);
+        let entries: String = params
+            .list("Identities")
+            .into_iter()
+            .filter(|i| identities.contains_key(*i))
+            .map(|identity| {
+                format!(
+                    "<entry><key>{}</key><value><VerificationStatus>Success</VerificationStatus>\
+                     </value></entry>",
+                    escape(identity)
+                )
+            })
+            .collect();
+        format!("<VerificationAttributes>{entries}</VerificationAttributes>")
+    }
+
+    /// Whether `address` (or its domain) is a verified identity.
+    fn is_verified(&self, address: &str) -> bool {
+        let address = bare_address(address);
+        let identities = lock(&self.identities);
+        identities.contains_key(&address)
+            || address
+                .rsplit_once('@')
+                .is_some_and(|(_, domain)| identities.get(domain) == Some(&"Domain"))
+    }
+
+    fn check_source(&self, source: &str) -> Result<(), AwsError> {
+        if self.is_verified(source) {
+            return Ok(());
+        }
+        Err(AwsError::new(
+            400,
+            "MessageRejected",
+            format!(
+                "Email address is not verified. The following identities failed the check in \
+                 region {}: {}",
+                self.ctx.region.to_uppercase(),
+                source
+            ),
+        ))
+    }
+
+    fn send_email(&self, params: &QueryParams) -> Result<String, AwsError> {
+        let source = params.get("Source").ok_or_else(|| missing("Source"))?;
+        let subject = params
+            .get("Message.Subject.Data")
+            .ok_or_else(|| missing("Message.Subject"))?;
+        let to = params.list("Destination.ToAddresses");
+        let cc = params.list("Destination.CcAddresses");
+        let bcc = params.list("Destination.BccAddresses");
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+            return Err(AwsError::new(
+                400,
+                "InvalidParameterValue",
+                "Missing final '@domain'",
+            ));
+        }
+        self.check_source(source)?;
+        let mut destination = json!({ "ToAddresses": to });
+        if !cc.is_empty() {
+            destination["CcAddresses"] = json!(cc);
+        }
+        if !bcc.is_empty() {
+            destination["BccAddresses"] = json!(bcc);
+        }
+        let body = json!({
+            "text_part": params.get("Message.Body.Text.Data"),
+            "html_part": params.get("Message.Body.Html.Data"),
+        });
+        let message_id = self.record(json!({
+            "Source": source,
+            "Destination": destination,
+            "Subject": subject,
+            "Body": body,
+        }));
+        Ok(format!("<MessageId>{message_id}</MessageId>"))
+    }
+
+    fn send_raw_email(&self, params: &QueryParams) -> Result<String, AwsError> {
+        use base64::Engine;
+        let data = params
+            .get("RawMessage.Data")
+            .ok_or_else(|| missing("RawMessage"))?;
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_else(|_| data.to_owned());
+        let source = params
+            .get("Source")
+            .map(str::to_owned)
+            .or_else(|| header(&raw, "From"))
+            .ok_or_else(|| missing("Source"))?;
+        self.check_source(&source)?;
+        let mut destinations: Vec<String> = params
+            .list("Destinations")
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if destinations.is_empty() {
+            destinations = header(&raw, "To")
+                .map(|to| to.split(',').map(|a| a.trim().to_owned()).collect())
+                .unwrap_or_default();
+        }
+        let message_id = self.record(json!({
+            "Source": source,
+            "Destination": {"ToAddresses": destinations},
+            "RawData": raw,
+        }));
+        Ok(format!("<MessageId>{message_id}</MessageId>"))
+    }
+
+    /// Stores a sent message with its id, region and timestamp; returns the id.
+    fn record(&self, mut message: Value) -> String {
+        let message_id = format!(
+            "{:016x}-{}-000000",
+            self.ctx.clock.now_epoch_millis(),
+            uuid::Uuid::new_v4()
+        );
+        let timestamp = time::OffsetDateTime::from(self.ctx.clock.now())
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        message["Id"] = json!(message_id);
+        message["Region"] = json!(self.ctx.region);
+        message["Timestamp"] = json!(timestamp);
+        lock(&self.outbox).push(message);
+        message_id
     }
 
     /// The outbox in LocalStack's `/_aws/ses` shape, optionally only mail from `source`.
-    pub fn outbox_json(&self, _source: Option<&str>) -> Vec<Value> {
-        Vec::new()
+    pub fn outbox_json(&self, source: Option<&str>) -> Vec<Value> {
+        lock(&self.outbox)
+            .iter()
+            .filter(|m| source.is_none_or(|s| m["Source"] == s))
+            .cloned()
+            .collect()
     }
 
-    pub fn clear_outbox(&self) {}
+    pub fn clear_outbox(&self) {
+        lock(&self.outbox).clear();
+    }
+}
+
+/// `Name <a@b>` → `a@b`.
+fn bare_address(address: &str) -> String {
+    match (address.rfind('<'), address.rfind('>')) {
+        (Some(start), Some(end)) if start < end => address[start + 1..end].trim().to_owned(),
+        _ => address.trim().to_owned(),
+    }
+}
+
+fn header(raw: &str, name: &str) -> Option<String> {
+    raw.lines().take_while(|l| !l.is_empty()).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_owned())
+    })
 }

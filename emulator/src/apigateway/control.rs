@@ -1,0 +1,376 @@
+//! The REST API control plane: RestApis, Resources, Methods, Integrations, Deployments and
+//! Stages, with API Gateway's camelCase shapes and `NotFoundException` wording.
+
+use http::Method as HttpMethod;
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use super::{ApiGateway, Deployment, Method, Resource, RestApi, Stage, new_id, not_found};
+use crate::protocol::{AwsError, AwsRequest, rest};
+
+type Answer = Result<(u16, Value), AwsError>;
+
+pub fn route(gateway: &ApiGateway, request: &AwsRequest) -> Answer {
+    let segments = rest::segments(&request.path);
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let input = || rest::parse_body(request);
+    let mut apis = gateway.apis();
+    let account = gateway.ctx.account_id.clone();
+    let now = gateway.ctx.clock.now_epoch_seconds();
+    match (&request.method, parts.as_slice()) {
+        (&HttpMethod::POST, ["restapis"]) => create_rest_api(&mut apis, &input()?, now),
+        (&HttpMethod::GET, ["restapis"]) => {
+            let items: Vec<Value> = apis.values().map(api_json).collect();
+            Ok((200, json!({ "item": items })))
+        }
+        (&HttpMethod::GET, ["restapis", id]) => Ok((200, api_json(api(&apis, &account, id)?))),
+        (&HttpMethod::DELETE, ["restapis", id]) => {
+            apis.shift_remove(*id)
+                .ok_or_else(|| not_found("API", &format!("{account}:{id}")))?;
+            Ok((202, json!({})))
+        }
+        (&HttpMethod::GET, ["restapis", id, "resources"]) => {
+            let items: Vec<Value> = api(&apis, &account, id)?
+                .resources
+                .values()
+                .map(resource_json)
+                .collect();
+            Ok((200, json!({ "item": items })))
+        }
+        (&HttpMethod::GET, ["restapis", id, "resources", rid]) => {
+            let api = api(&apis, &account, id)?;
+            Ok((200, resource_json(resource(api, rid)?)))
+        }
+        (&HttpMethod::POST, ["restapis", id, "resources", parent]) => {
+            create_resource(api_mut(&mut apis, &account, id)?, parent, &input()?)
+        }
+        (&HttpMethod::PUT, ["restapis", id, "resources", rid, "methods", m]) => {
+            put_method(api_mut(&mut apis, &account, id)?, rid, m, &input()?)
+        }
+        (&HttpMethod::GET, ["restapis", id, "resources", rid, "methods", m]) => {
+            let api = api(&apis, &account, id)?;
+            let method = resource(api, rid)?.methods.get(*m).ok_or_else(|| {
+                AwsError::new(
+                    404,
+                    "NotFoundException",
+                    "Invalid Method identifier specified",
+                )
+            })?;
+            Ok((200, method_json(method)))
+        }
+        (
+            &HttpMethod::PUT,
+            [
+                "restapis",
+                id,
+                "resources",
+                rid,
+                "methods",
+                m,
+                "integration",
+            ],
+        ) => put_integration(api_mut(&mut apis, &account, id)?, rid, m, &input()?),
+        (
+            &HttpMethod::GET,
+            [
+                "restapis",
+                id,
+                "resources",
+                rid,
+                "methods",
+                m,
+                "integration",
+            ],
+        ) => {
+            let api = api(&apis, &account, id)?;
+            resource(api, rid)?
+                .methods
+                .get(*m)
+                .and_then(|m| m.integration.clone())
+                .map(|i| (200, i))
+                .ok_or_else(|| {
+                    AwsError::new(
+                        404,
+                        "NotFoundException",
+                        "Invalid Integration identifier specified",
+                    )
+                })
+        }
+        (&HttpMethod::POST, ["restapis", id, "deployments"]) => {
+            create_deployment(api_mut(&mut apis, &account, id)?, &input()?, now)
+        }
+        (&HttpMethod::GET, ["restapis", id, "stages"]) => {
+            let items: Vec<Value> = api(&apis, &account, id)?
+                .stages
+                .values()
+                .map(stage_json)
+                .collect();
+            Ok((200, json!({ "item": items })))
+        }
+        (&HttpMethod::GET, ["restapis", id, "stages", name]) => {
+            let stage = api(&apis, &account, id)?.stages.get(*name).ok_or_else(|| {
+                AwsError::new(
+                    404,
+                    "NotFoundException",
+                    "Invalid Stage identifier specified",
+                )
+            })?;
+            Ok((200, stage_json(stage)))
+        }
+        _ => Err(AwsError::new(
+            404,
+            "NotFoundException",
+            format!("Unknown operation {} {}", request.method, request.path),
+        )),
+    }
+}
+
+fn api<'a>(
+    apis: &'a IndexMap<String, RestApi>,
+    account: &str,
+    id: &str,
+) -> Result<&'a RestApi, AwsError> {
+    apis.get(id)
+        .ok_or_else(|| not_found("API", &format!("{account}:{id}")))
+}
+
+fn api_mut<'a>(
+    apis: &'a mut IndexMap<String, RestApi>,
+    account: &str,
+    id: &str,
+) -> Result<&'a mut RestApi, AwsError> {
+    apis.get_mut(id)
+        .ok_or_else(|| not_found("API", &format!("{account}:{id}")))
+}
+
+fn resource<'a>(api: &'a RestApi, id: &str) -> Result<&'a Resource, AwsError> {
+    api.resources.get(id).ok_or_else(|| {
+        AwsError::new(
+            404,
+            "NotFoundException",
+            "Invalid Resource identifier specified",
+        )
+    })
+}
+
+fn resource_mut<'a>(api: &'a mut RestApi, id: &str) -> Result<&'a mut Resource, AwsError> {
+    api.resources.get_mut(id).ok_or_else(|| {
+        AwsError::new(
+            404,
+            "NotFoundException",
+            "Invalid Resource identifier specified",
+        )
+    })
+}
+
+fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64) -> Answer {
+    let name = input["name"].as_str().ok_or_else(|| {
+        AwsError::new(
+            400,
+            "BadRequestException",
+            "Invalid REST API name specified",
+        )
+    })?;
+    let root_id = new_id();
+    let mut resources = IndexMap::new();
+    resources.insert(
+        root_id.clone(),
+        Resource {
+            id: root_id.clone(),
+            parent_id: None,
+            path_part: String::new(),
+            path: "/".to_owned(),
+            methods: IndexMap::new(),
+        },
+    );
+    let api = RestApi {
+        id: new_id(),
+        name: name.to_owned(),
+        description: input["description"].as_str().map(str::to_owned),
+        created_date: now.floor(),
+        root_resource_id: root_id,
+        resources,
+        deployments: IndexMap::new(),
+        stages: IndexMap::new(),
+    };
+    let answer = api_json(&api);
+    apis.insert(api.id.clone(), api);
+    Ok((201, answer))
+}
+
+fn api_json(api: &RestApi) -> Value {
+    let mut out = json!({
+        "id": api.id,
+        "name": api.name,
+        "createdDate": api.created_date,
+        "apiKeySource": "HEADER",
+        "endpointConfiguration": {"types": ["EDGE"]},
+        "disableExecuteApiEndpoint": false,
+        "rootResourceId": api.root_resource_id,
+    });
+    if let Some(description) = &api.description {
+        out["description"] = json!(description);
+    }
+    out
+}
+
+fn resource_json(resource: &Resource) -> Value {
+    let mut out = json!({ "id": resource.id, "path": resource.path });
+    if let Some(parent) = &resource.parent_id {
+        out["parentId"] = json!(parent);
+        out["pathPart"] = json!(resource.path_part);
+    }
+    if !resource.methods.is_empty() {
+        let methods: serde_json::Map<String, Value> = resource
+            .methods
+            .iter()
+            .map(|(k, m)| (k.clone(), method_json(m)))
+            .collect();
+        out["resourceMethods"] = Value::Object(methods);
+    }
+    out
+}
+
+fn method_json(method: &Method) -> Value {
+    let mut out = json!({
+        "httpMethod": method.http_method,
+        "authorizationType": method.authorization_type,
+        "apiKeyRequired": false,
+    });
+    if let Some(integration) = &method.integration {
+        out["methodIntegration"] = integration.clone();
+    }
+    out
+}
+
+fn stage_json(stage: &Stage) -> Value {
+    json!({
+        "stageName": stage.name,
+        "deploymentId": stage.deployment_id,
+        "createdDate": stage.created_date,
+        "lastUpdatedDate": stage.created_date,
+        "variables": stage.variables,
+        "cacheClusterEnabled": false,
+        "tracingEnabled": false,
+    })
+}
+
+fn create_resource(api: &mut RestApi, parent_id: &str, input: &Value) -> Answer {
+    let parent_path = resource(api, parent_id)?.path.clone();
+    let path_part = input["pathPart"].as_str().ok_or_else(|| {
+        AwsError::new(
+            400,
+            "BadRequestException",
+            "Resource's path part must be specified",
+        )
+    })?;
+    let path = if parent_path == "/" {
+        format!("/{path_part}")
+    } else {
+        format!("{parent_path}/{path_part}")
+    };
+    if api.resources.values().any(|r| r.path == path) {
+        return Err(AwsError::new(
+            409,
+            "ConflictException",
+            format!("Another resource with the same parent already has this name: {path_part}"),
+        ));
+    }
+    let created = Resource {
+        id: new_id(),
+        parent_id: Some(parent_id.to_owned()),
+        path_part: path_part.to_owned(),
+        path,
+        methods: IndexMap::new(),
+    };
+    let answer = resource_json(&created);
+    api.resources.insert(created.id.clone(), created);
+    Ok((201, answer))
+}
+
+fn put_method(api: &mut RestApi, rid: &str, http_method: &str, input: &Value) -> Answer {
+    let authorization_type = input["authorizationType"]
+        .as_str()
+        .unwrap_or("NONE")
+        .to_owned();
+    let method = Method {
+        http_method: http_method.to_owned(),
+        authorization_type,
+        integration: None,
+    };
+    let answer = method_json(&method);
+    resource_mut(api, rid)?
+        .methods
+        .insert(http_method.to_owned(), method);
+    Ok((201, answer))
+}
+
+fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Value) -> Answer {
+    let method = resource_mut(api, rid)?
+        .methods
+        .get_mut(http_method)
+        .ok_or_else(|| {
+            AwsError::new(
+                404,
+                "NotFoundException",
+                "Invalid Method identifier specified",
+            )
+        })?;
+    let kind = input["type"].as_str().unwrap_or_default();
+    if kind.is_empty() {
+        return Err(AwsError::new(
+            400,
+            "BadRequestException",
+            "Enumeration value for IntegrationType must be non-empty",
+        ));
+    }
+    let mut integration = json!({
+        "type": kind,
+        "httpMethod": input["integrationHttpMethod"].as_str().unwrap_or("POST"),
+        "uri": input["uri"].as_str().unwrap_or_default(),
+        "passthroughBehavior": input["passthroughBehavior"].as_str().unwrap_or("WHEN_NO_MATCH"),
+        "timeoutInMillis": input["timeoutInMillis"].as_u64().unwrap_or(29000),
+        "cacheNamespace": rid,
+        "cacheKeyParameters": [],
+    });
+    if let Some(credentials) = input["credentials"].as_str() {
+        integration["credentials"] = json!(credentials);
+    }
+    method.integration = Some(integration.clone());
+    Ok((201, integration))
+}
+
+fn create_deployment(api: &mut RestApi, input: &Value, now: f64) -> Answer {
+    let deployment = Deployment {
+        id: new_id(),
+        created_date: now.floor(),
+        description: input["description"].as_str().unwrap_or_default().to_owned(),
+        resources: api.resources.clone(),
+    };
+    let answer = json!({
+        "id": deployment.id,
+        "description": deployment.description,
+        "createdDate": deployment.created_date,
+    });
+    if let Some(stage_name) = input["stageName"].as_str() {
+        let variables = input["variables"]
+            .as_object()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        api.stages.insert(
+            stage_name.to_owned(),
+            Stage {
+                name: stage_name.to_owned(),
+                deployment_id: deployment.id.clone(),
+                created_date: now.floor(),
+                variables,
+            },
+        );
+    }
+    api.deployments.insert(deployment.id.clone(), deployment);
+    Ok((201, answer))
+}

@@ -1,0 +1,172 @@
+//! PutEvents: validating entries, building each event, matching it against the enabled rules of
+//! its bus, and delivering it to every target asynchronously (state machines through the bus's
+//! Step Functions, functions through Lambda's asynchronous invoke).
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::input::target_input;
+use super::rules::{Registry, bus_name};
+use crate::Context;
+use crate::bus::{InvocationType, Service};
+use crate::protocol::AwsError;
+
+/// One delivery to do: the target entry, the event and the rule's name.
+struct Delivery {
+    target: Value,
+    event: Value,
+    rule: String,
+}
+
+pub fn put_events(
+    ctx: &Arc<Context>,
+    registry: &Mutex<Registry>,
+    input: &Value,
+) -> Result<Value, AwsError> {
+    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
+    if entries.is_empty() || entries.len() > 10 {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at 'entries' failed to satisfy constraint: \
+             Member must have length {}",
+            if entries.is_empty() {
+                "greater than or equal to 1"
+            } else {
+                "less than or equal to 10"
+            }
+        )));
+    }
+    let mut results = Vec::new();
+    let mut failed = 0;
+    let mut deliveries = Vec::new();
+    {
+        let registry = registry.lock().unwrap_or_else(|p| p.into_inner());
+        for entry in &entries {
+            match build_event(ctx, &registry, entry) {
+                Ok(event) => {
+                    let id = event["id"].clone();
+                    deliveries.extend(matching_targets(&registry, &bus_name(entry), event));
+                    results.push(json!({ "EventId": id }));
+                }
+                Err((code, message)) => {
+                    failed += 1;
+                    results.push(json!({ "ErrorCode": code, "ErrorMessage": message }));
+                }
+            }
+        }
+    }
+    for delivery in deliveries {
+        tokio::spawn(deliver(ctx.clone(), delivery));
+    }
+    Ok(json!({ "FailedEntryCount": failed, "Entries": results }))
+}
+
+fn build_event(
+    ctx: &Context,
+    registry: &Registry,
+    entry: &Value,
+) -> Result<Value, (&'static str, String)> {
+    let missing = |field: &str| {
+        (
+            "InvalidArgument",
+            format!("Parameter {field} is not valid. Reason: {field} is a required argument."),
+        )
+    };
+    let source = entry["Source"].as_str().ok_or_else(|| missing("Source"))?;
+    let detail_type = entry["DetailType"]
+        .as_str()
+        .ok_or_else(|| missing("DetailType"))?;
+    let detail_text = entry["Detail"].as_str().ok_or_else(|| missing("Detail"))?;
+    let detail: Value = serde_json::from_str(detail_text)
+        .ok()
+        .filter(Value::is_object)
+        .ok_or(("MalformedDetail", "Detail is malformed.".to_owned()))?;
+    let bus = bus_name(entry);
+    registry
+        .bus(&bus)
+        .map_err(|e| ("ResourceNotFoundException", e.message))?;
+    let time = entry_time(ctx, entry);
+    Ok(json!({
+        "version": "0",
+        "id": uuid::Uuid::new_v4().to_string(),
+        "detail-type": detail_type,
+        "source": source,
+        "account": ctx.account_id,
+        "time": time,
+        "region": ctx.region,
+        "resources": entry["Resources"].as_array().cloned().unwrap_or_default(),
+        "detail": detail,
+    }))
+}
+
+/// The entry's `Time` (epoch seconds or RFC 3339) or now, as `2026-01-01T00:00:00Z`.
+fn entry_time(ctx: &Context, entry: &Value) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    let at = match &entry["Time"] {
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s as i64).ok()),
+        Value::String(s) => {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        }
+        _ => None,
+    };
+    at.unwrap_or_else(|| time::OffsetDateTime::from(ctx.clock.now()))
+        .format(format)
+        .unwrap_or_default()
+}
+
+fn matching_targets(registry: &Registry, bus: &str, event: Value) -> Vec<Delivery> {
+    let Ok(bus) = registry.bus(bus) else {
+        return Vec::new();
+    };
+    bus.rules
+        .values()
+        .filter(|rule| rule.enabled && rule.pattern.matches(&event))
+        .flat_map(|rule| {
+            rule.targets.values().map(|target| Delivery {
+                target: target.clone(),
+                event: event.clone(),
+                rule: rule.name.clone(),
+            })
+        })
+        .collect()
+}
+
+async fn deliver(ctx: Arc<Context>, delivery: Delivery) {
+    let arn = delivery.target["Arn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let result = match target_input(&delivery.target, &delivery.event, &delivery.rule) {
+        Ok(input) => send(&ctx, &arn, input).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = result {
+        tracing::warn!(rule = %delivery.rule, target = %arn, %error, "event delivery failed");
+    }
+}
+
+async fn send(ctx: &Context, arn: &str, input: String) -> Result<(), AwsError> {
+    if arn.contains(":states:") && arn.contains(":stateMachine:") {
+        ctx.bus
+            .call(
+                Service::StepFunctions,
+                "StartExecution",
+                json!({ "stateMachineArn": arn, "input": input }),
+            )
+            .await
+            .map(drop)
+    } else if arn.contains(":lambda:") {
+        ctx.bus
+            .invoke(arn, Bytes::from(input), InvocationType::Event)
+            .await
+            .map(drop)
+    } else {
+        Err(AwsError::validation(format!(
+            "Targets of type {arn} are not supported by this emulator"
+        )))
+    }
+}

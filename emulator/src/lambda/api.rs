@@ -1,0 +1,371 @@
+//! Lambda's REST-JSON control plane: routes `/2015-03-31/…` to the operations and renders
+//! their answers and errors.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::Method;
+use serde_json::{Value, json};
+
+use super::config::{self, FunctionConfig};
+use super::{Function, Lambda, code, esm, lock};
+use crate::bus::{FunctionInvoker, InvocationType};
+use crate::protocol::{AwsError, AwsRequest, request_id, rest};
+
+type Answer = Result<Response, AwsError>;
+
+pub async fn handle(lambda: &Lambda, request: &AwsRequest) -> Response {
+    route(lambda, request)
+        .await
+        .unwrap_or_else(|err| rest::error(&err))
+}
+
+async fn route(lambda: &Lambda, request: &AwsRequest) -> Answer {
+    let segments = rest::segments(&request.path);
+    let parts: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+    let method = &request.method;
+    match (method, parts.as_slice()) {
+        (&Method::POST, ["functions"]) => create_function(lambda, request).await,
+        (&Method::GET, ["functions"]) => Ok(list_functions(lambda)),
+        (&Method::GET, ["functions", name]) => get_function(lambda, name, request),
+        (&Method::DELETE, ["functions", name]) => delete_function(lambda, name),
+        (&Method::GET, ["functions", name, "configuration"]) => {
+            let function = lambda.function(&qualified(name, request))?;
+            Ok(rest::json(200, &lock(&function.config).to_json()))
+        }
+        (&Method::PUT, ["functions", name, "configuration"]) => {
+            update_configuration(lambda, name, request)
+        }
+        (&Method::PUT, ["functions", name, "code"]) => update_code(lambda, name, request),
+        (&Method::POST, ["functions", name, "policy"]) => add_permission(lambda, name, request),
+        (&Method::GET, ["functions", name, "policy"]) => get_policy(lambda, name),
+        (&Method::DELETE, ["functions", name, "policy", sid]) => {
+            remove_permission(lambda, name, sid)
+        }
+        (&Method::POST, ["functions", name, "invocations"]) => invoke(lambda, name, request).await,
+        (&Method::POST, ["event-source-mappings"]) => create_mapping(lambda, request).await,
+        (&Method::GET, ["event-source-mappings"]) => list_mappings(lambda, request),
+        (&Method::GET, ["event-source-mappings", uuid]) => {
+            let mappings = lock(&lambda.mappings);
+            let mapping = mappings.get(*uuid).ok_or_else(esm::not_found)?;
+            Ok(rest::json(200, &mapping.to_json(mapping.state())))
+        }
+        (&Method::DELETE, ["event-source-mappings", uuid]) => {
+            let mapping = lock(&lambda.mappings)
+                .shift_remove(*uuid)
+                .ok_or_else(esm::not_found)?;
+            mapping.stop();
+            Ok(rest::json(202, &mapping.to_json("Deleting")))
+        }
+        _ => Err(AwsError::new(
+            404,
+            "UnknownOperationException",
+            format!("Unknown operation {method} {}", request.path),
+        )),
+    }
+}
+
+/// `name` with the `Qualifier` query parameter appended, when there is one.
+fn qualified(name: &str, request: &AwsRequest) -> String {
+    match request.query_param("Qualifier") {
+        Some(q) => format!("{name}:{q}"),
+        None => name.to_owned(),
+    }
+}
+
+async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
+    let input = rest::parse_body(request)?;
+    let mut config = FunctionConfig::from_create(&lambda.ctx, &input)?;
+    if lock(&lambda.functions).contains_key(&config.name) {
+        return Err(conflict(&config.name));
+    }
+    let zip = input["Code"]["ZipFile"].as_str().ok_or_else(|| {
+        AwsError::new(
+            400,
+            "InvalidParameterValueException",
+            "Please provide a source for function code.",
+        )
+    })?;
+    let code = code::from_base64(zip)?;
+    config.code_size = code.size;
+    config.code_sha256 = code.sha256.clone();
+    let spec = lambda.launch_spec(&config, &code);
+    let answer = config.to_json();
+    let function = Arc::new(Function {
+        pool: super::pool::Pool::new(lambda.ctx.clone(), lambda.reaper.clone(), spec),
+        config: Mutex::new(config.clone()),
+        code: Mutex::new(code),
+        policy: Mutex::default(),
+    });
+    let mut functions = lock(&lambda.functions);
+    if functions.contains_key(&config.name) {
+        return Err(conflict(&config.name));
+    }
+    functions.insert(config.name.clone(), function);
+    Ok(rest::json(201, &answer))
+}
+
+fn conflict(name: &str) -> AwsError {
+    AwsError::new(
+        409,
+        "ResourceConflictException",
+        format!("Function already exist: {name}"),
+    )
+}
+
+fn list_functions(lambda: &Lambda) -> Response {
+    let functions: Vec<Value> = lock(&lambda.functions)
+        .values()
+        .map(|f| lock(&f.config).to_json())
+        .collect();
+    rest::json(200, &json!({ "Functions": functions }))
+}
+
+fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(&qualified(name, request))?;
+    let configuration = lock(&function.config).to_json();
+    let location = format!(
+        "{}/_orderlab/lambda-code/{}",
+        lambda.ctx.endpoint,
+        configuration["FunctionName"].as_str().unwrap_or_default()
+    );
+    Ok(rest::json(
+        200,
+        &json!({
+            "Configuration": configuration,
+            "Code": {"RepositoryType": "S3", "Location": location},
+        }),
+    ))
+}
+
+fn delete_function(lambda: &Lambda, name: &str) -> Answer {
+    let (name, qualifier) = config::resolve_name(name);
+    if qualifier.as_deref().is_some_and(|q| q != "$LATEST") {
+        return Err(super::function_not_found(
+            &lambda.ctx,
+            &name,
+            qualifier.as_deref(),
+        ));
+    }
+    let function = lock(&lambda.functions)
+        .shift_remove(&name)
+        .ok_or_else(|| super::function_not_found(&lambda.ctx, &name, None))?;
+    function.pool.close();
+    Ok(rest::empty(204))
+}
+
+fn update_configuration(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(name)?;
+    let input = rest::parse_body(request)?;
+    let mut config = lock(&function.config).clone();
+    config.apply_update(&input)?;
+    config.touch(&lambda.ctx);
+    let spec = lambda.launch_spec(&config, &lock(&function.code));
+    function.pool.update(spec);
+    let answer = config.to_json();
+    *lock(&function.config) = config;
+    Ok(rest::json(200, &answer))
+}
+
+fn update_code(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(name)?;
+    let input = rest::parse_body(request)?;
+    let zip = input["ZipFile"].as_str().ok_or_else(|| {
+        AwsError::new(
+            400,
+            "InvalidParameterValueException",
+            "Please provide a source for function code.",
+        )
+    })?;
+    let code = code::from_base64(zip)?;
+    let mut config = lock(&function.config).clone();
+    config.code_size = code.size;
+    config.code_sha256 = code.sha256.clone();
+    config.touch(&lambda.ctx);
+    function.pool.update(lambda.launch_spec(&config, &code));
+    *lock(&function.code) = code;
+    let answer = config.to_json();
+    *lock(&function.config) = config;
+    Ok(rest::json(200, &answer))
+}
+
+fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(&qualified(name, request))?;
+    let input = rest::parse_body(request)?;
+    let sid = required(&input, "StatementId", "statementId")?;
+    let action = required(&input, "Action", "action")?;
+    let principal = required(&input, "Principal", "principal")?;
+    let mut policy = lock(&function.policy);
+    if policy.iter().any(|s| s["Sid"] == sid) {
+        return Err(AwsError::new(
+            409,
+            "ResourceConflictException",
+            "The statement id (sid) provided already exists. Please provide a new statement id, \
+             or remove the existing statement.",
+        ));
+    }
+    let principal = if principal.contains('.') {
+        json!({ "Service": principal })
+    } else if principal == "*" {
+        json!("*")
+    } else {
+        json!({ "AWS": format!("arn:aws:iam::{principal}:root") })
+    };
+    let mut statement = json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": principal,
+        "Action": action,
+        "Resource": lock(&function.config).arn,
+    });
+    let mut condition = serde_json::Map::new();
+    if let Some(source_arn) = input["SourceArn"].as_str() {
+        condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source_arn }));
+    }
+    if let Some(account) = input["SourceAccount"].as_str() {
+        condition.insert(
+            "StringEquals".into(),
+            json!({ "AWS:SourceAccount": account }),
+        );
+    }
+    if !condition.is_empty() {
+        statement["Condition"] = Value::Object(condition);
+    }
+    policy.push(statement.clone());
+    Ok(rest::json(
+        201,
+        &json!({ "Statement": statement.to_string() }),
+    ))
+}
+
+fn required<'a>(input: &'a Value, field: &str, member: &str) -> Result<&'a str, AwsError> {
+    input[field].as_str().ok_or_else(|| {
+        AwsError::validation(format!(
+            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: \
+             Member must not be null"
+        ))
+    })
+}
+
+fn no_policy() -> AwsError {
+    AwsError::new(
+        404,
+        "ResourceNotFoundException",
+        "The resource you requested does not exist.",
+    )
+}
+
+fn get_policy(lambda: &Lambda, name: &str) -> Answer {
+    let function = lambda.function(name)?;
+    let policy = lock(&function.policy);
+    if policy.is_empty() {
+        return Err(no_policy());
+    }
+    let document = json!({ "Version": "2012-10-17", "Id": "default", "Statement": *policy });
+    let revision = lock(&function.config).revision_id.clone();
+    Ok(rest::json(
+        200,
+        &json!({ "Policy": document.to_string(), "RevisionId": revision }),
+    ))
+}
+
+fn remove_permission(lambda: &Lambda, name: &str, sid: &str) -> Answer {
+    let function = lambda.function(name)?;
+    let mut policy = lock(&function.policy);
+    let before = policy.len();
+    policy.retain(|s| s["Sid"] != sid);
+    if policy.len() == before {
+        return Err(AwsError::new(
+            404,
+            "ResourceNotFoundException",
+            format!("Statement {sid} is not found in resource policy."),
+        ));
+    }
+    Ok(rest::empty(204))
+}
+
+async fn invoke(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+    let reference = qualified(name, request);
+    let invocation_type = request
+        .header("x-amz-invocation-type")
+        .unwrap_or("RequestResponse");
+    let payload = request.body.clone();
+    if !payload.is_empty() && serde_json::from_slice::<Value>(&payload).is_err() {
+        return Err(AwsError::new(
+            400,
+            "InvalidRequestContentException",
+            "Could not parse request body into json: Could not parse payload into json: \
+             Unexpected character: was expecting a JSON value",
+        ));
+    }
+    let payload = if payload.is_empty() {
+        Bytes::from_static(b"{}")
+    } else {
+        payload
+    };
+    let kind = match invocation_type {
+        "RequestResponse" => InvocationType::RequestResponse,
+        "Event" => InvocationType::Event,
+        "DryRun" => {
+            lambda.function(&reference)?;
+            return Ok(invoke_answer(204, "$LATEST", None, Bytes::new()));
+        }
+        other => {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'invocationType' failed to \
+                 satisfy constraint: Member must satisfy enum value set: [Event, \
+                 RequestResponse, DryRun]"
+            )));
+        }
+    };
+    let invocation = lambda.invoke(&reference, payload, kind).await?;
+    Ok(invoke_answer(
+        invocation.status_code,
+        &invocation.executed_version,
+        invocation.function_error.as_deref(),
+        invocation.payload,
+    ))
+}
+
+fn invoke_answer(status: u16, version: &str, error: Option<&str>, payload: Bytes) -> Response {
+    let mut builder = Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-amzn-requestid", request_id())
+        .header("x-amz-executed-version", version);
+    if let Some(error) = error {
+        builder = builder.header("x-amz-function-error", error);
+    }
+    builder.body(Body::from(payload)).unwrap_or_default()
+}
+
+async fn create_mapping(lambda: &Lambda, request: &AwsRequest) -> Answer {
+    let input = rest::parse_body(request)?;
+    let reference = required(&input, "FunctionName", "functionName")?;
+    let function_arn = lock(&lambda.function(reference)?.config).arn.clone();
+    let mapping = esm::create(&lambda.ctx, function_arn, &input).await?;
+    let answer = mapping.to_json("Creating");
+    lock(&lambda.mappings).insert(mapping.uuid.clone(), mapping);
+    Ok(rest::json(202, &answer))
+}
+
+fn list_mappings(lambda: &Lambda, request: &AwsRequest) -> Answer {
+    let function_arn = match request.query_param("FunctionName") {
+        Some(reference) => Some(lock(&lambda.function(&reference)?.config).arn.clone()),
+        None => None,
+    };
+    let source = request.query_param("EventSourceArn");
+    let mappings: Vec<Value> = lock(&lambda.mappings)
+        .values()
+        .filter(|m| {
+            function_arn
+                .as_ref()
+                .is_none_or(|arn| *arn == m.function_arn)
+        })
+        .filter(|m| source.as_ref().is_none_or(|arn| *arn == m.event_source_arn))
+        .map(|m| m.to_json(m.state()))
+        .collect();
+    Ok(rest::json(200, &json!({ "EventSourceMappings": mappings })))
+}

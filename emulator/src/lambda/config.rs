@@ -1,0 +1,256 @@
+//! A function's configuration as Lambda reports it (FunctionConfiguration), how CreateFunction
+//! and UpdateFunctionConfiguration input is validated into it, and how a function reference
+//! (name, partial ARN, full ARN, with or without qualifier) resolves to a name.
+
+use std::time::SystemTime;
+
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+use crate::Context;
+use crate::protocol::AwsError;
+
+#[derive(Debug, Clone)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub arn: String,
+    pub runtime: String,
+    pub role: String,
+    pub handler: String,
+    pub description: String,
+    pub timeout: u64,
+    pub memory_size: u64,
+    pub environment: Option<IndexMap<String, String>>,
+    pub architectures: Vec<String>,
+    pub code_size: u64,
+    pub code_sha256: String,
+    pub last_modified: String,
+    pub revision_id: String,
+}
+
+impl FunctionConfig {
+    /// Validates CreateFunction's input (the code is handled separately).
+    pub fn from_create(ctx: &Context, input: &Value) -> Result<FunctionConfig, AwsError> {
+        let name = required_str(input, "FunctionName", "functionName")?;
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{name}' at 'functionName' failed to satisfy \
+                 constraint: Member must satisfy regular expression pattern: \
+                 (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?\
+                 (function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+            )));
+        }
+        let role = required_str(input, "Role", "role")?;
+        let mut config = FunctionConfig {
+            arn: ctx.arn("lambda", &format!("function:{name}")),
+            name: name.to_owned(),
+            runtime: str_or(input, "Runtime", "provided.al2023"),
+            role: role.to_owned(),
+            handler: str_or(input, "Handler", ""),
+            description: str_or(input, "Description", ""),
+            timeout: 3,
+            memory_size: 128,
+            environment: None,
+            architectures: input
+                .get("Architectures")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_else(|| vec!["x86_64".to_owned()]),
+            code_size: 0,
+            code_sha256: String::new(),
+            last_modified: String::new(),
+            revision_id: String::new(),
+        };
+        config.apply_update(input)?;
+        config.touch(ctx);
+        Ok(config)
+    }
+
+    /// Applies the fields UpdateFunctionConfiguration (and CreateFunction) may set.
+    pub fn apply_update(&mut self, input: &Value) -> Result<(), AwsError> {
+        if let Some(timeout) = input.get("Timeout") {
+            self.timeout = ranged(timeout, "timeout", 1, 900)?;
+        }
+        if let Some(memory) = input.get("MemorySize") {
+            self.memory_size = ranged(memory, "memorySize", 128, 10240)?;
+        }
+        if let Some(env) = input.get("Environment") {
+            self.environment = Some(parse_environment(env)?);
+        }
+        for (field, slot) in [
+            ("Description", &mut self.description),
+            ("Handler", &mut self.handler),
+            ("Role", &mut self.role),
+            ("Runtime", &mut self.runtime),
+        ] {
+            if let Some(value) = input.get(field).and_then(Value::as_str) {
+                *slot = value.to_owned();
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks a change: new LastModified and RevisionId.
+    pub fn touch(&mut self, ctx: &Context) {
+        self.last_modified = last_modified(ctx.clock.now());
+        self.revision_id = uuid::Uuid::new_v4().to_string();
+    }
+
+    /// The FunctionConfiguration shape.
+    pub fn to_json(&self) -> Value {
+        let mut out = json!({
+            "FunctionName": self.name,
+            "FunctionArn": self.arn,
+            "Runtime": self.runtime,
+            "Role": self.role,
+            "Handler": self.handler,
+            "CodeSize": self.code_size,
+            "Description": self.description,
+            "Timeout": self.timeout,
+            "MemorySize": self.memory_size,
+            "LastModified": self.last_modified,
+            "CodeSha256": self.code_sha256,
+            "Version": "$LATEST",
+            "TracingConfig": {"Mode": "PassThrough"},
+            "RevisionId": self.revision_id,
+            "State": "Active",
+            "LastUpdateStatus": "Successful",
+            "PackageType": "Zip",
+            "Architectures": self.architectures,
+            "EphemeralStorage": {"Size": 512},
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", self.name)},
+        });
+        if let Some(env) = &self.environment {
+            out["Environment"] = json!({ "Variables": env });
+        }
+        out
+    }
+}
+
+fn required_str<'a>(input: &'a Value, field: &str, member: &str) -> Result<&'a str, AwsError> {
+    input.get(field).and_then(Value::as_str).ok_or_else(|| {
+        AwsError::validation(format!(
+            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: \
+             Member must not be null"
+        ))
+    })
+}
+
+fn str_or(input: &Value, field: &str, default: &str) -> String {
+    input
+        .get(field)
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_owned()
+}
+
+fn ranged(value: &Value, member: &str, min: u64, max: u64) -> Result<u64, AwsError> {
+    let number = value.as_i64().unwrap_or(i64::MIN);
+    if number < min as i64 {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
+             constraint: Member must have value greater than or equal to {min}"
+        )));
+    }
+    if number > max as i64 {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
+             constraint: Member must have value less than or equal to {max}"
+        )));
+    }
+    Ok(number as u64)
+}
+
+fn parse_environment(env: &Value) -> Result<IndexMap<String, String>, AwsError> {
+    let mut out = IndexMap::new();
+    let Some(vars) = env.get("Variables") else {
+        return Ok(out);
+    };
+    let Some(vars) = vars.as_object() else {
+        return Err(AwsError::new(
+            400,
+            "InvalidParameterValueException",
+            "Environment.Variables must be a map of strings",
+        ));
+    };
+    for (key, value) in vars {
+        let Some(value) = value.as_str() else {
+            return Err(AwsError::new(
+                400,
+                "InvalidParameterValueException",
+                format!("The value of environment variable {key} must be a string"),
+            ));
+        };
+        out.insert(key.clone(), value.to_owned());
+    }
+    Ok(out)
+}
+
+/// The function name and qualifier named by `reference`: `NAME`, `NAME:QUALIFIER`,
+/// `ACCOUNT:function:NAME[:Q]` or `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:Q]`.
+pub fn resolve_name(reference: &str) -> (String, Option<String>) {
+    let parts: Vec<&str> = reference.split(':').collect();
+    let rest: &[&str] = match parts.iter().position(|p| *p == "function") {
+        Some(index) => &parts[index + 1..],
+        None => &parts,
+    };
+    let name = rest.first().copied().unwrap_or_default().to_owned();
+    let qualifier = rest.get(1).map(|q| (*q).to_owned());
+    (name, qualifier)
+}
+
+/// `2026-11-25T01:02:03.456+0000`, Lambda's LastModified form.
+pub fn last_modified(at: SystemTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"
+    );
+    time::OffsetDateTime::from(at)
+        .format(format)
+        .unwrap_or_default()
+}
+
+/// `2026-11-25T01:02:03.456Z`.
+pub fn rfc3339_millis(at: SystemTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::from(at)
+        .format(format)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_to_names() {
+        assert_eq!(resolve_name("f"), ("f".into(), None));
+        assert_eq!(
+            resolve_name("f:$LATEST"),
+            ("f".into(), Some("$LATEST".into()))
+        );
+        assert_eq!(resolve_name("000000000000:function:f"), ("f".into(), None));
+        assert_eq!(
+            resolve_name("arn:aws:lambda:us-east-1:000000000000:function:f:1"),
+            ("f".into(), Some("1".into()))
+        );
+    }
+
+    #[test]
+    fn last_modified_has_lambdas_shape() {
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_500);
+        assert_eq!(last_modified(at), "1970-01-01T00:00:01.500+0000");
+    }
+}

@@ -1,0 +1,399 @@
+//! The loop behind one event source mapping: read a DynamoDB stream's shards in order and hand
+//! the records to the function in batches of at most `batch_size`, retrying a failed batch a
+//! bounded number of times before moving on.
+//!
+//! It talks to the stream and the function through two small traits, so it can be tested with
+//! a fake stream; [`BusStream`] and [`BusFunction`] are the real ones (through the bus).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::Context;
+use crate::bus::{InvocationType, Service};
+use crate::protocol::AwsError;
+
+/// How often an idle mapping polls its stream.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// A DynamoDB stream as the poller sees it.
+#[async_trait]
+pub trait StreamSource: Send + Sync {
+    /// The ids of the stream's shards.
+    async fn shards(&self) -> Result<Vec<String>, AwsError>;
+    /// An iterator for `shard` at `position` (`TRIM_HORIZON` or `LATEST`).
+    async fn iterator(&self, shard: &str, position: &str) -> Result<String, AwsError>;
+    /// Up to `limit` records and the next iterator (`None` once a closed shard is drained).
+    async fn records(
+        &self,
+        iterator: &str,
+        limit: usize,
+    ) -> Result<(Vec<Value>, Option<String>), AwsError>;
+}
+
+/// The function a mapping feeds.
+#[async_trait]
+pub trait BatchTarget: Send + Sync {
+    /// Invokes synchronously; `Ok(true)` when the function succeeded.
+    async fn deliver(&self, payload: Value) -> Result<bool, AwsError>;
+}
+
+/// What a mapping reads and how it delivers.
+#[derive(Debug, Clone)]
+pub struct PollerSettings {
+    pub event_source_arn: String,
+    pub batch_size: usize,
+    pub starting_position: String,
+    /// Retries after the first failed attempt of a batch.
+    pub max_retries: u32,
+}
+
+struct ShardCursor {
+    shard: String,
+    iterator: Option<String>,
+}
+
+/// The polling state of one mapping.
+pub struct Poller {
+    settings: PollerSettings,
+    source: Arc<dyn StreamSource>,
+    target: Arc<dyn BatchTarget>,
+    cursors: Vec<ShardCursor>,
+}
+
+impl Poller {
+    pub fn new(
+        settings: PollerSettings,
+        source: Arc<dyn StreamSource>,
+        target: Arc<dyn BatchTarget>,
+    ) -> Poller {
+        Poller {
+            settings,
+            source,
+            target,
+            cursors: Vec::new(),
+        }
+    }
+
+    /// Finds shards not yet followed; the first discovery uses the mapping's starting
+    /// position, shards that appear later are read from their beginning.
+    pub async fn discover(&mut self) -> Result<(), AwsError> {
+        let first = self.cursors.is_empty();
+        for shard in self.source.shards().await? {
+            if self.cursors.iter().any(|c| c.shard == shard) {
+                continue;
+            }
+            let position = if first {
+                self.settings.starting_position.as_str()
+            } else {
+                "TRIM_HORIZON"
+            };
+            let iterator = self.source.iterator(&shard, position).await?;
+            self.cursors.push(ShardCursor {
+                shard,
+                iterator: Some(iterator),
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads every shard once and delivers what it found; returns how many records it read.
+    pub async fn poll_once(&mut self) -> Result<usize, AwsError> {
+        let mut total = 0;
+        for index in 0..self.cursors.len() {
+            let Some(iterator) = self.cursors[index].iterator.clone() else {
+                continue;
+            };
+            let (records, next) = self
+                .source
+                .records(&iterator, self.settings.batch_size)
+                .await?;
+            self.cursors[index].iterator = next;
+            total += records.len();
+            if !records.is_empty() {
+                self.deliver(records).await;
+            }
+        }
+        Ok(total)
+    }
+
+    async fn deliver(&self, records: Vec<Value>) {
+        let records: Vec<Value> = records
+            .into_iter()
+            .map(|mut record| {
+                if let Some(object) = record.as_object_mut() {
+                    object.insert(
+                        "eventSourceARN".to_owned(),
+                        Value::String(self.settings.event_source_arn.clone()),
+                    );
+                }
+                record
+            })
+            .collect();
+        let payload = json!({ "Records": records });
+        for attempt in 0..=self.settings.max_retries {
+            match self.target.deliver(payload.clone()).await {
+                Ok(true) => return,
+                Ok(false) => {
+                    tracing::warn!(source = %self.settings.event_source_arn, attempt, "batch failed in the function")
+                }
+                Err(error) => {
+                    tracing::warn!(source = %self.settings.event_source_arn, attempt, %error, "batch could not be delivered")
+                }
+            }
+        }
+        tracing::error!(
+            source = %self.settings.event_source_arn,
+            records = records_len(&payload),
+            "batch dropped after its retries"
+        );
+    }
+}
+
+fn records_len(payload: &Value) -> usize {
+    payload["Records"].as_array().map_or(0, Vec::len)
+}
+
+/// Runs `poller` until `stop` fires: discovery first (reported on `ready`), then polling.
+pub async fn run(
+    ctx: Arc<Context>,
+    mut poller: Poller,
+    ready: tokio::sync::oneshot::Sender<Result<(), AwsError>>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let _ = ready.send(poller.discover().await);
+    let mut rounds: u64 = 0;
+    while !*stop.borrow() {
+        rounds += 1;
+        if rounds.is_multiple_of(50)
+            && let Err(error) = poller.discover().await
+        {
+            tracing::debug!(%error, "stream discovery failed");
+        }
+        if let Err(error) = poller.poll_once().await {
+            tracing::debug!(%error, "stream poll failed");
+        }
+        tokio::select! {
+            _ = ctx.clock.real_timeout(POLL_INTERVAL, std::future::pending::<()>()) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// A DynamoDB stream reached through the bus.
+pub struct BusStream {
+    pub ctx: Arc<Context>,
+    pub stream_arn: String,
+}
+
+#[async_trait]
+impl StreamSource for BusStream {
+    async fn shards(&self) -> Result<Vec<String>, AwsError> {
+        let answer = self
+            .ctx
+            .bus
+            .call(
+                Service::DynamoDbStreams,
+                "DescribeStream",
+                json!({ "StreamArn": self.stream_arn }),
+            )
+            .await?;
+        Ok(answer["StreamDescription"]["Shards"]
+            .as_array()
+            .map(|shards| {
+                shards
+                    .iter()
+                    .filter_map(|s| s["ShardId"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn iterator(&self, shard: &str, position: &str) -> Result<String, AwsError> {
+        let answer = self
+            .ctx
+            .bus
+            .call(
+                Service::DynamoDbStreams,
+                "GetShardIterator",
+                json!({ "StreamArn": self.stream_arn, "ShardId": shard, "ShardIteratorType": position }),
+            )
+            .await?;
+        answer["ShardIterator"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| AwsError::internal("GetShardIterator returned no iterator"))
+    }
+
+    async fn records(
+        &self,
+        iterator: &str,
+        limit: usize,
+    ) -> Result<(Vec<Value>, Option<String>), AwsError> {
+        let answer = self
+            .ctx
+            .bus
+            .call(
+                Service::DynamoDbStreams,
+                "GetRecords",
+                json!({ "ShardIterator": iterator, "Limit": limit }),
+            )
+            .await?;
+        let records = answer["Records"].as_array().cloned().unwrap_or_default();
+        let next = answer["NextShardIterator"].as_str().map(str::to_owned);
+        Ok((records, next))
+    }
+}
+
+/// A function invoked synchronously through the bus.
+pub struct BusFunction {
+    pub ctx: Arc<Context>,
+    pub function_arn: String,
+}
+
+#[async_trait]
+impl BatchTarget for BusFunction {
+    async fn deliver(&self, payload: Value) -> Result<bool, AwsError> {
+        let invocation = self
+            .ctx
+            .bus
+            .invoke(
+                &self.function_arn,
+                Bytes::from(payload.to_string()),
+                InvocationType::RequestResponse,
+            )
+            .await?;
+        Ok(invocation.function_error.is_none())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// One shard holding `records`; an iterator is the index of the next record.
+    struct FakeStream {
+        records: Vec<Value>,
+    }
+
+    #[async_trait]
+    impl StreamSource for FakeStream {
+        async fn shards(&self) -> Result<Vec<String>, AwsError> {
+            Ok(vec!["shard-1".into()])
+        }
+        async fn iterator(&self, _shard: &str, position: &str) -> Result<String, AwsError> {
+            Ok(if position == "LATEST" {
+                self.records.len().to_string()
+            } else {
+                "0".into()
+            })
+        }
+        async fn records(
+            &self,
+            iterator: &str,
+            limit: usize,
+        ) -> Result<(Vec<Value>, Option<String>), AwsError> {
+            let start: usize = iterator.parse().unwrap_or_default();
+            let end = (start + limit).min(self.records.len());
+            Ok((self.records[start..end].to_vec(), Some(end.to_string())))
+        }
+    }
+
+    /// Records every payload; fails the first `failures` deliveries.
+    #[derive(Default)]
+    struct FakeFunction {
+        payloads: Mutex<Vec<Value>>,
+        failures: Mutex<u32>,
+    }
+
+    #[async_trait]
+    impl BatchTarget for FakeFunction {
+        async fn deliver(&self, payload: Value) -> Result<bool, AwsError> {
+            self.payloads.lock().unwrap().push(payload);
+            let mut failures = self.failures.lock().unwrap();
+            if *failures > 0 {
+                *failures -= 1;
+                return Ok(false);
+            }
+            Ok(true)
+        }
+    }
+
+    fn settings(position: &str, batch_size: usize) -> PollerSettings {
+        PollerSettings {
+            event_source_arn: "arn:stream".into(),
+            batch_size,
+            starting_position: position.into(),
+            max_retries: 2,
+        }
+    }
+
+    fn stream(n: usize) -> Arc<FakeStream> {
+        Arc::new(FakeStream {
+            records: (0..n)
+                .map(|i| json!({ "eventID": i.to_string() }))
+                .collect(),
+        })
+    }
+
+    fn ids(payload: &Value) -> Vec<String> {
+        payload["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["eventID"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn records_arrive_in_order_in_batches_with_the_source_arn() {
+        let function = Arc::new(FakeFunction::default());
+        let mut poller = Poller::new(settings("TRIM_HORIZON", 2), stream(5), function.clone());
+        poller.discover().await.unwrap();
+        while poller.poll_once().await.unwrap() > 0 {}
+        let payloads = function.payloads.lock().unwrap().clone();
+        let batches: Vec<Vec<String>> = payloads.iter().map(ids).collect();
+        assert_eq!(batches, vec![vec!["0", "1"], vec!["2", "3"], vec!["4"]]);
+        assert_eq!(payloads[0]["Records"][0]["eventSourceARN"], "arn:stream");
+    }
+
+    #[tokio::test]
+    async fn latest_skips_what_was_already_there() {
+        let function = Arc::new(FakeFunction::default());
+        let mut poller = Poller::new(settings("LATEST", 10), stream(3), function.clone());
+        poller.discover().await.unwrap();
+        assert_eq!(poller.poll_once().await.unwrap(), 0);
+        assert!(function.payloads.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_is_retried_then_dropped() {
+        let function = Arc::new(FakeFunction {
+            failures: Mutex::new(10),
+            ..Default::default()
+        });
+        let mut poller = Poller::new(settings("TRIM_HORIZON", 10), stream(1), function.clone());
+        poller.discover().await.unwrap();
+        poller.poll_once().await.unwrap();
+        // first attempt + 2 retries, then the poller moves on
+        assert_eq!(function.payloads.lock().unwrap().len(), 3);
+        assert_eq!(poller.poll_once().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_succeeds_on_retry_is_delivered_once_more_only() {
+        let function = Arc::new(FakeFunction {
+            failures: Mutex::new(1),
+            ..Default::default()
+        });
+        let mut poller = Poller::new(settings("TRIM_HORIZON", 10), stream(2), function.clone());
+        poller.discover().await.unwrap();
+        poller.poll_once().await.unwrap();
+        assert_eq!(function.payloads.lock().unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,282 @@
+//! A function's instances: an invocation goes to an idle instance; when none is idle and fewer
+//! than [`MAX_INSTANCES`] run, another is started; otherwise it waits for one to come free.
+//! A timed-out or crashed instance is killed and replaced on demand.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::{Notify, mpsc};
+
+use super::process::Reaper;
+use super::runtime_api::{Job, Outcome, RuntimeApi};
+use crate::Context;
+use crate::protocol::AwsError;
+
+/// How many instances of one function may run at once.
+pub const MAX_INSTANCES: usize = 10;
+
+static NEXT_INSTANCE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What an instance is started with; replaced wholesale on a configuration change.
+#[derive(Debug, Clone)]
+pub struct LaunchSpec {
+    pub function_name: String,
+    pub function_arn: String,
+    pub code_dir: PathBuf,
+    pub env: Vec<(String, String)>,
+    pub timeout: Duration,
+}
+
+/// The result of one invocation.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub payload: Bytes,
+    pub function_error: bool,
+}
+
+struct Instance {
+    id: u64,
+    generation: u64,
+    jobs: mpsc::Sender<Job>,
+    outcomes: tokio::sync::Mutex<mpsc::UnboundedReceiver<Outcome>>,
+    reaper: Arc<Reaper>,
+    _api: RuntimeApi,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.reaper.kill(self.id);
+    }
+}
+
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Instance>,
+    running: usize,
+    generation: u64,
+}
+
+pub struct Pool {
+    ctx: Arc<Context>,
+    reaper: Arc<Reaper>,
+    spec: Mutex<LaunchSpec>,
+    state: Mutex<PoolState>,
+    freed: Notify,
+    closed: AtomicBool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Pool {
+    pub fn new(ctx: Arc<Context>, reaper: Arc<Reaper>, spec: LaunchSpec) -> Pool {
+        Pool {
+            ctx,
+            reaper,
+            spec: Mutex::new(spec),
+            state: Mutex::default(),
+            freed: Notify::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// New instances use `spec`; idle ones are stopped, busy ones when they finish.
+    pub fn update(&self, spec: LaunchSpec) {
+        *lock(&self.spec) = spec;
+        let idle = {
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            state.running -= state.idle.len();
+            std::mem::take(&mut state.idle)
+        };
+        drop(idle);
+        self.freed.notify_waiters();
+    }
+
+    /// Stops every idle instance and refuses new invocations.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        let spec = lock(&self.spec).clone();
+        self.update(spec);
+    }
+
+    /// Runs one invocation on an instance, within the function's timeout.
+    pub async fn run(&self, payload: Bytes) -> Result<RunResult, AwsError> {
+        let instance = self.acquire().await?;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let timeout = lock(&self.spec).timeout;
+        let job = Job {
+            request_id: request_id.clone(),
+            payload,
+            timeout,
+        };
+        if instance.jobs.send(job).await.is_err() {
+            self.discard(instance);
+            return Err(AwsError::service_unavailable(
+                "The function instance stopped",
+            ));
+        }
+        let outcome = {
+            let mut outcomes = instance.outcomes.lock().await;
+            self.ctx
+                .clock
+                .real_timeout(timeout, wait_for(&mut outcomes, &request_id))
+                .await
+        };
+        match outcome {
+            Ok(Outcome::Response { body, .. }) => {
+                self.release(instance);
+                Ok(ok(body))
+            }
+            Ok(Outcome::Error { body, .. }) => {
+                self.release(instance);
+                Ok(failed(body))
+            }
+            Ok(Outcome::InitError { body }) => {
+                self.discard(instance);
+                Ok(failed(body))
+            }
+            Ok(Outcome::Exited { status }) => {
+                self.discard(instance);
+                Ok(failed(exit_error(&request_id, &status)))
+            }
+            Err(_elapsed) => {
+                self.discard(instance);
+                Ok(failed(self.timeout_error(&request_id, timeout)))
+            }
+        }
+    }
+
+    async fn acquire(&self) -> Result<Instance, AwsError> {
+        loop {
+            let freed = self.freed.notified();
+            let generation = {
+                let mut state = lock(&self.state);
+                if self.closed.load(Ordering::SeqCst) {
+                    return Err(AwsError::service_unavailable(
+                        "The function is being deleted",
+                    ));
+                }
+                if let Some(instance) = state.idle.pop() {
+                    return Ok(instance);
+                }
+                if state.running < MAX_INSTANCES {
+                    state.running += 1;
+                    Some(state.generation)
+                } else {
+                    None
+                }
+            };
+            match generation {
+                Some(generation) => {
+                    return self.start(generation).await.inspect_err(|_| {
+                        lock(&self.state).running -= 1;
+                        self.freed.notify_one();
+                    });
+                }
+                None => freed.await,
+            }
+        }
+    }
+
+    async fn start(&self, generation: u64) -> Result<Instance, AwsError> {
+        let spec = lock(&self.spec).clone();
+        let id = NEXT_INSTANCE_ID.fetch_add(1, Ordering::Relaxed);
+        let (jobs_tx, jobs_rx) = mpsc::channel(1);
+        let (outcomes_tx, outcomes_rx) = mpsc::unbounded_channel();
+        let api = RuntimeApi::start(spec.function_arn.clone(), jobs_rx, outcomes_tx.clone())
+            .await
+            .map_err(|e| AwsError::internal(format!("Could not start the runtime API: {e}")))?;
+        let mut env = vec![("AWS_LAMBDA_RUNTIME_API".to_owned(), api.addr.to_string())];
+        env.extend(spec.env.iter().cloned());
+        self.reaper
+            .spawn(id, &spec.function_name, &spec.code_dir, &env, outcomes_tx)
+            .map_err(|e| {
+                AwsError::new(
+                    502,
+                    "InvalidRuntimeException",
+                    format!("Could not start the function's bootstrap: {e}"),
+                )
+            })?;
+        Ok(Instance {
+            id,
+            generation,
+            jobs: jobs_tx,
+            outcomes: tokio::sync::Mutex::new(outcomes_rx),
+            reaper: self.reaper.clone(),
+            _api: api,
+        })
+    }
+
+    fn release(&self, instance: Instance) {
+        let mut state = lock(&self.state);
+        if instance.generation == state.generation && !self.closed.load(Ordering::SeqCst) {
+            state.idle.push(instance);
+        } else {
+            state.running -= 1;
+            drop(state);
+            drop(instance);
+        }
+        self.freed.notify_one();
+    }
+
+    fn discard(&self, instance: Instance) {
+        {
+            lock(&self.state).running -= 1;
+        }
+        drop(instance);
+        self.freed.notify_one();
+    }
+
+    fn timeout_error(&self, request_id: &str, timeout: Duration) -> Bytes {
+        let now = super::config::rfc3339_millis(self.ctx.clock.now());
+        let document = serde_json::json!({
+            "errorMessage": format!(
+                "{now} {request_id} Task timed out after {:.2} seconds",
+                timeout.as_secs_f64()
+            ),
+        });
+        Bytes::from(document.to_string())
+    }
+}
+
+async fn wait_for(outcomes: &mut mpsc::UnboundedReceiver<Outcome>, request_id: &str) -> Outcome {
+    while let Some(outcome) = outcomes.recv().await {
+        match &outcome {
+            Outcome::Response { request_id: id, .. } | Outcome::Error { request_id: id, .. }
+                if id != request_id => {}
+            _ => return outcome,
+        }
+    }
+    Outcome::Exited {
+        status: "signal: killed".to_owned(),
+    }
+}
+
+fn exit_error(request_id: &str, status: &str) -> Bytes {
+    let document = serde_json::json!({
+        "errorType": "Runtime.ExitError",
+        "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: {status}"),
+    });
+    Bytes::from(document.to_string())
+}
+
+fn ok(payload: Bytes) -> RunResult {
+    RunResult {
+        payload,
+        function_error: false,
+    }
+}
+
+fn failed(payload: Bytes) -> RunResult {
+    RunResult {
+        payload,
+        function_error: true,
+    }
+}

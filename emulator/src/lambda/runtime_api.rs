@@ -1,0 +1,180 @@
+//! The Lambda Runtime API one function instance talks to: `GET …/invocation/next` long-polls
+//! for the next job, `POST …/{id}/response|error` and `POST …/init/error` report back.
+//!
+//! Each instance gets its own listener on `127.0.0.1:0`, so every outcome is known to come from
+//! the one process that instance runs (the pool kills exactly that process on a timeout).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinHandle;
+
+/// One invocation handed to an instance.
+#[derive(Debug)]
+pub struct Job {
+    pub request_id: String,
+    pub payload: Bytes,
+    pub timeout: Duration,
+}
+
+/// What an instance reported (or what happened to its process).
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Response {
+        request_id: String,
+        body: Bytes,
+    },
+    Error {
+        request_id: String,
+        body: Bytes,
+    },
+    InitError {
+        body: Bytes,
+    },
+    /// The process ended; the text is Go's wording (`exit status 1`, `signal: killed`).
+    Exited {
+        status: String,
+    },
+}
+
+struct ApiState {
+    jobs: Mutex<mpsc::Receiver<Job>>,
+    outcomes: mpsc::UnboundedSender<Outcome>,
+    function_arn: String,
+}
+
+/// A running Runtime API listener; dropping it stops the listener.
+pub struct RuntimeApi {
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl RuntimeApi {
+    /// Binds a loopback listener serving `jobs` and reporting to `outcomes`.
+    pub async fn start(
+        function_arn: String,
+        jobs: mpsc::Receiver<Job>,
+        outcomes: mpsc::UnboundedSender<Outcome>,
+    ) -> std::io::Result<RuntimeApi> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(ApiState {
+            jobs: Mutex::new(jobs),
+            outcomes,
+            function_arn,
+        });
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(state);
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::warn!(%error, "runtime API listener stopped");
+            }
+        });
+        Ok(RuntimeApi { addr, task })
+    }
+}
+
+async fn next(State(state): State<Arc<ApiState>>) -> Response {
+    let job = state.jobs.lock().await.recv().await;
+    let Some(job) = job else {
+        return plain(500, r#"{"errorMessage":"instance is shutting down"}"#);
+    };
+    // The deadline is wall-clock time on purpose: it bounds a real process.
+    let deadline = SystemTime::now()
+        .checked_add(job.timeout)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .unwrap_or_default()
+        .as_millis();
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .header("lambda-runtime-aws-request-id", &job.request_id)
+        .header("lambda-runtime-deadline-ms", deadline.to_string())
+        .header("lambda-runtime-invoked-function-arn", &state.function_arn)
+        .header(
+            "lambda-runtime-trace-id",
+            format!("Root=1-{}", uuid::Uuid::new_v4().simple()),
+        )
+        .body(Body::from(job.payload))
+        .unwrap_or_default()
+}
+
+async fn response(
+    State(state): State<Arc<ApiState>>,
+    Path(request_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let _ = state.outcomes.send(Outcome::Response { request_id, body });
+    accepted()
+}
+
+async fn error(
+    State(state): State<Arc<ApiState>>,
+    Path(request_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = error_document(&headers, body);
+    let _ = state.outcomes.send(Outcome::Error { request_id, body });
+    accepted()
+}
+
+async fn init_error(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = error_document(&headers, body);
+    let _ = state.outcomes.send(Outcome::InitError { body });
+    accepted()
+}
+
+/// The posted error document, or one built from `Lambda-Runtime-Function-Error-Type` when the
+/// body is not JSON.
+fn error_document(headers: &HeaderMap, body: Bytes) -> Bytes {
+    if serde_json::from_slice::<serde_json::Value>(&body).is_ok() {
+        return body;
+    }
+    let error_type = headers
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("Unhandled");
+    let document = serde_json::json!({
+        "errorMessage": String::from_utf8_lossy(&body),
+        "errorType": error_type,
+    });
+    Bytes::from(document.to_string())
+}
+
+fn accepted() -> Response {
+    plain(202, r#"{"status":"OK"}"#)
+}
+
+fn plain(status: u16, body: &'static str) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap_or_default()
+}

@@ -1,0 +1,94 @@
+//! Shared helpers for the emulator's integration tests: an SDK configuration pointed at a
+//! running emulator, and the test-support Lambda zipped as a function's `bootstrap`.
+#![allow(dead_code)]
+
+use std::io::Write;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_lambda::config::Credentials;
+use orderlab_emulator::{Config, Emulator};
+
+pub async fn start() -> Emulator {
+    Emulator::start(Config::default())
+        .await
+        .expect("emulator starts")
+}
+
+/// An SDK configuration for `emulator`: us-east-1, static test credentials.
+pub async fn sdk_config(emulator: &Emulator) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(emulator.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+        .load()
+        .await
+}
+
+/// A zip whose `bootstrap` is the `orderlab-test-lambda` binary.
+pub fn test_lambda_zip() -> Vec<u8> {
+    let binary = std::fs::read(env!("CARGO_BIN_EXE_orderlab-test-lambda")).expect("test lambda");
+    zip_with("bootstrap", &binary)
+}
+
+/// A zip holding one file.
+pub fn zip_with(name: &str, contents: &[u8]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    writer.start_file(name, options).expect("zip entry");
+    writer.write_all(contents).expect("zip write");
+    writer.finish().expect("zip finish").into_inner()
+}
+
+/// Creates a function from the test lambda.
+pub async fn create_test_function(
+    client: &aws_sdk_lambda::Client,
+    name: &str,
+    timeout: i32,
+    env: &[(&str, &str)],
+) -> aws_sdk_lambda::operation::create_function::CreateFunctionOutput {
+    let mut environment = aws_sdk_lambda::types::Environment::builder();
+    for (k, v) in env {
+        environment = environment.variables(*k, *v);
+    }
+    client
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role("arn:aws:iam::000000000000:role/lambda-role")
+        .timeout(timeout)
+        .environment(environment.build())
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(test_lambda_zip()))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateFunction")
+}
+
+/// CreateFunction of the test lambda, returning the SDK's result (for error tests).
+pub async fn create_test_function_result(
+    client: &aws_sdk_lambda::Client,
+    name: &str,
+) -> Result<
+    aws_sdk_lambda::operation::create_function::CreateFunctionOutput,
+    aws_sdk_lambda::error::SdkError<
+        aws_sdk_lambda::operation::create_function::CreateFunctionError,
+    >,
+> {
+    client
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role("arn:aws:iam::000000000000:role/lambda-role")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(test_lambda_zip()))
+                .build(),
+        )
+        .send()
+        .await
+}
