@@ -54,7 +54,7 @@ check "ses verify + send" 'MessageId' bash -c "
   aws --endpoint-url $endpoint ses verify-email-identity --email-address a@example.com &&
   aws --endpoint-url $endpoint ses send-email --from a@example.com --destination ToAddresses=b@example.com \
     --message 'Subject={Data=hi},Body={Text={Data=hello}}'"
-check "ses outbox" '"Subject": "hi"' curl -sf "$endpoint/_aws/ses"
+check "ses outbox" '"Subject":"hi"' curl -sf "$endpoint/_aws/ses"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
