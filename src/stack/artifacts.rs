@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
@@ -111,13 +111,26 @@ pub fn parse_artifacts(stdout: &str) -> Executables {
         .collect()
 }
 
-/// A deployment zip holding `executable` as `bootstrap` (mode 0755, deflated).
-pub fn bootstrap_zip(executable: &Path) -> anyhow::Result<Vec<u8>> {
+/// A deployment zip holding `executable` as `bootstrap` (mode 0755, deflated at the fastest
+/// level: a debug build is ~40 MB, and the zip is made once per process and executable).
+pub fn bootstrap_zip(executable: &Path) -> anyhow::Result<Arc<Vec<u8>>> {
+    static ZIPS: Mutex<BTreeMap<PathBuf, Arc<Vec<u8>>>> = Mutex::new(BTreeMap::new());
+    let mut zips = ZIPS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(zip) = zips.get(executable) {
+        return Ok(zip.clone());
+    }
+    let zip = Arc::new(zip_as_bootstrap(executable)?);
+    zips.insert(executable.to_owned(), zip.clone());
+    Ok(zip)
+}
+
+fn zip_as_bootstrap(executable: &Path) -> anyhow::Result<Vec<u8>> {
     let bytes = std::fs::read(executable)
         .with_context(|| format!("cannot read {}", executable.display()))?;
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
         .unix_permissions(0o755);
     writer.start_file("bootstrap", options)?;
     writer.write_all(&bytes)?;
@@ -151,7 +164,7 @@ mod tests {
         let exe = dir.path().join("alex-payment");
         std::fs::write(&exe, b"#!/bin/sh\necho hi\n").unwrap();
         let zipped = bootstrap_zip(&exe).unwrap();
-        let mut archive = zip::ZipArchive::new(Cursor::new(zipped)).unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(zipped.to_vec())).unwrap();
         let file = archive.by_name("bootstrap").unwrap();
         assert_eq!(file.unix_mode().map(|mode| mode & 0o777), Some(0o755));
         assert_eq!(file.compression(), zip::CompressionMethod::Deflated);

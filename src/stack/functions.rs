@@ -112,7 +112,11 @@ async fn create_function(
         .set_memory_size(spec.memory_size)
         .set_timeout(spec.timeout)
         .set_environment(environment)
-        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(zip.to_vec()))
+                .build(),
+        )
         .send()
         .await
         .aws_context(|| format!("CreateFunction {}", spec.function_name))?;
