@@ -98,7 +98,10 @@ impl RuntimeApi {
 async fn next(State(state): State<Arc<ApiState>>) -> Response {
     let job = state.jobs.lock().await.recv().await;
     let Some(job) = job else {
-        return plain(500, r#"{"errorMessage":"instance is shutting down"}"#);
+        // The instance is being stopped. AWS never answers `next` then (the sandbox is frozen
+        // or killed), and runtimes such as lambda_runtime panic on an answer without a
+        // request id, so neither do we: the process is killed while it waits.
+        return std::future::pending().await;
     };
     // The deadline is wall-clock time on purpose: it bounds a real process.
     let deadline = SystemTime::now()
@@ -177,4 +180,52 @@ fn plain(status: u16, body: &'static str) -> Response {
         .header("content-type", "application/json")
         .body(Body::from(body))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stopped instance's `next` poll is left unanswered, as in AWS: answering it without a
+    /// request id makes lambda_runtime panic.
+    #[tokio::test]
+    async fn next_is_not_answered_once_the_instance_is_stopping() {
+        let (jobs_tx, jobs) = mpsc::channel(1);
+        let (outcomes, _outcomes_rx) = mpsc::unbounded_channel();
+        let api = RuntimeApi::start(
+            "arn:aws:lambda:us-east-1:000000000000:function:f".into(),
+            jobs,
+            outcomes,
+        )
+        .await
+        .unwrap();
+        drop(jobs_tx);
+        let url = format!("http://{}/2018-06-01/runtime/invocation/next", api.addr);
+        let poll = reqwest::get(url);
+        let answered = tokio::time::timeout(Duration::from_millis(300), poll).await;
+        assert!(answered.is_err(), "next was answered: {answered:?}");
+    }
+
+    #[tokio::test]
+    async fn next_hands_out_the_job_with_its_request_id() {
+        let (jobs_tx, jobs) = mpsc::channel(1);
+        let (outcomes, _outcomes_rx) = mpsc::unbounded_channel();
+        let api = RuntimeApi::start(
+            "arn:aws:lambda:us-east-1:000000000000:function:f".into(),
+            jobs,
+            outcomes,
+        )
+        .await
+        .unwrap();
+        let job = Job {
+            request_id: "req-1".into(),
+            payload: Bytes::from_static(b"{}"),
+            timeout: Duration::from_secs(3),
+        };
+        jobs_tx.send(job).await.unwrap();
+        let url = format!("http://{}/2018-06-01/runtime/invocation/next", api.addr);
+        let answer = reqwest::get(url).await.unwrap();
+        assert_eq!(answer.headers()["lambda-runtime-aws-request-id"], "req-1");
+        assert_eq!(answer.text().await.unwrap(), "{}");
+    }
 }
