@@ -1,0 +1,108 @@
+//! The corpus manifest: one recorded AWS execution per line, and the definition it ran
+//! (a JSON5 template with JSON-pointer substitutions, as SOURCE.txt describes).
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// What AWS recorded for one execution.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Expected {
+    pub status: String,
+    pub output: Value,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub state_path: Option<Vec<String>>,
+    pub event_types: Option<Vec<String>>,
+}
+
+/// One manifest line.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    pub id: String,
+    pub template: String,
+    pub substitutions: Map<String, Value>,
+    pub input: Value,
+    pub features: Vec<String>,
+    pub query_language: String,
+    pub expected: Expected,
+    pub nondeterministic: bool,
+    pub notes: String,
+}
+
+impl Case {
+    /// True when Parallel/Map events may legitimately come in another order.
+    pub fn concurrent_order(&self) -> bool {
+        self.notes.contains("may run concurrently")
+    }
+
+    pub fn is_jsonata(&self) -> bool {
+        self.query_language == "JSONata" || self.features.iter().any(|f| f == "jsonata")
+    }
+}
+
+/// Reads every case of `sfn/manifest.jsonl`.
+pub fn load_manifest(sfn_dir: &Path) -> Result<Vec<Case>, String> {
+    let path = sfn_dir.join("manifest.jsonl");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).map_err(|e| format!("manifest line: {e}")))
+        .collect()
+}
+
+/// The definition the case ran: its template with the substitutions applied.
+pub fn definition(sfn_dir: &Path, case: &Case) -> Result<Value, String> {
+    let path = sfn_dir.join("data").join(&case.template);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut document: Value = json5::from_str(&text).map_err(|e| format!("json5: {e}"))?;
+    let mut pointers: Vec<(&String, &Value)> = case.substitutions.iter().collect();
+    pointers.sort_by_key(|(pointer, _)| pointer.matches('/').count());
+    for (pointer, value) in pointers {
+        set_pointer(&mut document, pointer, value.clone())?;
+    }
+    Ok(document)
+}
+
+/// Sets `value` at an RFC 6901 pointer, creating the last key if it is missing.
+fn set_pointer(document: &mut Value, pointer: &str, value: Value) -> Result<(), String> {
+    if pointer.is_empty() {
+        *document = value;
+        return Ok(());
+    }
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let (last, parents) = tokens.split_last().ok_or("empty pointer")?;
+    let mut node = document;
+    for token in parents {
+        node = match node {
+            Value::Object(map) => map
+                .entry(token.clone())
+                .or_insert(Value::Object(Map::new())),
+            Value::Array(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get_mut(i))
+                .ok_or_else(|| format!("pointer {pointer}: no index {token}"))?,
+            _ => return Err(format!("pointer {pointer}: {token} is not a container")),
+        };
+    }
+    match node {
+        Value::Object(map) => {
+            map.insert(last.clone(), value);
+        }
+        Value::Array(items) => {
+            let index: usize = last.parse().map_err(|_| format!("pointer {pointer}"))?;
+            match items.get_mut(index) {
+                Some(slot) => *slot = value,
+                None => items.push(value),
+            }
+        }
+        _ => return Err(format!("pointer {pointer}: parent is not a container")),
+    }
+    Ok(())
+}
