@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Execution-wide facts, fixed when the execution starts.
 #[derive(Debug, Clone)]
@@ -25,6 +25,20 @@ pub struct StateFacts<'a> {
     pub retry_count: u32,
     /// `(index, value)` of the Map item being selected.
     pub map_item: Option<(usize, &'a Value)>,
+    /// The variables in scope, carried under [`VARIABLES_KEY`] for `$name` paths.
+    pub vars: Option<&'a Map<String, Value>>,
+}
+
+/// Where the context object carries the variables in scope (never shown: `$$` and
+/// `$states.context` strip it).
+pub const VARIABLES_KEY: &str = "\u{0}variables";
+
+/// The context object without the variables it carries.
+pub fn strip_variables(mut context: Value) -> Value {
+    if let Some(object) = context.as_object_mut() {
+        object.remove(VARIABLES_KEY);
+    }
+    context
 }
 
 /// Builds `$$`.
@@ -53,6 +67,9 @@ pub fn context_object(info: &ExecutionInfo, state: &StateFacts<'_>) -> Value {
             "Map".into(),
             json!({ "Item": { "Index": index, "Value": value } }),
         );
+    }
+    if let (Some(vars), Some(object)) = (state.vars, context.as_object_mut()) {
+        object.insert(VARIABLES_KEY.into(), Value::Object(vars.clone()));
     }
     context
 }

@@ -8,8 +8,10 @@
 pub mod catch;
 pub mod choice;
 pub mod context;
+pub mod dataflow;
 pub mod fail;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod map;
 pub mod parallel;
 pub mod pass;
@@ -21,10 +23,10 @@ pub mod wait;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::Context;
 use crate::sfn::asl::{Definition, State, StateKind};
@@ -70,6 +72,12 @@ pub struct StateRun<'a> {
     /// The id of the last event this thread of execution recorded.
     pub previous: u64,
     pub retry_count: u32,
+    /// Whether the state uses JSONata.
+    pub jsonata: bool,
+    /// The variables in scope when the state was entered.
+    pub vars: Map<String, Value>,
+    /// What `Assign` set, applied once the state completes.
+    pub assigned: Mutex<Option<Map<String, Value>>>,
 }
 
 impl StateRun<'_> {
@@ -93,6 +101,7 @@ impl StateRun<'_> {
                 entered_time: self.entered_time,
                 retry_count: self.retry_count,
                 map_item,
+                vars: Some(&self.vars),
             },
         )
     }
@@ -137,8 +146,14 @@ impl Engine {
                 }),
             )),
         );
+        let mut vars = Map::new();
         let result = self
-            .run_machine(definition, self.info.input.clone(), &mut previous)
+            .run_machine(
+                definition,
+                self.info.input.clone(),
+                &mut previous,
+                &mut vars,
+            )
             .await;
         match &result {
             Ok(output) => self.record(
@@ -164,6 +179,7 @@ impl Engine {
         definition: &'a Definition,
         input: Value,
         previous: &'a mut u64,
+        vars: &'a mut Map<String, Value>,
     ) -> BoxFuture<'a, Result<Value, Failure>> {
         Box::pin(async move {
             let mut current = definition.start_at.clone();
@@ -175,7 +191,9 @@ impl Engine {
                         format!("State '{current}' does not exist"),
                     )
                 })?;
-                let step = self.run_state(definition, state, input, previous).await?;
+                let step = self
+                    .run_state(definition, state, input, previous, vars)
+                    .await?;
                 match step.next {
                     Some(next) => {
                         current = next;
@@ -193,6 +211,7 @@ impl Engine {
         state: &State,
         input: Value,
         previous: &mut u64,
+        vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
         let type_name = state.kind.type_name();
         // AWS quirk: the first state entered points back at event 0, not ExecutionStarted.
@@ -211,25 +230,21 @@ impl Engine {
             entered_time: self.ctx.clock.now(),
             previous: *previous,
             retry_count: 0,
+            jsonata: state
+                .common
+                .query_language
+                .as_deref()
+                .unwrap_or(&definition.query_language)
+                == "JSONata",
+            vars: vars.clone(),
+            assigned: Mutex::new(None),
         };
-        let language = state
-            .common
-            .query_language
-            .as_deref()
-            .unwrap_or(&definition.query_language);
-        let result = if language == "JSONata" {
-            Err(Failure::new(
-                "States.Runtime",
-                format!(
-                    "An error occurred while executing the state '{}' (entered at the event id #{entered_id}). The JSONata query language is not supported by this emulator yet",
-                    state.name
-                ),
-            ))
-        } else {
-            self.execute_with_recovery(&mut run).await
-        };
+        let result = self.execute_with_recovery(&mut run).await;
         *previous = run.previous;
         let step = result?;
+        if let Some(assigned) = run.take_assigned() {
+            vars.extend(assigned);
+        }
         if !matches!(state.kind, StateKind::Fail { .. }) {
             self.record(
                 previous,
@@ -251,6 +266,7 @@ impl Engine {
                 Ok(step) => return Ok(step),
                 Err(failure) => failure,
             };
+            run.take_assigned();
             let is_task = matches!(run.state.kind, StateKind::Task { .. });
             if let Some(delay) =
                 retry::next_delay(&run.state.common.retry, &mut attempts, &failure, is_task)
@@ -267,7 +283,7 @@ impl Engine {
             if let Some(event_type) = failed_event {
                 self.record(&mut run.previous, event_type, None);
             }
-            return catch::recover(run, failure, is_task);
+            return catch::recover(self, run, failure, is_task);
         }
     }
 
@@ -290,6 +306,7 @@ impl Engine {
                 error_path,
                 cause_path,
             } => Err(fail::failure(
+                self,
                 run,
                 error.as_deref(),
                 cause.as_deref(),
@@ -298,16 +315,33 @@ impl Engine {
             )),
             StateKind::Map {
                 items_path,
+                items,
                 item_selector,
                 processor,
                 ..
-            } => map::run(self, run, items_path, item_selector.as_ref(), processor).await,
+            } => {
+                let spec = map::MapSpec {
+                    items_path,
+                    items: items.as_ref(),
+                    item_selector: item_selector.as_ref(),
+                    processor,
+                };
+                map::run(self, run, spec).await
+            }
             StateKind::Parallel { branches } => parallel::run(self, run, branches).await,
         }
     }
 
     /// InputPath then Parameters: the effective input of a Pass/Task/Map/Parallel state.
     pub fn effective_input(&self, run: &StateRun<'_>) -> Result<Value, Failure> {
+        if run.jsonata {
+            return match &run.state.common.arguments {
+                Some(arguments) => {
+                    run.jsonata_template(self, arguments, "Arguments", dataflow::Extra::default())
+                }
+                None => Ok(run.input.clone()),
+            };
+        }
         let context = run.context(&self.info, None);
         let common = &run.state.common;
         let selected =
@@ -327,6 +361,14 @@ impl Engine {
     /// ResultSelector, ResultPath then OutputPath: the state's output from its result.
     pub fn state_output(&self, run: &StateRun<'_>, result: Value) -> Result<Value, Failure> {
         let common = &run.state.common;
+        if run.jsonata {
+            let extra = dataflow::Extra {
+                result: Some(&result),
+                error_output: None,
+            };
+            run.assign(self, common.assign.as_ref(), &result, extra)?;
+            return run.jsonata_output(self, common.output.as_ref(), result.clone(), extra);
+        }
         let context = run.context(&self.info, None);
         let selected = match &common.result_selector {
             Some(template) => {
@@ -334,6 +376,12 @@ impl Engine {
             }
             None => result,
         };
+        run.assign(
+            self,
+            common.assign.as_ref(),
+            &selected,
+            dataflow::Extra::default(),
+        )?;
         let placed = paths::apply_result_path(&common.result_path, &run.input, selected)
             .map_err(|e| run.fail(e))?;
         paths::apply_output_path(&common.output_path, &placed).map_err(|e| run.fail(e))
