@@ -37,6 +37,13 @@ impl Case {
         self.notes.contains("may run concurrently")
     }
 
+    /// True when the recorded history went through LocalStack's
+    /// SfnNoneRecursiveParallelTransformer (events inside each Parallel re-sorted,
+    /// ParallelStateSucceeded dropped).
+    pub fn parallel_resorted(&self) -> bool {
+        self.notes.contains("SfnNoneRecursiveParallelTransformer")
+    }
+
     pub fn is_jsonata(&self) -> bool {
         self.query_language == "JSONata" || self.features.iter().any(|f| f == "jsonata")
     }

@@ -61,8 +61,12 @@ pub fn mismatch(case: &Case, actual: &Actual) -> Option<String> {
             ));
         }
     }
+    let mut events = actual.event_types.clone();
+    if case.parallel_resorted() {
+        events.retain(|e| e != "ParallelStateSucceeded");
+    }
     sequence_mismatch(case, "state path", &expected.state_path, &actual.state_path)
-        .or_else(|| sequence_mismatch(case, "events", &expected.event_types, &actual.event_types))
+        .or_else(|| sequence_mismatch(case, "events", &expected.event_types, &events))
 }
 
 fn sequence_mismatch(
@@ -75,7 +79,7 @@ fn sequence_mismatch(
     if expected == actual {
         return None;
     }
-    if case.concurrent_order() {
+    if case.concurrent_order() || case.parallel_resorted() {
         let (mut e, mut a) = (expected.clone(), actual.to_vec());
         e.sort();
         a.sort();

@@ -32,8 +32,8 @@ pub async fn run_case(
     case: &Case,
     definition: &Value,
 ) -> Result<Actual, String> {
-    let machine_name = format!("conformance-{index}");
-    let execution_name = format!("exec-{index}");
+    let machine_name = format!("ConformanceMachine{index:04}");
+    let execution_name = format!("ConformanceExecution{index:04}");
     let machine = client
         .create_state_machine()
         .name(&machine_name)

@@ -108,6 +108,15 @@ pub enum WaitFor {
     TimestampExpr(String),
 }
 
+/// A distributed Map's tolerated failures (literal, path or JSONata).
+#[derive(Debug, Clone, Default)]
+pub struct Distributed {
+    pub tolerated_count: Option<Value>,
+    pub tolerated_count_path: Option<String>,
+    pub tolerated_percentage: Option<Value>,
+    pub tolerated_percentage_path: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub enum StateKind {
     Pass {
@@ -137,6 +146,9 @@ pub enum StateKind {
         item_selector: Option<Value>,
         processor: Box<Definition>,
         max_concurrency: u64,
+        /// Distributed-mode knobs (ProcessorConfig.Mode DISTRIBUTED).
+        distributed: Option<Box<Distributed>>,
+        max_concurrency_path: Option<String>,
     },
     Parallel {
         branches: Vec<Definition>,
@@ -482,6 +494,7 @@ fn parse_map(
         Some(p) => ("ItemProcessor", p),
         None => ("Iterator", object.get("Iterator")?),
     };
+    let processor_value = processor;
     let processor = parse_body(processor, &format!("{at}/{key}"), language, problems)?;
     Some(StateKind::Map {
         items_path: path_field(object, "ItemsPath"),
@@ -495,7 +508,24 @@ fn parse_map(
             .get("MaxConcurrency")
             .and_then(Value::as_u64)
             .unwrap_or(0),
+        distributed: is_distributed(processor_value).then(|| {
+            Box::new(Distributed {
+                tolerated_count: object.get("ToleratedFailureCount").cloned(),
+                tolerated_count_path: string_field(object, "ToleratedFailureCountPath"),
+                tolerated_percentage: object.get("ToleratedFailurePercentage").cloned(),
+                tolerated_percentage_path: string_field(object, "ToleratedFailurePercentagePath"),
+            })
+        }),
+        max_concurrency_path: string_field(object, "MaxConcurrencyPath"),
     })
+}
+
+/// Whether a Map's ItemProcessor runs in DISTRIBUTED mode.
+fn is_distributed(processor: &Value) -> bool {
+    processor
+        .pointer("/ProcessorConfig/Mode")
+        .and_then(Value::as_str)
+        == Some("DISTRIBUTED")
 }
 
 fn list<'a>(

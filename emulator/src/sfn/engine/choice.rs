@@ -37,7 +37,12 @@ pub fn run(
         .or_else(|| default.map(str::to_owned))
         .ok_or_else(no_match)?;
     run.assign(engine, assign, &input, Extra::default())?;
-    let output = paths::apply_output_path(&common.output_path, &input).map_err(|e| run.fail(e))?;
+    let output = paths::apply_output_path(
+        &common.output_path,
+        &input,
+        &run.context(&engine.info, None),
+    )
+    .map_err(|e| run.fail(e))?;
     Ok(Step {
         output,
         next: Some(next),

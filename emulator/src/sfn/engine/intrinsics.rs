@@ -194,7 +194,8 @@ fn array_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a Vec<Valu
         .ok_or_else(|| bad_args(name))
 }
 
-fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
+/// Calls the intrinsic `name` (`States.…`) on evaluated arguments.
+pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
     match name {
         "States.Format" => format(name, args),
         "States.StringToJson" => {
@@ -263,7 +264,13 @@ fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
             Ok(Value::Object(merged))
         }
         "States.MathRandom" => {
-            let (start, end) = (int_arg(name, args, 0)?, int_arg(name, args, 1)?);
+            let bound = |i: usize| {
+                args.get(i)
+                    .and_then(Value::as_f64)
+                    .map(|n| n.trunc() as i64)
+                    .ok_or_else(|| bad_args(name))
+            };
+            let (start, end) = (bound(0)?, bound(1)?);
             if end <= start {
                 return Err(bad_args(name));
             }
@@ -368,6 +375,8 @@ fn hash(name: &str, args: &[Value]) -> Result<Value, PathError> {
         "SHA-256" => sha2::Sha256::digest(data.as_bytes()).to_vec(),
         "SHA-384" => sha2::Sha384::digest(data.as_bytes()).to_vec(),
         "SHA-512" => sha2::Sha512::digest(data.as_bytes()).to_vec(),
+        "SHA-1" => sha1::Sha1::digest(data.as_bytes()).to_vec(),
+        "MD5" => md5::Md5::digest(data.as_bytes()).to_vec(),
         other => {
             return Err(PathError::intrinsic(format!(
                 "The hash algorithm '{other}' is not supported by this emulator"

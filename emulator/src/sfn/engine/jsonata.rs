@@ -3,11 +3,12 @@
 //! JSONata templates (objects/arrays whose string leaves may be expressions). Errors are
 //! States.QueryEvaluationError with AWS's wording.
 
-use jsonata_core::evaluator::{Context, Evaluator};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError};
 use jsonata_core::parser;
 use jsonata_core::value::JValue;
 use serde_json::{Map, Value};
 
+use super::intrinsics;
 use super::paths::{PathError, to_text};
 
 /// What an expression can see: `$states` and the variables in scope.
@@ -42,6 +43,7 @@ pub fn evaluate(expr: &str, field: &str, scope: &Scope<'_>) -> Result<Option<Val
         context.bind(name.clone(), JValue::from(value.clone()));
     }
     let mut evaluator = Evaluator::with_context(context);
+    register_step_functions_fns(&mut evaluator);
     let data = JValue::from(scope.states.get("input").cloned().unwrap_or(Value::Null));
     let result = evaluator
         .evaluate(&ast, &data)
@@ -58,6 +60,24 @@ pub fn evaluate(expr: &str, field: &str, scope: &Scope<'_>) -> Result<Option<Val
     serde_json::from_str(&text)
         .map(Some)
         .map_err(|e| threw(&e.to_string()))
+}
+
+/// The functions Step Functions adds to JSONata, backed by the matching intrinsics.
+fn register_step_functions_fns(evaluator: &mut Evaluator) {
+    for (name, intrinsic) in [
+        ("partition", "States.ArrayPartition"),
+        ("range", "States.ArrayRange"),
+        ("hash", "States.Hash"),
+        ("parse", "States.StringToJson"),
+        ("uuid", "States.UUID"),
+    ] {
+        let _ = evaluator.register_fn(name, move |args: &[JValue]| {
+            let args: Vec<Value> = args.iter().map(Value::from).collect();
+            let result = intrinsics::call_function(intrinsic, &args)
+                .map_err(|e| EvaluatorError::EvaluationError(e.message))?;
+            Ok(JValue::from(result))
+        });
+    }
 }
 
 /// Evaluates an expression that must yield a value.

@@ -83,12 +83,14 @@ pub struct StateRun<'a> {
 impl StateRun<'_> {
     /// Turns a path or intrinsic error into this state's States.Runtime-style failure.
     pub fn fail(&self, err: PathError) -> Failure {
-        Failure::new(
-            err.error,
-            format!(
-                "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
-                self.state.name, self.entered_id, err.message
-            ),
+        Failure::new(err.error, format!("{}{}", self.cause_prefix(), err.message))
+    }
+
+    /// How the causes of this state's own processing errors begin.
+    pub fn cause_prefix(&self) -> String {
+        format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). ",
+            self.state.name, self.entered_id
         )
     }
 
@@ -275,15 +277,33 @@ impl Engine {
                 run.retry_count += 1;
                 continue;
             }
-            let failed_event = match run.state.kind {
-                StateKind::Map { .. } => Some("MapStateFailed"),
-                StateKind::Parallel { .. } => Some("ParallelStateFailed"),
-                _ => None,
-            };
-            if let Some(event_type) = failed_event {
-                self.record(&mut run.previous, event_type, None);
-            }
+            self.record_failure_events(run, &failure);
             return catch::recover(self, run, failure, is_task);
+        }
+    }
+
+    /// EvaluationFailed for a query error of the state itself; Map/ParallelStateFailed unless
+    /// the state's own (non-query) processing failed, as AWS records them.
+    fn record_failure_events(&self, run: &mut StateRun<'_>, failure: &Failure) {
+        let own = failure.cause.starts_with(&run.cause_prefix());
+        let evaluation = own && failure.error == "States.QueryEvaluationError";
+        if evaluation {
+            self.record(
+                &mut run.previous,
+                "EvaluationFailed",
+                Some((
+                    "evaluationFailedEventDetails",
+                    json!({ "error": failure.error, "cause": failure.cause, "state": run.state.name }),
+                )),
+            );
+        }
+        let failed_event = match run.state.kind {
+            StateKind::Map { .. } => Some("MapStateFailed"),
+            StateKind::Parallel { .. } => Some("ParallelStateFailed"),
+            _ => None,
+        };
+        if let Some(event_type) = failed_event.filter(|_| evaluation || !own) {
+            self.record(&mut run.previous, event_type, None);
         }
     }
 
@@ -318,6 +338,8 @@ impl Engine {
                 items,
                 item_selector,
                 processor,
+                distributed,
+                max_concurrency_path,
                 ..
             } => {
                 let spec = map::MapSpec {
@@ -325,6 +347,8 @@ impl Engine {
                     items: items.as_ref(),
                     item_selector: item_selector.as_ref(),
                     processor,
+                    distributed: distributed.as_deref(),
+                    max_concurrency_path: max_concurrency_path.as_deref(),
                 };
                 map::run(self, run, spec).await
             }
@@ -384,7 +408,7 @@ impl Engine {
         )?;
         let placed = paths::apply_result_path(&common.result_path, &run.input, selected)
             .map_err(|e| run.fail(e))?;
-        paths::apply_output_path(&common.output_path, &placed).map_err(|e| run.fail(e))
+        paths::apply_output_path(&common.output_path, &placed, &context).map_err(|e| run.fail(e))
     }
 
     /// Where a non-terminal state goes next (`None` for `End: true`).

@@ -24,8 +24,12 @@ pub fn run(engine: &Engine, run: &StateRun<'_>, result: Option<&Value>) -> Resul
     run.assign(engine, common.assign.as_ref(), &result, Extra::default())?;
     let placed = super::paths::apply_result_path(&common.result_path, &run.input, result)
         .map_err(|e| run.fail(e))?;
-    let output =
-        super::paths::apply_output_path(&common.output_path, &placed).map_err(|e| run.fail(e))?;
+    let output = super::paths::apply_output_path(
+        &common.output_path,
+        &placed,
+        &run.context(&engine.info, None),
+    )
+    .map_err(|e| run.fail(e))?;
     Ok(Step {
         output,
         next: Engine::next_of(run),

@@ -268,8 +268,12 @@ fn unable_to_apply(path: &str, input: &Value, result: &Value) -> PathError {
 }
 
 /// OutputPath: `$` by default, null yields `{}`.
-pub fn apply_output_path(field: &PathField, output: &Value) -> Result<Value, PathError> {
-    apply_input_path(field, "OutputPath", output, &Value::Null)
+pub fn apply_output_path(
+    field: &PathField,
+    output: &Value,
+    context: &Value,
+) -> Result<Value, PathError> {
+    apply_input_path(field, "OutputPath", output, context)
 }
 
 #[cfg(test)]

@@ -17,7 +17,11 @@ pub fn run(engine: &Engine, run: &StateRun<'_>) -> Result<Step, Failure> {
     let common = &run.state.common;
     let selected = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
         .map_err(|e| run.fail(e))?;
-    let output =
-        paths::apply_output_path(&common.output_path, &selected).map_err(|e| run.fail(e))?;
+    let output = paths::apply_output_path(
+        &common.output_path,
+        &selected,
+        &run.context(&engine.info, None),
+    )
+    .map_err(|e| run.fail(e))?;
     Ok(Step { output, next: None })
 }

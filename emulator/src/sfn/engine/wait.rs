@@ -43,7 +43,12 @@ pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Res
     let duration = wait_duration(engine, run, wait_for, &input, &context)?;
     run.assign(engine, common.assign.as_ref(), &input, Extra::default())?;
     engine.ctx.clock.sleep(duration).await;
-    let output = paths::apply_output_path(&common.output_path, &input).map_err(|e| run.fail(e))?;
+    let output = paths::apply_output_path(
+        &common.output_path,
+        &input,
+        &run.context(&engine.info, None),
+    )
+    .map_err(|e| run.fail(e))?;
     Ok(Step {
         output,
         next: Engine::next_of(run),
