@@ -27,8 +27,8 @@ use case::Case;
 use report::Verdict;
 
 /// The pass rates the emulator must keep (ratchet them up as it improves).
-const MIN_OVERALL: f64 = 0.98;
-const MIN_JSONATA: f64 = 0.97;
+const MIN_OVERALL: f64 = 0.99;
+const MIN_JSONATA: f64 = 1.0;
 const MIN_CHOICE: f64 = 1.0;
 /// How many cases run at once.
 const CONCURRENCY: usize = 16;
@@ -67,6 +67,15 @@ async fn run_all(client: &Client, sfn_dir: &Path, cases: &[Case]) -> Vec<Option<
         let (client, permits, sfn_dir) = (client.clone(), permits.clone(), sfn_dir.to_owned());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("semaphore open");
+            // A case that depends on the current time gets its own emulator, whose virtual
+            // clock no other case's Wait has moved.
+            let own = if case.depends_on_now() {
+                Some(start().await)
+            } else {
+                None
+            };
+            let client = own.as_ref().map_or(client, |(_, c)| c.clone());
+            let case = case.with_current_time();
             let verdict = match case::definition(&sfn_dir, &case) {
                 Err(e) => Some(format!("corpus: {e}")),
                 Ok(definition) => match run::run_case(&client, index, &case, &definition).await {

@@ -44,6 +44,36 @@ impl Case {
         self.notes.contains("SfnNoneRecursiveParallelTransformer")
     }
 
+    /// True when the test built its input from the current time.
+    pub fn depends_on_now(&self) -> bool {
+        self.notes.contains("current UTC time")
+    }
+
+    /// The case with `input.start_at` rebuilt as now + N days when its notes ask for it
+    /// ("regenerate input.start_at as now+N days").
+    pub fn with_current_time(mut self) -> Case {
+        let days = self
+            .notes
+            .split("now+")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<i64>().ok());
+        if let (Some(days), Some(input)) = (days, self.input.as_object_mut()) {
+            let at = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+            let text = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            );
+            input.insert("start_at".into(), Value::String(text));
+        }
+        self
+    }
+
     pub fn is_jsonata(&self) -> bool {
         self.query_language == "JSONata" || self.features.iter().any(|f| f == "jsonata")
     }

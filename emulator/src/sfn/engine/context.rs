@@ -22,7 +22,8 @@ pub struct ExecutionInfo {
 pub struct StateFacts<'a> {
     pub name: &'a str,
     pub entered_time: SystemTime,
-    pub retry_count: u32,
+    /// `State.RetryCount`, shown only for states that can retry (AWS leaves it out otherwise).
+    pub retry_count: Option<u32>,
     /// `(index, value)` of the Map item being selected.
     pub map_item: Option<(usize, &'a Value)>,
     /// The variables in scope, carried under [`VARIABLES_KEY`] for `$name` paths.
@@ -59,9 +60,14 @@ pub fn context_object(info: &ExecutionInfo, state: &StateFacts<'_>) -> Value {
         "State": {
             "Name": state.name,
             "EnteredTime": iso8601(state.entered_time),
-            "RetryCount": state.retry_count,
         },
     });
+    if let (Some(count), Some(state_object)) = (
+        state.retry_count,
+        context.get_mut("State").and_then(Value::as_object_mut),
+    ) {
+        state_object.insert("RetryCount".into(), json!(count));
+    }
     if let (Some((index, value)), Some(object)) = (state.map_item, context.as_object_mut()) {
         object.insert(
             "Map".into(),

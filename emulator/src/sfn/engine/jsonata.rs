@@ -47,7 +47,7 @@ pub fn evaluate(expr: &str, field: &str, scope: &Scope<'_>) -> Result<Option<Val
     let data = JValue::from(scope.states.get("input").cloned().unwrap_or(Value::Null));
     let result = evaluator
         .evaluate(&ast, &data)
-        .map_err(|e| threw(e.message()))?;
+        .map_err(|e| threw(aws_message(e.message())))?;
     if result.is_undefined() {
         return Ok(None);
     }
@@ -75,9 +75,22 @@ fn register_step_functions_fns(evaluator: &mut Evaluator) {
             let args: Vec<Value> = args.iter().map(Value::from).collect();
             let result = intrinsics::call_function(intrinsic, &args)
                 .map_err(|e| EvaluatorError::EvaluationError(e.message))?;
-            Ok(JValue::from(result))
+            let mut result = JValue::from(result);
+            if intrinsic == "States.ArrayRange" {
+                // AWS's $range yields a JSONata sequence: a single number is not wrapped.
+                result.mark_sequence();
+            }
+            Ok(result)
         });
     }
+}
+
+/// AWS's wording of a jsonata error (it names no function in T1006).
+fn aws_message(message: &str) -> &str {
+    if message.starts_with("T1006:") {
+        return message.split(": $").next().unwrap_or(message);
+    }
+    message
 }
 
 /// Evaluates an expression that must yield a value.
@@ -155,6 +168,16 @@ mod tests {
         vars.insert("x".into(), json!(10));
         let out = evaluate_defined("$sum($states.input.a) + $x", "Output", &scope(&vars)).unwrap();
         assert_eq!(out, json!(16));
+    }
+
+    #[test]
+    fn calling_a_non_function_is_t1006() {
+        let vars = Map::new();
+        let err = evaluate("$randomSeeded(1)", "Output", &scope(&vars)).unwrap_err();
+        assert_eq!(
+            err.message,
+            "The JSONata expression '$randomSeeded(1)' specified for the field 'Output' threw an error during evaluation. T1006: Attempted to invoke a non-function"
+        );
     }
 
     #[test]

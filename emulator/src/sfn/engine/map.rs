@@ -314,12 +314,15 @@ fn read_number(
 ) -> Result<Value, Failure> {
     let context = run.context(&engine.info, None);
     let value = paths::read(path, field, input, &context).map_err(|e| run.fail(e))?;
-    let valid = match kind {
-        "integer" => value.as_i64().is_some(),
-        _ => value.is_number(),
+    let parsed = match (&value, kind) {
+        (Value::Number(n), "integer") => n.as_i64().map(Value::from),
+        (Value::Number(_), _) => Some(value.clone()),
+        (Value::String(text), "integer") => text.trim().parse::<i64>().ok().map(Value::from),
+        (Value::String(text), _) => text.trim().parse::<f64>().ok().map(Value::from),
+        _ => None,
     };
-    if valid {
-        return Ok(value);
+    if let Some(number) = parsed {
+        return Ok(number);
     }
     let shown = match &value {
         Value::String(text) => text.clone(),

@@ -101,7 +101,7 @@ impl StateRun<'_> {
             &StateFacts {
                 name: &self.state.name,
                 entered_time: self.entered_time,
-                retry_count: self.retry_count,
+                retry_count: (!self.state.common.retry.is_empty()).then_some(self.retry_count),
                 map_item,
                 vars: Some(&self.vars),
             },

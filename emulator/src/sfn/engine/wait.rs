@@ -55,6 +55,9 @@ pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Res
     })
 }
 
+/// The longest wait AWS accepts: 2^31-1 seconds (about 24855 days).
+const MAX_WAIT: Duration = Duration::from_secs(i32::MAX as u64);
+
 fn wait_duration(
     engine: &Engine,
     run: &StateRun<'_>,
@@ -66,6 +69,21 @@ fn wait_duration(
         at.duration_since(engine.ctx.clock.now())
             .unwrap_or_default()
     };
+    let duration = requested_duration(engine, run, wait_for, input, context, until)?;
+    if duration > MAX_WAIT {
+        return Err(run.fail(paths::PathError::runtime("Wait state delay is too long.")));
+    }
+    Ok(duration)
+}
+
+fn requested_duration(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    wait_for: &WaitFor,
+    input: &Value,
+    context: &Value,
+    until: impl Fn(SystemTime) -> Duration,
+) -> Result<Duration, Failure> {
     match wait_for {
         WaitFor::Seconds(seconds) => Ok(Duration::from_secs_f64(seconds.max(0.0))),
         WaitFor::SecondsExpr(text) => {
