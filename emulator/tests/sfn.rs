@@ -418,3 +418,61 @@ async fn described_machines_and_default_execution_names() {
 fn uuid_like(name: &str) -> bool {
     name.len() == 36 && name.chars().filter(|c| *c == '-').count() == 4
 }
+
+#[tokio::test]
+async fn machine_timeout_seconds_times_the_execution_out_on_the_virtual_clock() {
+    let (emulator, client) = start().await;
+    let machine = create(
+        &client,
+        "timeout",
+        json!({"StartAt": "W", "TimeoutSeconds": 5, "States": {
+            "W": {"Type": "Wait", "Seconds": 60, "Next": "P"},
+            "P": {"Type": "Pass", "End": true}}}),
+    )
+    .await;
+    let done = execute(&client, &machine, json!({})).await;
+    assert_eq!(done.status, ExecutionStatus::TimedOut);
+    let stopped = done.stop_date.expect("stopped").secs();
+    assert!((5..60).contains(&(stopped - done.start_date.secs())));
+    let history = client
+        .get_execution_history()
+        .execution_arn(&done.execution_arn)
+        .send()
+        .await
+        .expect("history");
+    let types: Vec<HistoryEventType> = history.events.iter().map(|e| e.r#type.clone()).collect();
+    use HistoryEventType as T;
+    assert_eq!(
+        types,
+        [
+            T::ExecutionStarted,
+            T::WaitStateEntered,
+            T::ExecutionTimedOut
+        ]
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn jsonata_and_variables_shape_the_output() {
+    let (emulator, client) = start().await;
+    let machine = create(
+        &client,
+        "jsonata",
+        json!({"QueryLanguage": "JSONata", "StartAt": "Sum", "States": {
+            "Sum": {"Type": "Pass", "Assign": {"total": "{% $sum($states.input.xs) %}"}, "Next": "Pick"},
+            "Pick": {"Type": "Choice", "Choices": [
+                {"Condition": "{% $total > 5 %}", "Next": "Big", "Output": {"size": "big", "total": "{% $total %}"}}],
+                "Default": "Small"},
+            "Big": {"Type": "Succeed"},
+            "Small": {"Type": "Fail", "Error": "TooSmall", "Cause": "{% 'total ' & $string($total) %}"}}}),
+    )
+    .await;
+    let big = execute(&client, &machine, json!({"xs": [1, 2, 3]})).await;
+    assert_eq!(output(&big), json!({"size": "big", "total": 6}));
+    let small = execute(&client, &machine, json!({"xs": [1, 2]})).await;
+    assert_eq!(small.status, ExecutionStatus::Failed);
+    assert_eq!(small.error(), Some("TooSmall"));
+    assert_eq!(small.cause(), Some("total 3"));
+    emulator.shutdown().await;
+}

@@ -125,12 +125,7 @@ async fn sfn_conformance_corpus() {
 fn check_thresholds(verdicts: &[Verdict<'_>]) {
     let overall = report::tally(verdicts);
     let jsonata = report::tally(verdicts.iter().filter(|v| v.case.is_jsonata()));
-    let choice = report::tally(verdicts.iter().filter(|v| {
-        v.case
-            .features
-            .iter()
-            .any(|f| f == "category:choice_operators")
-    }));
+    let choice = report::tally(verdicts.iter().filter(|v| report::is_choice(v.case)));
     println!(
         "conformance: overall {}/{}, JSONata {}/{}, Choice {}/{}",
         overall.passed, overall.total, jsonata.passed, jsonata.total, choice.passed, choice.total

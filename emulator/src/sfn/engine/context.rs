@@ -15,6 +15,8 @@ pub struct ExecutionInfo {
     pub start_time: SystemTime,
     pub state_machine_arn: String,
     pub state_machine_name: String,
+    /// When the machine's `TimeoutSeconds` runs out (clock time), if it has one.
+    pub deadline: Option<SystemTime>,
 }
 
 /// What the current state adds to the context object.

@@ -133,7 +133,36 @@ impl Engine {
         id
     }
 
-    /// Runs the whole execution: ExecutionStarted … ExecutionSucceeded/Failed.
+    /// Waits `duration` of clock time, or until the execution's deadline, which fails it.
+    pub async fn sleep(&self, duration: std::time::Duration) -> Result<(), Failure> {
+        if let Some(deadline) = self.info.deadline {
+            let left = deadline
+                .duration_since(self.ctx.clock.now())
+                .unwrap_or_default();
+            if duration >= left {
+                self.ctx.clock.sleep(left).await;
+                return Err(execution_timeout());
+            }
+        }
+        self.ctx.clock.sleep(duration).await;
+        Ok(())
+    }
+
+    /// True once the machine's `TimeoutSeconds` has run out.
+    pub fn timed_out(&self) -> bool {
+        self.info
+            .deadline
+            .is_some_and(|deadline| self.ctx.clock.now() >= deadline)
+    }
+
+    fn check_deadline(&self) -> Result<(), Failure> {
+        if self.timed_out() {
+            return Err(execution_timeout());
+        }
+        Ok(())
+    }
+
+    /// Runs the whole execution: ExecutionStarted … ExecutionSucceeded/Failed/TimedOut.
     pub async fn run_execution(&self, definition: &Definition) -> Result<Value, Failure> {
         let mut previous = 0;
         self.history.record(
@@ -166,6 +195,11 @@ impl Engine {
                     json!({ "output": to_text(output), "outputDetails": not_truncated() }),
                 )),
             ),
+            Err(failure) if self.timed_out() => self.record(
+                &mut previous,
+                "ExecutionTimedOut",
+                Some(("executionTimedOutEventDetails", failure_details(failure))),
+            ),
             Err(failure) => self.record(
                 &mut previous,
                 "ExecutionFailed",
@@ -187,6 +221,7 @@ impl Engine {
             let mut current = definition.start_at.clone();
             let mut input = input;
             loop {
+                self.check_deadline()?;
                 let state = definition.states.get(&current).ok_or_else(|| {
                     Failure::new(
                         "States.Runtime",
@@ -269,11 +304,14 @@ impl Engine {
                 Err(failure) => failure,
             };
             run.take_assigned();
+            if self.timed_out() {
+                return Err(failure);
+            }
             let is_task = matches!(run.state.kind, StateKind::Task { .. });
             if let Some(delay) =
                 retry::next_delay(&run.state.common.retry, &mut attempts, &failure, is_task)
             {
-                self.ctx.clock.sleep(delay).await;
+                self.sleep(delay).await?;
                 run.retry_count += 1;
                 continue;
             }
@@ -415,6 +453,11 @@ impl Engine {
     pub fn next_of(run: &StateRun<'_>) -> Option<String> {
         run.state.common.next.clone()
     }
+}
+
+/// What an execution that outlived its `TimeoutSeconds` fails with.
+fn execution_timeout() -> Failure {
+    Failure::new("States.Timeout", "")
 }
 
 /// `{error, cause}` with empty parts left out, as AWS writes failure details.

@@ -93,6 +93,7 @@ fn engine(fake: Arc<Fake>, input: Value) -> Engine {
             start_time: ctx.clock.now(),
             state_machine_arn: "arn:aws:states:us-east-1:000000000000:stateMachine:m".into(),
             state_machine_name: "m".into(),
+            deadline: None,
         }),
         ctx,
     }

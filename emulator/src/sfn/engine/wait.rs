@@ -32,7 +32,7 @@ pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Res
             run.input.clone(),
             Extra::default(),
         )?;
-        engine.ctx.clock.sleep(duration).await;
+        engine.sleep(duration).await?;
         return Ok(Step {
             output,
             next: Engine::next_of(run),
@@ -42,7 +42,7 @@ pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Res
         .map_err(|e| run.fail(e))?;
     let duration = wait_duration(engine, run, wait_for, &input, &context)?;
     run.assign(engine, common.assign.as_ref(), &input, Extra::default())?;
-    engine.ctx.clock.sleep(duration).await;
+    engine.sleep(duration).await?;
     let output = paths::apply_output_path(
         &common.output_path,
         &input,
