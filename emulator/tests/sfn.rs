@@ -476,3 +476,50 @@ async fn jsonata_and_variables_shape_the_output() {
     assert_eq!(small.cause(), Some("total 3"));
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn update_state_machine_validates_and_replaces_the_definition() {
+    let (emulator, client) = start().await;
+    let machine = create(
+        &client,
+        "updatable",
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": true}}}),
+    )
+    .await;
+    let invalid = client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nope"}}}).to_string(),
+        )
+        .send()
+        .await
+        .expect_err("invalid definition refused");
+    assert_eq!(invalid.code(), Some("InvalidDefinition"));
+    assert_eq!(
+        invalid.message(),
+        Some(
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at /States/P/Next'"
+        )
+    );
+    let nothing = client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .expect_err("an update must change something");
+    assert_eq!(nothing.code(), Some("MissingRequiredParameter"));
+    client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 2, "End": true}}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("updated");
+    let done = execute(&client, &machine, json!({})).await;
+    assert_eq!(output(&done), json!(2));
+    emulator.shutdown().await;
+}

@@ -232,6 +232,9 @@ fn parse_state(
         .and_then(Value::as_str)
         .unwrap_or(inherited);
     let jsonata = language == "JSONata";
+    if jsonata {
+        super::jsonata_check::check_state(object, at, problems);
+    }
     let common = parse_common(object, at, problems);
     let kind = match type_name.as_str() {
         "Pass" => StateKind::Pass {

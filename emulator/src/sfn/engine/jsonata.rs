@@ -44,9 +44,9 @@ pub fn evaluate(expr: &str, field: &str, scope: &Scope<'_>) -> Result<Option<Val
     }
     let mut evaluator = Evaluator::with_context(context);
     register_step_functions_fns(&mut evaluator);
-    let data = JValue::from(scope.states.get("input").cloned().unwrap_or(Value::Null));
+    // Step Functions evaluates with no context item: data comes from $states and variables.
     let result = evaluator
-        .evaluate(&ast, &data)
+        .evaluate(&ast, &JValue::Undefined)
         .map_err(|e| threw(aws_message(e.message())))?;
     if result.is_undefined() {
         return Ok(None);
