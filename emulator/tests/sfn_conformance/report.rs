@@ -127,7 +127,17 @@ embedded emulator, on the virtual clock, through the AWS SDK for Rust Step Funct
 Status, output, error, cause, the path of entered states and the history event types are
 compared with what AWS recorded, after the corpus' snapshot normalisation (placeholders such as
 `date`, `<uuid:N>`, `<json-input:N>` and `RandomNumberGenerated` match any value; Parallel/Map
-events that AWS may interleave are compared as multisets).
+events that AWS may interleave are compared as multisets, and so are the Parallel events that
+LocalStack's SfnNoneRecursiveParallelTransformer re-sorted before recording).
+
+No corpus case calls a Task resource (Lambda, DynamoDB, EventBridge), so none needs a service
+this runner would have to provide. Cases whose input the test built from the current time get
+an emulator of their own, so that no other case's Wait has moved its virtual clock.
+
+JSONata runs on the `jsonata-core` crate (2.2). `jsonata-rs` 0.3.4 was tried in a spike and rejected:
+it calls itself incomplete, lacks built-ins such as `$formatNumber`, reorders `$merge` keys and
+renders a returned function as `\"\"`. Step Functions' own functions (`$partition`, `$range`,
+`$hash`, `$parse`, `$uuid`) are registered on top, backed by the matching intrinsics.
 
 ## Summary
 
