@@ -27,7 +27,6 @@ pub struct Case {
     pub features: Vec<String>,
     pub query_language: String,
     pub expected: Expected,
-    pub nondeterministic: bool,
     pub notes: String,
 }
 

@@ -203,7 +203,9 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
             if text.trim().is_empty() {
                 return Ok(Value::Null);
             }
-            serde_json::from_str(text).map_err(|_| bad_args(name))
+            serde_json::from_str(text)
+                .map(without_negative_zero)
+                .map_err(|_| bad_args(name))
         }
         "States.JsonToString" => Ok(json!(to_text(args.first().ok_or_else(|| bad_args(name))?))),
         "States.Array" => Ok(Value::Array(args.to_vec())),
@@ -300,6 +302,20 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
         other => Err(PathError::intrinsic(format!(
             "The intrinsic function '{other}' is not supported"
         ))),
+    }
+}
+
+/// AWS parses integers, so `-0` comes back as `0`.
+fn without_negative_zero(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.to_string() == "-0" => json!(0),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_negative_zero).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, without_negative_zero(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
