@@ -31,11 +31,6 @@ pub struct Case {
 }
 
 impl Case {
-    /// True when Parallel/Map events may legitimately come in another order.
-    pub fn concurrent_order(&self) -> bool {
-        self.notes.contains("may run concurrently")
-    }
-
     /// True when the recorded history went through LocalStack's
     /// SfnNoneRecursiveParallelTransformer (events inside each Parallel re-sorted,
     /// ParallelStateSucceeded dropped).

@@ -80,7 +80,7 @@ fn sequence_mismatch(
     if expected == actual {
         return None;
     }
-    if case.concurrent_order() || case.parallel_resorted() {
+    if case.parallel_resorted() {
         let (mut e, mut a) = (expected.clone(), actual.to_vec());
         e.sort();
         a.sort();

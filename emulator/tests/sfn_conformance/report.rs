@@ -126,9 +126,11 @@ beside the workspace.) Every case of the AWS-recorded corpus `sfn/manifest.jsonl
 embedded emulator, on the virtual clock, through the AWS SDK for Rust Step Functions client.
 Status, output, error, cause, the path of entered states and the history event types are
 compared with what AWS recorded, after the corpus' snapshot normalisation (placeholders such as
-`date`, `<uuid:N>`, `<json-input:N>` and `RandomNumberGenerated` match any value; Parallel/Map
-events that AWS may interleave are compared as multisets, and so are the Parallel events that
-LocalStack's SfnNoneRecursiveParallelTransformer re-sorted before recording).
+`date`, `<uuid:N>`, `<json-input:N>` and `RandomNumberGenerated` match any value). Histories
+are compared in order, even where AWS may interleave Parallel/Map events (the emulator runs
+branches and iterations one after another and matches every recorded order); only the Parallel
+events that LocalStack's SfnNoneRecursiveParallelTransformer re-sorted before recording are
+compared as multisets, without ParallelStateSucceeded.
 
 No corpus case calls a Task resource (Lambda, DynamoDB, EventBridge), so none needs a service
 this runner would have to provide. Cases whose input the test built from the current time get
