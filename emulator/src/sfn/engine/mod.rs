@@ -279,17 +279,24 @@ impl Engine {
         let result = self.execute_with_recovery(&mut run).await;
         *previous = run.previous;
         let step = result?;
+        let mut details = json!({ "name": state.name, "output": to_text(&step.output), "outputDetails": not_truncated() });
         if let Some(assigned) = run.take_assigned() {
+            // History shows each assigned value as JSON text.
+            let shown: Map<String, Value> = assigned
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(to_text(value))))
+                .collect();
+            if let Some(object) = details.as_object_mut() {
+                object.insert("assignedVariables".into(), Value::Object(shown));
+                object.insert("assignedVariablesDetails".into(), not_truncated());
+            }
             vars.extend(assigned);
         }
         if !matches!(state.kind, StateKind::Fail { .. }) {
             self.record(
                 previous,
                 &format!("{type_name}StateExited"),
-                Some((
-                    "stateExitedEventDetails",
-                    json!({ "name": state.name, "output": to_text(&step.output), "outputDetails": not_truncated() }),
-                )),
+                Some(("stateExitedEventDetails", details)),
             );
         }
         Ok(step)
@@ -331,7 +338,12 @@ impl Engine {
                 "EvaluationFailed",
                 Some((
                     "evaluationFailedEventDetails",
-                    json!({ "error": failure.error, "cause": failure.cause, "state": run.state.name }),
+                    json!({
+                        "error": failure.error,
+                        "cause": failure.cause,
+                        "location": field_of(&failure.cause),
+                        "state": run.state.name,
+                    }),
                 )),
             );
         }
@@ -453,6 +465,12 @@ impl Engine {
     pub fn next_of(run: &StateRun<'_>) -> Option<String> {
         run.state.common.next.clone()
     }
+}
+
+/// The field a JSONata error names (`… specified for the field 'Output/result' …`).
+fn field_of(cause: &str) -> Option<&str> {
+    let rest = cause.split("specified for the field '").nth(1)?;
+    rest.split('\'').next()
 }
 
 /// What an execution that outlived its `TimeoutSeconds` fails with.

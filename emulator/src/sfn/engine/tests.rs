@@ -471,3 +471,25 @@ async fn the_order_pipeline_happy_path_completes_the_order() {
         ]
     );
 }
+
+#[tokio::test]
+async fn assigned_variables_are_read_later_and_shown_in_the_exit_event() {
+    let definition = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Result": {"n": 2}, "Assign": {"n.$": "$.n", "label": "two"}, "Next": "Use"},
+        "Use": {"Type": "Pass", "Parameters": {"twice.$": "States.MathAdd($n, $n)", "label.$": "$label"}, "End": true}}});
+    let (result, engine) = run(Arc::new(Fake::default()), definition, json!({})).await;
+    assert_eq!(
+        result.expect("succeeds"),
+        json!({"twice": 4, "label": "two"})
+    );
+    let events = engine.history.events();
+    let exited = &events[2]["stateExitedEventDetails"];
+    assert_eq!(
+        exited["assignedVariables"],
+        json!({"n": "2", "label": "\"two\""})
+    );
+    assert_eq!(
+        exited["assignedVariablesDetails"],
+        json!({"truncated": false})
+    );
+}
