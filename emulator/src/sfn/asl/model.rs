@@ -126,6 +126,8 @@ pub enum StateKind {
         resource: String,
         timeout_seconds: Option<u64>,
         timeout_seconds_path: Option<String>,
+        /// A JSONata `TimeoutSeconds` expression.
+        timeout_seconds_expr: Option<String>,
     },
     Choice {
         choices: Vec<ChoiceBranch>,
@@ -244,6 +246,7 @@ fn parse_state(
             resource: required_string(object, "Resource", at, problems).unwrap_or_default(),
             timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_u64),
             timeout_seconds_path: string_field(object, "TimeoutSecondsPath"),
+            timeout_seconds_expr: string_field(object, "TimeoutSeconds").filter(|_| jsonata),
         },
         "Choice" => parse_choice(object, at, problems),
         "Wait" => StateKind::Wait(parse_wait(object, at, jsonata, problems)),

@@ -363,8 +363,16 @@ impl Engine {
             StateKind::Task {
                 resource,
                 timeout_seconds,
-                ..
-            } => task::run(self, run, resource, *timeout_seconds).await,
+                timeout_seconds_path,
+                timeout_seconds_expr,
+            } => {
+                let timeout = task::Timeout {
+                    seconds: *timeout_seconds,
+                    path: timeout_seconds_path.as_deref(),
+                    expr: timeout_seconds_expr.as_deref(),
+                };
+                task::run(self, run, resource, timeout).await
+            }
             StateKind::Choice { choices, default } => {
                 choice::run(self, run, choices, default.as_deref())
             }

@@ -493,3 +493,23 @@ async fn assigned_variables_are_read_later_and_shown_in_the_exit_event() {
         json!({"truncated": false})
     );
 }
+
+#[tokio::test]
+async fn timeout_seconds_path_must_select_a_positive_integer() {
+    let definition = invoke_machine(json!({"TimeoutSecondsPath": "$.timeout"}));
+    let (result, _) = run(
+        Arc::new(Fake::default()),
+        definition,
+        json!({"timeout": "abc"}),
+    )
+    .await;
+    let failure = result.expect_err("a non-numeric timeout fails the state");
+    assert_eq!(failure.error, "States.Runtime");
+    assert!(
+        failure
+            .cause
+            .ends_with("The TimeoutSeconds value must be a positive integer, but was: \"abc\""),
+        "{}",
+        failure.cause
+    );
+}
