@@ -27,7 +27,7 @@ use case::Case;
 use report::Verdict;
 
 /// The pass rates the emulator must keep (ratchet them up as it improves).
-const MIN_OVERALL: f64 = 0.99;
+const MIN_OVERALL: f64 = 0.997;
 const MIN_JSONATA: f64 = 1.0;
 const MIN_CHOICE: f64 = 1.0;
 /// How many cases run at once.
@@ -41,8 +41,12 @@ fn corpus_dir() -> PathBuf {
 }
 
 async fn start() -> (Emulator, Client) {
+    start_with(ClockMode::Virtual).await
+}
+
+async fn start_with(clock: ClockMode) -> (Emulator, Client) {
     let emulator = Emulator::start(Config {
-        clock: ClockMode::Virtual,
+        clock,
         account_id: "111111111111".to_owned(),
         ..Default::default()
     })
@@ -68,8 +72,11 @@ async fn run_all(client: &Client, sfn_dir: &Path, cases: &[Case]) -> Vec<Option<
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("semaphore open");
             // A case that depends on the current time gets its own emulator, whose virtual
-            // clock no other case's Wait has moved.
-            let own = if case.depends_on_now() {
+            // clock no other case's Wait has moved. A case AWS recorded while it was still
+            // running (mid-Wait) runs on the real clock, as it did on AWS.
+            let own = if case.expected.status == "RUNNING" {
+                Some(start_with(ClockMode::Real).await)
+            } else if case.depends_on_now() {
                 Some(start().await)
             } else {
                 None
