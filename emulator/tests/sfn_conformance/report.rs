@@ -157,10 +157,6 @@ fn explanation(id: &str) -> Option<&'static str> {
 
 const KNOWN: &[(&str, &str)] = &[
     (
-        "scenarios/max_concurrency_path_negative",
-        "AWS stalls forever after ExecutionStarted when MaxConcurrencyPath is negative (not even MapStateEntered is recorded); the emulator runs the Map with unbounded concurrency instead of hanging",
-    ),
-    (
         "scenarios/parallel_state_nested",
         "the recording went through LocalStack's SfnNoneRecursiveParallelTransformer, which for nested Parallel states also lost the inner ParallelStateExited event; the emulator records it, as AWS does",
     ),

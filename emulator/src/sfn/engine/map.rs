@@ -89,6 +89,21 @@ pub async fn run(
     })
 }
 
+/// True when AWS would stall this execution before entering the Map: its
+/// MaxConcurrencyPath selects a negative number from the input.
+pub fn stalls(state: &crate::sfn::asl::State, input: &Value) -> bool {
+    let crate::sfn::asl::StateKind::Map {
+        max_concurrency_path: Some(path),
+        ..
+    } = &state.kind
+    else {
+        return false;
+    };
+    paths::select(input, path)
+        .and_then(|value| value.as_i64())
+        .is_some_and(|n| n < 0)
+}
+
 /// One item as the iteration sees it: reshaped by ItemSelector if there is one.
 fn select_item(
     engine: &Engine,

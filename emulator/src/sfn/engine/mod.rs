@@ -251,6 +251,10 @@ impl Engine {
         vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
         let type_name = state.kind.type_name();
+        if map::stalls(state, &input) {
+            // AWS quirk: the execution stays RUNNING with nothing more recorded.
+            std::future::pending::<()>().await;
+        }
         // AWS quirk: the first state entered points back at event 0, not ExecutionStarted.
         let entered_id = self.record(
             previous,
