@@ -27,7 +27,7 @@ use case::Case;
 use report::Verdict;
 
 /// The pass rates the emulator must keep (ratchet them up as it improves).
-const MIN_OVERALL: f64 = 0.997;
+const MIN_OVERALL: f64 = 0.998;
 const MIN_JSONATA: f64 = 1.0;
 const MIN_CHOICE: f64 = 1.0;
 /// How many cases run at once.
@@ -106,10 +106,10 @@ async fn sfn_conformance_corpus() {
     let dir = corpus_dir();
     let sfn_dir = dir.join("sfn");
     if !sfn_dir.join("manifest.jsonl").is_file() {
-        println!(
+        visible(&format!(
             "SKIPPED: conformance corpus not found at {} (set ORDERLAB_CONFORMANCE_DIR)",
             dir.display()
-        );
+        ));
         return;
     }
     let cases = case::load_manifest(&sfn_dir).expect("manifest parses");
@@ -129,14 +129,21 @@ async fn sfn_conformance_corpus() {
     check_thresholds(&verdicts);
 }
 
+/// Writes to the real stderr, which the test harness does not capture, so the line shows even
+/// without `--nocapture`.
+fn visible(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 fn check_thresholds(verdicts: &[Verdict<'_>]) {
     let overall = report::tally(verdicts);
     let jsonata = report::tally(verdicts.iter().filter(|v| v.case.is_jsonata()));
     let choice = report::tally(verdicts.iter().filter(|v| report::is_choice(v.case)));
-    println!(
+    visible(&format!(
         "conformance: overall {}/{}, JSONata {}/{}, Choice {}/{}",
         overall.passed, overall.total, jsonata.passed, jsonata.total, choice.passed, choice.total
-    );
+    ));
     assert!(overall.rate() >= MIN_OVERALL, "overall pass rate fell");
     assert!(jsonata.rate() >= MIN_JSONATA, "JSONata pass rate fell");
     assert!(choice.rate() >= MIN_CHOICE, "Choice pass rate fell");

@@ -155,9 +155,7 @@ fn explanation(id: &str) -> Option<&'static str> {
         .map(|(_, why)| *why)
 }
 
-const KNOWN: &[(&str, &str)] = &[
-    (
-        "scenarios/parallel_state_nested",
-        "the recording went through LocalStack's SfnNoneRecursiveParallelTransformer, which for nested Parallel states also lost the inner ParallelStateExited event; the emulator records it, as AWS does",
-    ),
-];
+const KNOWN: &[(&str, &str)] = &[(
+    "scenarios/parallel_state_nested",
+    "the recording went through LocalStack's SfnNoneRecursiveParallelTransformer, which for nested Parallel states also lost the inner ParallelStateExited event; the emulator records it, as AWS does",
+)];
