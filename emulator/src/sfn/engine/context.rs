@@ -1,5 +1,6 @@
 //! The context object (`$$`): the execution, the state machine, the current state and, while a
-//! Map state selects an item, `Map.Item`.
+//! Map state selects an item, `Map.Item`. It also carries the variables in scope under a hidden
+//! key, so every JSONPath reader that resolves `$$…` can resolve `$name…` too.
 
 use std::time::SystemTime;
 

@@ -1,6 +1,8 @@
 //! The interpreter: runs a parsed definition from `StartAt` to a terminal state, recording
-//! history as it goes. One module per state type; [`paths`] does input/output processing,
-//! [`retry`] and [`catch`] handle errors of Task, Map and Parallel states.
+//! history as it goes. One module per state type; [`paths`] does JSONPath input/output
+//! processing, [`jsonata`] the JSONata query language, [`dataflow`] variables (`Assign`) and
+//! the JSONata `Arguments`/`Output`; [`retry`] and [`catch`] handle errors. The machine's
+//! `TimeoutSeconds` is a deadline on the emulator's clock (virtual or real).
 //!
 //! Map iterations and Parallel branches run one after another (a valid interleaving, and it
 //! keeps the history — hence each execution's path — deterministic).
