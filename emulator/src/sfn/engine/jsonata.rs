@@ -3,13 +3,17 @@
 //! JSONata templates (objects/arrays whose string leaves may be expressions). Errors are
 //! States.QueryEvaluationError with AWS's wording.
 
-use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError};
+use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::parser;
 use jsonata_core::value::JValue;
 use serde_json::{Map, Value};
 
 use super::intrinsics;
 use super::paths::{PathError, to_text};
+
+/// Wall-clock limit of one evaluation, so a runaway expression fails the state instead of
+/// hanging the execution.
+const EVALUATION_LIMIT_MS: u64 = 10_000;
 
 /// What an expression can see: `$states` and the variables in scope.
 pub struct Scope<'a> {
@@ -42,7 +46,11 @@ pub fn evaluate(expr: &str, field: &str, scope: &Scope<'_>) -> Result<Option<Val
     for (name, value) in scope.vars {
         context.bind(name.clone(), JValue::from(value.clone()));
     }
-    let mut evaluator = Evaluator::with_context(context);
+    let options = EvaluatorOptions {
+        timeout_ms: Some(EVALUATION_LIMIT_MS),
+        ..EvaluatorOptions::default()
+    };
+    let mut evaluator = Evaluator::with_options(context, options);
     register_step_functions_fns(&mut evaluator);
     // Step Functions evaluates with no context item: data comes from $states and variables.
     let result = evaluator
