@@ -523,3 +523,33 @@ async fn update_state_machine_validates_and_replaces_the_definition() {
     assert_eq!(output(&done), json!(2));
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn validate_state_machine_definition_reports_diagnostics() {
+    use aws_sdk_sfn::types::ValidateStateMachineDefinitionResultCode as Code;
+    let (emulator, client) = start().await;
+    let ok = client
+        .validate_state_machine_definition()
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}).to_string(),
+        )
+        .send()
+        .await
+        .expect("validated");
+    assert_eq!(ok.result, Code::Ok);
+    assert!(ok.diagnostics.is_empty());
+    let bad = client
+        .validate_state_machine_definition()
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nope"}}}).to_string(),
+        )
+        .send()
+        .await
+        .expect("validated");
+    assert_eq!(bad.result, Code::Fail);
+    let first = &bad.diagnostics[0];
+    assert_eq!(first.code, "MISSING_TRANSITION_TARGET");
+    assert_eq!(first.message, "Missing 'Next' target: Nope");
+    assert_eq!(first.location(), Some("/States/P/Next"));
+    emulator.shutdown().await;
+}

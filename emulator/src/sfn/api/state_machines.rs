@@ -1,5 +1,5 @@
-//! CreateStateMachine, UpdateStateMachine, DescribeStateMachine, ListStateMachines,
-//! DeleteStateMachine.
+//! CreateStateMachine, UpdateStateMachine, ValidateStateMachineDefinition,
+//! DescribeStateMachine, ListStateMachines, DeleteStateMachine.
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use super::{
 };
 use crate::protocol::AwsError;
 use crate::sfn::StepFunctions;
-use crate::sfn::asl::parse_definition;
+use crate::sfn::asl::{check_definition, parse_definition};
 
 impl StepFunctions {
     pub(crate) fn create_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
@@ -96,6 +96,18 @@ impl StepFunctions {
         }))
     }
 
+    /// ValidateStateMachineDefinition: the same checks as CreateStateMachine, as diagnostics.
+    pub(crate) fn validate_state_machine_definition(
+        &self,
+        input: &Value,
+    ) -> Result<Value, AwsError> {
+        let definition_text = required(input, "definition")?;
+        let (_, problems) = check_definition(definition_text);
+        let diagnostics: Vec<Value> = problems.iter().map(|p| diagnostic(p)).collect();
+        let result = if diagnostics.is_empty() { "OK" } else { "FAIL" };
+        Ok(json!({ "result": result, "diagnostics": diagnostics, "truncated": false }))
+    }
+
     pub(crate) fn describe_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
         let arn = required(input, "stateMachineArn")?;
         check_arn(arn, "stateMachine")?;
@@ -145,4 +157,20 @@ impl StepFunctions {
         self.lock().machines.shift_remove(arn);
         Ok(json!({}))
     }
+}
+
+/// `CODE: message at /pointer` as a ValidateStateMachineDefinition diagnostic.
+fn diagnostic(problem: &str) -> Value {
+    let (code, rest) = problem
+        .split_once(": ")
+        .unwrap_or(("SCHEMA_VALIDATION_FAILED", problem));
+    let (message, location) = match rest.rsplit_once(" at /") {
+        Some((message, location)) => (message, Some(format!("/{location}"))),
+        None => (rest, None),
+    };
+    let mut diagnostic = json!({ "severity": "ERROR", "code": code, "message": message });
+    if let (Some(location), Some(object)) = (location, diagnostic.as_object_mut()) {
+        object.insert("location".into(), json!(location));
+    }
+    diagnostic
 }
