@@ -157,5 +157,5 @@ fn explanation(id: &str) -> Option<&'static str> {
 
 const KNOWN: &[(&str, &str)] = &[(
     "scenarios/parallel_state_nested",
-    "the recording went through LocalStack's SfnNoneRecursiveParallelTransformer, which for nested Parallel states also lost the inner ParallelStateExited event; the emulator records it, as AWS does",
+    "the recording went through LocalStack's SfnNoneRecursiveParallelTransformer, which for the nested Parallel also dropped the inner state's ParallelStateExited (event ids 8-10 are missing from the recorded history); the emulator records it, as AWS does",
 )];
