@@ -4,8 +4,9 @@
 //! pass table, fails when a pass rate drops below the committed thresholds, and writes
 //! docs/conformance.md when `ORDERLAB_WRITE_CONFORMANCE=1`.
 //!
-//! The corpus directory is `ORDERLAB_CONFORMANCE_DIR`, or `../shared/conformance` beside the
-//! workspace; without it the test prints `SKIPPED: …` and passes.
+//! The corpus directory is `ORDERLAB_CONFORMANCE_DIR` (relative to the workspace root), or
+//! `../shared/conformance` beside the workspace; without it the test prints `SKIPPED: …` and
+//! passes.
 
 #[path = "sfn_conformance/case.rs"]
 mod case;
@@ -33,10 +34,14 @@ const MIN_CHOICE: f64 = 1.0;
 /// How many cases run at once.
 const CONCURRENCY: usize = 16;
 
+/// The corpus: `ORDERLAB_CONFORMANCE_DIR` (a relative path is taken from the workspace root,
+/// since cargo runs tests inside the package directory), else `../shared/conformance` beside
+/// the workspace.
 fn corpus_dir() -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     match std::env::var_os("ORDERLAB_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance"),
+        Some(dir) => workspace.join(dir),
+        None => workspace.join("../shared/conformance"),
     }
 }
 

@@ -121,8 +121,8 @@ Regenerate with:
 ORDERLAB_WRITE_CONFORMANCE=1 cargo test -p orderlab-emulator --test sfn_conformance -- --nocapture
 ```
 
-(`ORDERLAB_CONFORMANCE_DIR` points at the corpus; it defaults to `../shared/conformance`
-beside the workspace.) Every case of the AWS-recorded corpus `sfn/manifest.jsonl` runs on the
+(`ORDERLAB_CONFORMANCE_DIR` points at the corpus, relative to the workspace root; it defaults
+to `../shared/conformance` beside the workspace.) Every case of the AWS-recorded corpus `sfn/manifest.jsonl` runs on the
 embedded emulator, on the virtual clock, through the AWS SDK for Rust Step Functions client.
 Status, output, error, cause, the path of entered states and the history event types are
 compared with what AWS recorded, after the corpus' snapshot normalisation (placeholders such as
