@@ -418,3 +418,138 @@ async fn described_machines_and_default_execution_names() {
 fn uuid_like(name: &str) -> bool {
     name.len() == 36 && name.chars().filter(|c| *c == '-').count() == 4
 }
+
+#[tokio::test]
+async fn machine_timeout_seconds_times_the_execution_out_on_the_virtual_clock() {
+    let (emulator, client) = start().await;
+    let machine = create(
+        &client,
+        "timeout",
+        json!({"StartAt": "W", "TimeoutSeconds": 5, "States": {
+            "W": {"Type": "Wait", "Seconds": 60, "Next": "P"},
+            "P": {"Type": "Pass", "End": true}}}),
+    )
+    .await;
+    let done = execute(&client, &machine, json!({})).await;
+    assert_eq!(done.status, ExecutionStatus::TimedOut);
+    let stopped = done.stop_date.expect("stopped").secs();
+    assert!((5..60).contains(&(stopped - done.start_date.secs())));
+    let history = client
+        .get_execution_history()
+        .execution_arn(&done.execution_arn)
+        .send()
+        .await
+        .expect("history");
+    let types: Vec<HistoryEventType> = history.events.iter().map(|e| e.r#type.clone()).collect();
+    use HistoryEventType as T;
+    assert_eq!(
+        types,
+        [
+            T::ExecutionStarted,
+            T::WaitStateEntered,
+            T::ExecutionTimedOut
+        ]
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn jsonata_and_variables_shape_the_output() {
+    let (emulator, client) = start().await;
+    let machine = create(
+        &client,
+        "jsonata",
+        json!({"QueryLanguage": "JSONata", "StartAt": "Sum", "States": {
+            "Sum": {"Type": "Pass", "Assign": {"total": "{% $sum($states.input.xs) %}"}, "Next": "Pick"},
+            "Pick": {"Type": "Choice", "Choices": [
+                {"Condition": "{% $total > 5 %}", "Next": "Big", "Output": {"size": "big", "total": "{% $total %}"}}],
+                "Default": "Small"},
+            "Big": {"Type": "Succeed"},
+            "Small": {"Type": "Fail", "Error": "TooSmall", "Cause": "{% 'total ' & $string($total) %}"}}}),
+    )
+    .await;
+    let big = execute(&client, &machine, json!({"xs": [1, 2, 3]})).await;
+    assert_eq!(output(&big), json!({"size": "big", "total": 6}));
+    let small = execute(&client, &machine, json!({"xs": [1, 2]})).await;
+    assert_eq!(small.status, ExecutionStatus::Failed);
+    assert_eq!(small.error(), Some("TooSmall"));
+    assert_eq!(small.cause(), Some("total 3"));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn update_state_machine_validates_and_replaces_the_definition() {
+    let (emulator, client) = start().await;
+    let machine = create(
+        &client,
+        "updatable",
+        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 1, "End": true}}}),
+    )
+    .await;
+    let invalid = client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nope"}}}).to_string(),
+        )
+        .send()
+        .await
+        .expect_err("invalid definition refused");
+    assert_eq!(invalid.code(), Some("InvalidDefinition"));
+    assert_eq!(
+        invalid.message(),
+        Some(
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at /States/P/Next'"
+        )
+    );
+    let nothing = client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .expect_err("an update must change something");
+    assert_eq!(nothing.code(), Some("MissingRequiredParameter"));
+    client
+        .update_state_machine()
+        .state_machine_arn(&machine)
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": 2, "End": true}}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("updated");
+    let done = execute(&client, &machine, json!({})).await;
+    assert_eq!(output(&done), json!(2));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn validate_state_machine_definition_reports_diagnostics() {
+    use aws_sdk_sfn::types::ValidateStateMachineDefinitionResultCode as Code;
+    let (emulator, client) = start().await;
+    let ok = client
+        .validate_state_machine_definition()
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}).to_string(),
+        )
+        .send()
+        .await
+        .expect("validated");
+    assert_eq!(ok.result, Code::Ok);
+    assert!(ok.diagnostics.is_empty());
+    let bad = client
+        .validate_state_machine_definition()
+        .definition(
+            json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nope"}}}).to_string(),
+        )
+        .send()
+        .await
+        .expect("validated");
+    assert_eq!(bad.result, Code::Fail);
+    let first = &bad.diagnostics[0];
+    assert_eq!(first.code, "MISSING_TRANSITION_TARGET");
+    assert_eq!(first.message, "Missing 'Next' target: Nope");
+    assert_eq!(first.location(), Some("/States/P/Next"));
+    emulator.shutdown().await;
+}

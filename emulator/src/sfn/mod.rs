@@ -60,6 +60,8 @@ impl JsonService for StepFunctions {
     async fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
         match operation {
             "CreateStateMachine" => self.create_state_machine(&input),
+            "UpdateStateMachine" => self.update_state_machine(&input),
+            "ValidateStateMachineDefinition" => self.validate_state_machine_definition(&input),
             "DescribeStateMachine" => self.describe_state_machine(&input),
             "ListStateMachines" => self.list_state_machines(&input),
             "DeleteStateMachine" => self.delete_state_machine(&input),

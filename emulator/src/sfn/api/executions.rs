@@ -67,6 +67,10 @@ impl StepFunctions {
                 start_time,
                 state_machine_arn: machine.arn.clone(),
                 state_machine_name: machine.name.clone(),
+                deadline: machine
+                    .definition
+                    .timeout_seconds
+                    .map(|seconds| start_time + std::time::Duration::from_secs(seconds)),
             }),
         };
         let definition = machine.definition.clone();
@@ -251,6 +255,7 @@ async fn run_to_end(
             execution.status = "SUCCEEDED";
             execution.output = Some(to_text(&output));
         }
+        Err(_) if engine.timed_out() => execution.status = "TIMED_OUT",
         Err(failure) => {
             execution.status = "FAILED";
             execution.error = Some(failure.error);

@@ -1,6 +1,7 @@
 //! The Amazon States Language: parsing a definition into typed states ([`model`]) and the
 //! checks CreateStateMachine runs before accepting one ([`validate`]).
 
+pub mod jsonata_check;
 pub mod model;
 pub mod validate;
 
@@ -8,14 +9,7 @@ pub use model::{Definition, State, StateKind};
 
 /// Parses and validates a definition document; the error is the InvalidDefinition message.
 pub fn parse_definition(text: &str) -> Result<Definition, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|err| {
-        format!("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: {err}'")
-    })?;
-    let mut problems = Vec::new();
-    let definition = model::parse_machine(&value, "", &mut problems);
-    if let Some(definition) = &definition {
-        validate::check(definition, "", &mut problems);
-    }
+    let (definition, problems) = check_definition(text);
     match (definition, problems.is_empty()) {
         (Some(definition), true) => Ok(definition),
         _ => Err(format!(
@@ -23,4 +17,19 @@ pub fn parse_definition(text: &str) -> Result<Definition, String> {
             problems.join(", ")
         )),
     }
+}
+
+/// The parsed definition (if it is an object at all) and every problem found, each in the
+/// `CODE: message at /pointer` form.
+pub fn check_definition(text: &str) -> (Option<Definition>, Vec<String>) {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(err) => return (None, vec![format!("INVALID_JSON_DESCRIPTION: {err}")]),
+    };
+    let mut problems = Vec::new();
+    let definition = model::parse_machine(&value, "", &mut problems);
+    if let Some(definition) = &definition {
+        validate::check(definition, "", &mut problems);
+    }
+    (definition, problems)
 }

@@ -45,6 +45,12 @@ pub struct Common {
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
     pub query_language: Option<String>,
+    /// Variables to set when the state completes (JSONPath `.$` template or JSONata).
+    pub assign: Option<Value>,
+    /// JSONata `Output` (replaces the JSONPath output processing).
+    pub output: Option<Value>,
+    /// JSONata `Arguments` (the Task/Parallel input).
+    pub arguments: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +68,8 @@ pub struct Catcher {
     pub error_equals: Vec<String>,
     pub next: String,
     pub result_path: PathField,
+    pub assign: Option<Value>,
+    pub output: Option<Value>,
 }
 
 /// A Choice rule's condition.
@@ -70,6 +78,8 @@ pub enum Condition {
     And(Vec<Condition>),
     Or(Vec<Condition>),
     Not(Box<Condition>),
+    /// A JSONata `Condition` (an expression or a literal boolean).
+    Jsonata(Value),
     /// `Variable` compared with `operator` (e.g. `NumericLessThanPath`) to `operand`.
     Compare {
         variable: String,
@@ -82,6 +92,8 @@ pub enum Condition {
 pub struct ChoiceBranch {
     pub condition: Condition,
     pub next: String,
+    pub assign: Option<Value>,
+    pub output: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +102,19 @@ pub enum WaitFor {
     SecondsPath(String),
     Timestamp(String),
     TimestampPath(String),
+    /// A JSONata `Seconds` expression.
+    SecondsExpr(String),
+    /// A JSONata `Timestamp` (expression or literal, checked when the state runs).
+    TimestampExpr(String),
+}
+
+/// A distributed Map's tolerated failures (literal, path or JSONata).
+#[derive(Debug, Clone, Default)]
+pub struct Distributed {
+    pub tolerated_count: Option<Value>,
+    pub tolerated_count_path: Option<String>,
+    pub tolerated_percentage: Option<Value>,
+    pub tolerated_percentage_path: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +126,8 @@ pub enum StateKind {
         resource: String,
         timeout_seconds: Option<u64>,
         timeout_seconds_path: Option<String>,
+        /// A JSONata `TimeoutSeconds` expression.
+        timeout_seconds_expr: Option<String>,
     },
     Choice {
         choices: Vec<ChoiceBranch>,
@@ -116,9 +143,14 @@ pub enum StateKind {
     },
     Map {
         items_path: PathField,
+        /// JSONata `Items`.
+        items: Option<Value>,
         item_selector: Option<Value>,
         processor: Box<Definition>,
         max_concurrency: u64,
+        /// Distributed-mode knobs (ProcessorConfig.Mode DISTRIBUTED).
+        distributed: Option<Box<Distributed>>,
+        max_concurrency_path: Option<String>,
     },
     Parallel {
         branches: Vec<Definition>,
@@ -143,6 +175,16 @@ impl StateKind {
 
 /// Parses a machine (or iterator/branch) object found at JSON pointer `at`.
 pub fn parse_machine(value: &Value, at: &str, problems: &mut Vec<String>) -> Option<Definition> {
+    parse_body(value, at, "JSONPath", problems)
+}
+
+/// Parses a machine or a Map/Parallel body whose states default to `inherited`.
+fn parse_body(
+    value: &Value,
+    at: &str,
+    inherited: &str,
+    problems: &mut Vec<String>,
+) -> Option<Definition> {
     let Some(object) = value.as_object() else {
         problems.push(format!(
             "SCHEMA_VALIDATION_FAILED: Expected an object at {}",
@@ -158,10 +200,15 @@ pub fn parse_machine(value: &Value, at: &str, problems: &mut Vec<String>) -> Opt
             pointer(at)
         ));
     }
+    let query_language = object
+        .get("QueryLanguage")
+        .and_then(Value::as_str)
+        .unwrap_or(inherited)
+        .to_owned();
     let mut states = IndexMap::new();
     for (name, state) in states_value.into_iter().flatten() {
         let state_at = format!("{at}/States/{name}");
-        if let Some(state) = parse_state(name, state, &state_at, problems) {
+        if let Some(state) = parse_state(name, state, &state_at, &query_language, problems) {
             states.insert(name.clone(), state);
         }
     }
@@ -169,17 +216,27 @@ pub fn parse_machine(value: &Value, at: &str, problems: &mut Vec<String>) -> Opt
         start_at: start_at.unwrap_or_default(),
         states,
         timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_u64),
-        query_language: object
-            .get("QueryLanguage")
-            .and_then(Value::as_str)
-            .unwrap_or("JSONPath")
-            .to_owned(),
+        query_language,
     })
 }
 
-fn parse_state(name: &str, value: &Value, at: &str, problems: &mut Vec<String>) -> Option<State> {
+fn parse_state(
+    name: &str,
+    value: &Value,
+    at: &str,
+    inherited: &str,
+    problems: &mut Vec<String>,
+) -> Option<State> {
     let object = value.as_object()?;
     let type_name = required_string(object, "Type", at, problems)?;
+    let language = object
+        .get("QueryLanguage")
+        .and_then(Value::as_str)
+        .unwrap_or(inherited);
+    let jsonata = language == "JSONata";
+    if jsonata {
+        super::jsonata_check::check_state(object, at, problems);
+    }
     let common = parse_common(object, at, problems);
     let kind = match type_name.as_str() {
         "Pass" => StateKind::Pass {
@@ -189,9 +246,10 @@ fn parse_state(name: &str, value: &Value, at: &str, problems: &mut Vec<String>) 
             resource: required_string(object, "Resource", at, problems).unwrap_or_default(),
             timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_u64),
             timeout_seconds_path: string_field(object, "TimeoutSecondsPath"),
+            timeout_seconds_expr: string_field(object, "TimeoutSeconds").filter(|_| jsonata),
         },
         "Choice" => parse_choice(object, at, problems),
-        "Wait" => StateKind::Wait(parse_wait(object, at, problems)),
+        "Wait" => StateKind::Wait(parse_wait(object, at, jsonata, problems)),
         "Succeed" => StateKind::Succeed,
         "Fail" => StateKind::Fail {
             error: string_field(object, "Error"),
@@ -199,7 +257,7 @@ fn parse_state(name: &str, value: &Value, at: &str, problems: &mut Vec<String>) 
             error_path: string_field(object, "ErrorPath"),
             cause_path: string_field(object, "CausePath"),
         },
-        "Map" => parse_map(object, at, problems)?,
+        "Map" => parse_map(object, at, language, problems)?,
         "Parallel" => StateKind::Parallel {
             branches: object
                 .get("Branches")
@@ -207,7 +265,9 @@ fn parse_state(name: &str, value: &Value, at: &str, problems: &mut Vec<String>) 
                 .into_iter()
                 .flatten()
                 .enumerate()
-                .filter_map(|(i, b)| parse_machine(b, &format!("{at}/Branches[{i}]"), problems))
+                .filter_map(|(i, b)| {
+                    parse_body(b, &format!("{at}/Branches[{i}]"), language, problems)
+                })
                 .collect(),
         },
         other => {
@@ -244,6 +304,9 @@ fn parse_common(object: &Map<String, Value>, at: &str, problems: &mut Vec<String
             .filter_map(|(i, c)| parse_catcher(c, &format!("{at}/Catch[{i}]"), problems))
             .collect(),
         query_language: string_field(object, "QueryLanguage"),
+        assign: object.get("Assign").cloned(),
+        output: object.get("Output").cloned(),
+        arguments: object.get("Arguments").cloned(),
     }
 }
 
@@ -275,6 +338,8 @@ fn parse_catcher(value: &Value, at: &str, problems: &mut Vec<String>) -> Option<
         error_equals: error_equals(object, at, problems),
         next: required_string(object, "Next", at, problems)?,
         result_path: path_field(object, "ResultPath"),
+        assign: object.get("Assign").cloned(),
+        output: object.get("Output").cloned(),
     })
 }
 
@@ -296,8 +361,14 @@ fn parse_choice(object: &Map<String, Value>, at: &str, problems: &mut Vec<String
         .filter_map(|(i, rule)| {
             let rule_at = format!("{at}/Choices[{i}]");
             let condition = parse_condition(rule, &rule_at, problems)?;
-            let next = required_string(rule.as_object()?, "Next", &rule_at, problems)?;
-            Some(ChoiceBranch { condition, next })
+            let rule_object = rule.as_object()?;
+            let next = required_string(rule_object, "Next", &rule_at, problems)?;
+            Some(ChoiceBranch {
+                condition,
+                next,
+                assign: rule_object.get("Assign").cloned(),
+                output: rule_object.get("Output").cloned(),
+            })
         })
         .collect();
     StateKind::Choice {
@@ -358,6 +429,9 @@ fn parse_condition(value: &Value, at: &str, problems: &mut Vec<String>) -> Optio
     if object.contains_key("Or") {
         return Some(Condition::Or(nested("Or", problems)));
     }
+    if let Some(condition) = object.get("Condition") {
+        return Some(Condition::Jsonata(condition.clone()));
+    }
     if let Some(inner) = object.get("Not") {
         let inner = parse_condition(inner, &format!("{at}/Not"), problems)?;
         return Some(Condition::Not(Box::new(inner)));
@@ -377,9 +451,22 @@ fn parse_condition(value: &Value, at: &str, problems: &mut Vec<String>) -> Optio
     })
 }
 
-fn parse_wait(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>) -> WaitFor {
+fn parse_wait(
+    object: &Map<String, Value>,
+    at: &str,
+    jsonata: bool,
+    problems: &mut Vec<String>,
+) -> WaitFor {
     if let Some(seconds) = object.get("Seconds").and_then(Value::as_f64) {
         return WaitFor::Seconds(seconds);
+    }
+    if jsonata {
+        if let Some(seconds) = string_field(object, "Seconds") {
+            return WaitFor::SecondsExpr(seconds);
+        }
+        if let Some(timestamp) = string_field(object, "Timestamp") {
+            return WaitFor::TimestampExpr(timestamp);
+        }
     }
     if let Some(path) = string_field(object, "SecondsPath") {
         return WaitFor::SecondsPath(path);
@@ -406,15 +493,18 @@ fn parse_wait(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>)
 fn parse_map(
     object: &Map<String, Value>,
     at: &str,
+    language: &str,
     problems: &mut Vec<String>,
 ) -> Option<StateKind> {
     let (key, processor) = match object.get("ItemProcessor") {
         Some(p) => ("ItemProcessor", p),
         None => ("Iterator", object.get("Iterator")?),
     };
-    let processor = parse_machine(processor, &format!("{at}/{key}"), problems)?;
+    let processor_value = processor;
+    let processor = parse_body(processor, &format!("{at}/{key}"), language, problems)?;
     Some(StateKind::Map {
         items_path: path_field(object, "ItemsPath"),
+        items: object.get("Items").cloned(),
         item_selector: object
             .get("ItemSelector")
             .or_else(|| object.get("Parameters"))
@@ -424,7 +514,24 @@ fn parse_map(
             .get("MaxConcurrency")
             .and_then(Value::as_u64)
             .unwrap_or(0),
+        distributed: is_distributed(processor_value).then(|| {
+            Box::new(Distributed {
+                tolerated_count: object.get("ToleratedFailureCount").cloned(),
+                tolerated_count_path: string_field(object, "ToleratedFailureCountPath"),
+                tolerated_percentage: object.get("ToleratedFailurePercentage").cloned(),
+                tolerated_percentage_path: string_field(object, "ToleratedFailurePercentagePath"),
+            })
+        }),
+        max_concurrency_path: string_field(object, "MaxConcurrencyPath"),
     })
+}
+
+/// Whether a Map's ItemProcessor runs in DISTRIBUTED mode.
+fn is_distributed(processor: &Value) -> bool {
+    processor
+        .pointer("/ProcessorConfig/Mode")
+        .and_then(Value::as_str)
+        == Some("DISTRIBUTED")
 }
 
 fn list<'a>(

@@ -6,6 +6,8 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use super::dataflow::Extra;
+use super::jsonata::{self, Scope};
 use super::{Engine, Failure, StateRun, Step, paths, wait::parse_timestamp};
 use crate::sfn::asl::model::{ChoiceBranch, Condition};
 
@@ -15,6 +17,9 @@ pub fn run(
     choices: &[ChoiceBranch],
     default: Option<&str>,
 ) -> Result<Step, Failure> {
+    if run.jsonata() {
+        return run_jsonata(engine, run, choices, default);
+    }
     let context = run.context(&engine.info, None);
     let common = &run.state.common;
     let input = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
@@ -22,14 +27,81 @@ pub fn run(
     let mut chosen = None;
     for branch in choices {
         if evaluate(&branch.condition, &input, &context).map_err(|e| run.fail(e))? {
-            chosen = Some(branch.next.clone());
+            chosen = Some(branch);
             break;
         }
     }
+    let assign = chosen.map_or(common.assign.as_ref(), |b| b.assign.as_ref());
     let next = chosen
+        .map(|b| b.next.clone())
         .or_else(|| default.map(str::to_owned))
-        .ok_or_else(|| Failure::new("States.NoChoiceMatched", "No Matches!"))?;
-    let output = paths::apply_output_path(&common.output_path, &input).map_err(|e| run.fail(e))?;
+        .ok_or_else(no_match)?;
+    run.assign(engine, assign, &input, Extra::default())?;
+    let output = paths::apply_output_path(
+        &common.output_path,
+        &input,
+        &run.context(&engine.info, None),
+    )
+    .map_err(|e| run.fail(e))?;
+    Ok(Step {
+        output,
+        next: Some(next),
+    })
+}
+
+fn no_match() -> Failure {
+    Failure::new("States.NoChoiceMatched", "No Matches!")
+}
+
+/// JSONata Choice: each rule's `Condition`, then the rule's (or the state's) Assign/Output.
+fn run_jsonata(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    choices: &[ChoiceBranch],
+    default: Option<&str>,
+) -> Result<Step, Failure> {
+    let scope = Scope {
+        states: run.states(engine, Extra::default()),
+        vars: &run.vars,
+    };
+    let mut chosen = None;
+    for (index, branch) in choices.iter().enumerate() {
+        let holds = match &branch.condition {
+            Condition::Jsonata(Value::String(text)) => match jsonata::expression(text) {
+                Some(expr) => {
+                    let field = format!("Choices[{index}]/Condition");
+                    let value =
+                        jsonata::evaluate_defined(expr, &field, &scope).map_err(|e| run.fail(e))?;
+                    match value {
+                        Value::Bool(holds) => holds,
+                        other => {
+                            return Err(
+                                run.fail(jsonata::unexpected_type(expr, &field, "boolean", &other))
+                            );
+                        }
+                    }
+                }
+                None => false,
+            },
+            Condition::Jsonata(Value::Bool(holds)) => *holds,
+            _ => false,
+        };
+        if holds {
+            chosen = Some(branch);
+            break;
+        }
+    }
+    let common = &run.state.common;
+    let (assign, output) = match chosen {
+        Some(branch) => (branch.assign.as_ref(), branch.output.as_ref()),
+        None => (common.assign.as_ref(), common.output.as_ref()),
+    };
+    let next = chosen
+        .map(|b| b.next.clone())
+        .or_else(|| default.map(str::to_owned))
+        .ok_or_else(no_match)?;
+    run.assign(engine, assign, &run.input, Extra::default())?;
+    let output = run.jsonata_output(engine, output, run.input.clone(), Extra::default())?;
     Ok(Step {
         output,
         next: Some(next),
@@ -60,6 +132,9 @@ pub fn evaluate(
             Ok(false)
         }
         Condition::Not(inner) => Ok(!evaluate(inner, input, context)?),
+        Condition::Jsonata(_) => Err(paths::PathError::runtime(
+            "A JSONata Condition is only valid in a JSONata Choice state",
+        )),
         Condition::Compare {
             variable,
             operator,
@@ -69,10 +144,7 @@ pub fn evaluate(
 }
 
 fn lookup(path: &str, input: &Value, context: &Value) -> Option<Value> {
-    match path.strip_prefix('$') {
-        Some(rest) if rest.starts_with('$') => paths::select(context, rest),
-        _ => paths::select(input, path),
-    }
+    paths::resolve(path, input, context)
 }
 
 fn compare(

@@ -194,7 +194,8 @@ fn array_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a Vec<Valu
         .ok_or_else(|| bad_args(name))
 }
 
-fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
+/// Calls the intrinsic `name` (`States.…`) on evaluated arguments.
+pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
     match name {
         "States.Format" => format(name, args),
         "States.StringToJson" => {
@@ -202,7 +203,9 @@ fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
             if text.trim().is_empty() {
                 return Ok(Value::Null);
             }
-            serde_json::from_str(text).map_err(|_| bad_args(name))
+            serde_json::from_str(text)
+                .map(without_negative_zero)
+                .map_err(|_| bad_args(name))
         }
         "States.JsonToString" => Ok(json!(to_text(args.first().ok_or_else(|| bad_args(name))?))),
         "States.Array" => Ok(Value::Array(args.to_vec())),
@@ -263,7 +266,13 @@ fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
             Ok(Value::Object(merged))
         }
         "States.MathRandom" => {
-            let (start, end) = (int_arg(name, args, 0)?, int_arg(name, args, 1)?);
+            let bound = |i: usize| {
+                args.get(i)
+                    .and_then(Value::as_f64)
+                    .map(|n| n.trunc() as i64)
+                    .ok_or_else(|| bad_args(name))
+            };
+            let (start, end) = (bound(0)?, bound(1)?);
             if end <= start {
                 return Err(bad_args(name));
             }
@@ -293,6 +302,20 @@ fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
         other => Err(PathError::intrinsic(format!(
             "The intrinsic function '{other}' is not supported"
         ))),
+    }
+}
+
+/// AWS parses integers, so `-0` comes back as `0`.
+fn without_negative_zero(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.to_string() == "-0" => json!(0),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_negative_zero).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, without_negative_zero(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -368,6 +391,8 @@ fn hash(name: &str, args: &[Value]) -> Result<Value, PathError> {
         "SHA-256" => sha2::Sha256::digest(data.as_bytes()).to_vec(),
         "SHA-384" => sha2::Sha384::digest(data.as_bytes()).to_vec(),
         "SHA-512" => sha2::Sha512::digest(data.as_bytes()).to_vec(),
+        "SHA-1" => sha1::Sha1::digest(data.as_bytes()).to_vec(),
+        "MD5" => md5::Md5::digest(data.as_bytes()).to_vec(),
         other => {
             return Err(PathError::intrinsic(format!(
                 "The hash algorithm '{other}' is not supported by this emulator"

@@ -1,6 +1,8 @@
 //! The interpreter: runs a parsed definition from `StartAt` to a terminal state, recording
-//! history as it goes. One module per state type; [`paths`] does input/output processing,
-//! [`retry`] and [`catch`] handle errors of Task, Map and Parallel states.
+//! history as it goes. One module per state type; [`paths`] does JSONPath input/output
+//! processing, [`jsonata`] the JSONata query language, [`dataflow`] variables (`Assign`) and
+//! the JSONata `Arguments`/`Output`; [`retry`] and [`catch`] handle errors. The machine's
+//! `TimeoutSeconds` is a deadline on the emulator's clock (virtual or real).
 //!
 //! Map iterations and Parallel branches run one after another (a valid interleaving, and it
 //! keeps the history — hence each execution's path — deterministic).
@@ -8,8 +10,10 @@
 pub mod catch;
 pub mod choice;
 pub mod context;
+pub mod dataflow;
 pub mod fail;
 pub mod intrinsics;
+pub mod jsonata;
 pub mod map;
 pub mod parallel;
 pub mod pass;
@@ -21,10 +25,10 @@ pub mod wait;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::Context;
 use crate::sfn::asl::{Definition, State, StateKind};
@@ -70,17 +74,25 @@ pub struct StateRun<'a> {
     /// The id of the last event this thread of execution recorded.
     pub previous: u64,
     pub retry_count: u32,
+    /// Whether the state uses JSONata.
+    pub jsonata: bool,
+    /// The variables in scope when the state was entered.
+    pub vars: Map<String, Value>,
+    /// What `Assign` set, applied once the state completes.
+    pub assigned: Mutex<Option<Map<String, Value>>>,
 }
 
 impl StateRun<'_> {
     /// Turns a path or intrinsic error into this state's States.Runtime-style failure.
     pub fn fail(&self, err: PathError) -> Failure {
-        Failure::new(
-            err.error,
-            format!(
-                "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
-                self.state.name, self.entered_id, err.message
-            ),
+        Failure::new(err.error, format!("{}{}", self.cause_prefix(), err.message))
+    }
+
+    /// How the causes of this state's own processing errors begin.
+    pub fn cause_prefix(&self) -> String {
+        format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). ",
+            self.state.name, self.entered_id
         )
     }
 
@@ -91,8 +103,9 @@ impl StateRun<'_> {
             &StateFacts {
                 name: &self.state.name,
                 entered_time: self.entered_time,
-                retry_count: self.retry_count,
+                retry_count: (!self.state.common.retry.is_empty()).then_some(self.retry_count),
                 map_item,
+                vars: Some(&self.vars),
             },
         )
     }
@@ -122,7 +135,36 @@ impl Engine {
         id
     }
 
-    /// Runs the whole execution: ExecutionStarted … ExecutionSucceeded/Failed.
+    /// Waits `duration` of clock time, or until the execution's deadline, which fails it.
+    pub async fn sleep(&self, duration: std::time::Duration) -> Result<(), Failure> {
+        if let Some(deadline) = self.info.deadline {
+            let left = deadline
+                .duration_since(self.ctx.clock.now())
+                .unwrap_or_default();
+            if duration >= left {
+                self.ctx.clock.sleep(left).await;
+                return Err(execution_timeout());
+            }
+        }
+        self.ctx.clock.sleep(duration).await;
+        Ok(())
+    }
+
+    /// True once the machine's `TimeoutSeconds` has run out.
+    pub fn timed_out(&self) -> bool {
+        self.info
+            .deadline
+            .is_some_and(|deadline| self.ctx.clock.now() >= deadline)
+    }
+
+    fn check_deadline(&self) -> Result<(), Failure> {
+        if self.timed_out() {
+            return Err(execution_timeout());
+        }
+        Ok(())
+    }
+
+    /// Runs the whole execution: ExecutionStarted … ExecutionSucceeded/Failed/TimedOut.
     pub async fn run_execution(&self, definition: &Definition) -> Result<Value, Failure> {
         let mut previous = 0;
         self.history.record(
@@ -137,8 +179,14 @@ impl Engine {
                 }),
             )),
         );
+        let mut vars = Map::new();
         let result = self
-            .run_machine(definition, self.info.input.clone(), &mut previous)
+            .run_machine(
+                definition,
+                self.info.input.clone(),
+                &mut previous,
+                &mut vars,
+            )
             .await;
         match &result {
             Ok(output) => self.record(
@@ -148,6 +196,11 @@ impl Engine {
                     "executionSucceededEventDetails",
                     json!({ "output": to_text(output), "outputDetails": not_truncated() }),
                 )),
+            ),
+            Err(failure) if self.timed_out() => self.record(
+                &mut previous,
+                "ExecutionTimedOut",
+                Some(("executionTimedOutEventDetails", failure_details(failure))),
             ),
             Err(failure) => self.record(
                 &mut previous,
@@ -164,18 +217,22 @@ impl Engine {
         definition: &'a Definition,
         input: Value,
         previous: &'a mut u64,
+        vars: &'a mut Map<String, Value>,
     ) -> BoxFuture<'a, Result<Value, Failure>> {
         Box::pin(async move {
             let mut current = definition.start_at.clone();
             let mut input = input;
             loop {
+                self.check_deadline()?;
                 let state = definition.states.get(&current).ok_or_else(|| {
                     Failure::new(
                         "States.Runtime",
                         format!("State '{current}' does not exist"),
                     )
                 })?;
-                let step = self.run_state(definition, state, input, previous).await?;
+                let step = self
+                    .run_state(definition, state, input, previous, vars)
+                    .await?;
                 match step.next {
                     Some(next) => {
                         current = next;
@@ -193,8 +250,13 @@ impl Engine {
         state: &State,
         input: Value,
         previous: &mut u64,
+        vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
         let type_name = state.kind.type_name();
+        if map::stalls(state, &input) {
+            // AWS quirk: the execution stays RUNNING with nothing more recorded.
+            std::future::pending::<()>().await;
+        }
         // AWS quirk: the first state entered points back at event 0, not ExecutionStarted.
         let entered_id = self.record(
             previous,
@@ -211,33 +273,36 @@ impl Engine {
             entered_time: self.ctx.clock.now(),
             previous: *previous,
             retry_count: 0,
+            jsonata: state
+                .common
+                .query_language
+                .as_deref()
+                .unwrap_or(&definition.query_language)
+                == "JSONata",
+            vars: vars.clone(),
+            assigned: Mutex::new(None),
         };
-        let language = state
-            .common
-            .query_language
-            .as_deref()
-            .unwrap_or(&definition.query_language);
-        let result = if language == "JSONata" {
-            Err(Failure::new(
-                "States.Runtime",
-                format!(
-                    "An error occurred while executing the state '{}' (entered at the event id #{entered_id}). The JSONata query language is not supported by this emulator yet",
-                    state.name
-                ),
-            ))
-        } else {
-            self.execute_with_recovery(&mut run).await
-        };
+        let result = self.execute_with_recovery(&mut run).await;
         *previous = run.previous;
         let step = result?;
+        let mut details = json!({ "name": state.name, "output": to_text(&step.output), "outputDetails": not_truncated() });
+        if let Some(assigned) = run.take_assigned() {
+            // History shows each assigned value as JSON text.
+            let shown: Map<String, Value> = assigned
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(to_text(value))))
+                .collect();
+            if let Some(object) = details.as_object_mut() {
+                object.insert("assignedVariables".into(), Value::Object(shown));
+                object.insert("assignedVariablesDetails".into(), not_truncated());
+            }
+            vars.extend(assigned);
+        }
         if !matches!(state.kind, StateKind::Fail { .. }) {
             self.record(
                 previous,
                 &format!("{type_name}StateExited"),
-                Some((
-                    "stateExitedEventDetails",
-                    json!({ "name": state.name, "output": to_text(&step.output), "outputDetails": not_truncated() }),
-                )),
+                Some(("stateExitedEventDetails", details)),
             );
         }
         Ok(step)
@@ -251,23 +316,50 @@ impl Engine {
                 Ok(step) => return Ok(step),
                 Err(failure) => failure,
             };
+            run.take_assigned();
+            if self.timed_out() {
+                return Err(failure);
+            }
             let is_task = matches!(run.state.kind, StateKind::Task { .. });
             if let Some(delay) =
                 retry::next_delay(&run.state.common.retry, &mut attempts, &failure, is_task)
             {
-                self.ctx.clock.sleep(delay).await;
+                self.sleep(delay).await?;
                 run.retry_count += 1;
                 continue;
             }
-            let failed_event = match run.state.kind {
-                StateKind::Map { .. } => Some("MapStateFailed"),
-                StateKind::Parallel { .. } => Some("ParallelStateFailed"),
-                _ => None,
-            };
-            if let Some(event_type) = failed_event {
-                self.record(&mut run.previous, event_type, None);
-            }
-            return catch::recover(run, failure, is_task);
+            self.record_failure_events(run, &failure);
+            return catch::recover(self, run, failure, is_task);
+        }
+    }
+
+    /// EvaluationFailed for a query error of the state itself; Map/ParallelStateFailed unless
+    /// the state's own (non-query) processing failed, as AWS records them.
+    fn record_failure_events(&self, run: &mut StateRun<'_>, failure: &Failure) {
+        let own = failure.cause.starts_with(&run.cause_prefix());
+        let evaluation = own && failure.error == "States.QueryEvaluationError";
+        if evaluation {
+            self.record(
+                &mut run.previous,
+                "EvaluationFailed",
+                Some((
+                    "evaluationFailedEventDetails",
+                    json!({
+                        "error": failure.error,
+                        "cause": failure.cause,
+                        "location": field_of(&failure.cause),
+                        "state": run.state.name,
+                    }),
+                )),
+            );
+        }
+        let failed_event = match run.state.kind {
+            StateKind::Map { .. } => Some("MapStateFailed"),
+            StateKind::Parallel { .. } => Some("ParallelStateFailed"),
+            _ => None,
+        };
+        if let Some(event_type) = failed_event.filter(|_| evaluation || !own) {
+            self.record(&mut run.previous, event_type, None);
         }
     }
 
@@ -277,8 +369,16 @@ impl Engine {
             StateKind::Task {
                 resource,
                 timeout_seconds,
-                ..
-            } => task::run(self, run, resource, *timeout_seconds).await,
+                timeout_seconds_path,
+                timeout_seconds_expr,
+            } => {
+                let timeout = task::Timeout {
+                    seconds: *timeout_seconds,
+                    path: timeout_seconds_path.as_deref(),
+                    expr: timeout_seconds_expr.as_deref(),
+                };
+                task::run(self, run, resource, timeout).await
+            }
             StateKind::Choice { choices, default } => {
                 choice::run(self, run, choices, default.as_deref())
             }
@@ -290,6 +390,7 @@ impl Engine {
                 error_path,
                 cause_path,
             } => Err(fail::failure(
+                self,
                 run,
                 error.as_deref(),
                 cause.as_deref(),
@@ -298,16 +399,37 @@ impl Engine {
             )),
             StateKind::Map {
                 items_path,
+                items,
                 item_selector,
                 processor,
+                distributed,
+                max_concurrency_path,
                 ..
-            } => map::run(self, run, items_path, item_selector.as_ref(), processor).await,
+            } => {
+                let spec = map::MapSpec {
+                    items_path,
+                    items: items.as_ref(),
+                    item_selector: item_selector.as_ref(),
+                    processor,
+                    distributed: distributed.as_deref(),
+                    max_concurrency_path: max_concurrency_path.as_deref(),
+                };
+                map::run(self, run, spec).await
+            }
             StateKind::Parallel { branches } => parallel::run(self, run, branches).await,
         }
     }
 
     /// InputPath then Parameters: the effective input of a Pass/Task/Map/Parallel state.
     pub fn effective_input(&self, run: &StateRun<'_>) -> Result<Value, Failure> {
+        if run.jsonata {
+            return match &run.state.common.arguments {
+                Some(arguments) => {
+                    run.jsonata_template(self, arguments, "Arguments", dataflow::Extra::default())
+                }
+                None => Ok(run.input.clone()),
+            };
+        }
         let context = run.context(&self.info, None);
         let common = &run.state.common;
         let selected =
@@ -327,6 +449,14 @@ impl Engine {
     /// ResultSelector, ResultPath then OutputPath: the state's output from its result.
     pub fn state_output(&self, run: &StateRun<'_>, result: Value) -> Result<Value, Failure> {
         let common = &run.state.common;
+        if run.jsonata {
+            let extra = dataflow::Extra {
+                result: Some(&result),
+                error_output: None,
+            };
+            run.assign(self, common.assign.as_ref(), &result, extra)?;
+            return run.jsonata_output(self, common.output.as_ref(), result.clone(), extra);
+        }
         let context = run.context(&self.info, None);
         let selected = match &common.result_selector {
             Some(template) => {
@@ -334,15 +464,32 @@ impl Engine {
             }
             None => result,
         };
+        run.assign(
+            self,
+            common.assign.as_ref(),
+            &selected,
+            dataflow::Extra::default(),
+        )?;
         let placed = paths::apply_result_path(&common.result_path, &run.input, selected)
             .map_err(|e| run.fail(e))?;
-        paths::apply_output_path(&common.output_path, &placed).map_err(|e| run.fail(e))
+        paths::apply_output_path(&common.output_path, &placed, &context).map_err(|e| run.fail(e))
     }
 
     /// Where a non-terminal state goes next (`None` for `End: true`).
     pub fn next_of(run: &StateRun<'_>) -> Option<String> {
         run.state.common.next.clone()
     }
+}
+
+/// The field a JSONata error names (`… specified for the field 'Output/result' …`).
+fn field_of(cause: &str) -> Option<&str> {
+    let rest = cause.split("specified for the field '").nth(1)?;
+    rest.split('\'').next()
+}
+
+/// What an execution that outlived its `TimeoutSeconds` fails with.
+fn execution_timeout() -> Failure {
+    Failure::new("States.Timeout", "")
 }
 
 /// `{error, cause}` with empty parts left out, as AWS writes failure details.

@@ -17,7 +17,10 @@ pub async fn run(
     let mut outputs = Vec::with_capacity(branches.len());
     for branch in branches {
         let mut cursor = run.previous;
-        let result = engine.run_machine(branch, input.clone(), &mut cursor).await;
+        let mut vars = run.vars.clone();
+        let result = engine
+            .run_machine(branch, input.clone(), &mut cursor, &mut vars)
+            .await;
         run.previous = cursor;
         match result {
             Ok(output) => outputs.push(output),

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::context::{VARIABLES_KEY, strip_variables};
 use super::intrinsics;
 use crate::sfn::asl::model::PathField;
 
@@ -101,13 +102,41 @@ pub fn select(input: &Value, path: &str) -> Option<Value> {
     Some(Value::Array(found))
 }
 
-/// Reads `path` (`$…` from `input`, `$$…` from `context`) for the field named `field`.
-pub fn read(path: &str, field: &str, input: &Value, context: &Value) -> Result<Value, PathError> {
-    let (source, effective) = match path.strip_prefix('$') {
-        Some(rest) if rest.starts_with('$') => (context, rest),
-        _ => (input, path),
+/// Where a path reads from: `$$…` the context object, `$name…` a variable, `$…` the input.
+pub fn source<'v>(path: &str, input: &'v Value, context: &'v Value) -> (Value, String) {
+    let Some(rest) = path.strip_prefix('$') else {
+        return (input.clone(), path.to_owned());
     };
-    select(source, effective).ok_or_else(|| not_found(path, field, source))
+    if rest.starts_with('$') {
+        return (strip_variables(context.clone()), rest.to_owned());
+    }
+    let name_len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    if name_len == 0 {
+        return (input.clone(), path.to_owned());
+    }
+    let value = context
+        .get(VARIABLES_KEY)
+        .and_then(|vars| vars.get(&rest[..name_len]))
+        .cloned();
+    match value {
+        Some(value) => (value, format!("${}", &rest[name_len..])),
+        None => (Value::Null, "$.\u{0}undefined".to_owned()),
+    }
+}
+
+/// Resolves a path (`$…`, `$$…`, `$name…`); `None` when it selects nothing.
+pub fn resolve(path: &str, input: &Value, context: &Value) -> Option<Value> {
+    let (source, effective) = source(path, input, context);
+    select(&source, &effective)
+}
+
+/// Reads `path` (`$…` from `input`, `$$…` from `context`, `$name…` a variable) for the
+/// field named `field`.
+pub fn read(path: &str, field: &str, input: &Value, context: &Value) -> Result<Value, PathError> {
+    let (source, effective) = source(path, input, context);
+    select(&source, &effective).ok_or_else(|| not_found(path, field, &source))
 }
 
 /// Applies InputPath (or any `$`/null path field) to the state input.
@@ -239,8 +268,12 @@ fn unable_to_apply(path: &str, input: &Value, result: &Value) -> PathError {
 }
 
 /// OutputPath: `$` by default, null yields `{}`.
-pub fn apply_output_path(field: &PathField, output: &Value) -> Result<Value, PathError> {
-    apply_input_path(field, "OutputPath", output, &Value::Null)
+pub fn apply_output_path(
+    field: &PathField,
+    output: &Value,
+    context: &Value,
+) -> Result<Value, PathError> {
+    apply_input_path(field, "OutputPath", output, context)
 }
 
 #[cfg(test)]

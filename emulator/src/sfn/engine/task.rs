@@ -11,7 +11,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{Engine, Failure, StateRun, Step, failure_details, paths::to_text};
+use super::dataflow::Extra;
+use super::paths::{self, to_text};
+use super::{Engine, Failure, StateRun, Step, failure_details};
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
 use crate::sfn::history::not_truncated;
@@ -53,12 +55,47 @@ fn parse_target(resource: &str) -> Option<Target> {
         .then(|| Target::LambdaFunction(resource.to_owned()))
 }
 
+/// A Task's `TimeoutSeconds`: a number, a `TimeoutSecondsPath` or a JSONata expression.
+pub struct Timeout<'a> {
+    pub seconds: Option<u64>,
+    pub path: Option<&'a str>,
+    pub expr: Option<&'a str>,
+}
+
+impl Timeout<'_> {
+    /// The timeout in seconds for this run, if the Task has one.
+    fn resolve(&self, engine: &Engine, run: &StateRun<'_>) -> Result<Option<u64>, Failure> {
+        let value = if let Some(path) = self.path {
+            let context = run.context(&engine.info, None);
+            paths::read(path, "TimeoutSecondsPath", &run.input, &context)
+                .map_err(|e| run.fail(e))?
+        } else if let Some(expr) = self.expr {
+            run.jsonata_template(
+                engine,
+                &Value::String(expr.to_owned()),
+                "TimeoutSeconds",
+                Extra::default(),
+            )?
+        } else {
+            return Ok(self.seconds);
+        };
+        match value.as_u64().filter(|s| *s > 0) {
+            Some(seconds) => Ok(Some(seconds)),
+            None => Err(run.fail(paths::PathError::runtime(format!(
+                "The TimeoutSeconds value must be a positive integer, but was: {}",
+                to_text(&value)
+            )))),
+        }
+    }
+}
+
 pub async fn run(
     engine: &Engine,
     run: &mut StateRun<'_>,
     resource: &str,
-    timeout_seconds: Option<u64>,
+    timeout: Timeout<'_>,
 ) -> Result<Step, Failure> {
+    let timeout_seconds = timeout.resolve(engine, run)?;
     let target = parse_target(resource).ok_or_else(|| {
         Failure::new(
             "States.Runtime",

@@ -93,6 +93,7 @@ fn engine(fake: Arc<Fake>, input: Value) -> Engine {
             start_time: ctx.clock.now(),
             state_machine_arn: "arn:aws:states:us-east-1:000000000000:stateMachine:m".into(),
             state_machine_name: "m".into(),
+            deadline: None,
         }),
         ctx,
     }
@@ -400,4 +401,115 @@ async fn runtime_errors_are_not_caught_by_states_all() {
         "S": {"Type": "Succeed"}}});
     let (result, _) = run(Arc::new(Fake::default()), machine, json!({})).await;
     assert_eq!(result.unwrap_err().error, "States.Runtime");
+}
+
+/// The application's own definition, with its placeholders filled in.
+fn app_machine() -> Value {
+    let mut text = include_str!("../../../../app/state-machine.asl.json").to_owned();
+    for (placeholder, value) in [
+        ("${StockVerifyFunctionArn}", "alex-stock-verify"),
+        ("${PriceCalcFunctionArn}", "alex-price-calc"),
+        ("${PaymentFunctionArn}", "alex-payment"),
+        ("${CompleteOrderFunctionArn}", "alex-complete-order"),
+        ("${OrdersTable}", "alex-orders"),
+        ("${InventoryTable}", "alex-inventory"),
+    ] {
+        text = text.replace(placeholder, value);
+    }
+    serde_json::from_str(&text).expect("app definition is JSON")
+}
+
+#[tokio::test]
+async fn the_order_pipeline_happy_path_completes_the_order() {
+    let fake = Arc::new(Fake::default());
+    fake.answers.lock().unwrap().extend([
+        Answer::Ok(json!({"valid": true, "reason": null})),
+        Answer::Ok(json!({"subtotal": 10, "shipping": 5, "total": 15})),
+        Answer::Ok(json!({"approved": true, "payment_id": "p-1", "reason": null})),
+        Answer::Ok(json!({"orderId": "o-1", "status": "COMPLETED"})),
+    ]);
+    let (result, engine) = run(fake.clone(), app_machine(), json!({"orderId": "o-1"})).await;
+    assert_eq!(
+        result.expect("order completes"),
+        json!({"orderId": "o-1", "status": "COMPLETED"})
+    );
+    let path: Vec<String> = engine
+        .history
+        .events()
+        .iter()
+        .filter_map(|e| {
+            e["stateEnteredEventDetails"]["name"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        path,
+        [
+            "VerifyStock",
+            "StockAvailable?",
+            "CalculatePrice",
+            "ProcessPayment",
+            "PaymentApproved?",
+            "CompleteOrder"
+        ]
+    );
+    let invoked: Vec<String> = fake
+        .invocations
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(f, _)| f.clone())
+        .collect();
+    assert_eq!(
+        invoked,
+        [
+            "alex-stock-verify",
+            "alex-price-calc",
+            "alex-payment",
+            "alex-complete-order"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn assigned_variables_are_read_later_and_shown_in_the_exit_event() {
+    let definition = json!({"StartAt": "Set", "States": {
+        "Set": {"Type": "Pass", "Result": {"n": 2}, "Assign": {"n.$": "$.n", "label": "two"}, "Next": "Use"},
+        "Use": {"Type": "Pass", "Parameters": {"twice.$": "States.MathAdd($n, $n)", "label.$": "$label"}, "End": true}}});
+    let (result, engine) = run(Arc::new(Fake::default()), definition, json!({})).await;
+    assert_eq!(
+        result.expect("succeeds"),
+        json!({"twice": 4, "label": "two"})
+    );
+    let events = engine.history.events();
+    let exited = &events[2]["stateExitedEventDetails"];
+    assert_eq!(
+        exited["assignedVariables"],
+        json!({"n": "2", "label": "\"two\""})
+    );
+    assert_eq!(
+        exited["assignedVariablesDetails"],
+        json!({"truncated": false})
+    );
+}
+
+#[tokio::test]
+async fn timeout_seconds_path_must_select_a_positive_integer() {
+    let definition = invoke_machine(json!({"TimeoutSecondsPath": "$.timeout"}));
+    let (result, _) = run(
+        Arc::new(Fake::default()),
+        definition,
+        json!({"timeout": "abc"}),
+    )
+    .await;
+    let failure = result.expect_err("a non-numeric timeout fails the state");
+    assert_eq!(failure.error, "States.Runtime");
+    assert!(
+        failure
+            .cause
+            .ends_with("The TimeoutSeconds value must be a positive integer, but was: \"abc\""),
+        "{}",
+        failure.cause
+    );
 }

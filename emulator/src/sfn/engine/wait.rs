@@ -5,6 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+use super::dataflow::Extra;
+use super::jsonata;
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::model::WaitFor;
 
@@ -21,16 +23,40 @@ pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
 pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Result<Step, Failure> {
     let context = run.context(&engine.info, None);
     let common = &run.state.common;
+    if run.jsonata() {
+        let duration = wait_duration(engine, run, wait_for, &run.input, &context)?;
+        run.assign(engine, common.assign.as_ref(), &run.input, Extra::default())?;
+        let output = run.jsonata_output(
+            engine,
+            common.output.as_ref(),
+            run.input.clone(),
+            Extra::default(),
+        )?;
+        engine.sleep(duration).await?;
+        return Ok(Step {
+            output,
+            next: Engine::next_of(run),
+        });
+    }
     let input = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
         .map_err(|e| run.fail(e))?;
     let duration = wait_duration(engine, run, wait_for, &input, &context)?;
-    engine.ctx.clock.sleep(duration).await;
-    let output = paths::apply_output_path(&common.output_path, &input).map_err(|e| run.fail(e))?;
+    run.assign(engine, common.assign.as_ref(), &input, Extra::default())?;
+    engine.sleep(duration).await?;
+    let output = paths::apply_output_path(
+        &common.output_path,
+        &input,
+        &run.context(&engine.info, None),
+    )
+    .map_err(|e| run.fail(e))?;
     Ok(Step {
         output,
         next: Engine::next_of(run),
     })
 }
+
+/// The longest wait AWS accepts: 2^31-1 seconds (about 24855 days).
+const MAX_WAIT: Duration = Duration::from_secs(i32::MAX as u64);
 
 fn wait_duration(
     engine: &Engine,
@@ -43,8 +69,45 @@ fn wait_duration(
         at.duration_since(engine.ctx.clock.now())
             .unwrap_or_default()
     };
+    let duration = requested_duration(engine, run, wait_for, input, context, until)?;
+    if duration > MAX_WAIT {
+        return Err(run.fail(paths::PathError::runtime("Wait state delay is too long.")));
+    }
+    Ok(duration)
+}
+
+fn requested_duration(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    wait_for: &WaitFor,
+    input: &Value,
+    context: &Value,
+    until: impl Fn(SystemTime) -> Duration,
+) -> Result<Duration, Failure> {
     match wait_for {
         WaitFor::Seconds(seconds) => Ok(Duration::from_secs_f64(seconds.max(0.0))),
+        WaitFor::SecondsExpr(text) => {
+            let value = jsonata_field(engine, run, text, "Seconds")?;
+            match value.as_u64() {
+                Some(seconds) => Ok(Duration::from_secs(seconds)),
+                None => Err(run.fail(jsonata::query_error(format!(
+                    "The Seconds field must be a non-negative integer, but was: {}",
+                    paths::to_text(&value)
+                )))),
+            }
+        }
+        WaitFor::TimestampExpr(text) => {
+            let value = jsonata_field(engine, run, text, "Timestamp")?;
+            let shown = match &value {
+                Value::String(text) => text.clone(),
+                other => paths::to_text(other),
+            };
+            value.as_str().and_then(parse_timestamp).map(until).ok_or_else(|| {
+                run.fail(jsonata::query_error(format!(
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {shown}"
+                )))
+            })
+        }
         WaitFor::SecondsPath(path) => {
             let value =
                 paths::read(path, "SecondsPath", input, context).map_err(|e| run.fail(e))?;
@@ -69,6 +132,21 @@ fn wait_duration(
             })
         }
     }
+}
+
+/// A JSONata field of a Wait state: an expression, or a literal string.
+fn jsonata_field(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    text: &str,
+    field: &str,
+) -> Result<Value, Failure> {
+    run.jsonata_template(
+        engine,
+        &Value::String(text.to_owned()),
+        field,
+        Extra::default(),
+    )
 }
 
 /// SecondsPath's value: a non-negative integer.
