@@ -94,7 +94,7 @@ pub fn condition(item: &Item, cond: &Cond, kind: &str) -> Result<bool, AwsError>
     })
 }
 
-fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsError> {
+pub(crate) fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsError> {
     if let Operand::Value(value) = op
         && symbol != "="
         && symbol != "<>"
@@ -105,7 +105,7 @@ fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsErr
     Ok(())
 }
 
-fn check_bounds(
+pub(crate) fn check_bounds(
     low: &Option<AttrValue>,
     high: &Option<AttrValue>,
     kind: &str,
@@ -126,7 +126,7 @@ fn check_bounds(
 }
 
 /// `{N:5}` style rendering used in some AWS messages.
-fn brief(value: &AttrValue) -> String {
+pub(crate) fn brief(value: &AttrValue) -> String {
     let json = value.to_json();
     let inner = json
         .as_object()
@@ -140,7 +140,7 @@ fn brief(value: &AttrValue) -> String {
     format!("{{{}:{inner}}}", value.type_name())
 }
 
-fn operand_type_error(function: &str, value: &AttrValue, kind: &str) -> AwsError {
+pub(crate) fn operand_type_error(function: &str, value: &AttrValue, kind: &str) -> AwsError {
     invalid(
         kind,
         format!(

@@ -3,6 +3,7 @@
 //! against items ([`eval`], [`update`]). Placeholders are resolved while parsing; the
 //! [`Placeholders`] record which ones were used so unused ones can be reported like AWS does.
 
+pub mod check;
 pub mod eval;
 pub mod lexer;
 pub mod parser;

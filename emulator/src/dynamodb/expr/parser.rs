@@ -24,6 +24,7 @@ pub fn condition(source: &str, kind: &str, ph: &mut Placeholders) -> Result<Cond
     let mut parser = Parser::new(source, kind, ph)?;
     let cond = parser.or()?;
     parser.expect_end()?;
+    super::check::condition(&cond, kind)?;
     Ok(cond)
 }
 
@@ -59,7 +60,26 @@ pub fn projection(source: &str, ph: &mut Placeholders) -> Result<Vec<Path>, AwsE
         paths.push(parser.path()?);
     }
     parser.expect_end()?;
+    reject_overlaps(&paths, "ProjectionExpression")?;
     Ok(paths)
+}
+
+/// AWS refuses two paths where one is the other or lies inside it.
+pub fn reject_overlaps(paths: &[Path], kind: &str) -> Result<(), AwsError> {
+    for (i, first) in paths.iter().enumerate() {
+        for second in &paths[i + 1..] {
+            let shorter = first.0.len().min(second.0.len());
+            if first.0[..shorter] == second.0[..shorter] {
+                return Err(invalid(
+                    kind,
+                    format!(
+                        "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {first}, path two: {second}"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Parser<'a> {

@@ -149,6 +149,30 @@ fn exclusive_start(table: &Table, request: &Value) -> Result<Option<PrimaryKey>,
         .transpose()
 }
 
+/// AWS refuses an ExclusiveStartKey outside the key condition it continues.
+fn check_start_in_range(
+    start: Option<&PrimaryKey>,
+    hash: &KeyPart,
+    range: Option<&RangeCond>,
+) -> Result<(), AwsError> {
+    let Some(start) = start else {
+        return Ok(());
+    };
+    if &start.0 != hash {
+        return Err(AwsError::validation(
+            "The provided starting key is invalid: The provided key element does not match the schema",
+        ));
+    }
+    if let (Some(cond), Some(part)) = (range, &start.1)
+        && !cond.matches(part)
+    {
+        return Err(AwsError::validation(
+            "The provided starting key does not match the range key predicate",
+        ));
+    }
+    Ok(())
+}
+
 /// The sort-key part of a key condition.
 enum RangeCond {
     Cmp(CmpOp, KeyPart),
@@ -195,6 +219,8 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table = state.table(table_name)?;
     let (hash, range) = key_condition(table, &key_cond)?;
     let start = exclusive_start(table, request)?;
+    check_start_in_range(start.as_ref(), &hash, range.as_ref())?;
+    check_start_in_range(start.as_ref(), &hash, range.as_ref())?;
     let candidates = table
         .partition(&hash, forward)
         .filter(|(key, _)| match &start {
