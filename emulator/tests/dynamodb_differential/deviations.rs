@@ -1,15 +1,186 @@
-//! Where DynamoDB Local is known to answer differently from AWS. Each entry names the case, and
-//! docs/dynamodb-differences.md gives the evidence; the emulator answers like AWS there.
+//! Where DynamoDB Local is known to answer differently from AWS. Each rule recognises one such
+//! answer of DynamoDB Local and rewrites it into AWS's answer; a mismatch is excused only when
+//! the rewritten answer equals the emulator's exactly. docs/dynamodb-differences.md lists every
+//! rule with its evidence.
+
+use serde_json::{Value, json};
 
 use super::wire::{Answer, Request};
 
-/// The reason a mismatch is excused, or `None` when it is a real mismatch.
-pub fn excused(request: &Request, ours: &Answer, local: &Answer) -> Option<&'static str> {
-    if local.status == 500
-        && ours.code.as_deref() == Some("SerializationException")
-        && serde_json::from_str::<serde_json::Value>(&request.body).is_err()
-    {
-        return Some("DynamoDB Local answers a body that is not JSON with 500 InternalFailure");
+type Rule = fn(&Request, &Answer, &mut Answer) -> bool;
+
+/// Every known deviation of DynamoDB Local, by name.
+const RULES: &[(&str, Rule)] = &[
+    ("non-JSON body answered 500", non_json_body),
+    ("non-existent table message", missing_table),
+    ("key schema mismatch messages", key_mismatch),
+    ("unknown operation message", unknown_operation),
+    ("request constraint messages", constraint_message),
+    ("number normalisation", numbers),
+    ("unrequested ConsumedCapacity", consumed_capacity),
+    ("cancellation reason message", cancellation_message),
+];
+
+/// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
+/// known deviations explains the difference.
+pub fn excused(request: &Request, ours: &Answer, local: &Answer) -> Option<Vec<&'static str>> {
+    let mut rewritten = local.clone();
+    let mut applied = Vec::new();
+    for (name, rule) in RULES {
+        if rule(request, ours, &mut rewritten) {
+            applied.push(*name);
+        }
     }
-    None
+    (!applied.is_empty() && rewritten == *ours).then_some(applied)
+}
+
+fn non_json_body(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let not_json = serde_json::from_str::<Value>(&request.body).is_err();
+    if local.status == 500 && not_json && ours.code.as_deref() == Some("SerializationException") {
+        *local = ours.clone();
+        return true;
+    }
+    false
+}
+
+fn missing_table(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let aws = ours.code.as_deref() == Some("ResourceNotFoundException")
+        && ours
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Requested resource not found"));
+    if aws && local.message.as_deref() == Some("Cannot do operations on a non-existent table") {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
+}
+
+const LOCAL_KEY_MESSAGES: &[&str] = &[
+    "The number of conditions on the keys is invalid",
+    "One or more parameter values were invalid: Type mismatch for key",
+];
+
+fn key_mismatch(_: &Request, _: &Answer, local: &mut Answer) -> bool {
+    if local
+        .message
+        .as_deref()
+        .is_some_and(|m| LOCAL_KEY_MESSAGES.contains(&m))
+    {
+        local.status = 400;
+        local.code = Some("ValidationException".to_owned());
+        local.message = Some("The provided key element does not match the schema".to_owned());
+        local.body = json!({});
+        return true;
+    }
+    false
+}
+
+fn unknown_operation(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    if local.code.as_deref() == Some("UnknownOperationException")
+        && ours.code == local.code
+        && local.message.as_deref() == Some("An unknown operation was requested.")
+    {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
+}
+
+fn constraint_message(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let coral = ours
+        .message
+        .as_deref()
+        .is_some_and(|m| m.starts_with("1 validation error detected: "));
+    if coral && local.code.as_deref() == Some("ValidationException") && ours.code == local.code {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
+}
+
+fn numbers(_: &Request, _: &Answer, local: &mut Answer) -> bool {
+    let before = local.body.clone();
+    canonical_numbers(&mut local.body);
+    before != local.body
+}
+
+fn canonical_numbers(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                match (key.as_str(), &mut *inner) {
+                    ("N", Value::String(n)) => *n = canonical_number(n),
+                    ("NS", Value::Array(members)) => {
+                        for member in members.iter_mut() {
+                            if let Value::String(n) = member {
+                                *n = canonical_number(n);
+                            }
+                        }
+                        members.sort_by_key(|v| v.to_string());
+                    }
+                    _ => canonical_numbers(inner),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(canonical_numbers),
+        _ => {}
+    }
+}
+
+/// Leading and trailing zeros trimmed, as AWS stores numbers (plain decimals only).
+fn canonical_number(text: &str) -> String {
+    if text.contains(['e', 'E']) {
+        return text.to_owned();
+    }
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.strip_prefix('+').unwrap_or(text)),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let body = if frac.is_empty() {
+        int.to_owned()
+    } else {
+        format!("{int}.{frac}")
+    };
+    if body == "0" {
+        body
+    } else {
+        format!("{sign}{body}")
+    }
+}
+
+fn consumed_capacity(request: &Request, _: &Answer, local: &mut Answer) -> bool {
+    let asked = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| b.get("ReturnConsumedCapacity").cloned())
+        .is_some_and(|v| v != json!("NONE"));
+    if asked {
+        return false;
+    }
+    local
+        .body
+        .as_object_mut()
+        .is_some_and(|b| b.remove("ConsumedCapacity").is_some())
+}
+
+fn cancellation_message(_: &Request, _: &Answer, local: &mut Answer) -> bool {
+    let Some(reasons) = local
+        .body
+        .get_mut("CancellationReasons")
+        .and_then(Value::as_array_mut)
+    else {
+        return false;
+    };
+    let mut changed = false;
+    for reason in reasons {
+        if reason["Message"] == json!("The conditional request failed.") {
+            reason["Message"] = json!("The conditional request failed");
+            changed = true;
+        }
+    }
+    changed
 }

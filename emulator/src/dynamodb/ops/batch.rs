@@ -79,10 +79,16 @@ fn write_request(table: &str, entry: &Value) -> Result<(Value, bool), AwsError> 
 
 pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let tables = input::req_object(request, "RequestItems")?;
+    if tables.is_empty() {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
     let state = db.lock();
     let mut responses = Map::new();
     for (table, spec) in tables {
         let keys = input::req_array(spec, "Keys")?;
+        reject_duplicate_keys(keys)?;
         let mut found = Vec::new();
         for key in keys {
             let mut body = spec.clone();
@@ -95,4 +101,22 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
         responses.insert(table.clone(), Value::Array(found));
     }
     Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+}
+
+/// AWS refuses a BatchGetItem naming the same key twice for one table.
+fn reject_duplicate_keys(keys: &[Value]) -> Result<(), AwsError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for key in keys {
+        let mut canonical: Vec<(String, String)> = key
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
+            .unwrap_or_default();
+        canonical.sort();
+        if !seen.insert(canonical) {
+            return Err(AwsError::validation(
+                "Provided list of item keys contains duplicates",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -29,7 +29,8 @@ impl Reader {
         let filter = input::opt_str(request, "FilterExpression")?
             .map(|source| parser::condition(source, "FilterExpression", ph))
             .transpose()?;
-        if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
+        let projection_source = input::opt_str(request, "ProjectionExpression")?;
+        if let Some(source) = projection_source {
             parser::projection(source, ph)?;
         }
         let select = input::opt_enum(
@@ -42,6 +43,11 @@ impl Reader {
                 "COUNT",
             ],
         )?;
+        if select == Some("SPECIFIC_ATTRIBUTES") && projection_source.is_none() {
+            return Err(AwsError::validation(
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ));
+        }
         let limit = match input::opt_int(request, "Limit")? {
             Some(n) if n < 1 => {
                 return Err(AwsError::validation(format!(
