@@ -19,6 +19,7 @@ const RULES: &[(&str, Rule)] = &[
     ("number normalisation", numbers),
     ("unrequested ConsumedCapacity", consumed_capacity),
     ("cancellation reason message", cancellation_message),
+    ("binary rendered as a Java buffer", java_buffer),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -99,9 +100,11 @@ fn constraint_message(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
     false
 }
 
-fn numbers(_: &Request, _: &Answer, local: &mut Answer) -> bool {
+fn numbers(request: &Request, _: &Answer, local: &mut Answer) -> bool {
     let before = local.body.clone();
     canonical_numbers(&mut local.body);
+    // Canonical numbers can change the order of unordered collections: sort again.
+    local.body = super::wire::canonical(&local.body, &request.operation);
     before != local.body
 }
 
@@ -183,4 +186,20 @@ fn cancellation_message(_: &Request, _: &Answer, local: &mut Answer) -> bool {
         }
     }
     changed
+}
+
+/// DynamoDB Local renders a B operand in messages as `java.nio.HeapByteBuffer[…]`; the rest of
+/// the message must match exactly.
+fn java_buffer(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let (Some(theirs), Some(mine)) = (local.message.as_deref(), ours.message.as_deref()) else {
+        return false;
+    };
+    let Some(at) = theirs.find("{B:java.nio.HeapByteBuffer[") else {
+        return false;
+    };
+    if mine.get(..at + 3) == theirs.get(..at + 3) && ours.code == local.code {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
 }

@@ -104,7 +104,7 @@ const VOLATILE: &[&str] = &[
 ];
 
 /// Sorts what AWS leaves unordered and drops what it leaves unspecified.
-fn canonical(value: &Value, operation: &str) -> Value {
+pub fn canonical(value: &Value, operation: &str) -> Value {
     let mut value = strip(value);
     if operation == "Scan" {
         sort_array(&mut value, "Items");

@@ -3,7 +3,7 @@
 //! across the whole expression (also in branches evaluation would short-circuit).
 
 use super::eval::{brief, check_bounds, check_comparable, operand_type_error};
-use super::{Cond, Operand, invalid};
+use super::{Action, Cond, Operand, invalid};
 use crate::dynamodb::model::AttrValue;
 use crate::protocol::AwsError;
 
@@ -63,4 +63,41 @@ fn between(value: &Operand, low: &Operand, high: &Operand, kind: &str) -> Result
         ));
     }
     check_bounds(&Some(l.clone()), &Some(h.clone()), kind)
+}
+
+/// The long type names AWS uses in update-expression operand errors.
+fn long_type_name(value: &AttrValue) -> &'static str {
+    match value.type_name() {
+        "S" => "STRING",
+        "N" => "NUMBER",
+        "B" => "BINARY",
+        "BOOL" => "BOOLEAN",
+        "NULL" => "NULL",
+        "M" => "MAP",
+        "L" => "LIST",
+        "SS" => "STRING_SET",
+        "NS" => "NUMBER_SET",
+        _ => "BINARY_SET",
+    }
+}
+
+/// ADD takes a number or a set; DELETE takes a set.
+pub fn update_operands(actions: &[Action]) -> Result<(), AwsError> {
+    for action in actions {
+        let (operator, value, allowed): (&str, _, &[&str]) = match action {
+            Action::Add(_, Operand::Value(v)) => ("ADD", v, &["N", "SS", "NS", "BS"]),
+            Action::Delete(_, Operand::Value(v)) => ("DELETE", v, &["SS", "NS", "BS"]),
+            _ => continue,
+        };
+        if !allowed.contains(&value.type_name()) {
+            return Err(invalid(
+                "UpdateExpression",
+                format!(
+                    "Incorrect operand type for operator or function; operator: {operator}, operand type: {}, typeSet: ALLOWED_FOR_{operator}_OPERAND",
+                    long_type_name(value)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

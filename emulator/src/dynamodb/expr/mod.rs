@@ -172,17 +172,21 @@ impl Placeholders {
     /// After every expression of the request is parsed: AWS rejects unused placeholders,
     /// and placeholders given without any expression.
     pub fn check_all_used(&self, any_expression: bool) -> Result<(), AwsError> {
-        if !any_expression {
-            if self.had_values {
-                return Err(AwsError::validation(
-                    "ExpressionAttributeValues can only be specified when using expressions",
-                ));
-            }
-            if self.had_names {
-                return Err(AwsError::validation(
-                    "ExpressionAttributeNames can only be specified when using expressions",
-                ));
-            }
+        if !any_expression && self.had_values {
+            return Err(AwsError::validation(
+                "ExpressionAttributeValues can only be specified when using expressions",
+            ));
+        }
+        self.check_names_used(any_expression)?;
+        self.check_values_used()
+    }
+
+    /// The ExpressionAttributeNames half of [`Self::check_all_used`].
+    pub fn check_names_used(&self, any_expression: bool) -> Result<(), AwsError> {
+        if !any_expression && self.had_names {
+            return Err(AwsError::validation(
+                "ExpressionAttributeNames can only be specified when using expressions",
+            ));
         }
         let unused_names: Vec<&str> = (self.names.keys())
             .filter(|k| !self.used_names.contains(*k))
@@ -194,6 +198,10 @@ impl Placeholders {
                 unused_names.join(", ")
             )));
         }
+        Ok(())
+    }
+
+    fn check_values_used(&self) -> Result<(), AwsError> {
         let unused_values: Vec<&str> = (self.values.keys())
             .filter(|k| !self.used_values.contains(*k))
             .map(String::as_str)

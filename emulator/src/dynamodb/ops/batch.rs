@@ -28,27 +28,27 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
     }
     let mut state = db.lock();
     let mut plans = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (body, is_put) in &writes {
         let plan = if *is_put {
             prepare_put(&state, body)
         } else {
             prepare_delete(&state, body)
         };
-        match plan {
-            Ok(plan) => plans.push(plan),
+        let plan = match plan {
+            Ok(plan) => plan,
             Err(WriteError::Aws(err)) => return Err(err),
             Err(WriteError::ConditionFailed(_)) => {
                 return Err(AwsError::internal("unexpected condition in batch write"));
             }
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for plan in &plans {
+        };
+        // Checked as each request is read, so a duplicate is reported before a later table.
         if !seen.insert((plan.table.clone(), plan.key.clone())) {
             return Err(AwsError::validation(
                 "Provided list of item keys contains duplicates",
             ));
         }
+        plans.push(plan);
     }
     for plan in &plans {
         commit(db.context(), &mut state, plan);

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    WriteError, WritePlan, check_condition, check_item_size, commit, condition_failed,
-    with_capacity,
+    WriteError, WritePlan, check_condition, check_item_size, check_placeholders_need_expression,
+    commit, condition_failed, with_capacity,
 };
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::expr::{Placeholders, eval, parser, update};
@@ -122,6 +122,7 @@ fn write(
     request: &Value,
     allowed_returns: &[&str],
     prepare: fn(&State, &Value) -> Result<WritePlan, WriteError>,
+    put_or_delete: bool,
 ) -> Result<Value, AwsError> {
     let returns = input::opt_enum(request, "ReturnValues", &RETURN_VALUES)?.unwrap_or("NONE");
     if !allowed_returns.contains(&returns) {
@@ -134,6 +135,7 @@ fn write(
         "ReturnValuesOnConditionCheckFailure",
         &["ALL_OLD", "NONE"],
     )?;
+    check_placeholders_need_expression(request, put_or_delete)?;
     let mut state = db.lock();
     let plan = match prepare(&state, request) {
         Ok(plan) => plan,
@@ -170,15 +172,15 @@ fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {
 }
 
 pub fn put_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &["NONE", "ALL_OLD"], prepare_put)
+    write(db, request, &["NONE", "ALL_OLD"], prepare_put, true)
 }
 
 pub fn delete_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &["NONE", "ALL_OLD"], prepare_delete)
+    write(db, request, &["NONE", "ALL_OLD"], prepare_delete, true)
 }
 
 pub fn update_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &RETURN_VALUES, prepare_update)
+    write(db, request, &RETURN_VALUES, prepare_update, false)
 }
 
 /// Reads one item (GetItem, TransactGetItems, BatchGetItem), projected.
@@ -220,9 +222,12 @@ pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
         parser::projection(source, &mut ph)?;
     }
-    ph.check_all_used(request.get("ProjectionExpression").is_some())?;
+    // AWS checks the names, then the key, then the values.
+    let has_projection = request.get("ProjectionExpression").is_some();
+    ph.check_names_used(has_projection)?;
     let state = db.lock();
     let item = read_item(&state, request)?;
+    ph.check_all_used(has_projection)?;
     let mut output = json!({});
     if let Some(item) = item {
         output["Item"] = item_to_json(&item);

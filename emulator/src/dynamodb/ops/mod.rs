@@ -11,7 +11,7 @@ pub mod transact;
 use serde_json::{Map, Value, json};
 
 use super::DynamoDb;
-use super::expr::{Placeholders, eval, parser};
+use super::expr::{Placeholders, eval, parser, update};
 use super::input;
 use super::model::{Item, item_size, item_to_json};
 use super::table::{PrimaryKey, State};
@@ -145,4 +145,42 @@ pub fn with_capacity(mut output: Value, request: &Value, table: &str, units: f64
         output["ConsumedCapacity"] = json!({ "TableName": table, "CapacityUnits": units });
     }
     output
+}
+
+/// Parses a write's expressions (syntax, placeholders defined, operand types) without looking
+/// at any table: TransactWriteItems does this for every action before reading any key.
+pub fn parse_expressions(request: &Value) -> Result<(), AwsError> {
+    let mut ph = Placeholders::from_input(request)?;
+    if let Some(source) = input::opt_str(request, "UpdateExpression")? {
+        update::check_overlap(&parser::update(source, &mut ph)?)?;
+    }
+    if let Some(source) = input::opt_str(request, "ConditionExpression")? {
+        parser::condition(source, "ConditionExpression", &mut ph)?;
+    }
+    Ok(())
+}
+
+/// A single write's first check, before its key: placeholders given without any expression.
+/// AWS appends a note for PutItem and DeleteItem when the values are the unused ones.
+pub fn check_placeholders_need_expression(
+    request: &Value,
+    put_or_delete: bool,
+) -> Result<(), AwsError> {
+    let has_expression = ["UpdateExpression", "ConditionExpression"]
+        .iter()
+        .any(|m| request.get(*m).is_some_and(|v| !v.is_null()));
+    if has_expression {
+        return Ok(());
+    }
+    Placeholders::from_input(request)?
+        .check_all_used(false)
+        .map_err(|mut err| {
+            if put_or_delete
+                && err.message
+                    == "ExpressionAttributeValues can only be specified when using expressions"
+            {
+                err.message.push_str(": ConditionExpression is null");
+            }
+            err
+        })
 }

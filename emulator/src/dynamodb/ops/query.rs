@@ -246,6 +246,11 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
 fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCond>), AwsError> {
     let mut conjuncts = Vec::new();
     flatten_and(cond, &mut conjuncts)?;
+    if conjuncts.len() > 2 {
+        return Err(AwsError::validation(
+            "Conditions can be of length 1 or 2 only",
+        ));
+    }
     let mut hash = None;
     let mut range = None;
     for conjunct in conjuncts {

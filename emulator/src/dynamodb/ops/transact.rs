@@ -54,6 +54,9 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
     let actions: Vec<(&Value, Prepare)> = elements.iter().map(action).collect::<Result<_, _>>()?;
+    for (body, _) in &actions {
+        super::parse_expressions(body)?;
+    }
     let mut state = db.lock();
     let mut plans = Vec::new();
     let mut reasons = Vec::new();
