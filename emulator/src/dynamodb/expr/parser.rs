@@ -493,7 +493,7 @@ mod tests {
     fn placeholders() -> Placeholders {
         Placeholders::from_input(&json!({
             "ExpressionAttributeNames": {"#s": "status", "#n": "name"},
-            "ExpressionAttributeValues": {":v": {"N": "1"}, ":w": {"S": "x"}}
+            "ExpressionAttributeValues": {":v": {"N": "1"}, ":w": {"S": "x"}, ":s": {"SS": ["x"]}}
         }))
         .unwrap()
     }
@@ -591,7 +591,7 @@ mod tests {
     #[test]
     fn update_clauses() {
         let actions = update(
-            "SET a = a + :v, b = list_append(b, :w), c = if_not_exists(c, :v) REMOVE d ADD e :v DELETE f :w",
+            "SET a = a + :v, b = list_append(b, :w), c = if_not_exists(c, :v) REMOVE d ADD e :v DELETE f :s",
             &mut placeholders(),
         )
         .unwrap();
