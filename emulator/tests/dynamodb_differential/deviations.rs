@@ -20,6 +20,13 @@ const RULES: &[(&str, Rule)] = &[
     ("unrequested ConsumedCapacity", consumed_capacity),
     ("cancellation reason message", cancellation_message),
     ("binary rendered as a Java buffer", java_buffer),
+    ("key name left off messages", key_name_left_off),
+    ("item key messages without detail", item_key_detail),
+    ("non-string TableName", table_name_type),
+    (
+        "Query page ending at Limit without LastEvaluatedKey",
+        query_limit_page,
+    ),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -101,11 +108,27 @@ fn constraint_message(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
 }
 
 fn numbers(request: &Request, _: &Answer, local: &mut Answer) -> bool {
-    let before = local.body.clone();
+    let before = (local.body.clone(), local.message.clone());
     canonical_numbers(&mut local.body);
+    local.message = local.message.as_deref().map(canonical_message_numbers);
     // Canonical numbers can change the order of unordered collections: sort again.
     local.body = super::wire::canonical(&local.body, &request.operation);
-    before != local.body
+    before != (local.body.clone(), local.message.clone())
+}
+
+/// `{N:2.50}` in a message becomes `{N:2.5}`.
+fn canonical_message_numbers(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(at) = rest.find("{N:") {
+        out.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        let end = rest.find('}').unwrap_or(rest.len());
+        out.push_str(&canonical_number(&rest[..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn canonical_numbers(value: &mut Value) {
@@ -202,4 +225,73 @@ fn java_buffer(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
         return true;
     }
     false
+}
+
+/// DynamoDB Local says `Query condition missed key schema element`; AWS names the element.
+fn key_name_left_off(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let Some(mine) = ours.message.as_deref() else {
+        return false;
+    };
+    let stem = "Query condition missed key schema element";
+    if local.message.as_deref() == Some(stem) && mine.starts_with(&format!("{stem}: ")) {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
+}
+
+/// PutItem key errors: AWS names the key attribute and the types; DynamoDB Local does not.
+fn item_key_detail(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let (Some(mine), Some(theirs)) = (ours.message.as_deref(), local.message.as_deref()) else {
+        return false;
+    };
+    let missing = theirs == "One of the required keys was not given a value"
+        && mine.starts_with("One or more parameter values were invalid: Missing the key ");
+    let mismatch = theirs == "One or more parameter values were invalid: Type mismatch for key"
+        && mine.starts_with("One or more parameter values were invalid: Type mismatch for key ");
+    if (missing || mismatch) && ours.code == local.code {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
+}
+
+/// A TableName that is not a string: AWS fails deserialisation (SerializationException),
+/// DynamoDB Local validates the name.
+fn table_name_type(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let not_string = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| b.get("TableName").cloned())
+        .is_some_and(|t| !t.is_string());
+    let local_name_check = local
+        .message
+        .as_deref()
+        .is_some_and(|m| m.starts_with("Invalid table/index name."));
+    if not_string && local_name_check && ours.code.as_deref() == Some("SerializationException") {
+        *local = ours.clone();
+        return true;
+    }
+    false
+}
+
+/// A Query page that stops because it reached Limit: AWS returns LastEvaluatedKey even when
+/// no further item exists; DynamoDB Local leaves it off.
+fn query_limit_page(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let limit = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| b.get("Limit").and_then(Value::as_u64));
+    let scanned = ours.body.get("ScannedCount").and_then(Value::as_u64);
+    let Some(key) = ours.body.get("LastEvaluatedKey") else {
+        return false;
+    };
+    if request.operation != "Query" || limit.is_none() || limit != scanned {
+        return false;
+    }
+    match local.body.as_object_mut() {
+        Some(body) if !body.contains_key("LastEvaluatedKey") => {
+            body.insert("LastEvaluatedKey".to_owned(), key.clone());
+            true
+        }
+        _ => false,
+    }
 }

@@ -31,6 +31,16 @@ pub fn condition(cond: &Cond, kind: &str) -> Result<(), AwsError> {
             check_comparable(b, op.symbol(), kind)
         }
         Cond::Between(value, low, high) => between(value, low, high, kind),
+        Cond::AttrType(_, Operand::Value(AttrValue::S(wanted)))
+            if !super::eval::TYPE_NAMES.contains(&wanted.as_str()) =>
+        {
+            Err(invalid(
+                kind,
+                format!(
+                    "Invalid attribute type name found; type: {wanted}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
+                ),
+            ))
+        }
         Cond::BeginsWith(a, b) => {
             for value in [a, b].into_iter().filter_map(literal) {
                 if !matches!(value, AttrValue::S(_) | AttrValue::B(_)) {

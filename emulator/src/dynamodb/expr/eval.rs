@@ -181,7 +181,8 @@ fn compare(a: &Option<AttrValue>, op: CmpOp, b: &Option<AttrValue>) -> bool {
     }
 }
 
-const TYPE_NAMES: [&str; 10] = ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
+pub(crate) const TYPE_NAMES: [&str; 10] =
+    ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
 
 fn attribute_type(
     item: &Item,
@@ -198,7 +199,7 @@ fn attribute_type(
         return Err(invalid(
             kind,
             format!(
-                "Invalid attribute type name found; type: {wanted}, valid types: {{B,NULL,SS,BOOL,L,BS,N,NS,S,M}}"
+                "Invalid attribute type name found; type: {wanted}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
             ),
         ));
     }

@@ -126,9 +126,7 @@ fn write(
 ) -> Result<Value, AwsError> {
     let returns = input::opt_enum(request, "ReturnValues", &RETURN_VALUES)?.unwrap_or("NONE");
     if !allowed_returns.contains(&returns) {
-        return Err(AwsError::validation(
-            "ReturnValues can only be ALL_OLD or NONE",
-        ));
+        return Err(AwsError::validation("Return values set to invalid value"));
     }
     input::opt_enum(
         request,

@@ -147,17 +147,20 @@ pub fn with_capacity(mut output: Value, request: &Value, table: &str, units: f64
     output
 }
 
-/// Parses a write's expressions (syntax, placeholders defined, operand types) without looking
-/// at any table: TransactWriteItems does this for every action before reading any key.
-pub fn parse_expressions(request: &Value) -> Result<(), AwsError> {
+/// Parses a write's expressions and checks its placeholders without looking at any table:
+/// TransactWriteItems does this for every action before reading any key.
+pub fn check_expressions(request: &Value) -> Result<(), AwsError> {
     let mut ph = Placeholders::from_input(request)?;
+    let mut any = false;
     if let Some(source) = input::opt_str(request, "UpdateExpression")? {
         update::check_overlap(&parser::update(source, &mut ph)?)?;
+        any = true;
     }
     if let Some(source) = input::opt_str(request, "ConditionExpression")? {
         parser::condition(source, "ConditionExpression", &mut ph)?;
+        any = true;
     }
-    Ok(())
+    ph.check_all_used(any)
 }
 
 /// A single write's first check, before its key: placeholders given without any expression.

@@ -21,18 +21,28 @@ struct Reader {
     filter: Option<Cond>,
     projection: Option<Vec<Path>>,
     count_only: bool,
+    specific_without_projection: bool,
     limit: Option<usize>,
 }
 
 impl Reader {
     fn from_request(request: &Value, ph: &mut Placeholders) -> Result<Reader, AwsError> {
-        let filter = input::opt_str(request, "FilterExpression")?
-            .map(|source| parser::condition(source, "FilterExpression", ph))
-            .transpose()?;
+        // AWS's order: Limit, then ProjectionExpression, then FilterExpression.
+        let limit = match input::opt_int(request, "Limit")? {
+            Some(n) if n < 1 => {
+                return Err(AwsError::validation(format!(
+                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+            other => other.map(|n| n as usize),
+        };
         let projection_source = input::opt_str(request, "ProjectionExpression")?;
         if let Some(source) = projection_source {
             parser::projection(source, ph)?;
         }
+        let filter = input::opt_str(request, "FilterExpression")?
+            .map(|source| parser::condition(source, "FilterExpression", ph))
+            .transpose()?;
         let select = input::opt_enum(
             request,
             "Select",
@@ -43,19 +53,6 @@ impl Reader {
                 "COUNT",
             ],
         )?;
-        if select == Some("SPECIFIC_ATTRIBUTES") && projection_source.is_none() {
-            return Err(AwsError::validation(
-                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-            ));
-        }
-        let limit = match input::opt_int(request, "Limit")? {
-            Some(n) if n < 1 => {
-                return Err(AwsError::validation(format!(
-                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
-                )));
-            }
-            other => other.map(|n| n as usize),
-        };
         if let Some(index) = input::opt_str(request, "IndexName")? {
             return Err(AwsError::validation(format!(
                 "The table does not have the specified index: {index}"
@@ -65,8 +62,20 @@ impl Reader {
             filter,
             projection: projection(request)?,
             count_only: select == Some("COUNT"),
+            specific_without_projection: select == Some("SPECIFIC_ATTRIBUTES")
+                && projection_source.is_none(),
             limit,
         })
+    }
+
+    /// Checked after the start key, as AWS does.
+    fn check_select(&self) -> Result<(), AwsError> {
+        if self.specific_without_projection {
+            return Err(AwsError::validation(
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ));
+        }
+        Ok(())
     }
 
     /// Walks `candidates` (already past ExclusiveStartKey) and shapes the answer.
@@ -116,6 +125,7 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let state = db.lock();
     let table = state.table(table_name)?;
     let start = exclusive_start(table, request)?;
+    reader.check_select()?;
     let candidates = table
         .items
         .iter()
@@ -131,9 +141,10 @@ fn segment(request: &Value) -> Result<Option<(u64, u64)>, AwsError> {
     match (segment, total) {
         (None, None) => Ok(None),
         (Some(s), Some(t)) if t >= 1 && (0..t).contains(&s) => Ok(Some((s as u64, t as u64))),
-        (Some(_), Some(_)) => Err(AwsError::validation(
-            "The Segment parameter is zero-based and must be less than parameter TotalSegments",
-        )),
+        (Some(s), Some(t)) => Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{s}' at 'segment' failed to satisfy constraint: Member must have value less than or equal to {}",
+            t - 1
+        ))),
         _ => Err(AwsError::validation(
             "The TotalSegments parameter and the Segment parameter must both be specified or both be omitted",
         )),
@@ -217,8 +228,8 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         )
     })?;
-    let key_cond = parser::condition(source, KEY_KIND, &mut ph)?;
     let reader = Reader::from_request(request, &mut ph)?;
+    let key_cond = parser::condition(source, KEY_KIND, &mut ph)?;
     ph.check_all_used(true)?;
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
     let state = db.lock();
@@ -226,7 +237,9 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let (hash, range) = key_condition(table, &key_cond)?;
     let start = exclusive_start(table, request)?;
     check_start_in_range(start.as_ref(), &hash, range.as_ref())?;
+    reader.check_select()?;
     check_start_in_range(start.as_ref(), &hash, range.as_ref())?;
+    reader.check_select()?;
     let candidates = table
         .partition(&hash, forward)
         .filter(|(key, _)| match &start {
@@ -321,11 +334,13 @@ fn key_conjunct(table: &Table, cond: &Cond) -> Result<(String, RangeCond), AwsEr
     let [Elem::Attr(name)] = path.0.as_slice() else {
         return Err(unsupported());
     };
-    let attr = table
-        .key
-        .attrs()
-        .find(|a| &a.name == name)
-        .ok_or_else(unsupported)?;
+    let attr = table.key.attrs().find(|a| &a.name == name).ok_or_else(|| {
+        let missed = table.key.range.as_ref().unwrap_or(&table.key.hash);
+        AwsError::validation(format!(
+            "Query condition missed key schema element: {}",
+            missed.name
+        ))
+    })?;
     let parts: Vec<KeyPart> = values
         .iter()
         .map(|v| key_value(&attr.kind, v))

@@ -55,7 +55,7 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     check_count(elements)?;
     let actions: Vec<(&Value, Prepare)> = elements.iter().map(action).collect::<Result<_, _>>()?;
     for (body, _) in &actions {
-        super::parse_expressions(body)?;
+        super::check_expressions(body)?;
     }
     let mut state = db.lock();
     let mut plans = Vec::new();
