@@ -27,6 +27,7 @@ const RULES: &[(&str, Rule)] = &[
         "Query page ending at Limit without LastEvaluatedKey",
         query_limit_page,
     ),
+    ("which overlapping projection paths are named", overlap_pair),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -69,15 +70,17 @@ const LOCAL_KEY_MESSAGES: &[&str] = &[
     "One or more parameter values were invalid: Type mismatch for key",
 ];
 
-fn key_mismatch(_: &Request, _: &Answer, local: &mut Answer) -> bool {
-    if local
-        .message
-        .as_deref()
-        .is_some_and(|m| LOCAL_KEY_MESSAGES.contains(&m))
+fn key_mismatch(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let aws = "The provided key element does not match the schema";
+    if ours.message.as_deref() == Some(aws)
+        && local
+            .message
+            .as_deref()
+            .is_some_and(|m| LOCAL_KEY_MESSAGES.contains(&m))
     {
         local.status = 400;
         local.code = Some("ValidationException".to_owned());
-        local.message = Some("The provided key element does not match the schema".to_owned());
+        local.message = Some(aws.to_owned());
         local.body = json!({});
         return true;
     }
@@ -294,4 +297,18 @@ fn query_limit_page(request: &Request, ours: &Answer, local: &mut Answer) -> boo
         }
         _ => false,
     }
+}
+
+/// Both refuse overlapping ProjectionExpression paths, but DynamoDB Local names an erratic
+/// pair (sometimes a path that overlaps nothing, e.g. `[l]` and `[n]` for `l, n, l[0]`).
+fn overlap_pair(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let stem = "Invalid ProjectionExpression: Two document paths overlap with each other;";
+    let both = [ours.message.as_deref(), local.message.as_deref()]
+        .iter()
+        .all(|m| m.is_some_and(|m| m.starts_with(stem)));
+    if both && ours.message != local.message {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
 }

@@ -222,8 +222,11 @@ fn contains(haystack: &AttrValue, needle: &AttrValue) -> bool {
 
 /// The item reduced to the projected paths.
 pub fn project(item: &Item, paths: &[Path]) -> Item {
+    // List elements come out in index order, whatever the order of the paths.
+    let mut sorted: Vec<&Path> = paths.iter().collect();
+    sorted.sort();
     let mut result = Item::new();
-    for path in paths {
+    for path in sorted {
         if let Some(value) = resolve(item, path) {
             insert_projected(&mut result, &path.0, value.clone());
         }

@@ -125,6 +125,8 @@ pub struct Placeholders {
     used_values: BTreeSet<String>,
     had_names: bool,
     had_values: bool,
+    /// Value placeholders in request order (AWS lists unused ones in that order).
+    value_order: Vec<String>,
 }
 
 impl Placeholders {
@@ -151,6 +153,10 @@ impl Placeholders {
                     "ExpressionAttributeValues must not be empty",
                 ));
             }
+            placeholders.value_order = request["ExpressionAttributeValues"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
             placeholders.values = values;
             placeholders.had_values = true;
         }
@@ -202,7 +208,7 @@ impl Placeholders {
     }
 
     fn check_values_used(&self) -> Result<(), AwsError> {
-        let unused_values: Vec<&str> = (self.values.keys())
+        let unused_values: Vec<&str> = (self.value_order.iter())
             .filter(|k| !self.used_values.contains(*k))
             .map(String::as_str)
             .collect();

@@ -26,6 +26,12 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
         ));
     }
+    // Every attribute value is validated before any table or key is looked at.
+    for (body, _) in &writes {
+        for member in ["Item", "Key"] {
+            input::opt_item(body, member)?;
+        }
+    }
     let mut state = db.lock();
     let mut plans = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -88,6 +94,14 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
     let mut responses = Map::new();
     for (table, spec) in tables {
         let keys = input::req_array(spec, "Keys")?;
+        if keys
+            .iter()
+            .any(|k| k.as_object().is_none_or(|m| m.is_empty()))
+        {
+            return Err(AwsError::validation(format!(
+                "The list of keys in RequestItems for BatchGetItem may not contain null or empty values: {table} has one or more empty keys"
+            )));
+        }
         reject_duplicate_keys(keys)?;
         let mut found = Vec::new();
         for key in keys {

@@ -27,7 +27,7 @@ struct Reader {
 
 impl Reader {
     fn from_request(request: &Value, ph: &mut Placeholders) -> Result<Reader, AwsError> {
-        // AWS's order: Limit, then ProjectionExpression, then FilterExpression.
+        // AWS's order: Limit, then FilterExpression, then ProjectionExpression.
         let limit = match input::opt_int(request, "Limit")? {
             Some(n) if n < 1 => {
                 return Err(AwsError::validation(format!(
@@ -36,13 +36,13 @@ impl Reader {
             }
             other => other.map(|n| n as usize),
         };
+        let filter = input::opt_str(request, "FilterExpression")?
+            .map(|source| parser::condition(source, "FilterExpression", ph))
+            .transpose()?;
         let projection_source = input::opt_str(request, "ProjectionExpression")?;
         if let Some(source) = projection_source {
             parser::projection(source, ph)?;
         }
-        let filter = input::opt_str(request, "FilterExpression")?
-            .map(|source| parser::condition(source, "FilterExpression", ph))
-            .transpose()?;
         let select = input::opt_enum(
             request,
             "Select",

@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 use super::items::{prepare_check, prepare_delete, prepare_put, prepare_update, read_item};
 use super::{WriteError, WritePlan, commit};
 use crate::dynamodb::DynamoDb;
+use crate::dynamodb::expr::Placeholders;
 use crate::dynamodb::input;
-use crate::dynamodb::model::item_to_json;
+use crate::dynamodb::model::{AttrValue, Item, item_to_json};
 use crate::dynamodb::table::State;
 use crate::protocol::AwsError;
 
@@ -54,10 +55,8 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
     let actions: Vec<(&Value, Prepare)> = elements.iter().map(action).collect::<Result<_, _>>()?;
-    for (body, _) in &actions {
-        super::check_expressions(body)?;
-    }
     let mut state = db.lock();
+    validate_in_stages(&state, &actions)?;
     let mut plans = Vec::new();
     let mut reasons = Vec::new();
     let mut failed = false;
@@ -87,6 +86,65 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
         commit(db.context(), &mut state, plan);
     }
     Ok(json!({}))
+}
+
+/// AWS validates a transaction stage by stage across all its actions: the expressions of
+/// actions that have some, then attribute values, then key shapes, then placeholders given
+/// without an expression; key types and conditions come last, per action.
+fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
+    for (body, _) in actions.iter().filter(|(b, _)| has_expression(b)) {
+        super::check_expressions(body)?;
+    }
+    for (body, _) in actions {
+        for member in ["Item", "Key"] {
+            input::opt_item(body, member)?;
+        }
+        Placeholders::from_input(body)?;
+    }
+    for (body, _) in actions {
+        check_key_shape(state, body)?;
+    }
+    for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
+        super::check_expressions(body)?;
+    }
+    Ok(())
+}
+
+fn has_expression(body: &Value) -> bool {
+    ["UpdateExpression", "ConditionExpression"]
+        .iter()
+        .any(|m| body.get(*m).is_some_and(|v| !v.is_null()))
+}
+
+/// The key names the key schema's attributes (no more, no fewer) and no key value is empty.
+fn check_key_shape(state: &State, body: &Value) -> Result<(), AwsError> {
+    let table = state.table(input::table_name(body)?)?;
+    if let Some(item) = input::opt_item(body, "Item")? {
+        let missing = table.key.attrs().any(|a| !item.contains_key(&a.name));
+        if missing || has_empty_key_value(table, &item) {
+            table.key.key_of_item(&item)?;
+        }
+        return Ok(());
+    }
+    let key = input::req_item(body, "Key")?;
+    let same_names = key.len() == table.key.attrs().count()
+        && table.key.attrs().all(|a| key.contains_key(&a.name));
+    if !same_names {
+        return Err(AwsError::validation(
+            "The provided key element does not match the schema",
+        ));
+    }
+    if has_empty_key_value(table, &key) {
+        table.key.key_from_map(&key)?;
+    }
+    Ok(())
+}
+
+fn has_empty_key_value(table: &crate::dynamodb::table::Table, item: &Item) -> bool {
+    table.key.attrs().any(|a| {
+        matches!(item.get(&a.name), Some(AttrValue::S(s)) if s.is_empty())
+            || matches!(item.get(&a.name), Some(AttrValue::B(b)) if b.is_empty())
+    })
 }
 
 fn failure_reason(body: &Value, old: Option<&crate::dynamodb::model::Item>) -> Value {
@@ -124,11 +182,19 @@ pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsEr
     check_count(elements)?;
     let state = db.lock();
     let mut responses = Vec::new();
+    let mut seen = BTreeSet::new();
     for element in elements {
         let get = element
             .get("Get")
             .filter(|v| v.is_object())
             .ok_or_else(|| input::missing("Get"))?;
+        let table = state.table(input::table_name(get)?)?;
+        let key = table.key.key_from_map(&input::req_item(get, "Key")?)?;
+        if !seen.insert((table.name.clone(), key)) {
+            return Err(AwsError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
         responses.push(match read_item(&state, get)? {
             Some(item) => json!({ "Item": item_to_json(&item) }),
             None => json!({}),
