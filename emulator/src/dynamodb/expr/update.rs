@@ -45,28 +45,18 @@ pub fn action_path(action: &Action) -> &Path {
 
 /// The item after `actions`.
 pub fn apply(old: &Item, actions: &[Action]) -> Result<Item, AwsError> {
+    for action in error_order(actions) {
+        let mut scratch = old.clone();
+        let mut removals = Vec::new();
+        apply_action(old, &mut scratch, action, &mut removals)?;
+        for path in removals {
+            remove_path(&mut scratch, path)?;
+        }
+    }
     let mut new = old.clone();
     let mut removals: Vec<&Path> = Vec::new();
     for action in actions {
-        match action {
-            Action::Set(path, value) => {
-                let value = evaluate(old, value)?;
-                set_path(&mut new, path, value)?;
-            }
-            Action::Remove(path) => removals.push(path),
-            Action::Add(path, value) => {
-                let value = evaluate(old, value)?;
-                let merged = add(resolve(old, path), value)?;
-                set_path(&mut new, path, merged)?;
-            }
-            Action::Delete(path, value) => {
-                let value = evaluate(old, value)?;
-                match delete(resolve(old, path), value)? {
-                    Some(rest) => set_path(&mut new, path, rest)?,
-                    None => remove_path(&mut new, path)?,
-                }
-            }
-        }
+        apply_action(old, &mut new, action, &mut removals)?;
     }
     // Highest list indexes first, so earlier removals do not shift later ones.
     removals.sort_by(|a, b| b.cmp(a));
@@ -74,6 +64,61 @@ pub fn apply(old: &Item, actions: &[Action]) -> Result<Item, AwsError> {
         remove_path(&mut new, path)?;
     }
     Ok(new)
+}
+
+/// The order in which failing actions are checked, the first failure being reported.
+///
+/// DynamoDB keeps an update's actions in a hash map keyed by top-level attribute name and
+/// reports the error of the *last* failing action in that map's iteration order (observed
+/// with DynamoDB Local, AWS's own emulator: `SET b = b + :n, a = a + :n` reports `b`,
+/// `SET zz = zz + :n, a = a + :n` reports `a`, whatever the textual order). That is Java's
+/// `HashMap` order — buckets of the spread `String.hashCode`, insertion order within one — so
+/// this walks it backwards.
+fn error_order(actions: &[Action]) -> Vec<&Action> {
+    let mut capacity = 16;
+    while actions.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let mut ordered: Vec<&Action> = actions.iter().collect();
+    ordered.sort_by_key(|a| java_bucket(action_path(a).top(), capacity));
+    ordered.reverse();
+    ordered
+}
+
+fn java_bucket(name: &str, capacity: usize) -> usize {
+    let hash = name
+        .encode_utf16()
+        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
+    ((hash ^ (hash >> 16)) as usize) & (capacity - 1)
+}
+
+/// One action's effect on `new`, its operands read from `old`; REMOVEs are collected.
+fn apply_action<'a>(
+    old: &Item,
+    new: &mut Item,
+    action: &'a Action,
+    removals: &mut Vec<&'a Path>,
+) -> Result<(), AwsError> {
+    match action {
+        Action::Set(path, value) => {
+            let value = evaluate(old, value)?;
+            set_path(new, path, value)?;
+        }
+        Action::Remove(path) => removals.push(path),
+        Action::Add(path, value) => {
+            let value = evaluate(old, value)?;
+            let merged = add(resolve(old, path), value)?;
+            set_path(new, path, merged)?;
+        }
+        Action::Delete(path, value) => {
+            let value = evaluate(old, value)?;
+            match delete(resolve(old, path), value)? {
+                Some(rest) => set_path(new, path, rest)?,
+                None => remove_path(new, path)?,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The value of a SET operand.
