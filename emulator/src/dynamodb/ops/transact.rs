@@ -104,29 +104,8 @@ fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<()
     for (body, _) in actions {
         check_key_shape(state, body)?;
     }
-    reject_repeated_items(state, actions)?;
     for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
         super::check_expressions(body)?;
-    }
-    Ok(())
-}
-
-/// Two actions on one item are refused up front, whatever their conditions.
-fn reject_repeated_items(state: &State, actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
-    let mut seen = BTreeSet::new();
-    for (body, _) in actions {
-        let table = state.table(input::table_name(body)?)?;
-        let key = match input::opt_item(body, "Item")? {
-            Some(item) => table.key.key_of_item(&item),
-            None => table.key.key_from_map(&input::req_item(body, "Key")?),
-        };
-        // Key type errors are reported later, per action.
-        let Ok(key) = key else { continue };
-        if !seen.insert((table.name.clone(), key)) {
-            return Err(AwsError::validation(
-                "Transaction request cannot include multiple operations on one item",
-            ));
-        }
     }
     Ok(())
 }
