@@ -90,7 +90,9 @@ impl Pair {
             }
             return;
         }
+        let items = self.current_items(request).await;
         self.mismatches.push(json!({
+            "items_before_on_both": items,
             "seed": self.seed,
             "operation_index": index,
             "operation": request.operation,
@@ -98,6 +100,23 @@ impl Pair {
             "emulator": wire::render(&ours),
             "dynamodb_local": wire::render(&theirs),
         }));
+    }
+}
+
+impl Pair {
+    /// For a single-item write that mismatched: the item as each side holds it now (the write
+    /// failed on at least one side, so usually as it was before), to tell state from logic.
+    async fn current_items(&self, request: &Request) -> Value {
+        let Ok(body) = serde_json::from_str::<Value>(&request.body) else {
+            return Value::Null;
+        };
+        let (Some(table), Some(key)) = (body.get("TableName"), body.get("Key")) else {
+            return Value::Null;
+        };
+        let get = Request::json("GetItem", &json!({ "TableName": table, "Key": key }));
+        let ours = wire::send(&self.http, &self.emulator, &get).await;
+        let theirs = wire::send(&self.http, &self.local, &get).await;
+        json!({ "emulator": ours.body, "dynamodb_local": theirs.body })
     }
 }
 
