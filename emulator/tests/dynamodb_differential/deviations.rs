@@ -310,10 +310,14 @@ fn query_limit_page(request: &Request, ours: &Answer, local: &mut Answer) -> boo
 /// Both refuse overlapping ProjectionExpression paths, but DynamoDB Local names an erratic
 /// pair (sometimes a path that overlaps nothing, e.g. `[l]` and `[n]` for `l, n, l[0]`).
 fn overlap_pair(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
-    let stem = "Invalid ProjectionExpression: Two document paths overlap with each other;";
-    let both = [ours.message.as_deref(), local.message.as_deref()]
+    let both = ["ProjectionExpression", "UpdateExpression"]
         .iter()
-        .all(|m| m.is_some_and(|m| m.starts_with(stem)));
+        .any(|kind| {
+            let stem = format!("Invalid {kind}: Two document paths overlap with each other;");
+            [ours.message.as_deref(), local.message.as_deref()]
+                .iter()
+                .all(|m| m.is_some_and(|m| m.starts_with(&stem)))
+        });
     if both && ours.message != local.message {
         local.message = ours.message.clone();
         return true;
@@ -370,7 +374,10 @@ fn cancellation_item_after_write(request: &Request, ours: &Answer, local: &mut A
             let keys: Vec<String> = items
                 .iter()
                 .filter_map(|i| i.as_object().and_then(|o| o.values().next()).cloned())
-                .map(|a| format!("{}{}", a["TableName"], a["Key"]))
+                .map(|a| {
+                    let key = a.get("Item").unwrap_or(&a["Key"]);
+                    format!("{}{}{}", a["TableName"], key["pk"], key["sk"])
+                })
                 .collect();
             (1..keys.len()).any(|i| keys[..i].contains(&keys[i]))
         });

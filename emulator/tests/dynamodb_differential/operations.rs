@@ -15,6 +15,8 @@ pub enum Compare {
     Full,
     /// A Scan page: which items land on a page depends on hash order.
     CountsOnly,
+    /// A parallel Scan segment: which items a segment holds depends on hash order.
+    StatusOnly,
 }
 
 pub struct Generated {
@@ -241,7 +243,13 @@ fn scan(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
     }
     let lenient = valid || rng.random_bool(0.7);
     ph.attach(rng, &mut body, lenient);
-    let compare = if body.get("Limit").is_some() {
+    let parallel = body
+        .get("TotalSegments")
+        .and_then(Value::as_i64)
+        .is_some_and(|t| t > 1);
+    let compare = if parallel {
+        Compare::StatusOnly
+    } else if body.get("Limit").is_some() {
         Compare::CountsOnly
     } else {
         Compare::Full

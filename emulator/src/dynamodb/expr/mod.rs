@@ -125,7 +125,8 @@ pub struct Placeholders {
     used_values: BTreeSet<String>,
     had_names: bool,
     had_values: bool,
-    /// Value placeholders in request order (AWS lists unused ones in that order).
+    /// Placeholders in request order (the tie-break of [`java_hash_order`]).
+    name_order: Vec<String>,
     value_order: Vec<String>,
 }
 
@@ -144,6 +145,7 @@ impl Placeholders {
                     AwsError::serialization("Unexpected token received from parser")
                 })?;
                 placeholders.names.insert(k.clone(), name.to_owned());
+                placeholders.name_order.push(k.clone());
             }
             placeholders.had_names = true;
         }
@@ -194,10 +196,13 @@ impl Placeholders {
                 "ExpressionAttributeNames can only be specified when using expressions",
             ));
         }
-        let unused_names: Vec<&str> = (self.names.keys())
-            .filter(|k| !self.used_names.contains(*k))
-            .map(String::as_str)
-            .collect();
+        let unused_names: Vec<&str> = java_hash_order(
+            (self.name_order.iter())
+                .filter(|k| !self.used_names.contains(*k))
+                .map(String::as_str)
+                .collect(),
+            |k| k,
+        );
         if !unused_names.is_empty() {
             return Err(AwsError::validation(format!(
                 "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
@@ -208,10 +213,13 @@ impl Placeholders {
     }
 
     fn check_values_used(&self) -> Result<(), AwsError> {
-        let unused_values: Vec<&str> = (self.value_order.iter())
-            .filter(|k| !self.used_values.contains(*k))
-            .map(String::as_str)
-            .collect();
+        let unused_values: Vec<&str> = java_hash_order(
+            (self.value_order.iter())
+                .filter(|k| !self.used_values.contains(*k))
+                .map(String::as_str)
+                .collect(),
+            |k| k,
+        );
         if !unused_values.is_empty() {
             return Err(AwsError::validation(format!(
                 "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
@@ -220,6 +228,25 @@ impl Placeholders {
         }
         Ok(())
     }
+}
+
+/// The iteration order of a Java `HashMap`/`HashSet` holding these keys (insertion order
+/// within a bucket). DynamoDB lists unused placeholders, and picks which failing update action
+/// to report, in this order (observed with DynamoDB Local: unused `:v1, :unused, :v2`).
+pub(crate) fn java_hash_order<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut capacity = 16;
+    while items.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let bucket = |name: &str| {
+        let hash = name
+            .encode_utf16()
+            .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
+        ((hash ^ (hash >> 16)) as usize) & (capacity - 1)
+    };
+    let mut items = items;
+    items.sort_by_key(|item| bucket(key(item)));
+    items
 }
 
 /// `Invalid <Kind>: <detail>` as a ValidationException.

@@ -50,6 +50,9 @@ pub fn update(source: &str, ph: &mut Placeholders) -> Result<Vec<Action>, AwsErr
             }
         }
     }
+    // Overlapping paths are reported before undefined placeholders.
+    parser.expect_end()?;
+    super::update::check_overlap(&actions)?;
     parser.finish()?;
     super::check::update_operands(&actions)?;
     Ok(actions)

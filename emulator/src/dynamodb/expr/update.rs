@@ -2,7 +2,7 @@
 //! item as it was before the update, as DynamoDB does.
 
 use super::eval::resolve;
-use super::{Action, Elem, Operand, Path, invalid};
+use super::{Action, Elem, Operand, Path, invalid, java_hash_order};
 use crate::dynamodb::model::{AttrValue, Item, Number};
 use crate::protocol::AwsError;
 
@@ -75,21 +75,9 @@ pub fn apply(old: &Item, actions: &[Action]) -> Result<Item, AwsError> {
 /// `HashMap` order — buckets of the spread `String.hashCode`, insertion order within one — so
 /// this walks it backwards.
 fn error_order(actions: &[Action]) -> Vec<&Action> {
-    let mut capacity = 16;
-    while actions.len() * 4 > capacity * 3 {
-        capacity *= 2;
-    }
-    let mut ordered: Vec<&Action> = actions.iter().collect();
-    ordered.sort_by_key(|a| java_bucket(action_path(a).top(), capacity));
+    let mut ordered = java_hash_order(actions.iter().collect(), |a| action_path(a).top());
     ordered.reverse();
     ordered
-}
-
-fn java_bucket(name: &str, capacity: usize) -> usize {
-    let hash = name
-        .encode_utf16()
-        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
-    ((hash ^ (hash >> 16)) as usize) & (capacity - 1)
 }
 
 /// One action's effect on `new`, its operands read from `old`; REMOVEs are collected.

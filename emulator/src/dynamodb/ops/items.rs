@@ -88,6 +88,8 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
         None => Vec::new(),
     };
     update::check_overlap(&actions)?;
+    // Every expression and placeholder is checked before the key attributes are protected.
+    super::check_expressions(request)?;
     for action in &actions {
         let top = update::action_path(action).top();
         if table.key.is_key(top) {

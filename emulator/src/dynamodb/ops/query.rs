@@ -120,6 +120,11 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
     let mut ph = Placeholders::from_input(request)?;
     let reader = Reader::from_request(request, &mut ph)?;
+    if reader.filter.is_none() && request.get("ExpressionAttributeValues").is_some() {
+        return Err(AwsError::validation(
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
+        ));
+    }
     ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
     let segment = segment(request)?;
     let state = db.lock();
@@ -272,6 +277,12 @@ fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCon
             "Conditions can be of length 1 or 2 only",
         ));
     }
+    let hash_name = &table.key.hash.name;
+    if !conjuncts.iter().any(|c| names_attribute(c, hash_name)) {
+        return Err(AwsError::validation(format!(
+            "Query condition missed key schema element: {hash_name}"
+        )));
+    }
     let mut hash = None;
     let mut range = None;
     for conjunct in conjuncts {
@@ -297,6 +308,17 @@ fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCon
         ))
     })?;
     Ok((hash, range))
+}
+
+/// Whether a key-condition conjunct is about the top-level attribute `name`.
+fn names_attribute(cond: &Cond, name: &str) -> bool {
+    let is_name =
+        |op: &Operand| matches!(op, Operand::Path(p) if p.0 == [Elem::Attr(name.to_owned())]);
+    match cond {
+        Cond::Compare(a, _, b) => is_name(a) || is_name(b),
+        Cond::Between(a, _, _) | Cond::BeginsWith(a, _) => is_name(a),
+        _ => false,
+    }
 }
 
 fn flatten_and<'a>(cond: &'a Cond, out: &mut Vec<&'a Cond>) -> Result<(), AwsError> {
@@ -356,7 +378,7 @@ fn key_conjunct(table: &Table, cond: &Cond) -> Result<(String, RangeCond), AwsEr
     let range = match (shape, parts.as_slice()) {
         (Shape::Cmp(CmpOp::Ne), _) => {
             return Err(AwsError::validation(
-                "Unsupported operator on KeyConditionExpression: operator: <>",
+                "Invalid operator used in KeyConditionExpression: <>",
             ));
         }
         (Shape::Between, [low, high]) => {

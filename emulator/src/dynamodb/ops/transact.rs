@@ -10,7 +10,7 @@ use crate::dynamodb::DynamoDb;
 use crate::dynamodb::expr::Placeholders;
 use crate::dynamodb::input;
 use crate::dynamodb::model::{AttrValue, Item, item_to_json};
-use crate::dynamodb::table::State;
+use crate::dynamodb::table::{PrimaryKey, State};
 use crate::protocol::AwsError;
 
 type Prepare = fn(&State, &Value) -> Result<WritePlan, WriteError>;
@@ -62,17 +62,28 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     let mut failed = false;
     let mut seen = BTreeSet::new();
     for (body, prepare) in &actions {
+        // An item already written by an earlier action is refused even when this action's
+        // condition fails (DynamoDB Local); a failed action does not claim its item.
+        if let Some(key) = action_key(&state, body)
+            && seen.contains(&key)
+        {
+            return Err(AwsError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
         match prepare(&state, body) {
             Ok(plan) => {
-                if !seen.insert((plan.table.clone(), plan.key.clone())) {
-                    return Err(AwsError::validation(
-                        "Transaction request cannot include multiple operations on one item",
-                    ));
-                }
+                seen.insert((plan.table.clone(), plan.key.clone()));
                 reasons.push(json!({ "Code": "None" }));
                 plans.push(plan);
             }
-            Err(WriteError::Aws(err)) => return Err(err),
+            Err(WriteError::Aws(err)) => match validation_reason(&err) {
+                Some(reason) => {
+                    failed = true;
+                    reasons.push(reason);
+                }
+                None => return Err(err),
+            },
             Err(WriteError::ConditionFailed(old)) => {
                 failed = true;
                 reasons.push(failure_reason(body, old.as_ref()));
@@ -88,26 +99,58 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     Ok(json!({}))
 }
 
-/// AWS validates a transaction stage by stage across all its actions: the expressions of
-/// actions that have some, then attribute values, then key shapes, then placeholders given
-/// without an expression; key types and conditions come last, per action.
+/// AWS validates a transaction stage by stage across all its actions (observed with DynamoDB
+/// Local): each action's expressions and attribute values, then placeholders given without an
+/// expression, then key shapes; key types and conditions come last, per action.
 fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
-    for (body, _) in actions.iter().filter(|(b, _)| has_expression(b)) {
-        super::check_expressions(body)?;
-    }
     for (body, _) in actions {
+        if has_expression(body) {
+            super::check_expressions(body)?;
+        }
         for member in ["Item", "Key"] {
             input::opt_item(body, member)?;
         }
+        if body
+            .get("Key")
+            .and_then(Value::as_object)
+            .is_some_and(|k| k.is_empty())
+        {
+            return Err(AwsError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
         Placeholders::from_input(body)?;
+    }
+    for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
+        let put_or_delete = body.get("UpdateExpression").is_none();
+        super::check_placeholders_need_expression(body, put_or_delete)?;
     }
     for (body, _) in actions {
         check_key_shape(state, body)?;
     }
-    for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
-        super::check_expressions(body)?;
-    }
     Ok(())
+}
+
+/// The table and key an action targets, when its key is well-formed.
+fn action_key(state: &State, body: &Value) -> Option<(String, PrimaryKey)> {
+    let table = state.table(input::table_name(body).ok()?).ok()?;
+    let key = match input::opt_item(body, "Item").ok()? {
+        Some(item) => table.key.key_of_item(&item).ok()?,
+        None => table
+            .key
+            .key_from_map(&input::req_item(body, "Key").ok()?)
+            .ok()?,
+    };
+    Some((table.name.clone(), key))
+}
+
+/// Errors reported as a `ValidationError` cancellation reason rather than failing the whole
+/// request: key type mismatches (DynamoDB Local; AWS documents the `ValidationError` code).
+fn validation_reason(err: &AwsError) -> Option<Value> {
+    const KEY_TYPE: &str = "One or more parameter values were invalid: Type mismatch for key";
+    let key_type = err.message.starts_with(KEY_TYPE)
+        || err.message == "The provided key element does not match the schema";
+    key_type.then(|| json!({ "Code": "ValidationError", "Message": KEY_TYPE }))
 }
 
 fn has_expression(body: &Value) -> bool {
