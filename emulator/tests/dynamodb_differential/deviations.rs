@@ -32,10 +32,7 @@ const RULES: &[(&str, Rule)] = &[
         "which of several failing update actions is reported",
         update_error_choice,
     ),
-    (
-        "cancellation item shows a later action's write",
-        cancellation_item_after_write,
-    ),
+    ("transaction repeating an item", repeated_item),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -352,22 +349,13 @@ fn update_error_choice(request: &Request, ours: &Answer, local: &mut Answer) -> 
     false
 }
 
-/// A transaction that writes an item and also fails a condition on it: DynamoDB Local's
-/// cancellation reason shows the item with the other action's write applied, though the
-/// transaction wrote nothing; AWS returns the item as stored (ALL_OLD).
-fn cancellation_item_after_write(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
-    let (Some(mine), Some(theirs)) = (
-        ours.body
-            .get("CancellationReasons")
-            .and_then(Value::as_array),
-        local
-            .body
-            .get_mut("CancellationReasons")
-            .and_then(Value::as_array_mut),
-    ) else {
-        return false;
-    };
-    let repeated_item = serde_json::from_str::<Value>(&request.body)
+/// A transaction with two actions on one item: AWS refuses it ("no two actions can target the
+/// same item"); DynamoDB Local runs the actions first and may cancel instead (showing in the
+/// cancellation reasons an item with the other action's write applied) or fail evaluating one.
+fn repeated_item(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let refused = ours.message.as_deref()
+        == Some("Transaction request cannot include multiple operations on one item");
+    let repeats = serde_json::from_str::<Value>(&request.body)
         .ok()
         .and_then(|b| b.get("TransactItems").and_then(Value::as_array).cloned())
         .is_some_and(|items| {
@@ -381,15 +369,14 @@ fn cancellation_item_after_write(request: &Request, ours: &Answer, local: &mut A
                 .collect();
             (1..keys.len()).any(|i| keys[..i].contains(&keys[i]))
         });
-    if !repeated_item || mine.len() != theirs.len() {
-        return false;
+    let executed = local.code.as_deref() == Some("TransactionCanceledException")
+        || local
+            .message
+            .as_deref()
+            .is_some_and(|m| UPDATE_EVALUATION_ERRORS.contains(&m));
+    if refused && repeats && executed {
+        *local = ours.clone();
+        return true;
     }
-    let mut changed = false;
-    for (m, t) in mine.iter().zip(theirs.iter_mut()) {
-        if m["Code"] == t["Code"] && m.get("Item").is_some() && m["Item"] != t["Item"] {
-            t["Item"] = m["Item"].clone();
-            changed = true;
-        }
-    }
-    changed
+    false
 }

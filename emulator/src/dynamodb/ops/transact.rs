@@ -60,20 +60,9 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     let mut plans = Vec::new();
     let mut reasons = Vec::new();
     let mut failed = false;
-    let mut seen = BTreeSet::new();
     for (body, prepare) in &actions {
-        // An item already written by an earlier action is refused even when this action's
-        // condition fails (DynamoDB Local); a failed action does not claim its item.
-        if let Some(key) = action_key(&state, body)
-            && seen.contains(&key)
-        {
-            return Err(AwsError::validation(
-                "Transaction request cannot include multiple operations on one item",
-            ));
-        }
         match prepare(&state, body) {
             Ok(plan) => {
-                seen.insert((plan.table.clone(), plan.key.clone()));
                 reasons.push(json!({ "Code": "None" }));
                 plans.push(plan);
             }
@@ -127,6 +116,17 @@ fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<()
     }
     for (body, _) in actions {
         check_key_shape(state, body)?;
+    }
+    // "No two actions can target the same item" (TransactWriteItems API reference).
+    let mut seen = BTreeSet::new();
+    for (body, _) in actions {
+        if let Some(key) = action_key(state, body)
+            && !seen.insert(key)
+        {
+            return Err(AwsError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
     }
     Ok(())
 }
