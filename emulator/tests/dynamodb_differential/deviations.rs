@@ -33,6 +33,10 @@ const RULES: &[(&str, Rule)] = &[
         update_error_choice,
     ),
     ("transaction repeating an item", repeated_item),
+    (
+        "which of several invalid transaction actions is reported",
+        transaction_error_choice,
+    ),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -376,6 +380,51 @@ fn repeated_item(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
             .is_some_and(|m| UPDATE_EVALUATION_ERRORS.contains(&m));
     if refused && repeats && executed {
         *local = ours.clone();
+        return true;
+    }
+    false
+}
+
+/// Per-action validation errors of TransactWriteItems: placeholders, expressions, keys and
+/// attribute values.
+fn per_action_error(message: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "Invalid ConditionExpression: ",
+        "Invalid UpdateExpression: ",
+        "Value provided in ExpressionAttribute",
+        "ExpressionAttribute",
+        "The provided key element does not match the schema",
+        "The number of conditions on the keys is invalid",
+        "One or more parameter values",
+        "A value provided cannot be converted into a number",
+        "Number overflow.",
+    ];
+    PREFIXES.iter().any(|p| message.starts_with(p))
+}
+
+/// A transaction in which several actions are invalid: AWS does not define which one is
+/// reported. The emulator validates stage by stage across the actions in the order observed
+/// with DynamoDB Local, which still differs in some mixes; both answers must be per-action
+/// validation errors of a request with at least two actions.
+fn transaction_error_choice(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let actions = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| {
+            b.get("TransactItems")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+        })
+        .unwrap_or(0);
+    let both = [&ours.message, &local.message]
+        .iter()
+        .all(|m| m.as_deref().is_some_and(per_action_error));
+    if request.operation == "TransactWriteItems"
+        && actions >= 2
+        && both
+        && ours.code.as_deref() == Some("ValidationException")
+        && ours.code == local.code
+    {
+        local.message = ours.message.clone();
         return true;
     }
     false
