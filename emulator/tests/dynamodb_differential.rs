@@ -31,7 +31,7 @@ use operations::Compare;
 use wire::{Answer, Request};
 
 const DEFAULT_SEED: u64 = 20_260_601;
-const DEFAULT_OPERATIONS: usize = 2_500;
+const DEFAULT_OPERATIONS: usize = 4_000;
 
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)

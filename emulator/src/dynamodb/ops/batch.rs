@@ -90,19 +90,18 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
             "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
+    // Every table's keys are checked before any table is read: shapes and duplicates first,
+    // then empty key values, then (while reading) key types.
+    for (table, spec) in tables {
+        check_keys(table, input::req_array(spec, "Keys")?)?;
+    }
     let state = db.lock();
+    for (table, spec) in tables {
+        reject_empty_key_values(&state, table, input::req_array(spec, "Keys")?)?;
+    }
     let mut responses = Map::new();
     for (table, spec) in tables {
         let keys = input::req_array(spec, "Keys")?;
-        if keys
-            .iter()
-            .any(|k| k.as_object().is_none_or(|m| m.is_empty()))
-        {
-            return Err(AwsError::validation(format!(
-                "The list of keys in RequestItems for BatchGetItem may not contain null or empty values: {table} has one or more empty keys"
-            )));
-        }
-        reject_duplicate_keys(keys)?;
         let mut found = Vec::new();
         for key in keys {
             let mut body = spec.clone();
@@ -115,6 +114,57 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
         responses.insert(table.clone(), Value::Array(found));
     }
     Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+}
+
+/// The keys of one table: none empty, no duplicates.
+fn check_keys(table: &str, keys: &[Value]) -> Result<(), AwsError> {
+    if keys
+        .iter()
+        .any(|k| k.as_object().is_none_or(|m| m.is_empty()))
+    {
+        return Err(AwsError::validation(format!(
+            "The list of keys in RequestItems for BatchGetItem may not contain null or empty values: {table} has one or more empty keys"
+        )));
+    }
+    reject_duplicate_keys(keys)
+}
+
+/// Key values, as DynamoDB Local checks them: every key's hash attribute (type, then empty
+/// value) before any key's range attribute.
+fn reject_empty_key_values(
+    state: &crate::dynamodb::table::State,
+    table: &str,
+    keys: &[Value],
+) -> Result<(), AwsError> {
+    let schema = &state.table(table)?.key;
+    let keys: Vec<&Map<String, Value>> = keys.iter().filter_map(Value::as_object).collect();
+    for key in &keys {
+        if let Some(value) = key.get(&schema.hash.name)
+            && value.get(&schema.hash.kind).is_none()
+        {
+            return Err(AwsError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
+        check_not_empty(key, &schema.hash.name)?;
+    }
+    if let Some(range) = &schema.range {
+        for key in &keys {
+            check_not_empty(key, &range.name)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_not_empty(key: &Map<String, Value>, name: &str) -> Result<(), AwsError> {
+    let kind = match key.get(name) {
+        Some(v) if v.get("S").and_then(Value::as_str) == Some("") => "string",
+        Some(v) if v.get("B").and_then(Value::as_str) == Some("") => "binary",
+        _ => return Ok(()),
+    };
+    Err(AwsError::validation(format!(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}"
+    )))
 }
 
 /// AWS refuses a BatchGetItem naming the same key twice for one table.
