@@ -52,7 +52,8 @@ pub fn next(rng: &mut ChaCha8Rng) -> Generated {
         78..83 => batch_write(rng, valid),
         83..87 => batch_get(rng, valid),
         87..93 => transact_write(rng, valid),
-        93..96 => transact_get(rng, valid),
+        93..95 => transact_get(rng, valid),
+        95..97 => time_to_live(rng, valid),
         _ => malformed(rng),
     }
 }
@@ -373,6 +374,21 @@ fn transact_get(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
         })
         .collect();
     full("TransactGetItems", json!({ "TransactItems": gets }))
+}
+
+fn time_to_live(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
+    let table = if valid { table(rng) } else { "no_such_table" };
+    if rng.random_bool(0.4) {
+        return full("DescribeTimeToLive", json!({ "TableName": table }));
+    }
+    let attribute = *pick(rng, &["ttl", "expires"]);
+    full(
+        "UpdateTimeToLive",
+        json!({
+            "TableName": table,
+            "TimeToLiveSpecification": { "Enabled": rng.random_bool(0.5), "AttributeName": attribute },
+        }),
+    )
 }
 
 fn malformed(rng: &mut ChaCha8Rng) -> Generated {

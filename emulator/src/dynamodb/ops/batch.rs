@@ -129,8 +129,8 @@ fn check_keys(table: &str, keys: &[Value]) -> Result<(), AwsError> {
     reject_duplicate_keys(keys)
 }
 
-/// Key values, as DynamoDB Local checks them: every key's hash attribute (type, then empty
-/// value) before any key's range attribute.
+/// Keys, as DynamoDB Local checks them: every key's attribute names and hash attribute (type,
+/// then empty value) before any key's range attribute.
 fn reject_empty_key_values(
     state: &crate::dynamodb::table::State,
     table: &str,
@@ -138,6 +138,15 @@ fn reject_empty_key_values(
 ) -> Result<(), AwsError> {
     let schema = &state.table(table)?.key;
     let keys: Vec<&Map<String, Value>> = keys.iter().filter_map(Value::as_object).collect();
+    for key in &keys {
+        let same_names = key.len() == schema.attrs().count()
+            && schema.attrs().all(|a| key.contains_key(&a.name));
+        if !same_names {
+            return Err(AwsError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
+    }
     for key in &keys {
         if let Some(value) = key.get(&schema.hash.name)
             && value.get(&schema.hash.kind).is_none()

@@ -104,11 +104,10 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
     let base = old.clone().unwrap_or_else(|| key_map.clone());
     let new = update::apply(&base, &actions)?;
     check_item_size(&new)?;
-    let mut updated: Vec<String> = actions
+    let updated: Vec<crate::dynamodb::expr::Path> = actions
         .iter()
-        .map(|a| update::action_path(a).top().to_owned())
+        .map(|a| update::action_path(a).clone())
         .collect();
-    updated.dedup();
     Ok(WritePlan {
         table: table_name.to_owned(),
         key,
@@ -154,11 +153,16 @@ fn write(
 
 fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {
     let pick = |item: &Option<Item>| -> Option<Item> {
+        // Whole top-level attributes, for each updated path present in `item`.
         let item = item.as_ref()?;
         let picked: Item = plan
             .updated
             .iter()
-            .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
+            .filter(|path| eval::resolve(item, path).is_some())
+            .filter_map(|path| {
+                item.get(path.top())
+                    .map(|v| (path.top().to_owned(), v.clone()))
+            })
             .collect();
         (!picked.is_empty()).then_some(picked)
     };

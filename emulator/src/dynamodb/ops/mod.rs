@@ -7,6 +7,7 @@ pub mod items;
 pub mod query;
 pub mod tables;
 pub mod transact;
+pub mod ttl;
 
 use serde_json::{Map, Value, json};
 
@@ -35,6 +36,8 @@ pub fn dispatch(db: &DynamoDb, operation: &str, input: &Value) -> Result<Value, 
         "TransactGetItems" => transact::transact_get_items(db, input),
         "BatchWriteItem" => batch::batch_write_item(db, input),
         "BatchGetItem" => batch::batch_get_item(db, input),
+        "UpdateTimeToLive" => ttl::update_time_to_live(db, input),
+        "DescribeTimeToLive" => ttl::describe_time_to_live(db, input),
         _ => Err(AwsError::unknown_operation()),
     }
 }
@@ -61,8 +64,8 @@ pub struct WritePlan {
     pub old: Option<Item>,
     /// `None` deletes. For a ConditionCheck, equal to `old` (no change).
     pub new: Option<Item>,
-    /// Top-level attributes an UpdateExpression touched (for UPDATED_OLD / UPDATED_NEW).
-    pub updated: Vec<String>,
+    /// The document paths an UpdateExpression touched (for UPDATED_OLD / UPDATED_NEW).
+    pub updated: Vec<super::expr::Path>,
 }
 
 /// Applies a plan: storage, then the stream record if the item really changed.
