@@ -278,7 +278,7 @@ fn parse_set<T: Ord>(
         if !set.insert(parse(element)?) {
             let shown: Vec<String> = elements.iter().map(display_scalar).collect();
             return Err(AwsError::validation(format!(
-                "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
+                "One or more parameter values were invalid: Input collection [{}] contains duplicates",
                 shown.join(", ")
             )));
         }

@@ -159,6 +159,8 @@ pub struct Table {
     pub stream: Option<StreamSpec>,
     pub latest_stream_arn: Option<String>,
     pub latest_stream_label: Option<String>,
+    /// The TimeToLive attribute, when TTL is enabled.
+    pub ttl_attribute: Option<String>,
     pub items: BTreeMap<PrimaryKey, Item>,
 }
 

@@ -94,7 +94,7 @@ pub fn condition(item: &Item, cond: &Cond, kind: &str) -> Result<bool, AwsError>
     })
 }
 
-fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsError> {
+pub(crate) fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsError> {
     if let Operand::Value(value) = op
         && symbol != "="
         && symbol != "<>"
@@ -105,7 +105,7 @@ fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsErr
     Ok(())
 }
 
-fn check_bounds(
+pub(crate) fn check_bounds(
     low: &Option<AttrValue>,
     high: &Option<AttrValue>,
     kind: &str,
@@ -126,7 +126,7 @@ fn check_bounds(
 }
 
 /// `{N:5}` style rendering used in some AWS messages.
-fn brief(value: &AttrValue) -> String {
+pub(crate) fn brief(value: &AttrValue) -> String {
     let json = value.to_json();
     let inner = json
         .as_object()
@@ -140,7 +140,7 @@ fn brief(value: &AttrValue) -> String {
     format!("{{{}:{inner}}}", value.type_name())
 }
 
-fn operand_type_error(function: &str, value: &AttrValue, kind: &str) -> AwsError {
+pub(crate) fn operand_type_error(function: &str, value: &AttrValue, kind: &str) -> AwsError {
     invalid(
         kind,
         format!(
@@ -181,7 +181,8 @@ fn compare(a: &Option<AttrValue>, op: CmpOp, b: &Option<AttrValue>) -> bool {
     }
 }
 
-const TYPE_NAMES: [&str; 10] = ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
+pub(crate) const TYPE_NAMES: [&str; 10] =
+    ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
 
 fn attribute_type(
     item: &Item,
@@ -198,7 +199,7 @@ fn attribute_type(
         return Err(invalid(
             kind,
             format!(
-                "Invalid attribute type name found; type: {wanted}, valid types: {{B,NULL,SS,BOOL,L,BS,N,NS,S,M}}"
+                "Invalid attribute type name found; type: {wanted}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
             ),
         ));
     }
@@ -221,8 +222,11 @@ fn contains(haystack: &AttrValue, needle: &AttrValue) -> bool {
 
 /// The item reduced to the projected paths.
 pub fn project(item: &Item, paths: &[Path]) -> Item {
+    // List elements come out in index order, whatever the order of the paths.
+    let mut sorted: Vec<&Path> = paths.iter().collect();
+    sorted.sort();
     let mut result = Item::new();
-    for path in paths {
+    for path in sorted {
         if let Some(value) = resolve(item, path) {
             insert_projected(&mut result, &path.0, value.clone());
         }

@@ -3,6 +3,7 @@
 //! against items ([`eval`], [`update`]). Placeholders are resolved while parsing; the
 //! [`Placeholders`] record which ones were used so unused ones can be reported like AWS does.
 
+pub mod check;
 pub mod eval;
 pub mod lexer;
 pub mod parser;
@@ -124,6 +125,9 @@ pub struct Placeholders {
     used_values: BTreeSet<String>,
     had_names: bool,
     had_values: bool,
+    /// Placeholders in request order (the tie-break of [`java_hash_order`]).
+    name_order: Vec<String>,
+    value_order: Vec<String>,
 }
 
 impl Placeholders {
@@ -141,6 +145,7 @@ impl Placeholders {
                     AwsError::serialization("Unexpected token received from parser")
                 })?;
                 placeholders.names.insert(k.clone(), name.to_owned());
+                placeholders.name_order.push(k.clone());
             }
             placeholders.had_names = true;
         }
@@ -150,6 +155,10 @@ impl Placeholders {
                     "ExpressionAttributeValues must not be empty",
                 ));
             }
+            placeholders.value_order = request["ExpressionAttributeValues"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
             placeholders.values = values;
             placeholders.had_values = true;
         }
@@ -171,32 +180,46 @@ impl Placeholders {
     /// After every expression of the request is parsed: AWS rejects unused placeholders,
     /// and placeholders given without any expression.
     pub fn check_all_used(&self, any_expression: bool) -> Result<(), AwsError> {
-        if !any_expression {
-            if self.had_values {
-                return Err(AwsError::validation(
-                    "ExpressionAttributeValues can only be specified when using expressions",
-                ));
-            }
-            if self.had_names {
-                return Err(AwsError::validation(
-                    "ExpressionAttributeNames can only be specified when using expressions",
-                ));
-            }
+        if !any_expression && self.had_values {
+            return Err(AwsError::validation(
+                "ExpressionAttributeValues can only be specified when using expressions",
+            ));
         }
-        let unused_names: Vec<&str> = (self.names.keys())
-            .filter(|k| !self.used_names.contains(*k))
-            .map(String::as_str)
-            .collect();
+        self.check_names_used(any_expression)?;
+        self.check_values_used()
+    }
+
+    /// The ExpressionAttributeNames half of [`Self::check_all_used`].
+    pub fn check_names_used(&self, any_expression: bool) -> Result<(), AwsError> {
+        if !any_expression && self.had_names {
+            return Err(AwsError::validation(
+                "ExpressionAttributeNames can only be specified when using expressions",
+            ));
+        }
+        let unused_names: Vec<&str> = java_hash_order(
+            (self.name_order.iter())
+                .filter(|k| !self.used_names.contains(*k))
+                .map(String::as_str)
+                .collect(),
+            |k| k,
+        );
         if !unused_names.is_empty() {
             return Err(AwsError::validation(format!(
                 "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
                 unused_names.join(", ")
             )));
         }
-        let unused_values: Vec<&str> = (self.values.keys())
-            .filter(|k| !self.used_values.contains(*k))
-            .map(String::as_str)
-            .collect();
+        Ok(())
+    }
+
+    fn check_values_used(&self) -> Result<(), AwsError> {
+        let unused_values: Vec<&str> = java_hash_order(
+            (self.value_order.iter())
+                .filter(|k| !self.used_values.contains(*k))
+                .map(String::as_str)
+                .collect(),
+            |k| k,
+        );
         if !unused_values.is_empty() {
             return Err(AwsError::validation(format!(
                 "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
@@ -205,6 +228,25 @@ impl Placeholders {
         }
         Ok(())
     }
+}
+
+/// The iteration order of a Java `HashMap`/`HashSet` holding these keys (insertion order
+/// within a bucket). DynamoDB lists unused placeholders, and picks which failing update action
+/// to report, in this order (observed with DynamoDB Local: unused `:v1, :unused, :v2`).
+pub(crate) fn java_hash_order<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut capacity = 16;
+    while items.len() * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    let bucket = |name: &str| {
+        let hash = name
+            .encode_utf16()
+            .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
+        ((hash ^ (hash >> 16)) as usize) & (capacity - 1)
+    };
+    let mut items = items;
+    items.sort_by_key(|item| bucket(key(item)));
+    items
 }
 
 /// `Invalid <Kind>: <detail>` as a ValidationException.

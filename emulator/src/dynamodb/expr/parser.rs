@@ -4,6 +4,7 @@
 use super::lexer::{Tok, Token, tokenize};
 use super::reserved::is_reserved;
 use super::{Action, CmpOp, Cond, Elem, Operand, Path, Placeholders, invalid};
+use crate::dynamodb::model::AttrValue;
 use crate::protocol::AwsError;
 
 const GRAMMAR_WORDS: [&str; 9] = [
@@ -23,7 +24,8 @@ const UPDATE_FUNCTIONS: [&str; 2] = ["if_not_exists", "list_append"];
 pub fn condition(source: &str, kind: &str, ph: &mut Placeholders) -> Result<Cond, AwsError> {
     let mut parser = Parser::new(source, kind, ph)?;
     let cond = parser.or()?;
-    parser.expect_end()?;
+    parser.finish()?;
+    super::check::condition(&cond, kind)?;
     Ok(cond)
 }
 
@@ -48,6 +50,11 @@ pub fn update(source: &str, ph: &mut Placeholders) -> Result<Vec<Action>, AwsErr
             }
         }
     }
+    // Overlapping paths are reported before undefined placeholders.
+    parser.expect_end()?;
+    super::update::check_overlap(&actions)?;
+    parser.finish()?;
+    super::check::update_operands(&actions)?;
     Ok(actions)
 }
 
@@ -58,8 +65,27 @@ pub fn projection(source: &str, ph: &mut Placeholders) -> Result<Vec<Path>, AwsE
     while parser.eat_sym(",") {
         paths.push(parser.path()?);
     }
-    parser.expect_end()?;
+    parser.finish()?;
+    reject_overlaps(&paths, "ProjectionExpression")?;
     Ok(paths)
+}
+
+/// AWS refuses two paths where one is the other or lies inside it.
+pub fn reject_overlaps(paths: &[Path], kind: &str) -> Result<(), AwsError> {
+    for (i, first) in paths.iter().enumerate() {
+        for second in &paths[i + 1..] {
+            let shorter = first.0.len().min(second.0.len());
+            if first.0[..shorter] == second.0[..shorter] {
+                return Err(invalid(
+                    kind,
+                    format!(
+                        "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {first}, path two: {second}"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Parser<'a> {
@@ -68,6 +94,8 @@ struct Parser<'a> {
     pos: usize,
     kind: &'a str,
     ph: &'a mut Placeholders,
+    /// The first undefined placeholder: AWS reports syntax errors before it.
+    deferred: Option<AwsError>,
 }
 
 impl<'a> Parser<'a> {
@@ -82,7 +110,45 @@ impl<'a> Parser<'a> {
             pos: 0,
             kind,
             ph,
+            deferred: None,
         })
+    }
+
+    fn defer(&mut self, detail: String) {
+        if self.deferred.is_none() {
+            self.deferred = Some(invalid(self.kind, detail));
+        }
+    }
+
+    /// The end of the source, then any deferred placeholder error.
+    fn finish(&mut self) -> Result<(), AwsError> {
+        self.expect_end()?;
+        match self.deferred.take() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the group opened at `open` (and just closed) holds nothing but another group.
+    fn wraps_group(&self, open: usize) -> bool {
+        let close = self.pos - 1;
+        let Some(Tok::Sym("(")) = self.tokens.get(open + 1).map(|t| &t.tok) else {
+            return false;
+        };
+        let mut depth = 0usize;
+        for (index, token) in self.tokens.iter().enumerate().skip(open + 1) {
+            match token.tok {
+                Tok::Sym("(") => depth += 1,
+                Tok::Sym(")") => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return index + 1 == close;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -180,9 +246,16 @@ impl<'a> Parser<'a> {
     }
 
     fn primary(&mut self) -> Result<Cond, AwsError> {
+        let open = self.pos;
         if self.eat_sym("(") {
             let inner = self.or()?;
             self.expect_sym(")")?;
+            if self.wraps_group(open) {
+                return Err(invalid(
+                    self.kind,
+                    "The expression has redundant parentheses;",
+                ));
+            }
             return Ok(inner);
         }
         if let (Some(Tok::Word(name)), Some(Tok::Sym("("))) = (self.peek(), self.peek_at(1))
@@ -298,12 +371,10 @@ impl<'a> Parser<'a> {
         match self.peek().cloned() {
             Some(Tok::Value(placeholder)) => {
                 self.pos += 1;
-                let value = self.ph.value(&placeholder).ok_or_else(|| {
-                    invalid(
-                        self.kind,
-                        format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}"),
-                    )
-                })?;
+                let value = self.ph.value(&placeholder).unwrap_or_else(|| {
+                    self.defer(format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}"));
+                    AttrValue::Null
+                });
                 Ok(Operand::Value(value))
             }
             Some(Tok::Word(name)) if self.peek_at(1) == Some(&Tok::Sym("(")) => {
@@ -362,12 +433,10 @@ impl<'a> Parser<'a> {
 
     fn path_name(&mut self) -> Result<String, AwsError> {
         let name = match self.peek().cloned() {
-            Some(Tok::Name(placeholder)) => self.ph.name(&placeholder).ok_or_else(|| {
-                invalid(
-                    self.kind,
-                    format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}"),
-                )
-            })?,
+            Some(Tok::Name(placeholder)) => self.ph.name(&placeholder).unwrap_or_else(|| {
+                self.defer(format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}"));
+                placeholder.clone()
+            }),
             Some(Tok::Word(word)) => {
                 let is_grammar = GRAMMAR_WORDS.iter().any(|g| g.eq_ignore_ascii_case(&word));
                 if is_grammar || word.starts_with(|c: char| c.is_ascii_digit()) {
@@ -427,7 +496,7 @@ mod tests {
     fn placeholders() -> Placeholders {
         Placeholders::from_input(&json!({
             "ExpressionAttributeNames": {"#s": "status", "#n": "name"},
-            "ExpressionAttributeValues": {":v": {"N": "1"}, ":w": {"S": "x"}}
+            "ExpressionAttributeValues": {":v": {"N": "1"}, ":w": {"S": "x"}, ":s": {"SS": ["x"]}}
         }))
         .unwrap()
     }
@@ -525,7 +594,7 @@ mod tests {
     #[test]
     fn update_clauses() {
         let actions = update(
-            "SET a = a + :v, b = list_append(b, :w), c = if_not_exists(c, :v) REMOVE d ADD e :v DELETE f :w",
+            "SET a = a + :v, b = list_append(b, :w), c = if_not_exists(c, :v) REMOVE d ADD e :v DELETE f :s",
             &mut placeholders(),
         )
         .unwrap();

@@ -2,7 +2,7 @@
 //! item as it was before the update, as DynamoDB does.
 
 use super::eval::resolve;
-use super::{Action, Elem, Operand, Path, invalid};
+use super::{Action, Elem, Operand, Path, invalid, java_hash_order};
 use crate::dynamodb::model::{AttrValue, Item, Number};
 use crate::protocol::AwsError;
 
@@ -45,28 +45,18 @@ pub fn action_path(action: &Action) -> &Path {
 
 /// The item after `actions`.
 pub fn apply(old: &Item, actions: &[Action]) -> Result<Item, AwsError> {
+    for action in error_order(actions) {
+        let mut scratch = old.clone();
+        let mut removals = Vec::new();
+        apply_action(old, &mut scratch, action, &mut removals)?;
+        for path in removals {
+            remove_path(&mut scratch, path)?;
+        }
+    }
     let mut new = old.clone();
     let mut removals: Vec<&Path> = Vec::new();
     for action in actions {
-        match action {
-            Action::Set(path, value) => {
-                let value = evaluate(old, value)?;
-                set_path(&mut new, path, value)?;
-            }
-            Action::Remove(path) => removals.push(path),
-            Action::Add(path, value) => {
-                let value = evaluate(old, value)?;
-                let merged = add(resolve(old, path), value)?;
-                set_path(&mut new, path, merged)?;
-            }
-            Action::Delete(path, value) => {
-                let value = evaluate(old, value)?;
-                match delete(resolve(old, path), value)? {
-                    Some(rest) => set_path(&mut new, path, rest)?,
-                    None => remove_path(&mut new, path)?,
-                }
-            }
-        }
+        apply_action(old, &mut new, action, &mut removals)?;
     }
     // Highest list indexes first, so earlier removals do not shift later ones.
     removals.sort_by(|a, b| b.cmp(a));
@@ -74,6 +64,49 @@ pub fn apply(old: &Item, actions: &[Action]) -> Result<Item, AwsError> {
         remove_path(&mut new, path)?;
     }
     Ok(new)
+}
+
+/// The order in which failing actions are checked, the first failure being reported.
+///
+/// DynamoDB keeps an update's actions in a hash map keyed by top-level attribute name and
+/// reports the error of the *last* failing action in that map's iteration order (observed
+/// with DynamoDB Local, AWS's own emulator: `SET b = b + :n, a = a + :n` reports `b`,
+/// `SET zz = zz + :n, a = a + :n` reports `a`, whatever the textual order). That is Java's
+/// `HashMap` order — buckets of the spread `String.hashCode`, insertion order within one — so
+/// this walks it backwards.
+fn error_order(actions: &[Action]) -> Vec<&Action> {
+    let mut ordered = java_hash_order(actions.iter().collect(), |a| action_path(a).top());
+    ordered.reverse();
+    ordered
+}
+
+/// One action's effect on `new`, its operands read from `old`; REMOVEs are collected.
+fn apply_action<'a>(
+    old: &Item,
+    new: &mut Item,
+    action: &'a Action,
+    removals: &mut Vec<&'a Path>,
+) -> Result<(), AwsError> {
+    match action {
+        Action::Set(path, value) => {
+            let value = evaluate(old, value)?;
+            set_path(new, path, value)?;
+        }
+        Action::Remove(path) => removals.push(path),
+        Action::Add(path, value) => {
+            let value = evaluate(old, value)?;
+            let merged = add(resolve(old, path), value)?;
+            set_path(new, path, merged)?;
+        }
+        Action::Delete(path, value) => {
+            let value = evaluate(old, value)?;
+            match delete(resolve(old, path), value)? {
+                Some(rest) => set_path(new, path, rest)?,
+                None => remove_path(new, path)?,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The value of a SET operand.

@@ -26,29 +26,35 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
         ));
     }
+    // Every attribute value is validated before any table or key is looked at.
+    for (body, _) in &writes {
+        for member in ["Item", "Key"] {
+            input::opt_item(body, member)?;
+        }
+    }
     let mut state = db.lock();
     let mut plans = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (body, is_put) in &writes {
         let plan = if *is_put {
             prepare_put(&state, body)
         } else {
             prepare_delete(&state, body)
         };
-        match plan {
-            Ok(plan) => plans.push(plan),
+        let plan = match plan {
+            Ok(plan) => plan,
             Err(WriteError::Aws(err)) => return Err(err),
             Err(WriteError::ConditionFailed(_)) => {
                 return Err(AwsError::internal("unexpected condition in batch write"));
             }
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for plan in &plans {
+        };
+        // Checked as each request is read, so a duplicate is reported before a later table.
         if !seen.insert((plan.table.clone(), plan.key.clone())) {
             return Err(AwsError::validation(
                 "Provided list of item keys contains duplicates",
             ));
         }
+        plans.push(plan);
     }
     for plan in &plans {
         commit(db.context(), &mut state, plan);
@@ -79,7 +85,20 @@ fn write_request(table: &str, entry: &Value) -> Result<(Value, bool), AwsError> 
 
 pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let tables = input::req_object(request, "RequestItems")?;
+    if tables.is_empty() {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ));
+    }
+    // Every table's keys are checked before any table is read: shapes and duplicates first,
+    // then empty key values, then (while reading) key types.
+    for (table, spec) in tables {
+        check_keys(table, input::req_array(spec, "Keys")?)?;
+    }
     let state = db.lock();
+    for (table, spec) in tables {
+        reject_empty_key_values(&state, table, input::req_array(spec, "Keys")?)?;
+    }
     let mut responses = Map::new();
     for (table, spec) in tables {
         let keys = input::req_array(spec, "Keys")?;
@@ -95,4 +114,82 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
         responses.insert(table.clone(), Value::Array(found));
     }
     Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+}
+
+/// The keys of one table: none empty, no duplicates.
+fn check_keys(table: &str, keys: &[Value]) -> Result<(), AwsError> {
+    if keys
+        .iter()
+        .any(|k| k.as_object().is_none_or(|m| m.is_empty()))
+    {
+        return Err(AwsError::validation(format!(
+            "The list of keys in RequestItems for BatchGetItem may not contain null or empty values: {table} has one or more empty keys"
+        )));
+    }
+    reject_duplicate_keys(keys)
+}
+
+/// Keys, as DynamoDB Local checks them: every key's attribute names and hash attribute (type,
+/// then empty value) before any key's range attribute.
+fn reject_empty_key_values(
+    state: &crate::dynamodb::table::State,
+    table: &str,
+    keys: &[Value],
+) -> Result<(), AwsError> {
+    let schema = &state.table(table)?.key;
+    let keys: Vec<&Map<String, Value>> = keys.iter().filter_map(Value::as_object).collect();
+    for key in &keys {
+        let same_names = key.len() == schema.attrs().count()
+            && schema.attrs().all(|a| key.contains_key(&a.name));
+        if !same_names {
+            return Err(AwsError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
+    }
+    for key in &keys {
+        if let Some(value) = key.get(&schema.hash.name)
+            && value.get(&schema.hash.kind).is_none()
+        {
+            return Err(AwsError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
+        check_not_empty(key, &schema.hash.name)?;
+    }
+    if let Some(range) = &schema.range {
+        for key in &keys {
+            check_not_empty(key, &range.name)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_not_empty(key: &Map<String, Value>, name: &str) -> Result<(), AwsError> {
+    let kind = match key.get(name) {
+        Some(v) if v.get("S").and_then(Value::as_str) == Some("") => "string",
+        Some(v) if v.get("B").and_then(Value::as_str) == Some("") => "binary",
+        _ => return Ok(()),
+    };
+    Err(AwsError::validation(format!(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}"
+    )))
+}
+
+/// AWS refuses a BatchGetItem naming the same key twice for one table.
+fn reject_duplicate_keys(keys: &[Value]) -> Result<(), AwsError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for key in keys {
+        let mut canonical: Vec<(String, String)> = key
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
+            .unwrap_or_default();
+        canonical.sort();
+        if !seen.insert(canonical) {
+            return Err(AwsError::validation(
+                "Provided list of item keys contains duplicates",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    WriteError, WritePlan, check_condition, check_item_size, commit, condition_failed,
-    with_capacity,
+    WriteError, WritePlan, check_condition, check_item_size, check_placeholders_need_expression,
+    commit, condition_failed, with_capacity,
 };
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::expr::{Placeholders, eval, parser, update};
@@ -88,6 +88,8 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
         None => Vec::new(),
     };
     update::check_overlap(&actions)?;
+    // Every expression and placeholder is checked before the key attributes are protected.
+    super::check_expressions(request)?;
     for action in &actions {
         let top = update::action_path(action).top();
         if table.key.is_key(top) {
@@ -102,11 +104,10 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
     let base = old.clone().unwrap_or_else(|| key_map.clone());
     let new = update::apply(&base, &actions)?;
     check_item_size(&new)?;
-    let mut updated: Vec<String> = actions
+    let updated: Vec<crate::dynamodb::expr::Path> = actions
         .iter()
-        .map(|a| update::action_path(a).top().to_owned())
+        .map(|a| update::action_path(a).clone())
         .collect();
-    updated.dedup();
     Ok(WritePlan {
         table: table_name.to_owned(),
         key,
@@ -122,18 +123,18 @@ fn write(
     request: &Value,
     allowed_returns: &[&str],
     prepare: fn(&State, &Value) -> Result<WritePlan, WriteError>,
+    put_or_delete: bool,
 ) -> Result<Value, AwsError> {
     let returns = input::opt_enum(request, "ReturnValues", &RETURN_VALUES)?.unwrap_or("NONE");
     if !allowed_returns.contains(&returns) {
-        return Err(AwsError::validation(
-            "ReturnValues can only be ALL_OLD or NONE",
-        ));
+        return Err(AwsError::validation("Return values set to invalid value"));
     }
     input::opt_enum(
         request,
         "ReturnValuesOnConditionCheckFailure",
         &["ALL_OLD", "NONE"],
     )?;
+    check_placeholders_need_expression(request, put_or_delete)?;
     let mut state = db.lock();
     let plan = match prepare(&state, request) {
         Ok(plan) => plan,
@@ -152,11 +153,16 @@ fn write(
 
 fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {
     let pick = |item: &Option<Item>| -> Option<Item> {
+        // Whole top-level attributes, for each updated path present in `item`.
         let item = item.as_ref()?;
         let picked: Item = plan
             .updated
             .iter()
-            .filter_map(|name| item.get(name).map(|v| (name.clone(), v.clone())))
+            .filter(|path| eval::resolve(item, path).is_some())
+            .filter_map(|path| {
+                item.get(path.top())
+                    .map(|v| (path.top().to_owned(), v.clone()))
+            })
             .collect();
         (!picked.is_empty()).then_some(picked)
     };
@@ -170,15 +176,15 @@ fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {
 }
 
 pub fn put_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &["NONE", "ALL_OLD"], prepare_put)
+    write(db, request, &["NONE", "ALL_OLD"], prepare_put, true)
 }
 
 pub fn delete_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &["NONE", "ALL_OLD"], prepare_delete)
+    write(db, request, &["NONE", "ALL_OLD"], prepare_delete, true)
 }
 
 pub fn update_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &RETURN_VALUES, prepare_update)
+    write(db, request, &RETURN_VALUES, prepare_update, false)
 }
 
 /// Reads one item (GetItem, TransactGetItems, BatchGetItem), projected.
@@ -220,9 +226,12 @@ pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
         parser::projection(source, &mut ph)?;
     }
-    ph.check_all_used(request.get("ProjectionExpression").is_some())?;
+    // AWS checks the names, then the key, then the values.
+    let has_projection = request.get("ProjectionExpression").is_some();
+    ph.check_names_used(has_projection)?;
     let state = db.lock();
     let item = read_item(&state, request)?;
+    ph.check_all_used(has_projection)?;
     let mut output = json!({});
     if let Some(item) = item {
         output["Item"] = item_to_json(&item);

@@ -7,11 +7,12 @@ pub mod items;
 pub mod query;
 pub mod tables;
 pub mod transact;
+pub mod ttl;
 
 use serde_json::{Map, Value, json};
 
 use super::DynamoDb;
-use super::expr::{Placeholders, eval, parser};
+use super::expr::{Placeholders, eval, parser, update};
 use super::input;
 use super::model::{Item, item_size, item_to_json};
 use super::table::{PrimaryKey, State};
@@ -35,6 +36,8 @@ pub fn dispatch(db: &DynamoDb, operation: &str, input: &Value) -> Result<Value, 
         "TransactGetItems" => transact::transact_get_items(db, input),
         "BatchWriteItem" => batch::batch_write_item(db, input),
         "BatchGetItem" => batch::batch_get_item(db, input),
+        "UpdateTimeToLive" => ttl::update_time_to_live(db, input),
+        "DescribeTimeToLive" => ttl::describe_time_to_live(db, input),
         _ => Err(AwsError::unknown_operation()),
     }
 }
@@ -61,8 +64,8 @@ pub struct WritePlan {
     pub old: Option<Item>,
     /// `None` deletes. For a ConditionCheck, equal to `old` (no change).
     pub new: Option<Item>,
-    /// Top-level attributes an UpdateExpression touched (for UPDATED_OLD / UPDATED_NEW).
-    pub updated: Vec<String>,
+    /// The document paths an UpdateExpression touched (for UPDATED_OLD / UPDATED_NEW).
+    pub updated: Vec<super::expr::Path>,
 }
 
 /// Applies a plan: storage, then the stream record if the item really changed.
@@ -145,4 +148,45 @@ pub fn with_capacity(mut output: Value, request: &Value, table: &str, units: f64
         output["ConsumedCapacity"] = json!({ "TableName": table, "CapacityUnits": units });
     }
     output
+}
+
+/// Parses a write's expressions and checks its placeholders without looking at any table:
+/// TransactWriteItems does this for every action before reading any key.
+pub fn check_expressions(request: &Value) -> Result<(), AwsError> {
+    let mut ph = Placeholders::from_input(request)?;
+    let mut any = false;
+    if let Some(source) = input::opt_str(request, "UpdateExpression")? {
+        update::check_overlap(&parser::update(source, &mut ph)?)?;
+        any = true;
+    }
+    if let Some(source) = input::opt_str(request, "ConditionExpression")? {
+        parser::condition(source, "ConditionExpression", &mut ph)?;
+        any = true;
+    }
+    ph.check_all_used(any)
+}
+
+/// A single write's first check, before its key: placeholders given without any expression.
+/// AWS appends a note for PutItem and DeleteItem when the values are the unused ones.
+pub fn check_placeholders_need_expression(
+    request: &Value,
+    put_or_delete: bool,
+) -> Result<(), AwsError> {
+    let has_expression = ["UpdateExpression", "ConditionExpression"]
+        .iter()
+        .any(|m| request.get(*m).is_some_and(|v| !v.is_null()));
+    if has_expression {
+        return Ok(());
+    }
+    Placeholders::from_input(request)?
+        .check_all_used(false)
+        .map_err(|mut err| {
+            if put_or_delete
+                && err.message
+                    == "ExpressionAttributeValues can only be specified when using expressions"
+            {
+                err.message.push_str(": ConditionExpression is null");
+            }
+            err
+        })
 }

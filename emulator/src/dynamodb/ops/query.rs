@@ -21,15 +21,26 @@ struct Reader {
     filter: Option<Cond>,
     projection: Option<Vec<Path>>,
     count_only: bool,
+    specific_without_projection: bool,
     limit: Option<usize>,
 }
 
 impl Reader {
     fn from_request(request: &Value, ph: &mut Placeholders) -> Result<Reader, AwsError> {
+        // AWS's order: Limit, then FilterExpression, then ProjectionExpression.
+        let limit = match input::opt_int(request, "Limit")? {
+            Some(n) if n < 1 => {
+                return Err(AwsError::validation(format!(
+                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+                )));
+            }
+            other => other.map(|n| n as usize),
+        };
         let filter = input::opt_str(request, "FilterExpression")?
             .map(|source| parser::condition(source, "FilterExpression", ph))
             .transpose()?;
-        if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
+        let projection_source = input::opt_str(request, "ProjectionExpression")?;
+        if let Some(source) = projection_source {
             parser::projection(source, ph)?;
         }
         let select = input::opt_enum(
@@ -42,14 +53,6 @@ impl Reader {
                 "COUNT",
             ],
         )?;
-        let limit = match input::opt_int(request, "Limit")? {
-            Some(n) if n < 1 => {
-                return Err(AwsError::validation(format!(
-                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
-                )));
-            }
-            other => other.map(|n| n as usize),
-        };
         if let Some(index) = input::opt_str(request, "IndexName")? {
             return Err(AwsError::validation(format!(
                 "The table does not have the specified index: {index}"
@@ -59,8 +62,20 @@ impl Reader {
             filter,
             projection: projection(request)?,
             count_only: select == Some("COUNT"),
+            specific_without_projection: select == Some("SPECIFIC_ATTRIBUTES")
+                && projection_source.is_none(),
             limit,
         })
+    }
+
+    /// Checked after the start key, as AWS does.
+    fn check_select(&self) -> Result<(), AwsError> {
+        if self.specific_without_projection {
+            return Err(AwsError::validation(
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ));
+        }
+        Ok(())
     }
 
     /// Walks `candidates` (already past ExclusiveStartKey) and shapes the answer.
@@ -105,11 +120,17 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
     let mut ph = Placeholders::from_input(request)?;
     let reader = Reader::from_request(request, &mut ph)?;
+    if reader.filter.is_none() && request.get("ExpressionAttributeValues").is_some() {
+        return Err(AwsError::validation(
+            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
+        ));
+    }
     ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
     let segment = segment(request)?;
     let state = db.lock();
     let table = state.table(table_name)?;
     let start = exclusive_start(table, request)?;
+    reader.check_select()?;
     let candidates = table
         .items
         .iter()
@@ -125,9 +146,10 @@ fn segment(request: &Value) -> Result<Option<(u64, u64)>, AwsError> {
     match (segment, total) {
         (None, None) => Ok(None),
         (Some(s), Some(t)) if t >= 1 && (0..t).contains(&s) => Ok(Some((s as u64, t as u64))),
-        (Some(_), Some(_)) => Err(AwsError::validation(
-            "The Segment parameter is zero-based and must be less than parameter TotalSegments",
-        )),
+        (Some(s), Some(t)) => Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{s}' at 'segment' failed to satisfy constraint: Member must have value less than or equal to {}",
+            t - 1
+        ))),
         _ => Err(AwsError::validation(
             "The TotalSegments parameter and the Segment parameter must both be specified or both be omitted",
         )),
@@ -147,6 +169,38 @@ fn exclusive_start(table: &Table, request: &Value) -> Result<Option<PrimaryKey>,
     input::opt_item(request, "ExclusiveStartKey")?
         .map(|key| table.key.key_from_map(&key))
         .transpose()
+}
+
+/// AWS refuses an ExclusiveStartKey outside the key condition it continues, and one sitting on
+/// the inclusive bound where the walk ends (nothing could follow it); observed with DynamoDB
+/// Local: `sk <= 3` forward refuses a start at 3, backward accepts it.
+fn check_start_in_range(
+    start: Option<&PrimaryKey>,
+    hash: &KeyPart,
+    range: Option<&RangeCond>,
+    forward: bool,
+) -> Result<(), AwsError> {
+    let Some(start) = start else {
+        return Ok(());
+    };
+    let outside =
+        || AwsError::validation("The provided starting key does not match the range key predicate");
+    if &start.0 != hash {
+        return Err(outside());
+    }
+    let (Some(cond), Some(part)) = (range, &start.1) else {
+        return Ok(());
+    };
+    let at_end = match cond {
+        RangeCond::Cmp(CmpOp::Le, bound) => forward && part == bound,
+        RangeCond::Cmp(CmpOp::Ge, bound) => !forward && part == bound,
+        RangeCond::Between(low, high) => part == if forward { high } else { low },
+        _ => false,
+    };
+    if !cond.matches(part) || at_end {
+        return Err(outside());
+    }
+    Ok(())
 }
 
 /// The sort-key part of a key condition.
@@ -187,14 +241,18 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         )
     })?;
-    let key_cond = parser::condition(source, KEY_KIND, &mut ph)?;
     let reader = Reader::from_request(request, &mut ph)?;
+    let key_cond = parser::condition(source, KEY_KIND, &mut ph)?;
     ph.check_all_used(true)?;
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
     let state = db.lock();
     let table = state.table(table_name)?;
     let (hash, range) = key_condition(table, &key_cond)?;
     let start = exclusive_start(table, request)?;
+    check_start_in_range(start.as_ref(), &hash, range.as_ref(), forward)?;
+    reader.check_select()?;
+    check_start_in_range(start.as_ref(), &hash, range.as_ref(), forward)?;
+    reader.check_select()?;
     let candidates = table
         .partition(&hash, forward)
         .filter(|(key, _)| match &start {
@@ -214,6 +272,17 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
 fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCond>), AwsError> {
     let mut conjuncts = Vec::new();
     flatten_and(cond, &mut conjuncts)?;
+    if conjuncts.len() > 2 {
+        return Err(AwsError::validation(
+            "Conditions can be of length 1 or 2 only",
+        ));
+    }
+    let hash_name = &table.key.hash.name;
+    if !conjuncts.iter().any(|c| names_attribute(c, hash_name)) {
+        return Err(AwsError::validation(format!(
+            "Query condition missed key schema element: {hash_name}"
+        )));
+    }
     let mut hash = None;
     let mut range = None;
     for conjunct in conjuncts {
@@ -239,6 +308,17 @@ fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCon
         ))
     })?;
     Ok((hash, range))
+}
+
+/// Whether a key-condition conjunct is about the top-level attribute `name`.
+fn names_attribute(cond: &Cond, name: &str) -> bool {
+    let is_name =
+        |op: &Operand| matches!(op, Operand::Path(p) if p.0 == [Elem::Attr(name.to_owned())]);
+    match cond {
+        Cond::Compare(a, _, b) => is_name(a) || is_name(b),
+        Cond::Between(a, _, _) | Cond::BeginsWith(a, _) => is_name(a),
+        _ => false,
+    }
 }
 
 fn flatten_and<'a>(cond: &'a Cond, out: &mut Vec<&'a Cond>) -> Result<(), AwsError> {
@@ -284,11 +364,13 @@ fn key_conjunct(table: &Table, cond: &Cond) -> Result<(String, RangeCond), AwsEr
     let [Elem::Attr(name)] = path.0.as_slice() else {
         return Err(unsupported());
     };
-    let attr = table
-        .key
-        .attrs()
-        .find(|a| &a.name == name)
-        .ok_or_else(unsupported)?;
+    let attr = table.key.attrs().find(|a| &a.name == name).ok_or_else(|| {
+        let missed = table.key.range.as_ref().unwrap_or(&table.key.hash);
+        AwsError::validation(format!(
+            "Query condition missed key schema element: {}",
+            missed.name
+        ))
+    })?;
     let parts: Vec<KeyPart> = values
         .iter()
         .map(|v| key_value(&attr.kind, v))
@@ -296,7 +378,7 @@ fn key_conjunct(table: &Table, cond: &Cond) -> Result<(String, RangeCond), AwsEr
     let range = match (shape, parts.as_slice()) {
         (Shape::Cmp(CmpOp::Ne), _) => {
             return Err(AwsError::validation(
-                "Unsupported operator on KeyConditionExpression: operator: <>",
+                "Invalid operator used in KeyConditionExpression: <>",
             ));
         }
         (Shape::Between, [low, high]) => {

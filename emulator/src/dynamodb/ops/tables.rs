@@ -54,6 +54,7 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         stream: None,
         latest_stream_arn: None,
         latest_stream_label: None,
+        ttl_attribute: None,
         items: BTreeMap::new(),
     };
     if let Some(spec) = stream {

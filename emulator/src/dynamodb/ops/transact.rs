@@ -7,9 +7,10 @@ use serde_json::{Map, Value, json};
 use super::items::{prepare_check, prepare_delete, prepare_put, prepare_update, read_item};
 use super::{WriteError, WritePlan, commit};
 use crate::dynamodb::DynamoDb;
+use crate::dynamodb::expr::Placeholders;
 use crate::dynamodb::input;
-use crate::dynamodb::model::item_to_json;
-use crate::dynamodb::table::State;
+use crate::dynamodb::model::{AttrValue, Item, item_to_json};
+use crate::dynamodb::table::{PrimaryKey, State};
 use crate::protocol::AwsError;
 
 type Prepare = fn(&State, &Value) -> Result<WritePlan, WriteError>;
@@ -55,22 +56,23 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     check_count(elements)?;
     let actions: Vec<(&Value, Prepare)> = elements.iter().map(action).collect::<Result<_, _>>()?;
     let mut state = db.lock();
+    validate_in_stages(&state, &actions)?;
     let mut plans = Vec::new();
     let mut reasons = Vec::new();
     let mut failed = false;
-    let mut seen = BTreeSet::new();
     for (body, prepare) in &actions {
         match prepare(&state, body) {
             Ok(plan) => {
-                if !seen.insert((plan.table.clone(), plan.key.clone())) {
-                    return Err(AwsError::validation(
-                        "Transaction request cannot include multiple operations on one item",
-                    ));
-                }
                 reasons.push(json!({ "Code": "None" }));
                 plans.push(plan);
             }
-            Err(WriteError::Aws(err)) => return Err(err),
+            Err(WriteError::Aws(err)) => match validation_reason(&err) {
+                Some(reason) => {
+                    failed = true;
+                    reasons.push(reason);
+                }
+                None => return Err(err),
+            },
             Err(WriteError::ConditionFailed(old)) => {
                 failed = true;
                 reasons.push(failure_reason(body, old.as_ref()));
@@ -84,6 +86,108 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
         commit(db.context(), &mut state, plan);
     }
     Ok(json!({}))
+}
+
+/// AWS validates a transaction stage by stage across all its actions (observed with DynamoDB
+/// Local): each action's expressions and attribute values, then placeholders given without an
+/// expression, then key shapes; key types and conditions come last, per action.
+fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
+    for (body, _) in actions {
+        if has_expression(body) {
+            super::check_expressions(body)?;
+        }
+        for member in ["Item", "Key"] {
+            input::opt_item(body, member)?;
+        }
+        if body
+            .get("Key")
+            .and_then(Value::as_object)
+            .is_some_and(|k| k.is_empty())
+        {
+            return Err(AwsError::validation(
+                "The provided key element does not match the schema",
+            ));
+        }
+        Placeholders::from_input(body)?;
+    }
+    for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
+        let put_or_delete = body.get("UpdateExpression").is_none();
+        super::check_placeholders_need_expression(body, put_or_delete)?;
+    }
+    for (body, _) in actions {
+        check_key_shape(state, body)?;
+    }
+    // "No two actions can target the same item" (TransactWriteItems API reference).
+    let mut seen = BTreeSet::new();
+    for (body, _) in actions {
+        if let Some(key) = action_key(state, body)
+            && !seen.insert(key)
+        {
+            return Err(AwsError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The table and key an action targets, when its key is well-formed.
+fn action_key(state: &State, body: &Value) -> Option<(String, PrimaryKey)> {
+    let table = state.table(input::table_name(body).ok()?).ok()?;
+    let key = match input::opt_item(body, "Item").ok()? {
+        Some(item) => table.key.key_of_item(&item).ok()?,
+        None => table
+            .key
+            .key_from_map(&input::req_item(body, "Key").ok()?)
+            .ok()?,
+    };
+    Some((table.name.clone(), key))
+}
+
+/// Errors reported as a `ValidationError` cancellation reason rather than failing the whole
+/// request: key type mismatches (DynamoDB Local; AWS documents the `ValidationError` code).
+fn validation_reason(err: &AwsError) -> Option<Value> {
+    const KEY_TYPE: &str = "One or more parameter values were invalid: Type mismatch for key";
+    let key_type = err.message.starts_with(KEY_TYPE)
+        || err.message == "The provided key element does not match the schema";
+    key_type.then(|| json!({ "Code": "ValidationError", "Message": KEY_TYPE }))
+}
+
+fn has_expression(body: &Value) -> bool {
+    ["UpdateExpression", "ConditionExpression"]
+        .iter()
+        .any(|m| body.get(*m).is_some_and(|v| !v.is_null()))
+}
+
+/// The key names the key schema's attributes (no more, no fewer) and no key value is empty.
+fn check_key_shape(state: &State, body: &Value) -> Result<(), AwsError> {
+    let table = state.table(input::table_name(body)?)?;
+    if let Some(item) = input::opt_item(body, "Item")? {
+        let missing = table.key.attrs().any(|a| !item.contains_key(&a.name));
+        if missing || has_empty_key_value(table, &item) {
+            table.key.key_of_item(&item)?;
+        }
+        return Ok(());
+    }
+    let key = input::req_item(body, "Key")?;
+    let same_names = key.len() == table.key.attrs().count()
+        && table.key.attrs().all(|a| key.contains_key(&a.name));
+    if !same_names {
+        return Err(AwsError::validation(
+            "The provided key element does not match the schema",
+        ));
+    }
+    if has_empty_key_value(table, &key) {
+        table.key.key_from_map(&key)?;
+    }
+    Ok(())
+}
+
+fn has_empty_key_value(table: &crate::dynamodb::table::Table, item: &Item) -> bool {
+    table.key.attrs().any(|a| {
+        matches!(item.get(&a.name), Some(AttrValue::S(s)) if s.is_empty())
+            || matches!(item.get(&a.name), Some(AttrValue::B(b)) if b.is_empty())
+    })
 }
 
 fn failure_reason(body: &Value, old: Option<&crate::dynamodb::model::Item>) -> Value {
@@ -121,11 +225,19 @@ pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsEr
     check_count(elements)?;
     let state = db.lock();
     let mut responses = Vec::new();
+    let mut seen = BTreeSet::new();
     for element in elements {
         let get = element
             .get("Get")
             .filter(|v| v.is_object())
             .ok_or_else(|| input::missing("Get"))?;
+        let table = state.table(input::table_name(get)?)?;
+        let key = table.key.key_from_map(&input::req_item(get, "Key")?)?;
+        if !seen.insert((table.name.clone(), key)) {
+            return Err(AwsError::validation(
+                "Transaction request cannot include multiple operations on one item",
+            ));
+        }
         responses.push(match read_item(&state, get)? {
             Some(item) => json!({ "Item": item_to_json(&item) }),
             None => json!({}),
