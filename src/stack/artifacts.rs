@@ -112,16 +112,24 @@ pub fn parse_artifacts(stdout: &str) -> Executables {
 }
 
 /// A deployment zip holding `executable` as `bootstrap` (mode 0755, deflated at the fastest
-/// level: a debug build is ~40 MB, and the zip is made once per process and executable).
+/// level: a debug build is ~40 MB, and the zip is made once per process and executable;
+/// different executables are zipped concurrently).
 pub fn bootstrap_zip(executable: &Path) -> anyhow::Result<Arc<Vec<u8>>> {
-    static ZIPS: Mutex<BTreeMap<PathBuf, Arc<Vec<u8>>>> = Mutex::new(BTreeMap::new());
-    let mut zips = ZIPS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(zip) = zips.get(executable) {
-        return Ok(zip.clone());
-    }
-    let zip = Arc::new(zip_as_bootstrap(executable)?);
-    zips.insert(executable.to_owned(), zip.clone());
-    Ok(zip)
+    type Slot = Arc<OnceLock<Result<Arc<Vec<u8>>, String>>>;
+    static ZIPS: Mutex<BTreeMap<PathBuf, Slot>> = Mutex::new(BTreeMap::new());
+    let slot = ZIPS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(executable.to_owned())
+        .or_default()
+        .clone();
+    slot.get_or_init(|| {
+        zip_as_bootstrap(executable)
+            .map(Arc::new)
+            .map_err(|err| format!("{err:#}"))
+    })
+    .clone()
+    .map_err(anyhow::Error::msg)
 }
 
 fn zip_as_bootstrap(executable: &Path) -> anyhow::Result<Vec<u8>> {
