@@ -150,6 +150,7 @@ fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, Sce
         requests: file.requests.into_iter().map(|r| r.body).collect(),
         faults,
         mock_config,
+        race: file.race,
         expected_statuses: file.expect.map(|expect| expect.statuses),
     })
 }

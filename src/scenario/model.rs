@@ -25,6 +25,10 @@ pub struct ScenarioFile {
     /// An existing Step Functions Local MockConfigFile (JSON), relative to the scenario file.
     #[serde(default)]
     pub mock_config: Option<Spanned<String>>,
+    /// The orders race for stock, so which of them win varies between runs: the snapshot
+    /// shows how many end in each status instead of each order.
+    #[serde(default)]
+    pub race: bool,
     #[serde(default)]
     pub expect: Option<Expectations>,
 }
@@ -192,6 +196,7 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// The MockConfigFile named by `mock_config`, parsed.
     pub mock_config: Option<serde_json::Value>,
+    pub race: bool,
     pub expected_statuses: Option<BTreeMap<String, usize>>,
 }
 

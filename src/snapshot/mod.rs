@@ -29,6 +29,9 @@ pub fn default_dir() -> PathBuf {
 /// The normalised YAML snapshot of a run.
 pub fn render(scenario: &Scenario, result: &RunResult) -> String {
     let mut document = document(scenario, &result.collected);
+    if scenario.race {
+        normalise::summarise_race(&mut document, &result.stack.orders_table);
+    }
     normalise::normalise(&mut document);
     yaml::render(&document)
 }
