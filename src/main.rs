@@ -146,6 +146,12 @@ async fn scenario_command(args: ScenarioArgs) -> u8 {
             return ERROR;
         }
     };
+    if args.backend == BackendKind::LocalStack
+        && let Err(err) = orderlab::backend::localstack::check_docker()
+    {
+        eprintln!("error: {err:#}");
+        return ERROR;
+    }
     let jobs = match args.backend {
         BackendKind::Embedded => args.jobs,
         // One shared endpoint: scenarios would see each other's tables and executions.
