@@ -59,6 +59,7 @@ async fn every_scenario_matches_its_snapshot() {
         match scenario.name.as_str() {
             "last-unit-race" => assert_last_unit_race(result),
             "fatal-failure" => assert_an_hour_of_virtual_back_off(result),
+            "transient-failure" => assert_retried_then_succeeded(result),
             "duplicate-order" => assert_eq!(result.collected.executions_started, 1),
             "invalid-request" => assert_eq!(result.collected.executions_started, 0),
             _ => {}
@@ -100,6 +101,21 @@ fn assert_an_hour_of_virtual_back_off(result: &RunResult) {
     );
     assert!(
         execution.history_span_seconds >= 3780.0,
+        "the history spans only {} s",
+        execution.history_span_seconds
+    );
+}
+
+/// Two injected failures, retried 60 s and 120 s later (virtual time), then success.
+fn assert_retried_then_succeeded(result: &RunResult) {
+    let execution = &result.collected.orders[0].executions[0];
+    assert_eq!(execution.status, "SUCCEEDED");
+    assert_eq!(
+        execution.failed_attempts,
+        ["ProcessPayment: PaymentGatewayUnavailable"; 2]
+    );
+    assert!(
+        execution.history_span_seconds >= 180.0,
         "the history spans only {} s",
         execution.history_span_seconds
     );
