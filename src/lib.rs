@@ -4,11 +4,14 @@
 //! Laid out like the pipeline it runs: [`scenario`] (load and validate) → [`backend`] (who
 //! serves the endpoint) → [`stack`] (provision `app/` through the AWS SDK) → [`run`] (inject,
 //! wait, collect) → [`snapshot`] (normalise, render, compare). [`report`] ties them together
-//! for the CLI and the test suite.
+//! for the CLI and the test suite; [`suite`] runs several scenarios in parallel and [`junit`]
+//! writes their JUnit XML.
 
 pub mod backend;
+pub mod junit;
 pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod snapshot;
 pub mod stack;
+pub mod suite;

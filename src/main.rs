@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
 use clap::{Parser, Subcommand};
 use orderlab::backend::BackendKind;
-use orderlab::report;
-use orderlab::run::{self, RunOptions};
+use orderlab::run::RunOptions;
 use orderlab::scenario::{self, Scenario};
-use orderlab::snapshot::{self, Verdict, file};
+use orderlab::suite::{self, ScenarioReport, SuiteOptions};
 
 #[derive(Parser)]
 #[command(
@@ -55,9 +57,18 @@ struct ScenarioArgs {
     /// Write the new snapshot instead of comparing.
     #[arg(long)]
     accept: bool,
-    /// `embedded` or `endpoint=<URL>`.
+    /// `embedded`, `localstack` or `endpoint=<URL>`.
     #[arg(long, default_value = "embedded")]
     backend: BackendKind,
+    /// Write a JUnit XML report (one test case per scenario) to this file.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Print a machine-readable JSON report on stdout instead of the human one.
+    #[arg(long)]
+    json: bool,
+    /// How many scenarios run at once (each on its own backend instance).
+    #[arg(long, default_value_t = 4)]
+    jobs: usize,
     /// Bound, in seconds, on every wait.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
@@ -75,7 +86,6 @@ fn default_scenarios_dir() -> PathBuf {
 
 /// Exit codes.
 const PASSED: u8 = 0;
-const FAILED: u8 = 1;
 const ERROR: u8 = 2;
 
 fn main() -> ExitCode {
@@ -136,16 +146,90 @@ async fn scenario_command(args: ScenarioArgs) -> u8 {
             return ERROR;
         }
     };
-    let options = RunOptions {
-        backend: args.backend.clone(),
-        timeout: Duration::from_secs(args.timeout),
-        real_time: args.real_time,
-    };
-    let mut worst = PASSED;
-    for scenario in &scenarios {
-        worst = worst.max(run_one(scenario, &options, args.accept).await);
+    if args.backend == BackendKind::LocalStack
+        && let Err(err) = orderlab::backend::localstack::check_docker()
+    {
+        eprintln!("error: {err:#}");
+        return ERROR;
     }
-    worst
+    let jobs = match args.backend {
+        BackendKind::Embedded => args.jobs,
+        // One shared endpoint: scenarios would see each other's tables and executions.
+        _ => 1,
+    };
+    let options = SuiteOptions {
+        run: RunOptions {
+            backend: args.backend.clone(),
+            timeout: Duration::from_secs(args.timeout),
+            real_time: args.real_time,
+        },
+        accept: args.accept,
+        jobs,
+    };
+    let started = Instant::now();
+    let progress = scenarios.len() > 1 && std::io::stderr().is_terminal();
+    let human = !args.json;
+    let reports = suite::run_all(scenarios, &options, |report, done, total| {
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        if human {
+            print!("{}", report.text);
+            let _ = std::io::stdout().flush();
+        }
+        if progress && done < total {
+            eprint!("{}", progress_bar(done, total));
+        }
+    })
+    .await;
+    let wall_time = started.elapsed();
+    if args.json {
+        println!("{:#}", suite::json_report(&reports, wall_time));
+    } else {
+        println!("{}", summary(&reports, wall_time));
+    }
+    if let Some(path) = &args.junit
+        && let Err(err) = std::fs::write(path, orderlab::junit::render(&reports, wall_time))
+    {
+        eprintln!("error: cannot write {}: {err}", path.display());
+        return ERROR;
+    }
+    suite::exit_code(&reports)
+}
+
+/// `[#####-----] 5/10 scenarios`
+fn progress_bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = WIDTH * done / total.max(1);
+    format!(
+        "[{}{}] {done}/{total} scenarios",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled)
+    )
+}
+
+fn summary(reports: &[ScenarioReport], wall_time: Duration) -> String {
+    let count = |outcome| reports.iter().filter(|r| r.outcome == outcome).count();
+    let mut text = format!(
+        "\n{} scenarios: {} passed, {} failed, {} errors in {:.1} s",
+        reports.len(),
+        count(suite::Outcome::Passed),
+        count(suite::Outcome::Failed),
+        count(suite::Outcome::Error),
+        wall_time.as_secs_f64()
+    );
+    for report in reports
+        .iter()
+        .filter(|r| r.outcome != suite::Outcome::Passed)
+    {
+        let first = report.message.lines().next().unwrap_or_default();
+        text.push_str(&format!(
+            "\n  {} {}: {first}",
+            report.outcome.label(),
+            report.name
+        ));
+    }
+    text
 }
 
 fn load_selected(args: &ScenarioArgs) -> Result<Vec<Scenario>, String> {
@@ -169,64 +253,6 @@ fn load_selected(args: &ScenarioArgs) -> Result<Vec<Scenario>, String> {
             scenario::load_named(dir, name).map_err(|err| err.to_string())
         })
         .collect()
-}
-
-async fn run_one(scenario: &Scenario, options: &RunOptions, accept: bool) -> u8 {
-    println!(
-        "scenario {} — {}",
-        scenario.name,
-        scenario.description.trim()
-    );
-    let result = match run::run_scenario(scenario, options).await {
-        Ok(result) => result,
-        Err(err) => {
-            println!("ERROR {}: {err:#}", scenario.name);
-            return ERROR;
-        }
-    };
-    for line in report::order_lines(&result) {
-        println!("{line}");
-    }
-    println!("{}", report::timing_line(&result.timings));
-    let problems = run::check_expectations(scenario, &result);
-    for problem in &problems {
-        println!("  expectation failed: {problem}");
-    }
-    let rendered = snapshot::render(scenario, &result);
-    let verdict = match snapshot::check(&snapshot::default_dir(), &scenario.name, &rendered, accept)
-    {
-        Ok(verdict) => verdict,
-        Err(err) => {
-            println!("ERROR {}: {err:#}", scenario.name);
-            return ERROR;
-        }
-    };
-    print_verdict(&scenario.name, &verdict);
-    if verdict.passed() && problems.is_empty() {
-        PASSED
-    } else {
-        FAILED
-    }
-}
-
-fn print_verdict(name: &str, verdict: &Verdict) {
-    match verdict {
-        Verdict::Matched => println!("PASS {name}"),
-        Verdict::Accepted { path } => {
-            println!("PASS {name} (snapshot written to {})", path.display())
-        }
-        Verdict::Mismatch { diff, new_path } => {
-            print!("{}", file::colourise(diff));
-            println!(
-                "FAIL {name}: the snapshot differs; the new one is in {}\n  accept it with `cargo insta review` or `orderlab scenario {name} --accept`",
-                new_path.display()
-            );
-        }
-        Verdict::Missing { new_path } => println!(
-            "FAIL {name}: no snapshot yet; the proposed one is in {}\n  accept it with `cargo insta review` or `orderlab scenario {name} --accept`",
-            new_path.display()
-        ),
-    }
 }
 
 async fn emulate_command(bind: SocketAddr) -> u8 {

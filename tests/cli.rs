@@ -49,3 +49,28 @@ fn usage_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is not a scenario name"));
 }
+
+#[test]
+fn junit_and_json_reports_have_one_entry_per_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    let output = orderlab()
+        .args([
+            "scenario",
+            "happy-path",
+            "out-of-stock",
+            "--json",
+            "--junit",
+        ])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["passed"], 2, "{report}");
+    assert_eq!(report["scenarios"][0]["name"], "happy-path");
+    assert_eq!(report["scenarios"][1]["outcome"], "passed");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert!(xml.contains("name=\"out-of-stock\""), "{xml}");
+}

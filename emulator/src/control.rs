@@ -3,6 +3,9 @@
 //! - `GET /_aws/ses` — the SES outbox, in LocalStack's shape (`{"messages": [...]}`), optionally
 //!   filtered by `?email=SOURCE`; `DELETE /_aws/ses` empties it.
 //! - `GET /_orderlab/health` — `{"status": "running", "services": [...]}`.
+//! - `POST /_orderlab/faults` — replaces the injected faults with a MockConfigFile-shaped
+//!   document (`StateMachines`/`MockedResponses` for states, `Functions` for Lambda
+//!   invocations; see `sfn::mock` and `lambda::faults`); `DELETE` removes them.
 
 use axum::response::Response;
 use http::Method;
@@ -24,6 +27,12 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
             services.ses.clear_outbox();
             rest::empty(204)
         }
+        (&Method::POST, "/_orderlab/faults") => set_faults(services, request),
+        (&Method::DELETE, "/_orderlab/faults") => {
+            services.lambda.context().function_faults.clear();
+            services.lambda.context().state_mocks.clear();
+            rest::empty(204)
+        }
         (&Method::GET, "/_orderlab/health") => rest::json(
             200,
             &json!({
@@ -36,5 +45,29 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
             "NotFound",
             format!("No control route {}", request.path),
         )),
+    }
+}
+
+fn set_faults(services: &Services, request: &AwsRequest) -> Response {
+    let invalid =
+        |message: String| rest::error(&AwsError::new(400, "InvalidFaultDocument", message));
+    let document: serde_json::Value = match serde_json::from_slice(&request.body) {
+        Ok(document) => document,
+        Err(err) => return invalid(format!("The body is not JSON: {err}")),
+    };
+    let ctx = services.lambda.context();
+    let checked = crate::sfn::mock::Mocks::default()
+        .load(&document)
+        .and_then(|()| crate::lambda::faults::FunctionFaults::default().load(&document));
+    if let Err(message) = checked {
+        return invalid(message);
+    }
+    let loaded = ctx
+        .state_mocks
+        .load(&document)
+        .and_then(|()| ctx.function_faults.load(&document));
+    match loaded {
+        Ok(()) => rest::empty(204),
+        Err(message) => invalid(message),
     }
 }

@@ -67,6 +67,9 @@ pub struct Context {
     pub bus: bus::Bus,
     /// The emulator's own endpoint (`http://127.0.0.1:PORT`), known once the listener is bound.
     pub endpoint: String,
+    /// Injected function faults and state mocks (`POST /_orderlab/faults`).
+    pub function_faults: lambda::faults::FunctionFaults,
+    pub state_mocks: sfn::mock::Mocks,
 }
 
 impl Context {
@@ -126,6 +129,8 @@ impl Emulator {
             clock: Clock::new(config.clock),
             bus: bus::Bus::default(),
             endpoint: format!("http://{addr}"),
+            function_faults: Default::default(),
+            state_mocks: Default::default(),
         });
         let services = Services::new(&ctx);
         let server = server::serve(listener, services.clone());

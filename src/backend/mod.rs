@@ -1,10 +1,11 @@
 //! Backends: who serves the AWS endpoint the harness talks to. Every backend yields the same
 //! thing — an endpoint URL and a way to stop — so the rest of the harness has one code path.
-//! Adding a backend (e.g. LocalStack through testcontainers) is one module implementing
-//! [`Running`] plus one [`BackendKind`] variant.
+//! Each backend is one module implementing [`Running`] plus one [`BackendKind`] variant:
+//! `embedded`, `localstack` (testcontainers), `endpoint=<URL>`.
 
 mod embedded;
 mod endpoint;
+pub mod localstack;
 
 use std::fmt;
 use std::future::Future;
@@ -19,6 +20,8 @@ pub use endpoint::External;
 pub enum BackendKind {
     /// The emulator in-process on an ephemeral loopback port.
     Embedded,
+    /// LocalStack in a container started through testcontainers.
+    LocalStack,
     /// Anything already running that speaks the AWS APIs.
     Endpoint(String),
 }
@@ -29,6 +32,7 @@ impl FromStr for BackendKind {
     fn from_str(text: &str) -> Result<BackendKind, String> {
         match text {
             "embedded" => Ok(BackendKind::Embedded),
+            "localstack" => Ok(BackendKind::LocalStack),
             _ => match text.strip_prefix("endpoint=") {
                 Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                     Ok(BackendKind::Endpoint(url.trim_end_matches('/').to_owned()))
@@ -37,7 +41,7 @@ impl FromStr for BackendKind {
                     "endpoint URL must start with http:// or https://, got {url:?}"
                 )),
                 None => Err(format!(
-                    "unknown backend {text:?}: expected `embedded` or `endpoint=<URL>`"
+                    "unknown backend {text:?}: expected `embedded`, `localstack` or `endpoint=<URL>`"
                 )),
             },
         }
@@ -48,6 +52,7 @@ impl fmt::Display for BackendKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BackendKind::Embedded => f.write_str("embedded"),
+            BackendKind::LocalStack => f.write_str("localstack"),
             BackendKind::Endpoint(url) => write!(f, "endpoint={url}"),
         }
     }
@@ -78,6 +83,7 @@ pub async fn start(
 ) -> anyhow::Result<Box<dyn Running>> {
     match kind {
         BackendKind::Embedded => Ok(Box::new(Embedded::start(options).await?)),
+        BackendKind::LocalStack => Ok(Box::new(localstack::LocalStackBackend::start().await?)),
         BackendKind::Endpoint(url) => Ok(Box::new(External::new(url))),
     }
 }

@@ -26,6 +26,12 @@ pub struct ExecutionRecord {
     pub output: Option<Value>,
     pub error: Option<String>,
     pub cause: Option<String>,
+    /// Each failed attempt of a state that was then retried or caught:
+    /// `State: Error`, in order (from the TaskFailed/LambdaFunctionFailed events).
+    pub failed_attempts: Vec<String>,
+    /// Event time of the last history event minus the first, in seconds (on the virtual
+    /// clock, Wait states and retry back-off count here without taking wall time).
+    pub history_span_seconds: f64,
 }
 
 /// One order: how it was submitted and what its executions did.
@@ -50,6 +56,10 @@ pub struct Collected {
     /// Table name → items (plain JSON), sorted by key.
     pub tables: BTreeMap<String, Vec<Value>>,
     pub emails: Vec<Email>,
+    /// The raw request bodies and the API's answers.
+    pub raw_requests: Vec<super::inject::RawResponse>,
+    /// How many executions the state machine had in all.
+    pub executions_started: usize,
 }
 
 impl Collected {
@@ -70,9 +80,13 @@ pub async fn collect(
     executions: &ExecutionsByOrder,
 ) -> anyhow::Result<Collected> {
     let mut orders = Vec::with_capacity(submissions.len());
+    let mut seen = std::collections::HashSet::new();
     for submission in submissions {
         let mut records = Vec::new();
-        for execution in executions.get(&submission.order_id).into_iter().flatten() {
+        // A resubmitted order shows its executions once, under its first submission.
+        let first = seen.insert(submission.order_id.clone());
+        let own = executions.get(&submission.order_id).filter(|_| first);
+        for execution in own.into_iter().flatten() {
             records.push(execution_record(clients, execution).await?);
         }
         orders.push(OrderOutcome {
@@ -92,6 +106,9 @@ pub async fn collect(
         orders,
         tables,
         emails,
+        raw_requests: Vec::new(),
+        executions_started: super::wait::count_executions(clients, &stack.state_machine_arn)
+            .await?,
     })
 }
 
@@ -106,9 +123,12 @@ async fn execution_record(
         .send()
         .await
         .aws_context(|| format!("DescribeExecution {}", execution.arn))?;
+    let history = read_history(clients, &execution.arn).await?;
     Ok(ExecutionRecord {
         status: described.status().as_str().to_owned(),
-        path: states_entered(clients, &execution.arn).await?,
+        path: history.path,
+        failed_attempts: history.failed_attempts,
+        history_span_seconds: history.span_seconds,
         output: described.output().map(parse_json_or_text),
         error: described.error().map(str::to_owned),
         cause: described.cause().map(str::to_owned),
@@ -119,9 +139,19 @@ fn parse_json_or_text(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
-/// The name of every `*StateEntered` event, in order (all pages).
-async fn states_entered(clients: &Clients, arn: &str) -> anyhow::Result<Vec<String>> {
-    let mut path = Vec::new();
+/// What the snapshot reads from an execution's history.
+#[derive(Debug, Default)]
+struct HistorySummary {
+    path: Vec<String>,
+    failed_attempts: Vec<String>,
+    span_seconds: f64,
+}
+
+/// Reads the whole history (all pages): the name of every `*StateEntered` event in order,
+/// every failed task attempt, and the span of event times.
+async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySummary> {
+    let mut summary = HistorySummary::default();
+    let mut times: Vec<f64> = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let page = clients
@@ -133,17 +163,33 @@ async fn states_entered(clients: &Clients, arn: &str) -> anyhow::Result<Vec<Stri
             .await
             .aws_context(|| format!("GetExecutionHistory {arn}"))?;
         for event in page.events() {
+            times.push(event.timestamp().as_secs_f64());
             if event.r#type().as_str().ends_with("StateEntered")
                 && let Some(details) = event.state_entered_event_details()
             {
-                path.push(details.name().to_owned());
+                summary.path.push(details.name().to_owned());
+            }
+            let error = event
+                .task_failed_event_details()
+                .and_then(|d| d.error())
+                .or_else(|| {
+                    event
+                        .lambda_function_failed_event_details()
+                        .and_then(|d| d.error())
+                });
+            if let (Some(error), Some(state)) = (error, summary.path.last()) {
+                summary.failed_attempts.push(format!("{state}: {error}"));
             }
         }
         match page.next_token() {
             Some(next) => token = Some(next.to_owned()),
-            None => return Ok(path),
+            None => break,
         }
     }
+    let first = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let last = times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    summary.span_seconds = if times.is_empty() { 0.0 } else { last - first };
+    Ok(summary)
 }
 
 /// Every item of `table` as plain JSON, sorted by `key`.

@@ -56,7 +56,55 @@ pub async fn load_inventory(
     Ok(())
 }
 
-/// Submits every order at once; results in scenario order.
+/// A raw request body and what the API answered.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub body: String,
+    pub http_status: u16,
+    pub response: Value,
+}
+
+impl RawResponse {
+    /// The submission of an order the API accepted from a raw request (202 with an id).
+    pub fn accepted(&self) -> Option<Submission> {
+        let order_id = self.response.get("order_id")?.as_str()?;
+        (self.http_status == 202).then(|| Submission {
+            order_id: order_id.to_owned(),
+            via: Via::Api,
+            http_status: Some(self.http_status),
+            http_body: Some(self.response.clone()),
+        })
+    }
+}
+
+/// Sends every raw request body verbatim to `POST /orders`, one after the other.
+pub async fn send_raw_requests(
+    stack: &Stack,
+    scenario: &Scenario,
+) -> anyhow::Result<Vec<RawResponse>> {
+    let http = reqwest::Client::new();
+    let mut answers = Vec::with_capacity(scenario.requests.len());
+    for body in &scenario.requests {
+        let response = http
+            .post(&stack.orders_url)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .with_context(|| format!("POST {} (raw request)", stack.orders_url))?;
+        let http_status = response.status().as_u16();
+        let text = response.text().await.context("reading a raw response")?;
+        answers.push(RawResponse {
+            body: body.clone(),
+            http_status,
+            response: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        });
+    }
+    Ok(answers)
+}
+
+/// Submits every order at once (an order with `submissions: N` is sent N times, one after
+/// the other); results in scenario order.
 pub async fn submit_orders(
     clients: &Clients,
     stack: &Stack,
@@ -70,17 +118,21 @@ pub async fn submit_orders(
         let url = stack.orders_url.clone();
         let table = stack.orders_table.clone();
         tasks.spawn(async move {
-            let submission = match order.via {
-                Via::Api => post_order(&http, &url, &order).await,
-                Via::Direct => put_order(&dynamodb, &table, &order).await,
-            };
-            (index, submission)
+            let mut submissions = Vec::new();
+            for _ in 0..order.submissions {
+                let submission = match order.via {
+                    Via::Api => post_order(&http, &url, &order).await,
+                    Via::Direct => put_order(&dynamodb, &table, &order).await,
+                };
+                submissions.push(submission);
+            }
+            (index, submissions)
         });
     }
-    let mut submissions: Vec<Option<Submission>> = vec![None; scenario.orders.len()];
+    let mut submissions: Vec<Vec<Submission>> = vec![Vec::new(); scenario.orders.len()];
     while let Some(joined) = tasks.join_next().await {
-        let (index, submission) = joined.context("an order submission task panicked")?;
-        submissions[index] = Some(submission?);
+        let (index, results) = joined.context("an order submission task panicked")?;
+        submissions[index] = results.into_iter().collect::<anyhow::Result<_>>()?;
     }
     Ok(submissions.into_iter().flatten().collect())
 }

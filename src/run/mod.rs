@@ -2,6 +2,7 @@
 //! orders → wait for the executions → collect. The backend is stopped whatever happens.
 
 pub mod collect;
+pub mod faults;
 pub mod inject;
 pub mod wait;
 
@@ -91,8 +92,27 @@ async fn run_on(
     timings.record("provision", started);
 
     let started = Instant::now();
+    if faults::has_faults(scenario) {
+        if !matches!(
+            options.backend,
+            BackendKind::Embedded | BackendKind::Endpoint(_)
+        ) {
+            anyhow::bail!(
+                "fault injection is not supported on the {} backend; run the scenario on the embedded backend",
+                options.backend
+            );
+        }
+        let document = faults::document(scenario, stack.state_machine_name())?;
+        faults::inject(endpoint, &document).await?;
+    }
     inject::load_inventory(&clients, &stack, scenario).await?;
-    let submissions = inject::submit_orders(&clients, &stack, scenario).await?;
+    let mut submissions = inject::submit_orders(&clients, &stack, scenario).await?;
+    let raw_responses = inject::send_raw_requests(&stack, scenario).await?;
+    submissions.extend(
+        raw_responses
+            .iter()
+            .filter_map(inject::RawResponse::accepted),
+    );
     timings.record("inject", started);
 
     let started = Instant::now();
@@ -106,7 +126,9 @@ async fn run_on(
     timings.record("wait", started);
 
     let started = Instant::now();
-    let collected = collect::collect(&clients, endpoint, &stack, &submissions, &executions).await?;
+    let mut collected =
+        collect::collect(&clients, endpoint, &stack, &submissions, &executions).await?;
+    collected.raw_requests = raw_responses;
     timings.record("collect", started);
     Ok((stack, collected))
 }
@@ -125,8 +147,12 @@ pub fn check_expectations(scenario: &Scenario, result: &RunResult) -> Vec<String
         return Vec::new();
     };
     let mut actual = std::collections::BTreeMap::<String, usize>::new();
-    for order in &scenario.orders {
-        if let Some(status) = final_status(result, &order.order_id) {
+    let mut seen = std::collections::HashSet::new();
+    for outcome in &result.collected.orders {
+        let id = &outcome.submission.order_id;
+        if seen.insert(id.clone())
+            && let Some(status) = final_status(result, id)
+        {
             *actual.entry(status).or_default() += 1;
         }
     }

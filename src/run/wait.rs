@@ -98,6 +98,11 @@ async fn list_executions(clients: &Clients, arn: &str) -> anyhow::Result<Vec<Exe
     }
 }
 
+/// How many executions `arn` has had (all pages of ListExecutions).
+pub async fn count_executions(clients: &Clients, arn: &str) -> anyhow::Result<usize> {
+    Ok(list_executions(clients, arn).await?.len())
+}
+
 /// Groups executions by the `order_id` of their input (DescribeExecution once per execution).
 async fn attribute(
     clients: &Clients,

@@ -41,7 +41,7 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 impl ScenarioError {
-    fn at(file: &Path, location: Location, message: impl Into<String>) -> ScenarioError {
+    pub(crate) fn at(file: &Path, location: Location, message: impl Into<String>) -> ScenarioError {
         ScenarioError {
             file: file.to_path_buf(),
             line: location.line(),
@@ -123,26 +123,52 @@ fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, Sce
     let ids = OrderIds::new(file.seed);
     let mut seen = HashSet::new();
     let mut orders = Vec::with_capacity(file.orders.len());
-    for (index, spec) in file.orders.into_iter().enumerate() {
+    for spec in file.orders {
         let written_at = spec.order_id.as_ref().map(|id| id.referenced);
-        let order = validate_order(path, &known, &ids, index, spec)?;
-        if !seen.insert(order.order_id.clone()) {
-            let message = format!("duplicate order id {}", order.order_id);
-            return Err(match written_at {
-                Some(location) => ScenarioError::at(path, location, message),
-                None => ScenarioError::whole_file(path, message),
-            });
+        for order in validate_order(path, &known, &ids, orders.len(), spec)? {
+            if !seen.insert(order.order_id.clone()) {
+                let message = format!("duplicate order id {}", order.order_id);
+                return Err(match written_at {
+                    Some(location) => ScenarioError::at(path, location, message),
+                    None => ScenarioError::whole_file(path, message),
+                });
+            }
+            orders.push(order);
         }
-        orders.push(order);
     }
+    let faults = super::faults::validate_faults(path, file.faults)?;
+    let mock_config = file
+        .mock_config
+        .map(|spec| super::faults::read_mock_config(path, spec))
+        .transpose()?;
     Ok(Scenario {
         name: name.to_owned(),
         description: file.description,
         seed: file.seed,
         inventory,
         orders,
+        requests: file.requests.into_iter().map(|r| r.body).collect(),
+        faults,
+        mock_config,
+        race: file.race,
         expected_statuses: file.expect.map(|expect| expect.statuses),
     })
+}
+
+/// A count that must be ≥ 1 (`what` names it in the message); absent means 1.
+fn positive(path: &Path, value: Option<Spanned<i64>>, what: &str) -> Result<u32, ScenarioError> {
+    match value {
+        None => Ok(1),
+        Some(Spanned {
+            value, referenced, ..
+        }) => u32::try_from(value).ok().filter(|n| *n > 0).ok_or_else(|| {
+            ScenarioError::at(
+                path,
+                referenced,
+                format!("{what} must be a positive whole number, got {value}"),
+            )
+        }),
+    }
 }
 
 fn validate_inventory(
@@ -205,12 +231,42 @@ fn is_decimal(text: &str) -> bool {
     digits(whole) && fraction.is_none_or(digits)
 }
 
+/// One order spec → its orders (`count` of them, ids derived from `first_index` on).
 fn validate_order(
+    path: &Path,
+    known: &HashSet<&str>,
+    ids: &OrderIds,
+    first_index: usize,
+    mut spec: OrderSpec,
+) -> Result<Vec<Order>, ScenarioError> {
+    let count_at = spec.count.as_ref().map(|c| c.referenced);
+    let count = positive(path, spec.count.take(), "count")?;
+    let submissions = positive(path, spec.submissions.take(), "submissions")?;
+    if let (Some(at), true) = (count_at, spec.order_id.is_some() && count > 1) {
+        return Err(ScenarioError::at(
+            path,
+            at,
+            "an order with `count` above 1 gets derived ids: remove its order_id",
+        ));
+    }
+    let first = one_order(path, known, ids, first_index, spec, submissions)?;
+    let mut orders = Vec::with_capacity(count as usize);
+    for offset in 1..count as usize {
+        let mut order = first.clone();
+        order.order_id = ids.derive(first_index + offset);
+        orders.push(order);
+    }
+    orders.insert(0, first);
+    Ok(orders)
+}
+
+fn one_order(
     path: &Path,
     known: &HashSet<&str>,
     ids: &OrderIds,
     index: usize,
     spec: OrderSpec,
+    submissions: u32,
 ) -> Result<Order, ScenarioError> {
     let order_id = match spec.order_id {
         Some(Spanned {
@@ -257,6 +313,7 @@ fn validate_order(
         items,
         payment_token: spec.payment_token,
         via: spec.via,
+        submissions,
     })
 }
 

@@ -1,10 +1,11 @@
 //! Scenarios: the YAML files under `scenarios/` — their model and their loading with
 //! file:line:column errors.
 
+mod faults;
 mod load;
 mod model;
 #[cfg(test)]
 mod tests;
 
 pub use load::{OrderIds, ScenarioError, is_valid_name, list_names, load_file, load_named, parse};
-pub use model::{Customer, Line, Order, Scenario, Stock, Via};
+pub use model::{Customer, Fault, FaultResponse, FaultTarget, Line, Order, Scenario, Stock, Via};

@@ -16,8 +16,79 @@ pub struct ScenarioFile {
     pub inventory: Vec<InventoryItem>,
     #[serde(default)]
     pub orders: Vec<OrderSpec>,
+    /// Raw `POST /orders` bodies, sent verbatim (malformed requests the API must answer 400).
+    #[serde(default)]
+    pub requests: Vec<RawRequest>,
+    /// Faults injected into the embedded emulator before the orders are submitted.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    /// An existing Step Functions Local MockConfigFile (JSON), relative to the scenario file.
+    #[serde(default)]
+    pub mock_config: Option<Spanned<String>>,
+    /// The orders race for stock, so which of them win varies between runs: the snapshot
+    /// shows how many end in each status instead of each order.
+    #[serde(default)]
+    pub race: bool,
     #[serde(default)]
     pub expect: Option<Expectations>,
+}
+
+/// A request body sent as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    pub body: String,
+}
+
+/// One fault, as written: a target (`function` or `state`), which invocations (`"0"`,
+/// `"1-2"` — 0-based, as MockConfigFile's index keys — or `all`) and one response.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    #[serde(default)]
+    pub function: Option<Spanned<String>>,
+    #[serde(default)]
+    pub state: Option<Spanned<String>>,
+    pub invocations: Spanned<String>,
+    #[serde(default)]
+    pub throw: Option<ThrowSpec>,
+    #[serde(default)]
+    pub timeout: Option<bool>,
+    #[serde(default, rename = "return")]
+    pub return_value: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrowSpec {
+    pub error: String,
+    #[serde(default)]
+    pub cause: String,
+}
+
+/// What a fault targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultTarget {
+    /// Every invocation of a Lambda function, wherever it comes from.
+    Function(String),
+    /// A Task state of the state machine, before its integration is called.
+    State(String),
+}
+
+/// What a faulted invocation does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultResponse {
+    Throw { error: String, cause: String },
+    Timeout,
+    Return(serde_json::Value),
+}
+
+/// A validated fault; `invocations` is a MockConfigFile index key (`"0"`, `"1-2"`, `"*"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub target: FaultTarget,
+    pub invocations: String,
+    pub response: FaultResponse,
 }
 
 /// An item loaded into the inventory table before the orders are submitted.
@@ -82,6 +153,12 @@ pub struct OrderSpec {
     pub payment_token: String,
     #[serde(default)]
     pub via: Via,
+    /// How many such orders (each with its own derived id); `order_id` must then be absent.
+    #[serde(default)]
+    pub count: Option<Spanned<i64>>,
+    /// How many times the same order is submitted (2 or more exercises the 409 answer).
+    #[serde(default)]
+    pub submissions: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -115,6 +192,11 @@ pub struct Scenario {
     pub seed: u64,
     pub inventory: Vec<Stock>,
     pub orders: Vec<Order>,
+    pub requests: Vec<String>,
+    pub faults: Vec<Fault>,
+    /// The MockConfigFile named by `mock_config`, parsed.
+    pub mock_config: Option<serde_json::Value>,
+    pub race: bool,
     pub expected_statuses: Option<BTreeMap<String, usize>>,
 }
 
@@ -135,6 +217,7 @@ pub struct Order {
     pub items: Vec<Line>,
     pub payment_token: String,
     pub via: Via,
+    pub submissions: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,6 +29,9 @@ pub fn default_dir() -> PathBuf {
 /// The normalised YAML snapshot of a run.
 pub fn render(scenario: &Scenario, result: &RunResult) -> String {
     let mut document = document(scenario, &result.collected);
+    if scenario.race {
+        normalise::summarise_race(&mut document, &result.stack.orders_table);
+    }
     normalise::normalise(&mut document);
     yaml::render(&document)
 }
@@ -46,12 +49,21 @@ pub fn document(scenario: &Scenario, collected: &Collected) -> Value {
         .iter()
         .map(|email| json!({"to": email.to, "subject": email.subject, "body": email.body}))
         .collect();
-    json!({
+    let mut document = json!({
         "scenario": scenario.name,
         "orders": orders,
+        "executions_started": collected.executions_started,
         "tables": tables,
         "emails": emails,
-    })
+    });
+    if !collected.raw_requests.is_empty() {
+        document["requests"] = collected
+            .raw_requests
+            .iter()
+            .map(|raw| json!({"body": raw.body, "http_status": raw.http_status, "response": raw.response}))
+            .collect();
+    }
+    document
 }
 
 fn order_entry(outcome: &OrderOutcome) -> Value {
@@ -95,6 +107,9 @@ fn execution_entry(record: &ExecutionRecord) -> Value {
     }
     if let Some(cause) = &record.cause {
         entry.insert("cause".into(), json!(cause));
+    }
+    if !record.failed_attempts.is_empty() {
+        entry.insert("failed_attempts".into(), json!(record.failed_attempts));
     }
     Value::Object(entry)
 }

@@ -94,6 +94,35 @@ fn timestamp_len(text: &str) -> Option<usize> {
     Some(at.min(bytes.len()))
 }
 
+/// For racing orders, which ones win, and whether a loser is turned away by VerifyStock or
+/// loses the reservation in CalculatePrice, varies between runs. Their snapshot keeps what
+/// does not: how many orders and executions, how many end in each status, the e-mail count
+/// and every other table in full.
+pub fn summarise_race(document: &mut Value, orders_table: &str) {
+    let mut statuses = serde_json::Map::new();
+    let items = document["tables"][orders_table]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for item in &items {
+        let status = item["status"].as_str().unwrap_or("?").to_owned();
+        let count = statuses.entry(status).or_insert(Value::from(0));
+        *count = Value::from(count.as_u64().unwrap_or(0) + 1);
+    }
+    let sorted: std::collections::BTreeMap<_, _> = statuses.into_iter().collect();
+    let orders = document["orders"].as_array().map_or(0, Vec::len);
+    let emails = document["emails"].as_array().map_or(0, Vec::len);
+    document["orders"] = serde_json::json!({
+        "submitted": orders,
+        "final_statuses": sorted,
+        "emails_sent": emails,
+    });
+    if let Some(tables) = document["tables"].as_object_mut() {
+        tables.remove(orders_table);
+    }
+    document["emails"] = Value::Array(Vec::new());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

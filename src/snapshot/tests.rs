@@ -53,6 +53,8 @@ fn fabricated_run() -> RunResult {
                     ),
                     error: None,
                     cause: None,
+                    failed_attempts: vec!["VerifyStock: Lambda.ServiceException".into()],
+                    history_span_seconds: 1.5,
                 }],
             }],
             tables,
@@ -61,6 +63,8 @@ fn fabricated_run() -> RunResult {
                 subject: "Your order o-1".into(),
                 body: "Hello Ada,\nTotal: 261\n".into(),
             }],
+            raw_requests: Vec::new(),
+            executions_started: 1,
         },
         timings: Timings::default(),
     }
@@ -88,6 +92,9 @@ orders:
       output:
         statusCode: 200
         body: \"Order o-1 completed, request [uuid]\"
+      failed_attempts:
+        - \"VerifyStock: Lambda.ServiceException\"
+executions_started: 1
 tables:
   alex-inventory:
     - item_id: kb

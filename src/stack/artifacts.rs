@@ -111,22 +111,34 @@ pub fn parse_artifacts(stdout: &str) -> Executables {
         .collect()
 }
 
-/// A deployment zip holding `executable` as `bootstrap` (mode 0755, deflated at the fastest
-/// level: a debug build is ~40 MB, and the zip is made once per process and executable).
+/// A deployment zip holding `executable`, stripped, as `bootstrap` (mode 0755, deflated):
+/// made once per process and executable; different executables are zipped concurrently.
 pub fn bootstrap_zip(executable: &Path) -> anyhow::Result<Arc<Vec<u8>>> {
-    static ZIPS: Mutex<BTreeMap<PathBuf, Arc<Vec<u8>>>> = Mutex::new(BTreeMap::new());
-    let mut zips = ZIPS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(zip) = zips.get(executable) {
-        return Ok(zip.clone());
-    }
-    let zip = Arc::new(zip_as_bootstrap(executable)?);
-    zips.insert(executable.to_owned(), zip.clone());
-    Ok(zip)
+    type Slot = Arc<OnceLock<Result<Arc<Vec<u8>>, String>>>;
+    static ZIPS: Mutex<BTreeMap<PathBuf, Slot>> = Mutex::new(BTreeMap::new());
+    let slot = ZIPS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(executable.to_owned())
+        .or_default()
+        .clone();
+    slot.get_or_init(|| {
+        zip_as_bootstrap(executable)
+            .map(Arc::new)
+            .map_err(|err| format!("{err:#}"))
+    })
+    .clone()
+    .map_err(anyhow::Error::msg)
 }
 
 fn zip_as_bootstrap(executable: &Path) -> anyhow::Result<Vec<u8>> {
-    let bytes = std::fs::read(executable)
-        .with_context(|| format!("cannot read {}", executable.display()))?;
+    let bytes = stripped(executable).map_or_else(
+        || {
+            std::fs::read(executable)
+                .with_context(|| format!("cannot read {}", executable.display()))
+        },
+        Ok,
+    )?;
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -135,6 +147,29 @@ fn zip_as_bootstrap(executable: &Path) -> anyhow::Result<Vec<u8>> {
     writer.start_file("bootstrap", options)?;
     writer.write_all(&bytes)?;
     Ok(writer.finish()?.into_inner())
+}
+
+/// The executable without symbols and debug info (`strip`, as `cargo lambda` deploys them):
+/// a third of the bytes to deflate, upload and unpack per function and scenario. None when
+/// `strip` is unavailable or fails (the executable is then deployed as built).
+fn stripped(executable: &Path) -> Option<Vec<u8>> {
+    let name = executable.file_name()?.to_str()?;
+    let copy = std::env::temp_dir().join(format!("orderlab-{}-{name}", std::process::id()));
+    let status = Command::new("strip")
+        .arg("--strip-all")
+        .arg("-o")
+        .arg(&copy)
+        .arg(executable)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    let bytes = status
+        .success()
+        .then(|| std::fs::read(&copy).ok())
+        .flatten();
+    let _ = std::fs::remove_file(&copy);
+    bytes
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, EventSourcePosition, FunctionCode, Runtime, State};
 use serde::Deserialize;
 
-use super::artifacts::{self, Executables};
+use super::artifacts;
 use super::tables::StreamArns;
 use super::{Poll, Provisioner};
 
@@ -72,16 +72,32 @@ pub fn arn_placeholder(binary: &str) -> String {
     format!("{pascal}FunctionArn")
 }
 
-/// Creates every function and waits until each is Active.
+/// Creates every function (concurrently: each upload is a ~13 MB zip the endpoint unpacks)
+/// and waits until each is Active.
 pub async fn create_functions(p: &Provisioner<'_>) -> anyhow::Result<Vec<Function>> {
     let specs: Vec<FunctionSpec> = p.read_app_json("functions.json")?;
     let executables = tokio::task::spawn_blocking(artifacts::lambda_executables)
         .await
         .context("building the Lambda executables")??;
-    let mut functions = Vec::with_capacity(specs.len());
-    for spec in &specs {
-        functions.push(create_function(p, &executables, spec).await?);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, spec) in specs.into_iter().enumerate() {
+        let path = artifacts::executable(&executables, &spec.binary)?.to_owned();
+        let lambda = p.clients.lambda.clone();
+        tasks.spawn(async move {
+            let zip = tokio::task::spawn_blocking(move || artifacts::bootstrap_zip(&path))
+                .await
+                .context("zipping a Lambda executable")??;
+            create_function(&lambda, &zip, &spec)
+                .await
+                .map(|function| (index, function))
+        });
     }
+    let mut functions = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        functions.push(joined.context("a CreateFunction task panicked")??);
+    }
+    functions.sort_by_key(|(index, _)| *index);
+    let functions: Vec<Function> = functions.into_iter().map(|(_, f)| f).collect();
     for function in &functions {
         wait_active(p, &function.name).await?;
     }
@@ -89,20 +105,16 @@ pub async fn create_functions(p: &Provisioner<'_>) -> anyhow::Result<Vec<Functio
 }
 
 async fn create_function(
-    p: &Provisioner<'_>,
-    executables: &Executables,
+    lambda: &aws_sdk_lambda::Client,
+    zip: &[u8],
     spec: &FunctionSpec,
 ) -> anyhow::Result<Function> {
-    let path = artifacts::executable(executables, &spec.binary)?;
-    let zip = artifacts::bootstrap_zip(path)?;
     let environment = spec.environment.as_ref().map(|env| {
         Environment::builder()
             .set_variables(Some(env.variables.clone()))
             .build()
     });
-    let created = p
-        .clients
-        .lambda
+    let created = lambda
         .create_function()
         .function_name(&spec.function_name)
         .runtime(Runtime::from(spec.runtime.as_str()))
@@ -112,11 +124,7 @@ async fn create_function(
         .set_memory_size(spec.memory_size)
         .set_timeout(spec.timeout)
         .set_environment(environment)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(zip.to_vec()))
-                .build(),
-        )
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
         .send()
         .await
         .aws_context(|| format!("CreateFunction {}", spec.function_name))?;

@@ -117,6 +117,16 @@ pub struct Stack {
     pub sender_email: String,
 }
 
+impl Stack {
+    /// The state machine's name (the last part of its ARN).
+    pub fn state_machine_name(&self) -> &str {
+        self.state_machine_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or(&self.state_machine_arn)
+    }
+}
+
 /// Shared by the provisioning steps: clients, settings, the wait bound and the placeholder
 /// values known so far.
 pub struct Provisioner<'a> {

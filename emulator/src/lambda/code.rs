@@ -1,9 +1,16 @@
-//! A function's code: the uploaded zip, unpacked into its own temporary directory, with
+//! A function's code: the uploaded zip, unpacked into a temporary directory, with
 //! `bootstrap` made executable, plus the size and SHA-256 that GetFunction reports.
+//!
+//! Unpacked code is read-only and keyed by its `CodeSha256`, so one process (several emulator
+//! instances, e.g. scenarios running in parallel) unpacks each distinct zip once: a later
+//! CreateFunction with the same bytes shares the directory. A directory is deleted when the
+//! last function using it is dropped.
 
+use std::collections::HashMap;
 use std::io::{Cursor, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::{Arc, Mutex, Weak};
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -13,7 +20,7 @@ use crate::protocol::AwsError;
 /// Unpacked code, deleted from disk when dropped.
 #[derive(Debug)]
 pub struct Code {
-    pub dir: tempfile::TempDir,
+    pub dir: Arc<tempfile::TempDir>,
     pub size: u64,
     pub sha256: String,
 }
@@ -35,8 +42,48 @@ pub fn from_base64(zip_base64: &str) -> Result<Code, AwsError> {
     unpack(&zip)
 }
 
-/// Unpacks `zip` into a new temporary directory.
+/// One slot per `CodeSha256`; a slot holds its directory while some function uses it.
+type Slot = Arc<Mutex<Weak<tempfile::TempDir>>>;
+
+static UNPACKED: Mutex<Option<HashMap<String, Slot>>> = Mutex::new(None);
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The slot for `sha256`, dropping slots whose directory is gone.
+fn slot(sha256: &str) -> Slot {
+    let mut cache = lock(&UNPACKED);
+    let cache = cache.get_or_insert_with(HashMap::new);
+    cache.retain(|_, slot| Arc::strong_count(slot) > 1 || lock(slot).strong_count() > 0);
+    cache.entry(sha256.to_owned()).or_default().clone()
+}
+
+/// The unpacked code of `zip`, shared with any function deployed from the same bytes.
+/// Different zips unpack concurrently; the same zip is unpacked once.
 pub fn unpack(zip: &[u8]) -> Result<Code, AwsError> {
+    let sha256 = sha256_base64(zip);
+    let slot = slot(&sha256);
+    let mut held = lock(&slot);
+    let dir = match held.upgrade() {
+        Some(dir) => dir,
+        None => {
+            let dir = Arc::new(unpack_into_new_dir(zip)?);
+            *held = Arc::downgrade(&dir);
+            dir
+        }
+    };
+    Ok(Code {
+        dir,
+        size: zip.len() as u64,
+        sha256,
+    })
+}
+
+/// Unpacks `zip` into a new temporary directory.
+fn unpack_into_new_dir(zip: &[u8]) -> Result<tempfile::TempDir, AwsError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|_| unzip_error())?;
     let dir = tempfile::Builder::new()
         .prefix("orderlab-lambda-")
@@ -71,11 +118,7 @@ pub fn unpack(zip: &[u8]) -> Result<Code, AwsError> {
         ));
     }
     set_mode(&bootstrap, 0o755)?;
-    Ok(Code {
-        dir,
-        size: zip.len() as u64,
-        sha256: sha256_base64(zip),
-    })
+    Ok(dir)
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<(), AwsError> {

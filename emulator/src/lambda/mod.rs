@@ -12,6 +12,7 @@ pub mod code;
 pub mod config;
 pub mod esm;
 pub mod esm_poller;
+pub mod faults;
 pub mod pool;
 pub mod process;
 pub mod runtime_api;
@@ -98,6 +99,11 @@ impl Lambda {
         self.reaper.kill_all().await;
     }
 
+    /// The emulator's shared context (clock, bus, injected faults).
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     /// The pid of every `bootstrap` process started so far.
     pub fn process_ids(&self) -> Vec<u32> {
         self.reaper.pids()
@@ -172,6 +178,13 @@ impl Lambda {
 
     /// Runs one invocation of `function` and reports it as Invoke does.
     async fn run(&self, function: &Function, payload: Bytes) -> Result<Invocation, AwsError> {
+        let (name, timeout) = {
+            let config = lock(&function.config);
+            (config.name.clone(), config.timeout)
+        };
+        if let Some(faulted) = self.ctx.function_faults.respond(&name, timeout) {
+            return Ok(faulted);
+        }
         let result = function.pool.run(payload).await?;
         Ok(Invocation {
             status_code: 200,

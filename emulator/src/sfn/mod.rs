@@ -12,6 +12,7 @@ pub mod asl;
 pub mod engine;
 pub mod history;
 pub mod integrations;
+pub mod mock;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -135,7 +135,10 @@ async fn call_target(
         Target::LambdaInvoke => {
             let (kind, action) = ("lambda", "invoke");
             record_scheduled(engine, run, kind, action, &parameters);
-            let result = lambda_invoke(engine, &parameters).await;
+            let result = match crate::sfn::mock::response(engine, run) {
+                Some(mocked) => mocked,
+                None => lambda_invoke(engine, &parameters).await,
+            };
             record_outcome(engine, run, kind, action, &result);
             result
         }
@@ -146,7 +149,10 @@ async fn call_target(
             error_prefix,
         } => {
             record_scheduled(engine, run, resource_type, action, &parameters);
-            let result = service_call(engine, *service, action, error_prefix, parameters).await;
+            let result = match crate::sfn::mock::response(engine, run) {
+                Some(mocked) => mocked,
+                None => service_call(engine, *service, action, error_prefix, parameters).await,
+            };
             record_outcome(engine, run, resource_type, action, &result);
             result
         }
@@ -220,9 +226,12 @@ async fn call_lambda_function(
         )),
     );
     engine.record(&mut run.previous, "LambdaFunctionStarted", None);
-    let result = invoke(engine, arn, &input)
-        .await
-        .map(|invocation| parse_payload(&invocation.payload));
+    let result = match crate::sfn::mock::response(engine, run) {
+        Some(mocked) => mocked,
+        None => invoke(engine, arn, &input)
+            .await
+            .map(|invocation| parse_payload(&invocation.payload)),
+    };
     let (event_type, key, details) = match &result {
         Ok(output) => (
             "LambdaFunctionSucceeded",

@@ -81,6 +81,8 @@ fn engine(fake: Arc<Fake>, input: Value) -> Engine {
         clock: Clock::new(ClockMode::Virtual),
         bus: Bus::default(),
         endpoint: "http://127.0.0.1:1".into(),
+        function_faults: Default::default(),
+        state_mocks: Default::default(),
     });
     Engine {
         history: Arc::new(History::new(ctx.clone())),
