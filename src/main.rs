@@ -211,8 +211,9 @@ fn progress_bar(done: usize, total: usize) -> String {
 fn summary(reports: &[ScenarioReport], wall_time: Duration) -> String {
     let count = |outcome| reports.iter().filter(|r| r.outcome == outcome).count();
     let mut text = format!(
-        "\n{} scenarios: {} passed, {} failed, {} errors in {:.1} s",
+        "\n{} scenario{}: {} passed, {} failed, {} errors in {:.1} s",
         reports.len(),
+        if reports.len() == 1 { "" } else { "s" },
         count(suite::Outcome::Passed),
         count(suite::Outcome::Failed),
         count(suite::Outcome::Error),
