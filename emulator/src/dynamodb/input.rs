@@ -4,22 +4,11 @@
 use serde_json::{Map, Value};
 
 use super::model::{self, Item, json_token};
-use crate::protocol::AwsError;
+use crate::protocol::{AwsError, lower_camel};
 
 /// `1 validation error detected: Value null at 'member' failed to satisfy constraint: ...`
 pub fn missing(member: &str) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-        lower_camel(member)
-    ))
-}
-
-fn lower_camel(member: &str) -> String {
-    let mut chars = member.chars();
-    match chars.next() {
-        Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
-        None => String::new(),
-    }
+    AwsError::validation(crate::protocol::null_member_message(&lower_camel(member)))
 }
 
 fn wrong_type(value: &Value, expected: &str) -> AwsError {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::pattern::{Pattern, parse};
 use crate::Context;
-use crate::protocol::AwsError;
+use crate::protocol::{AwsError, lower_camel, null_member_message};
 
 pub const DEFAULT_BUS: &str = "default";
 
@@ -68,21 +68,8 @@ pub fn bus_name(input: &Value) -> String {
 }
 
 fn required<'a>(input: &'a Value, field: &str) -> Result<&'a str, AwsError> {
-    str_field(input, field).ok_or_else(|| {
-        AwsError::validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: \
-             Member must not be null",
-            lower_first(field)
-        ))
-    })
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
+    str_field(input, field)
+        .ok_or_else(|| AwsError::validation(null_member_message(&lower_camel(field))))
 }
 
 impl Registry {
@@ -297,11 +284,10 @@ impl Registry {
 fn validate_target(target: &Value) -> Result<(), AwsError> {
     for field in ["Id", "Arn"] {
         if target[field].as_str().is_none_or(str::is_empty) {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value null at 'targets.1.member.{}' failed to \
-                 satisfy constraint: Member must not be null",
-                lower_first(field)
-            )));
+            return Err(AwsError::validation(null_member_message(&format!(
+                "targets.1.member.{}",
+                lower_camel(field)
+            ))));
         }
     }
     let set = ["Input", "InputPath", "InputTransformer"]

@@ -241,12 +241,9 @@ fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
 }
 
 fn required<'a>(input: &'a Value, field: &str, member: &str) -> Result<&'a str, AwsError> {
-    input[field].as_str().ok_or_else(|| {
-        AwsError::validation(format!(
-            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: \
-             Member must not be null"
-        ))
-    })
+    input[field]
+        .as_str()
+        .ok_or_else(|| AwsError::validation(crate::protocol::null_member_message(member)))
 }
 
 fn no_policy() -> AwsError {

@@ -139,12 +139,10 @@ impl FunctionConfig {
 }
 
 fn required_str<'a>(input: &'a Value, field: &str, member: &str) -> Result<&'a str, AwsError> {
-    input.get(field).and_then(Value::as_str).ok_or_else(|| {
-        AwsError::validation(format!(
-            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: \
-             Member must not be null"
-        ))
-    })
+    input
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| AwsError::validation(crate::protocol::null_member_message(member)))
 }
 
 fn str_or(input: &Value, field: &str, default: &str) -> String {

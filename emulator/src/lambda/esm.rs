@@ -86,10 +86,9 @@ pub async fn create(
     }
     let starting_position = input["StartingPosition"].as_str().unwrap_or_default();
     if !matches!(starting_position, "TRIM_HORIZON" | "LATEST") {
-        return Err(invalid(
-            "1 validation error detected: Value null at 'startingPosition' failed to satisfy \
-             constraint: Member must not be null",
-        ));
+        return Err(invalid(crate::protocol::null_member_message(
+            "startingPosition",
+        )));
     }
     let batch_size = input["BatchSize"].as_u64().unwrap_or(100);
     if !(1..=10_000).contains(&batch_size) {

@@ -58,6 +58,26 @@ impl AwsError {
     }
 }
 
+/// AWS's message for a required member left out: `1 validation error detected: Value null at
+/// 'MEMBER' failed to satisfy constraint: Member must not be null`. `member` is the member's path
+/// as AWS names it (see [`lower_camel`]), e.g. `tableName` or `targets.1.member.id`.
+pub fn null_member_message(member: &str) -> String {
+    format!(
+        "1 validation error detected: Value null at '{member}' failed to satisfy constraint: \
+         Member must not be null"
+    )
+}
+
+/// A request member's name as AWS's validation messages spell it: the first letter lower-cased
+/// (`TableName` → `tableName`).
+pub fn lower_camel(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code, self.message)

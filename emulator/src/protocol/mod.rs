@@ -14,7 +14,7 @@ pub mod rest;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-pub use error::AwsError;
+pub use error::{AwsError, lower_camel, null_member_message};
 
 /// One HTTP request, fully read.
 #[derive(Debug, Clone)]

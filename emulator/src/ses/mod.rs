@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::Context;
 use crate::protocol::query::{self, QueryParams, escape};
-use crate::protocol::{AwsError, AwsRequest};
+use crate::protocol::{AwsError, AwsRequest, lower_camel, null_member_message};
 
 pub const XML_NAMESPACE: &str = "http://ses.amazonaws.com/doc/2010-12-01/";
 
@@ -30,20 +30,8 @@ fn missing(name: &str) -> AwsError {
     AwsError::new(
         400,
         "ValidationError",
-        format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: \
-             Member must not be null",
-            lower_first(name)
-        ),
+        null_member_message(&lower_camel(name)),
     )
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-        .unwrap_or_default()
 }
 
 impl Ses {

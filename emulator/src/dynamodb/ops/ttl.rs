@@ -13,11 +13,7 @@ pub fn update_time_to_live(db: &DynamoDb, request: &Value) -> Result<Value, AwsE
     let spec = request
         .get("TimeToLiveSpecification")
         .filter(|v| !v.is_null())
-        .ok_or_else(|| {
-            AwsError::validation(
-                "1 validation error detected: Value null at 'timeToLiveSpecification' failed to satisfy constraint: Member must not be null",
-            )
-        })?;
+        .ok_or_else(|| input::missing("TimeToLiveSpecification"))?;
     let enabled = input::opt_bool(spec, "Enabled")?.ok_or_else(|| input::missing("Enabled"))?;
     let attribute = input::req_str(spec, "AttributeName")?;
     let mut state = db.lock();

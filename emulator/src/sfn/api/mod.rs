@@ -51,11 +51,10 @@ pub struct Store {
 
 /// A required string member, or AWS's "must not be null" ValidationException.
 pub fn required<'a>(input: &'a Value, field: &str) -> Result<&'a str, AwsError> {
-    input.get(field).and_then(Value::as_str).ok_or_else(|| {
-        AwsError::validation(format!(
-            "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
-        ))
-    })
+    input
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| AwsError::validation(crate::protocol::null_member_message(field)))
 }
 
 pub fn optional<'a>(input: &'a Value, field: &str) -> Option<&'a str> {
