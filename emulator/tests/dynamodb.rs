@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue as AV, BillingMode, KeySchemaElement, KeyType, ReturnValue,
     ScalarAttributeType, Select,
 };
 use orderlab_emulator::{Config, Emulator};
+
+mod support;
 
 #[path = "dynamodb/transactions.rs"]
 mod transactions;
@@ -19,13 +20,8 @@ async fn start() -> (Emulator, Client) {
     let emulator = Emulator::start(Config::default())
         .await
         .expect("emulator starts");
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version_latest()
-        .endpoint_url(emulator.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .build();
-    (emulator, Client::from_conf(config))
+    let client = Client::new(&support::sdk_config(&emulator).await);
+    (emulator, client)
 }
 
 fn s(v: &str) -> AV {

@@ -1,13 +1,14 @@
 //! DynamoDB Streams through aws-sdk-dynamodbstreams: a record per real change with the
 //! configured view type, increasing sequence numbers, and every shard iterator type.
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue as AV, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType, StreamSpecification, StreamViewType,
 };
 use aws_sdk_dynamodbstreams::types::{OperationType, Record, ShardIteratorType};
 use orderlab_emulator::{Config, Emulator};
+
+mod support;
 
 struct Clients {
     ddb: aws_sdk_dynamodb::Client,
@@ -18,22 +19,10 @@ async fn start() -> (Emulator, Clients) {
     let emulator = Emulator::start(Config::default())
         .await
         .expect("emulator starts");
-    let credentials = Credentials::new("test", "test", None, None, "test");
-    let ddb = aws_sdk_dynamodb::Config::builder()
-        .behavior_version_latest()
-        .endpoint_url(emulator.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(credentials.clone())
-        .build();
-    let streams = aws_sdk_dynamodbstreams::Config::builder()
-        .behavior_version_latest()
-        .endpoint_url(emulator.endpoint())
-        .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-        .credentials_provider(credentials)
-        .build();
+    let config = support::sdk_config(&emulator).await;
     let clients = Clients {
-        ddb: aws_sdk_dynamodb::Client::from_conf(ddb),
-        streams: aws_sdk_dynamodbstreams::Client::from_conf(streams),
+        ddb: aws_sdk_dynamodb::Client::new(&config),
+        streams: aws_sdk_dynamodbstreams::Client::new(&config),
     };
     (emulator, clients)
 }

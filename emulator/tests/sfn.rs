@@ -9,6 +9,8 @@ use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
 use orderlab_emulator::{ClockMode, Config, Emulator};
 use serde_json::{Value, json};
 
+mod support;
+
 const ROLE: &str = "arn:aws:iam::000000000000:role/states-role";
 
 async fn start() -> (Emulator, Client) {
@@ -18,15 +20,8 @@ async fn start() -> (Emulator, Client) {
     })
     .await
     .expect("emulator starts");
-    let config = aws_sdk_sfn::Config::builder()
-        .endpoint_url(emulator.endpoint())
-        .region(aws_sdk_sfn::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sfn::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .behavior_version_latest()
-        .build();
-    (emulator, Client::from_conf(config))
+    let client = Client::new(&support::sdk_config(&emulator).await);
+    (emulator, client)
 }
 
 async fn create(client: &Client, name: &str, definition: Value) -> String {

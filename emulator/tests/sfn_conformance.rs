@@ -16,6 +16,8 @@ mod compare;
 mod report;
 #[path = "sfn_conformance/run.rs"]
 mod run;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,15 +59,8 @@ async fn start_with(clock: ClockMode) -> (Emulator, Client) {
     })
     .await
     .expect("emulator starts");
-    let config = aws_sdk_sfn::Config::builder()
-        .endpoint_url(emulator.endpoint())
-        .region(aws_sdk_sfn::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sfn::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .behavior_version_latest()
-        .build();
-    (emulator, Client::from_conf(config))
+    let client = Client::new(&support::sdk_config(&emulator).await);
+    (emulator, client)
 }
 
 /// Runs every case, at most [`CONCURRENCY`] at a time; returns the failure reasons by index.

@@ -186,19 +186,20 @@ fn plain(status: u16, body: &'static str) -> Response {
 mod tests {
     use super::*;
 
+    /// A listener for function `f` and the sender of its jobs.
+    async fn start_api() -> (RuntimeApi, mpsc::Sender<Job>) {
+        let (jobs_tx, jobs) = mpsc::channel(1);
+        let (outcomes, _outcomes_rx) = mpsc::unbounded_channel();
+        let arn = "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned();
+        let api = RuntimeApi::start(arn, jobs, outcomes).await.unwrap();
+        (api, jobs_tx)
+    }
+
     /// A stopped instance's `next` poll is left unanswered, as in AWS: answering it without a
     /// request id makes lambda_runtime panic.
     #[tokio::test]
     async fn next_is_not_answered_once_the_instance_is_stopping() {
-        let (jobs_tx, jobs) = mpsc::channel(1);
-        let (outcomes, _outcomes_rx) = mpsc::unbounded_channel();
-        let api = RuntimeApi::start(
-            "arn:aws:lambda:us-east-1:000000000000:function:f".into(),
-            jobs,
-            outcomes,
-        )
-        .await
-        .unwrap();
+        let (api, jobs_tx) = start_api().await;
         drop(jobs_tx);
         let url = format!("http://{}/2018-06-01/runtime/invocation/next", api.addr);
         let poll = reqwest::get(url);
@@ -208,15 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn next_hands_out_the_job_with_its_request_id() {
-        let (jobs_tx, jobs) = mpsc::channel(1);
-        let (outcomes, _outcomes_rx) = mpsc::unbounded_channel();
-        let api = RuntimeApi::start(
-            "arn:aws:lambda:us-east-1:000000000000:function:f".into(),
-            jobs,
-            outcomes,
-        )
-        .await
-        .unwrap();
+        let (api, jobs_tx) = start_api().await;
         let job = Job {
             request_id: "req-1".into(),
             payload: Bytes::from_static(b"{}"),
