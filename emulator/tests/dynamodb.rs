@@ -12,6 +12,8 @@ use aws_sdk_dynamodb::types::{
 };
 use orderlab_emulator::{Config, Emulator};
 
+#[path = "dynamodb/indexes.rs"]
+mod indexes;
 #[path = "dynamodb/transactions.rs"]
 mod transactions;
 
