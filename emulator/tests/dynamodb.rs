@@ -13,6 +13,8 @@ use orderlab_emulator::{Config, Emulator};
 
 mod support;
 
+#[path = "dynamodb/indexes.rs"]
+mod indexes;
 #[path = "dynamodb/transactions.rs"]
 mod transactions;
 

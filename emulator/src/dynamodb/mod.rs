@@ -7,6 +7,7 @@
 //! is appended in the same critical section.
 
 pub mod expr;
+pub mod index;
 pub mod input;
 pub mod model;
 pub mod ops;

@@ -162,6 +162,8 @@ pub struct Table {
     /// The TimeToLive attribute, when TTL is enabled.
     pub ttl_attribute: Option<String>,
     pub items: BTreeMap<PrimaryKey, Item>,
+    /// Global and local secondary indexes, in the order CreateTable listed them.
+    pub indexes: Vec<super::index::Index>,
 }
 
 impl Table {
@@ -182,6 +184,14 @@ impl Table {
             let collected: Vec<_> = range.collect();
             Box::new(collected.into_iter().rev())
         }
+    }
+
+    pub fn index(&self, name: &str) -> Result<&super::index::Index, AwsError> {
+        self.indexes.iter().find(|i| i.name == name).ok_or_else(|| {
+            AwsError::validation(format!(
+                "The table does not have the specified index: {name}"
+            ))
+        })
     }
 
     pub fn size_bytes(&self) -> usize {

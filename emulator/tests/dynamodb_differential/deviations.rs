@@ -24,6 +24,10 @@ const RULES: &[(&str, Rule)] = &[
     ("item key messages without detail", item_key_detail),
     ("non-string TableName", table_name_type),
     (
+        "on-demand GSI without ProvisionedThroughput",
+        on_demand_gsi_throughput,
+    ),
+    (
         "Query page ending at Limit without LastEvaluatedKey",
         query_limit_page,
     ),
@@ -261,6 +265,9 @@ fn item_key_detail(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
         && mine.starts_with("One or more parameter values were invalid: Missing the key ");
     let mismatch = theirs == "One or more parameter values were invalid: Type mismatch for key"
         && mine.starts_with("One or more parameter values were invalid: Type mismatch for key ");
+    let index_stem = "One or more parameter values were invalid: Type mismatch for Index Key";
+    let index_mismatch = theirs == index_stem && mine.starts_with(&format!("{index_stem} "));
+    let mismatch = mismatch || index_mismatch;
     if (missing || mismatch) && ours.code == local.code {
         local.message = ours.message.clone();
         return true;
@@ -374,10 +381,9 @@ fn repeated_item(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
             (1..keys.len()).any(|i| keys[..i].contains(&keys[i]))
         });
     let executed = local.code.as_deref() == Some("TransactionCanceledException")
-        || local
-            .message
-            .as_deref()
-            .is_some_and(|m| UPDATE_EVALUATION_ERRORS.contains(&m));
+        || local.message.as_deref().is_some_and(|m| {
+            UPDATE_EVALUATION_ERRORS.contains(&m) || m == "Invalid attribute value type"
+        });
     if refused && repeats && executed {
         *local = ours.clone();
         return true;
@@ -428,4 +434,29 @@ fn transaction_error_choice(request: &Request, ours: &Answer, local: &mut Answer
         return true;
     }
     false
+}
+
+/// A GSI of an on-demand table: AWS reports `ProvisionedThroughput` with zero capacity units,
+/// DynamoDB Local leaves the member off.
+fn on_demand_gsi_throughput(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let mut applied = false;
+    for member in ["TableDescription", "Table"] {
+        let Some(indexes) = local
+            .body
+            .get_mut(member)
+            .and_then(|t| t.get_mut("GlobalSecondaryIndexes"))
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        let on_demand = ours.body[member]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST";
+        for index in indexes.iter_mut().filter(|_| on_demand) {
+            if index.get("ProvisionedThroughput").is_none() {
+                index["ProvisionedThroughput"] =
+                    json!({"ReadCapacityUnits": 0, "WriteCapacityUnits": 0});
+                applied = true;
+            }
+        }
+    }
+    applied
 }

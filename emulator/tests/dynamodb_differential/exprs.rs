@@ -16,13 +16,13 @@ pub struct Placeholders {
 }
 
 impl Placeholders {
-    fn value(&mut self, value: Value) -> String {
+    pub fn value(&mut self, value: Value) -> String {
         let token = format!(":v{}", self.values.len());
         self.values.insert(token.clone(), value);
         token
     }
 
-    fn name(&mut self, name: &str) -> String {
+    pub fn name(&mut self, name: &str) -> String {
         let token = format!("#n{}", self.names.len());
         self.names.insert(token.clone(), json!(name));
         token

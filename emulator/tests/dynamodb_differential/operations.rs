@@ -17,6 +17,8 @@ pub enum Compare {
     CountsOnly,
     /// A parallel Scan segment: which items a segment holds depends on hash order.
     StatusOnly,
+    /// An index Query: AWS leaves the order of items with equal index keys open.
+    Unordered,
 }
 
 pub struct Generated {
@@ -184,7 +186,58 @@ fn key_condition(rng: &mut ChaCha8Rng, ph: &mut Placeholders, valid: bool) -> St
     cond
 }
 
+/// A Query on one of the range table's secondary indexes.
+fn index_query(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
+    let mut body = json!({ "TableName": RANGE_TABLE });
+    let mut ph = Placeholders::default();
+    let global = rng.random_bool(0.5);
+    let (index, hash) = if global {
+        let name = ph.name("status");
+        (
+            values::GSI,
+            format!("{name} = {}", ph.value(values::string(rng))),
+        )
+    } else {
+        let value = values::hash_key(rng, RANGE_TABLE);
+        (values::LSI, format!("pk = {}", ph.value(value)))
+    };
+    body["IndexName"] = json!(index);
+    let mut cond = hash;
+    if rng.random_bool(0.5) {
+        let op = pick(rng, &["=", "<", "<=", ">", ">="]);
+        cond = format!("{cond} AND n {op} {}", ph.value(values::number(rng)));
+    }
+    if !valid && rng.random_bool(0.5) {
+        cond = format!("{cond} AND sk = {}", ph.value(values::sort_key(rng)));
+    }
+    body["KeyConditionExpression"] = json!(cond);
+    read_options(rng, &mut body, &mut ph, valid);
+    if rng.random_bool(0.2) {
+        body["Select"] = json!("ALL_PROJECTED_ATTRIBUTES");
+    }
+    if rng.random_bool(0.15) {
+        body["ConsistentRead"] = json!(true);
+    }
+    if rng.random_bool(0.3) {
+        body["ScanIndexForward"] = json!(false);
+    }
+    let lenient = valid || rng.random_bool(0.7);
+    ph.attach(rng, &mut body, lenient);
+    let compare = if body.get("Limit").is_some() {
+        Compare::CountsOnly
+    } else {
+        Compare::Unordered
+    };
+    Generated {
+        request: Request::json("Query", &body),
+        compare,
+    }
+}
+
 fn query(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
+    if rng.random_bool(0.35) {
+        return index_query(rng, valid);
+    }
     let mut body = json!({ "TableName": RANGE_TABLE });
     let mut ph = Placeholders::default();
     body["KeyConditionExpression"] = json!(key_condition(rng, &mut ph, valid));
@@ -234,6 +287,9 @@ fn scan(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
     let table = table(rng);
     let mut body = json!({ "TableName": table });
     let mut ph = Placeholders::default();
+    if table == RANGE_TABLE && rng.random_bool(0.3) {
+        body["IndexName"] = json!(pick(rng, &[values::GSI, values::LSI, "by_none"]));
+    }
     read_options(rng, &mut body, &mut ph, valid);
     if !valid && rng.random_bool(0.3) {
         body["Segment"] = json!(rng.random_range(0..3));

@@ -7,6 +7,10 @@ use serde_json::{Map, Value, json};
 
 pub const HASH_TABLE: &str = "diff_hash";
 pub const RANGE_TABLE: &str = "diff_range";
+/// The range table's global secondary index (`status`, `n`; projects `a`).
+pub const GSI: &str = "by_status";
+/// The range table's local secondary index (`pk`, `n`; keys only).
+pub const LSI: &str = "by_n";
 
 const STRINGS: &[&str] = &["x", "y", "xy", "z", "ab", "abc"];
 const NUMBERS: &[&str] = &["1", "2", "10", "-3", "1.5", "0", "100", "2.50", "007"];

@@ -147,7 +147,7 @@ fn strip(value: &Value) -> Value {
     }
 }
 
-fn sort_array(value: &mut Value, field: &str) {
+pub fn sort_array(value: &mut Value, field: &str) {
     if let Some(items) = value.get_mut(field) {
         sort_value(items);
     }

@@ -38,6 +38,7 @@ pub fn prepare_put(state: &State, request: &Value) -> Result<WritePlan, WriteErr
     let table = state.table(table_name)?;
     let key = table.key.key_of_item(&item)?;
     check_item_size(&item)?;
+    crate::dynamodb::index::check_item(table, &item)?;
     let old = table.items.get(&key).cloned();
     let mut ph = Placeholders::from_input(request)?;
     guard(request, &mut ph, old.as_ref())?;
@@ -104,6 +105,7 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
     let base = old.clone().unwrap_or_else(|| key_map.clone());
     let new = update::apply(&base, &actions)?;
     check_item_size(&new)?;
+    crate::dynamodb::index::check_item(table, &new)?;
     let updated: Vec<crate::dynamodb::expr::Path> = actions
         .iter()
         .map(|a| update::action_path(a).clone())

@@ -8,10 +8,13 @@ use serde_json::{Value, json};
 use super::items::projection;
 use super::with_capacity;
 use crate::dynamodb::DynamoDb;
-use crate::dynamodb::expr::{CmpOp, Cond, Elem, Operand, Path, Placeholders, eval, parser};
+use crate::dynamodb::expr::{
+    CmpOp, Cond, Elem, Operand, Path, Placeholders, eval, java_hash_order, parser,
+};
+use crate::dynamodb::index::{self, Entry, Index, Projection};
 use crate::dynamodb::input;
 use crate::dynamodb::model::{AttrValue, Item, item_to_json};
-use crate::dynamodb::table::{KeyPart, PrimaryKey, Table};
+use crate::dynamodb::table::{KeyPart, KeySchema, PrimaryKey, Table};
 use crate::protocol::AwsError;
 
 const KEY_KIND: &str = "KeyConditionExpression";
@@ -20,9 +23,42 @@ const KEY_KIND: &str = "KeyConditionExpression";
 struct Reader {
     filter: Option<Cond>,
     projection: Option<Vec<Path>>,
-    count_only: bool,
+    select: Option<String>,
     specific_without_projection: bool,
     limit: Option<usize>,
+    index_name: Option<String>,
+    consistent: bool,
+    is_query: bool,
+}
+
+/// Where a Query or Scan reads from: the table, or one of its indexes.
+struct Source<'a> {
+    table: &'a Table,
+    index: Option<&'a Index>,
+    /// Whether items come from the table rather than the index's projection (an LSI fetches).
+    fetch: bool,
+}
+
+impl<'a> Source<'a> {
+    /// The item a filter sees: a GSI holds only its projection, an LSI fetches from the table.
+    fn filter_view(&self, item: &Item) -> Item {
+        match self.index {
+            Some(index) if index.global => index.project(&self.table.key, item),
+            _ => item.clone(),
+        }
+    }
+
+    /// The item as the read returns it.
+    fn view(&self, item: &Item) -> Item {
+        match self.index {
+            Some(index) if !self.fetch => index.project(&self.table.key, item),
+            _ => item.clone(),
+        }
+    }
+
+    fn key_schema(&self) -> &'a KeySchema {
+        self.index.map_or(&self.table.key, |i| &i.key)
+    }
 }
 
 impl Reader {
@@ -39,6 +75,12 @@ impl Reader {
         let filter = input::opt_str(request, "FilterExpression")?
             .map(|source| parser::condition(source, "FilterExpression", ph))
             .transpose()?;
+        let is_query = request.get(KEY_KIND).is_some();
+        if !is_query && filter.is_none() && request.get("ExpressionAttributeValues").is_some() {
+            return Err(AwsError::validation(
+                "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
+            ));
+        }
         let projection_source = input::opt_str(request, "ProjectionExpression")?;
         if let Some(source) = projection_source {
             parser::projection(source, ph)?;
@@ -53,19 +95,92 @@ impl Reader {
                 "COUNT",
             ],
         )?;
-        if let Some(index) = input::opt_str(request, "IndexName")? {
-            return Err(AwsError::validation(format!(
-                "The table does not have the specified index: {index}"
-            )));
-        }
         Ok(Reader {
             filter,
             projection: projection(request)?,
-            count_only: select == Some("COUNT"),
+            select: select.map(str::to_owned),
             specific_without_projection: select == Some("SPECIFIC_ATTRIBUTES")
                 && projection_source.is_none(),
             limit,
+            index_name: input::opt_str(request, "IndexName")?.map(str::to_owned),
+            consistent: input::opt_bool(request, "ConsistentRead")?.unwrap_or(false),
+            is_query,
         })
+    }
+
+    fn count_only(&self) -> bool {
+        self.select.as_deref() == Some("COUNT")
+    }
+
+    /// Resolves `IndexName` and checks what the index allows: ConsistentRead, Select and
+    /// projected attributes.
+    fn source<'a>(&self, table: &'a Table) -> Result<Source<'a>, AwsError> {
+        let Some(name) = &self.index_name else {
+            if self.select.as_deref() == Some("ALL_PROJECTED_ATTRIBUTES") {
+                return Err(AwsError::validation(
+                    "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+                ));
+            }
+            return Ok(Source {
+                table,
+                index: None,
+                fetch: true,
+            });
+        };
+        let index = table.index(name)?;
+        if index.global && self.consistent {
+            return Err(AwsError::validation(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
+        }
+        let fetch = self.select.as_deref() == Some("ALL_ATTRIBUTES")
+            || !self.unprojected(table, index).is_empty();
+        Ok(Source {
+            table,
+            index: Some(index),
+            fetch,
+        })
+    }
+
+    /// The projected attributes an index does not hold, in DynamoDB's order.
+    fn unprojected<'r>(&'r self, table: &Table, index: &Index) -> Vec<&'r str> {
+        let mut unprojected: Vec<&str> = Vec::new();
+        for name in self.projection.iter().flatten().map(Path::top) {
+            if !index.projects(&table.key, name) && !unprojected.contains(&name) {
+                unprojected.push(name);
+            }
+        }
+        java_hash_order(unprojected, |s| s)
+    }
+
+    /// What a read of an index may ask for: filter attributes, Select and projection.
+    fn check_index_read(&self, source: &Source<'_>) -> Result<(), AwsError> {
+        let Some(index) = source.index else {
+            return Ok(());
+        };
+        let name = &index.name;
+        if let (Some(filter), true) = (&self.filter, self.is_query) {
+            index::check_filter(index, &source.table.key, filter)?;
+        }
+        if self.select.as_deref() == Some("ALL_PROJECTED_ATTRIBUTES") && self.projection.is_some() {
+            return Err(AwsError::validation(
+                "Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES",
+            ));
+        }
+        let wants_all = self.select.as_deref() == Some("ALL_ATTRIBUTES");
+        if index.global && wants_all && index.projection != Projection::All {
+            return Err(AwsError::validation(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {name} because its projection type is not ALL"
+            )));
+        }
+        let unprojected = self.unprojected(source.table, index);
+        if index.global && !unprojected.is_empty() {
+            return Err(AwsError::validation(format!(
+                "One or more parameter values were invalid: Global secondary index {name} does not project [{}]",
+                unprojected.join(", ")
+            )));
+        }
+        Ok(())
     }
 
     /// Checked after the start key, as AWS does.
@@ -79,38 +194,42 @@ impl Reader {
     }
 
     /// Walks `candidates` (already past ExclusiveStartKey) and shapes the answer.
+    /// Each candidate comes with its `LastEvaluatedKey`.
     fn read<'a>(
         &self,
-        table: &Table,
-        candidates: impl Iterator<Item = (&'a PrimaryKey, &'a Item)>,
+        source: &Source<'_>,
+        candidates: impl Iterator<Item = (Item, &'a Item)>,
     ) -> Result<Value, AwsError> {
         let mut items = Vec::new();
         let mut scanned = 0;
         let mut last_key = None;
-        for (key, item) in candidates {
+        for (key, stored) in candidates {
             if self.limit.is_some_and(|limit| scanned >= limit) {
                 break;
             }
             scanned += 1;
             last_key = Some(key);
             let keep = match &self.filter {
-                Some(cond) => eval::condition(item, cond, "FilterExpression")?,
+                Some(cond) => {
+                    eval::condition(&source.filter_view(stored), cond, "FilterExpression")?
+                }
                 None => true,
             };
             if keep {
+                let item = source.view(stored);
                 items.push(match &self.projection {
-                    Some(paths) => eval::project(item, paths),
-                    None => item.clone(),
+                    Some(paths) => eval::project(&item, paths),
+                    None => item,
                 });
             }
         }
         let mut output = json!({ "Count": items.len(), "ScannedCount": scanned });
-        if !self.count_only {
+        if !self.count_only() {
             output["Items"] = Value::Array(items.iter().map(item_to_json).collect());
         }
         let hit_limit = self.limit.is_some_and(|limit| scanned >= limit);
         if let (true, Some(key)) = (hit_limit, last_key) {
-            output["LastEvaluatedKey"] = item_to_json(&table.key.key_item(key));
+            output["LastEvaluatedKey"] = item_to_json(&key);
         }
         Ok(output)
     }
@@ -118,6 +237,7 @@ impl Reader {
 
 pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
+    check_index_exists(db, table_name, request)?;
     let mut ph = Placeholders::from_input(request)?;
     let reader = Reader::from_request(request, &mut ph)?;
     if reader.filter.is_none() && request.get("ExpressionAttributeValues").is_some() {
@@ -129,15 +249,57 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let segment = segment(request)?;
     let state = db.lock();
     let table = state.table(table_name)?;
-    let start = exclusive_start(table, request)?;
+    let source = reader.source(table)?;
+    reader.check_index_read(&source)?;
+    let start = exclusive_start(&source, request)?;
     reader.check_select()?;
-    let candidates = table
-        .items
+    let rows = rows(&source);
+    let candidates = rows
         .iter()
-        .filter(|(key, _)| start.as_ref().is_none_or(|s| *key > s))
-        .filter(|(key, _)| segment.is_none_or(|(n, total)| segment_of(key, total) == n));
-    let output = reader.read(table, candidates)?;
+        .filter(|row| start.as_ref().is_none_or(|s| position(row) > (&s.0, &s.1)))
+        .filter(|row| segment.is_none_or(|(n, total)| segment_of(&row.index_key, total) == n))
+        .map(|row| (last_key(&source, row), row.item));
+    let output = reader.read(&source, candidates)?;
     Ok(with_capacity(output, request, table_name, 0.5))
+}
+
+/// An unknown IndexName is refused before the expressions are looked at.
+fn check_index_exists(db: &DynamoDb, table_name: &str, request: &Value) -> Result<(), AwsError> {
+    let Some(name) = input::opt_str(request, "IndexName")? else {
+        return Ok(());
+    };
+    match db.lock().tables.get(table_name) {
+        Some(table) => table.index(name).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+/// Every row of the table or index, in key order (for a table, the index key is the table key).
+fn rows<'a>(source: &Source<'a>) -> Vec<Entry<'a>> {
+    match source.index {
+        Some(index) => index.entries(source.table),
+        None => source
+            .table
+            .items
+            .iter()
+            .map(|(key, item)| Entry {
+                index_key: key.clone(),
+                table_key: key,
+                item,
+            })
+            .collect(),
+    }
+}
+
+fn position<'r>(row: &'r Entry<'_>) -> (&'r PrimaryKey, &'r PrimaryKey) {
+    (&row.index_key, row.table_key)
+}
+
+fn last_key(source: &Source<'_>, row: &Entry<'_>) -> Item {
+    match source.index {
+        Some(index) => index.last_key(&source.table.key, row),
+        None => source.table.key.key_item(row.table_key),
+    }
 }
 
 fn segment(request: &Value) -> Result<Option<(u64, u64)>, AwsError> {
@@ -165,10 +327,36 @@ fn segment_of(key: &PrimaryKey, total: u64) -> u64 {
     hash % total
 }
 
-fn exclusive_start(table: &Table, request: &Value) -> Result<Option<PrimaryKey>, AwsError> {
-    input::opt_item(request, "ExclusiveStartKey")?
-        .map(|key| table.key.key_from_map(&key))
-        .transpose()
+/// The ExclusiveStartKey as (index key, table key); on a table both are the table key.
+fn exclusive_start(
+    source: &Source<'_>,
+    request: &Value,
+) -> Result<Option<(PrimaryKey, PrimaryKey)>, AwsError> {
+    let Some(map) = input::opt_item(request, "ExclusiveStartKey")? else {
+        return Ok(None);
+    };
+    let table_schema = &source.table.key;
+    let Some(index) = source.index else {
+        let key = table_schema.key_from_map(&map)?;
+        return Ok(Some((key.clone(), key)));
+    };
+    let mismatch = || AwsError::validation("The provided key element does not match the schema");
+    let names: std::collections::BTreeSet<&str> = table_schema
+        .attrs()
+        .chain(index.key.attrs())
+        .map(|a| a.name.as_str())
+        .collect();
+    if map.len() != names.len() || map.keys().any(|k| !names.contains(k.as_str())) {
+        return Err(mismatch());
+    }
+    let table_part: Item = map
+        .iter()
+        .filter(|(k, _)| table_schema.is_key(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let table_key = table_schema.key_from_map(&table_part)?;
+    let index_key = index.key_of(&map).ok_or_else(mismatch)?;
+    Ok(Some((index_key, table_key)))
 }
 
 /// AWS refuses an ExclusiveStartKey outside the key condition it continues, and one sitting on
@@ -235,6 +423,7 @@ impl RangeCond {
 
 pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
+    check_index_exists(db, table_name, request)?;
     let mut ph = Placeholders::from_input(request)?;
     let source = input::opt_str(request, KEY_KIND)?.ok_or_else(|| {
         AwsError::validation(
@@ -247,29 +436,40 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
     let state = db.lock();
     let table = state.table(table_name)?;
-    let (hash, range) = key_condition(table, &key_cond)?;
-    let start = exclusive_start(table, request)?;
-    check_start_in_range(start.as_ref(), &hash, range.as_ref(), forward)?;
+    let source = reader.source(table)?;
+    let (hash, range) = key_condition(source.key_schema(), &key_cond)?;
+    reader.check_index_read(&source)?;
+    let start = exclusive_start(&source, request)?;
+    check_start_in_range(start.as_ref().map(|s| &s.0), &hash, range.as_ref(), forward)?;
     reader.check_select()?;
-    check_start_in_range(start.as_ref(), &hash, range.as_ref(), forward)?;
-    reader.check_select()?;
-    let candidates = table
-        .partition(&hash, forward)
-        .filter(|(key, _)| match &start {
-            Some(s) if forward => *key > s,
-            Some(s) => *key < s,
-            None => true,
-        })
-        .filter(|(key, _)| match (&range, &key.1) {
+    let mut rows: Vec<Entry<'_>> = rows(&source)
+        .into_iter()
+        .filter(|row| row.index_key.0 == hash)
+        .filter(|row| match (&range, &row.index_key.1) {
             (Some(cond), Some(part)) => cond.matches(part),
             _ => true,
-        });
-    let output = reader.read(table, candidates)?;
+        })
+        .collect();
+    if !forward {
+        rows.reverse();
+    }
+    let candidates = rows
+        .iter()
+        .filter(|row| match &start {
+            Some(s) if forward => position(row) > (&s.0, &s.1),
+            Some(s) => position(row) < (&s.0, &s.1),
+            None => true,
+        })
+        .map(|row| (last_key(&source, row), row.item));
+    let output = reader.read(&source, candidates)?;
     Ok(with_capacity(output, request, table_name, 0.5))
 }
 
 /// Splits a KeyConditionExpression into the partition key value and the sort key condition.
-fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCond>), AwsError> {
+fn key_condition(
+    schema: &KeySchema,
+    cond: &Cond,
+) -> Result<(KeyPart, Option<RangeCond>), AwsError> {
     let mut conjuncts = Vec::new();
     flatten_and(cond, &mut conjuncts)?;
     if conjuncts.len() > 2 {
@@ -277,7 +477,7 @@ fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCon
             "Conditions can be of length 1 or 2 only",
         ));
     }
-    let hash_name = &table.key.hash.name;
+    let hash_name = &schema.hash.name;
     if !conjuncts.iter().any(|c| names_attribute(c, hash_name)) {
         return Err(AwsError::validation(format!(
             "Query condition missed key schema element: {hash_name}"
@@ -286,8 +486,8 @@ fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCon
     let mut hash = None;
     let mut range = None;
     for conjunct in conjuncts {
-        let (name, part) = key_conjunct(table, conjunct)?;
-        let slot_taken = if name == table.key.hash.name {
+        let (name, part) = key_conjunct(schema, conjunct)?;
+        let slot_taken = if name == schema.hash.name {
             match part {
                 RangeCond::Cmp(CmpOp::Eq, value) => hash.replace(value).is_some(),
                 _ => return Err(AwsError::validation("Query key condition not supported")),
@@ -304,7 +504,7 @@ fn key_condition(table: &Table, cond: &Cond) -> Result<(KeyPart, Option<RangeCon
     let hash = hash.ok_or_else(|| {
         AwsError::validation(format!(
             "Query condition missed key schema element: {}",
-            table.key.hash.name
+            schema.hash.name
         ))
     })?;
     Ok((hash, range))
@@ -348,7 +548,7 @@ enum Shape {
 }
 
 /// One key comparison: the key attribute it names and its condition.
-fn key_conjunct(table: &Table, cond: &Cond) -> Result<(String, RangeCond), AwsError> {
+fn key_conjunct(schema: &KeySchema, cond: &Cond) -> Result<(String, RangeCond), AwsError> {
     let unsupported = || AwsError::validation("Query key condition not supported");
     let (path, shape, values) = match cond {
         Cond::Compare(Operand::Path(p), op, Operand::Value(v)) => (p, Shape::Cmp(*op), vec![v]),
@@ -364,8 +564,8 @@ fn key_conjunct(table: &Table, cond: &Cond) -> Result<(String, RangeCond), AwsEr
     let [Elem::Attr(name)] = path.0.as_slice() else {
         return Err(unsupported());
     };
-    let attr = table.key.attrs().find(|a| &a.name == name).ok_or_else(|| {
-        let missed = table.key.range.as_ref().unwrap_or(&table.key.hash);
+    let attr = schema.attrs().find(|a| &a.name == name).ok_or_else(|| {
+        let missed = schema.range.as_ref().unwrap_or(&schema.hash);
         AwsError::validation(format!(
             "Query condition missed key schema element: {}",
             missed.name

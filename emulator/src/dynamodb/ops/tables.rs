@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::dynamodb::DynamoDb;
-use crate::dynamodb::input;
 use crate::dynamodb::streams::StreamLog;
 use crate::dynamodb::table::{KeyAttr, KeySchema, StreamSpec, Table};
+use crate::dynamodb::{index, input};
 use crate::protocol::AwsError;
 
 fn table_not_found(name: &str) -> AwsError {
@@ -34,6 +34,8 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let provisioned = provisioned_throughput(request, billing_mode)?;
     let stream = stream_spec(request)?;
     let ctx = db.context();
+    let arn = ctx.arn("dynamodb", &format!("table/{name}"));
+    let indexes = index::from_create_request(request, &arn, &key, &definitions, billing_mode)?;
     let mut state = db.lock();
     if state.tables.contains_key(name) {
         return Err(AwsError::new(
@@ -44,7 +46,7 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     }
     let mut table = Table {
         name: name.to_owned(),
-        arn: ctx.arn("dynamodb", &format!("table/{name}")),
+        arn,
         table_id: uuid::Uuid::new_v4().to_string(),
         created: ctx.clock.now_epoch_seconds(),
         key,
@@ -56,6 +58,7 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         latest_stream_label: None,
         ttl_attribute: None,
         items: BTreeMap::new(),
+        indexes,
     };
     if let Some(spec) = stream {
         let next = state.last_sequence + 1;
@@ -218,6 +221,20 @@ fn describe(table: &Table, status: Option<&str>) -> Value {
         } else {
             json!({"StreamEnabled": false})
         };
+    }
+    for (member, global) in [
+        ("LocalSecondaryIndexes", false),
+        ("GlobalSecondaryIndexes", true),
+    ] {
+        let described: Vec<Value> = table
+            .indexes
+            .iter()
+            .filter(|i| i.global == global)
+            .map(|i| i.describe(table))
+            .collect();
+        if !described.is_empty() {
+            description[member] = Value::Array(described);
+        }
     }
     if let (Some(arn), Some(label)) = (&table.latest_stream_arn, &table.latest_stream_label) {
         description["LatestStreamArn"] = json!(arn);

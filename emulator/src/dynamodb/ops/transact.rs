@@ -117,6 +117,7 @@ fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<()
     for (body, _) in actions {
         check_key_shape(state, body)?;
     }
+
     // "No two actions can target the same item" (TransactWriteItems API reference).
     let mut seen = BTreeSet::new();
     for (body, _) in actions {
@@ -148,6 +149,11 @@ fn action_key(state: &State, body: &Value) -> Option<(String, PrimaryKey)> {
 /// request: key type mismatches (DynamoDB Local; AWS documents the `ValidationError` code).
 fn validation_reason(err: &AwsError) -> Option<Value> {
     const KEY_TYPE: &str = "One or more parameter values were invalid: Type mismatch for key";
+    const INDEX_KEY_TYPE: &str =
+        "One or more parameter values were invalid: Type mismatch for Index Key";
+    if err.message.starts_with(INDEX_KEY_TYPE) {
+        return Some(json!({ "Code": "ValidationError", "Message": INDEX_KEY_TYPE }));
+    }
     let key_type = err.message.starts_with(KEY_TYPE)
         || err.message == "The provided key element does not match the schema";
     key_type.then(|| json!({ "Code": "ValidationError", "Message": KEY_TYPE }))
