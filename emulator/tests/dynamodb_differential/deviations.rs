@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::values;
 use super::wire::{Answer, Request};
 
 type Rule = fn(&Request, &Answer, &mut Answer) -> bool;
@@ -40,6 +41,10 @@ const RULES: &[(&str, Rule)] = &[
     (
         "which of several invalid transaction actions is reported",
         transaction_error_choice,
+    ),
+    (
+        "which of several invalid BatchGetItem keys is reported",
+        batch_key_error_choice,
     ),
 ];
 
@@ -349,15 +354,35 @@ fn update_error_choice(request: &Request, ours: &Answer, local: &mut Answer) -> 
             .as_deref()
             .is_some_and(|m| UPDATE_EVALUATION_ERRORS.contains(&m))
     };
-    let several_actions = request.body.matches(" = ").count()
-        + request.body.matches("ADD ").count()
-        + request.body.matches("DELETE ").count()
-        >= 2;
+    let several_actions = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| b.get("UpdateExpression")?.as_str().map(update_action_count))
+        .is_some_and(|count| count >= 2);
     if several_actions && evaluation(ours) && evaluation(local) && ours.code == local.code {
         local.message = ours.message.clone();
         return true;
     }
     false
+}
+
+/// The actions of an UpdateExpression: one per clause keyword plus one per comma outside
+/// parentheses.
+fn update_action_count(expression: &str) -> usize {
+    let clauses = expression
+        .split_whitespace()
+        .filter(|word| ["SET", "REMOVE", "ADD", "DELETE"].contains(&word.to_uppercase().as_str()))
+        .count();
+    let mut depth = 0i32;
+    let mut commas = 0;
+    for c in expression.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => commas += 1,
+            _ => {}
+        }
+    }
+    clauses + commas
 }
 
 /// A transaction with two actions on one item: AWS refuses it ("no two actions can target the
@@ -459,4 +484,65 @@ fn on_demand_gsi_throughput(_: &Request, ours: &Answer, local: &mut Answer) -> b
         }
     }
     applied
+}
+
+/// A BatchGetItem in which several keys are invalid: AWS does not define which one is
+/// reported. DynamoDB Local checks the keys in its hash-set order, so the same two keys give
+/// one error or the other depending on their values (`{"N":"1"}` next to an empty `pk` is
+/// reported as a type mismatch, `{"N":"1.5"}` as the empty value, whatever their order in the
+/// request). Both answers must be key validation errors of a request with at least two
+/// invalid keys.
+fn batch_key_error_choice(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let invalid_keys = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| b.get("RequestItems").and_then(Value::as_object).cloned())
+        .map_or(0, |tables| {
+            tables
+                .iter()
+                .map(|(table, spec)| {
+                    let keys = spec.get("Keys").and_then(Value::as_array);
+                    keys.map_or(0, |keys| {
+                        keys.iter().filter(|k| !valid_key(table, k)).count()
+                    })
+                })
+                .sum()
+        });
+    let key_error = |a: &Answer| {
+        a.message.as_deref().is_some_and(|m| {
+            m.starts_with("The provided key element does not match the schema")
+                || m.starts_with("One or more parameter values")
+                || LOCAL_KEY_MESSAGES.contains(&m)
+        })
+    };
+    if request.operation == "BatchGetItem"
+        && invalid_keys >= 2
+        && key_error(ours)
+        && key_error(local)
+        && ours.code.as_deref() == Some("ValidationException")
+        && ours.code == local.code
+    {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
+}
+
+/// Whether `key` matches the differential tables' key schemas (`pk` S, and `sk` N on the
+/// range table) with no empty string.
+fn valid_key(table: &str, key: &Value) -> bool {
+    let Some(key) = key.as_object() else {
+        return false;
+    };
+    let schema: &[(&str, &str)] = match table {
+        values::HASH_TABLE => &[("pk", "S")],
+        values::RANGE_TABLE => &[("pk", "S"), ("sk", "N")],
+        _ => return true,
+    };
+    key.len() == schema.len()
+        && schema.iter().all(|(name, kind)| {
+            key.get(*name)
+                .and_then(|v| v.get(*kind))
+                .and_then(Value::as_str)
+                .is_some_and(|text| !text.is_empty())
+        })
 }

@@ -89,19 +89,11 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
         None => Vec::new(),
     };
     update::check_overlap(&actions)?;
-    // Every expression and placeholder is checked before the key attributes are protected.
     super::check_expressions(request)?;
-    for action in &actions {
-        let top = update::action_path(action).top();
-        if table.key.is_key(top) {
-            return Err(AwsError::validation(format!(
-                "One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key"
-            ))
-            .into());
-        }
-    }
     let old = table.items.get(&key).cloned();
     guard(request, &mut ph, old.as_ref())?;
+    // As DynamoDB Local does: a failing condition is reported before a key attribute update.
+    refuse_key_updates(&table.key, &actions)?;
     let base = old.clone().unwrap_or_else(|| key_map.clone());
     let new = update::apply(&base, &actions)?;
     check_item_size(&new)?;
@@ -117,6 +109,22 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
         new: Some(new),
         updated,
     })
+}
+
+/// An update action may not touch the table's key attributes.
+fn refuse_key_updates(
+    key: &crate::dynamodb::table::KeySchema,
+    actions: &[crate::dynamodb::expr::Action],
+) -> Result<(), AwsError> {
+    for action in actions {
+        let top = update::action_path(action).top();
+        if key.is_key(top) {
+            return Err(AwsError::validation(format!(
+                "One or more parameter values were invalid: Cannot update attribute {top}. This attribute is part of the key"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Runs a single write under the lock and shapes its answer.
