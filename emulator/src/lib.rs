@@ -114,6 +114,7 @@ impl Services {
 /// kills every Lambda process it started, but `shutdown` waits for them to be reaped.
 pub struct Emulator {
     addr: SocketAddr,
+    ctx: Arc<Context>,
     services: Arc<Services>,
     server: server::ServerHandle,
 }
@@ -137,6 +138,7 @@ impl Emulator {
         tracing::info!(%addr, "emulator listening");
         Ok(Emulator {
             addr,
+            ctx,
             services,
             server,
         })
@@ -150,6 +152,11 @@ impl Emulator {
     /// `http://ADDR`, for `AWS_ENDPOINT_URL` or an SDK's `endpoint_url`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The clock every service reads: tests move virtual time with [`Clock::advance`].
+    pub fn clock(&self) -> &Clock {
+        &self.ctx.clock
     }
 
     /// Direct access to the services, for tests and control routes.

@@ -207,6 +207,8 @@ pub struct State {
     pub streams: BTreeMap<String, StreamLog>,
     /// The last sequence number handed out, shared by every stream.
     pub last_sequence: u64,
+    /// TransactWriteItems' client request tokens of the last ten minutes.
+    pub client_tokens: crate::dynamodb::ops::idempotency::TokenLedger,
 }
 
 impl State {

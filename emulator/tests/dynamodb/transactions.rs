@@ -148,6 +148,67 @@ async fn transactions_are_all_or_nothing() {
     emulator.shutdown().await;
 }
 
+/// Reads `stock` of inventory item `item`.
+async fn stock(client: &aws_sdk_dynamodb::Client, item: &str) -> String {
+    let got = client
+        .get_item()
+        .table_name("inventory")
+        .key("pk", s(item))
+        .send()
+        .await
+        .unwrap();
+    got.item().unwrap()["stock"].as_n().unwrap().clone()
+}
+
+#[tokio::test]
+async fn client_request_tokens_make_transactions_idempotent_for_ten_minutes() {
+    let (emulator, client) = start().await;
+    create(&client, "inventory", None).await;
+    put(&client, "inventory", &[("pk", s("i1")), ("stock", n("5"))]).await;
+    let send = |qty: &'static str, token: &'static str| {
+        client
+            .transact_write_items()
+            .transact_items(decrement("i1", qty))
+            .client_request_token(token)
+            .send()
+    };
+    send("1", "order-1").await.expect("first call commits");
+    send("1", "order-1")
+        .await
+        .expect("identical retry succeeds");
+    assert_eq!(stock(&client, "i1").await, "4", "the retry changed nothing");
+
+    let err = send("2", "order-1").await.unwrap_err();
+    assert_eq!(
+        code_and_message(&err).0,
+        "IdempotentParameterMismatchException"
+    );
+
+    // A cancelled transaction leaves its token free.
+    send("9", "order-2").await.unwrap_err();
+    send("1", "order-2").await.expect("the token was not bound");
+    assert_eq!(stock(&client, "i1").await, "3");
+
+    emulator
+        .clock()
+        .advance(std::time::Duration::from_secs(600));
+    send("1", "order-1")
+        .await
+        .expect("after ten minutes: a new request");
+    assert_eq!(stock(&client, "i1").await, "2", "it ran again");
+
+    let long = "x".repeat(37);
+    let err = client
+        .transact_write_items()
+        .transact_items(decrement("i1", "1"))
+        .client_request_token(long)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_and_message(&err).0, "ValidationException");
+    emulator.shutdown().await;
+}
+
 #[tokio::test]
 async fn batch_write_and_get() {
     let (emulator, client) = start().await;

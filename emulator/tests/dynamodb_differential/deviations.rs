@@ -46,6 +46,10 @@ const RULES: &[(&str, Rule)] = &[
         "which of several invalid BatchGetItem keys is reported",
         batch_key_error_choice,
     ),
+    (
+        "GSI Scan filter reading unprojected attributes",
+        gsi_scan_unprojected_filter,
+    ),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -344,8 +348,8 @@ const UPDATE_EVALUATION_ERRORS: &[&str] = &[
     "The document path provided in the update expression is invalid for update",
 ];
 
-/// An UpdateExpression with several actions that each fail: AWS does not define which error
-/// is reported. DynamoDB Local picks by its internal hash-map order, which the emulator
+/// An UpdateExpression (or the Update items of a transaction) with several actions that each
+/// fail: AWS does not define which error is reported. DynamoDB Local picks by its internal hash-map order, which the emulator
 /// follows for plain names but not in every case; both answers are one of the evaluation
 /// errors, and the request has at least two actions.
 fn update_error_choice(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
@@ -355,14 +359,33 @@ fn update_error_choice(request: &Request, ours: &Answer, local: &mut Answer) -> 
             .is_some_and(|m| UPDATE_EVALUATION_ERRORS.contains(&m))
     };
     let several_actions = serde_json::from_str::<Value>(&request.body)
-        .ok()
-        .and_then(|b| b.get("UpdateExpression")?.as_str().map(update_action_count))
-        .is_some_and(|count| count >= 2);
+        .map_or(0, |body| update_actions_in(&body))
+        >= 2;
     if several_actions && evaluation(ours) && evaluation(local) && ours.code == local.code {
         local.message = ours.message.clone();
         return true;
     }
     false
+}
+
+/// The update actions of a request: its UpdateExpression's, or in a transaction all of its
+/// Update items'.
+fn update_actions_in(body: &Value) -> usize {
+    let own = body
+        .get("UpdateExpression")
+        .and_then(Value::as_str)
+        .map_or(0, update_action_count);
+    let in_transaction: usize =
+        body.get("TransactItems")
+            .and_then(Value::as_array)
+            .map_or(0, |items| {
+                items
+                    .iter()
+                    .filter_map(|item| item.get("Update"))
+                    .map(update_actions_in)
+                    .sum()
+            });
+    own + in_transaction
 }
 
 /// The actions of an UpdateExpression: one per clause keyword plus one per comma outside
@@ -545,4 +568,27 @@ fn valid_key(table: &str, key: &Value) -> bool {
                 .and_then(Value::as_str)
                 .is_some_and(|text| !text.is_empty())
         })
+}
+
+/// A Scan of a GSI whose filter names an attribute the index does not project: a GSI holds
+/// only its projected attributes, so on AWS the filter sees the attribute absent; DynamoDB
+/// Local evaluates it against the table's item (and refuses the same filter on a Query with
+/// "Secondary index … does not project one or more filter attributes"). Its extra items are
+/// the only difference allowed: every item the emulator returns must be among them.
+fn gsi_scan_unprojected_filter(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let body = serde_json::from_str::<Value>(&request.body).unwrap_or_default();
+    let on_gsi = request.operation == "Scan"
+        && body.get("IndexName").and_then(Value::as_str) == Some(values::GSI)
+        && body.get("FilterExpression").is_some();
+    let items = |a: &Answer| a.body.get("Items").and_then(Value::as_array).cloned();
+    let (Some(ours_items), Some(local_items)) = (items(ours), items(local)) else {
+        return false;
+    };
+    let subset = ours_items.iter().all(|item| local_items.contains(item));
+    if on_gsi && ours.status == 200 && local.status == 200 && subset {
+        local.body["Items"] = Value::Array(ours_items);
+        local.body["Count"] = ours.body["Count"].clone();
+        return local.body == ours.body;
+    }
+    false
 }

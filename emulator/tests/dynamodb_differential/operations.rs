@@ -21,6 +21,7 @@ pub enum Compare {
     Unordered,
 }
 
+#[derive(Clone)]
 pub struct Generated {
     pub request: Request,
     pub compare: Compare,
@@ -416,9 +417,27 @@ fn transact_write(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
     }
     let mut body = json!({ "TransactItems": actions });
     if rng.random_bool(0.2) {
-        body["ClientRequestToken"] = json!(format!("token-{}", rng.random_range(0..1000)));
+        // Few tokens per run, so they recur: with other parameters (a mismatch) and, replayed
+        // by the caller, identically.
+        body["ClientRequestToken"] = json!(format!(
+            "{}-{}",
+            run_token_prefix(),
+            rng.random_range(0..24)
+        ));
     }
     full("TransactWriteItems", body)
+}
+
+/// Tokens stay bound for ten minutes, so each run (which may reuse a running DynamoDB Local)
+/// gets its own.
+fn run_token_prefix() -> &'static str {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PREFIX.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        format!("run{nanos:x}")
+    })
 }
 
 fn transact_get(rng: &mut ChaCha8Rng, valid: bool) -> Generated {

@@ -3,6 +3,7 @@
 //! updates storage and appends the stream record in the same critical section.
 
 pub mod batch;
+pub mod idempotency;
 pub mod items;
 pub mod query;
 pub mod tables;

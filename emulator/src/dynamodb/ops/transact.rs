@@ -1,9 +1,11 @@
-//! TransactWriteItems (all-or-nothing, with AWS's cancellation reasons) and TransactGetItems.
+//! TransactWriteItems (all-or-nothing, with AWS's cancellation reasons and client request
+//! tokens) and TransactGetItems.
 
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
+use super::idempotency::{self, Verdict};
 use super::items::{prepare_check, prepare_delete, prepare_put, prepare_update, read_item};
 use super::{WriteError, WritePlan, commit};
 use crate::dynamodb::DynamoDb;
@@ -54,14 +56,41 @@ fn action(element: &Value) -> Result<(&Value, Prepare), AwsError> {
 pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
+    let token = idempotency::client_request_token(request)?;
     let actions: Vec<(&Value, Prepare)> = elements.iter().map(action).collect::<Result<_, _>>()?;
+    let now = db.context().clock.now();
     let mut state = db.lock();
-    validate_in_stages(&state, &actions)?;
+    if let Some(token) = token {
+        // The token is looked at once every action's expressions and values are valid.
+        let verdict = state.client_tokens.verdict(token, request, now);
+        if verdict != Verdict::Run {
+            check_expressions_and_values(&actions)?;
+        }
+        match verdict {
+            Verdict::Run => {}
+            Verdict::AlreadyCommitted => return Ok(json!({})),
+            Verdict::Mismatch => return Err(idempotency::mismatch()),
+        }
+    }
+    let result = run_transaction(db, &mut state, &actions);
+    if let (Some(token), Ok(_)) = (token, &result) {
+        state.client_tokens.record(token, request, now);
+    }
+    result
+}
+
+/// Validates, prepares every action against `state` and commits them all, or none.
+fn run_transaction(
+    db: &DynamoDb,
+    state: &mut State,
+    actions: &[(&Value, Prepare)],
+) -> Result<Value, AwsError> {
+    validate_in_stages(state, actions)?;
     let mut plans = Vec::new();
     let mut reasons = Vec::new();
     let mut failed = false;
-    for (body, prepare) in &actions {
-        match prepare(&state, body) {
+    for (body, prepare) in actions {
+        match prepare(state, body) {
             Ok(plan) => {
                 reasons.push(json!({ "Code": "None" }));
                 plans.push(plan);
@@ -83,9 +112,22 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
         return Err(cancelled(reasons));
     }
     for plan in &plans {
-        commit(db.context(), &mut state, plan);
+        commit(db.context(), state, plan);
     }
     Ok(json!({}))
+}
+
+/// The first validation stage alone: each action's expressions, placeholders and values.
+fn check_expressions_and_values(actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
+    for (body, _) in actions {
+        if has_expression(body) {
+            super::check_expressions(body)?;
+        }
+        for member in ["Item", "Key"] {
+            input::opt_item(body, member)?;
+        }
+    }
+    Ok(())
 }
 
 /// AWS validates a transaction stage by stage across all its actions (observed with DynamoDB
