@@ -15,6 +15,8 @@ mod support;
 
 #[path = "dynamodb/indexes.rs"]
 mod indexes;
+#[path = "dynamodb/limits.rs"]
+mod limits;
 #[path = "dynamodb/transactions.rs"]
 mod transactions;
 

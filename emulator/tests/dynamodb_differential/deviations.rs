@@ -50,6 +50,7 @@ const RULES: &[(&str, Rule)] = &[
         "GSI Scan filter reading unprojected attributes",
         gsi_scan_unprojected_filter,
     ),
+    ("1 MB page counted after the filter", page_after_filter),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -589,6 +590,30 @@ fn gsi_scan_unprojected_filter(request: &Request, ours: &Answer, local: &mut Ans
         local.body["Items"] = Value::Array(ours_items);
         local.body["Count"] = ours.body["Count"].clone();
         return local.body == ours.body;
+    }
+    false
+}
+
+/// A Query or Scan with a filter over more than 1 MB: AWS counts the megabyte before the
+/// filter (developer guide, "Query result set limit": it "applies before any
+/// FilterExpression"), so the page stops and has a LastEvaluatedKey; DynamoDB Local counts only
+/// the items the filter keeps and reads on. Its page must extend the emulator's: the same
+/// items first, more read after.
+fn page_after_filter(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let filtered = serde_json::from_str::<Value>(&request.body)
+        .is_ok_and(|b| b.get("FilterExpression").is_some());
+    let scanned = |a: &Answer| a.body.get("ScannedCount").and_then(Value::as_u64);
+    let items = |a: &Answer| a.body.get("Items").and_then(Value::as_array).cloned();
+    let (Some(ours_items), Some(local_items)) = (items(ours), items(local)) else {
+        return false;
+    };
+    let extends = local_items.starts_with(&ours_items);
+    let read_on = scanned(local) > scanned(ours)
+        && ours.body.get("LastEvaluatedKey").is_some()
+        && local.body.get("LastEvaluatedKey").is_none();
+    if filtered && extends && read_on && ours.status == 200 && local.status == 200 {
+        local.body = ours.body.clone();
+        return true;
     }
     false
 }

@@ -19,6 +19,8 @@ pub enum Compare {
     StatusOnly,
     /// An index Query: AWS leaves the order of items with equal index keys open.
     Unordered,
+    /// A BatchGetItem cut at 16 MB: which keys are left unprocessed is AWS's choice.
+    BatchCounts,
 }
 
 #[derive(Clone)]

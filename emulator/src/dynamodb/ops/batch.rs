@@ -1,5 +1,9 @@
 //! BatchWriteItem and BatchGetItem: many independent puts/deletes or reads in one call.
-//! Everything is processed, so `UnprocessedItems` / `UnprocessedKeys` are always empty.
+//!
+//! The emulator has no throughput to exceed, so every write is processed (`UnprocessedItems`
+//! is empty). BatchGetItem returns at most 16 MB of items (BatchGetItem API reference); the
+//! keys past that come back in `UnprocessedKeys` with their table's read options, as AWS and
+//! DynamoDB Local do.
 
 use serde_json::{Map, Value, json};
 
@@ -7,8 +11,11 @@ use super::items::{prepare_delete, prepare_put, read_item};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::input;
-use crate::dynamodb::model::item_to_json;
+use crate::dynamodb::model::{item_size, item_to_json};
 use crate::protocol::AwsError;
+
+/// The most item data one BatchGetItem answer holds.
+const RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let tables = input::req_object(request, "RequestItems")?;
@@ -100,20 +107,37 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
         reject_empty_key_values(&state, table, input::req_array(spec, "Keys")?)?;
     }
     let mut responses = Map::new();
+    let mut unprocessed = Map::new();
+    let mut bytes = 0;
     for (table, spec) in tables {
         let keys = input::req_array(spec, "Keys")?;
         let mut found = Vec::new();
+        let mut left = Vec::new();
         for key in keys {
+            if !left.is_empty() || bytes > RESPONSE_BYTES {
+                left.push(key.clone());
+                continue;
+            }
             let mut body = spec.clone();
             body["TableName"] = json!(table);
             body["Key"] = key.clone();
             if let Some(item) = read_item(&state, &body)? {
+                bytes += item_size(&item);
+                if bytes > RESPONSE_BYTES {
+                    left.push(key.clone());
+                    continue;
+                }
                 found.push(item_to_json(&item));
             }
         }
         responses.insert(table.clone(), Value::Array(found));
+        if !left.is_empty() {
+            let mut rest = spec.clone();
+            rest["Keys"] = Value::Array(left);
+            unprocessed.insert(table.clone(), rest);
+        }
     }
-    Ok(json!({ "Responses": responses, "UnprocessedKeys": {} }))
+    Ok(json!({ "Responses": responses, "UnprocessedKeys": unprocessed }))
 }
 
 /// The keys of one table: none empty, no duplicates.

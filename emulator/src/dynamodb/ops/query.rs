@@ -1,5 +1,5 @@
-//! Query and Scan: key conditions, filters, projections, Select, Limit and pagination
-//! through ExclusiveStartKey / LastEvaluatedKey.
+//! Query and Scan: key conditions, filters, projections, Select, Limit, the 1 MB page and
+//! pagination through ExclusiveStartKey / LastEvaluatedKey.
 
 use std::cmp::Ordering;
 
@@ -13,11 +13,18 @@ use crate::dynamodb::expr::{
 };
 use crate::dynamodb::index::{self, Entry, Index, Projection};
 use crate::dynamodb::input;
-use crate::dynamodb::model::{AttrValue, Item, item_to_json};
+use crate::dynamodb::model::{AttrValue, Item, item_size, item_to_json};
 use crate::dynamodb::table::{KeyPart, KeySchema, PrimaryKey, Table};
 use crate::protocol::AwsError;
 
 const KEY_KIND: &str = "KeyConditionExpression";
+
+/// A Query or Scan page stops once it has read 1 MB, counted before the filter and the
+/// projection (AWS developer guide, "Query result set limit": "A single Query only returns a
+/// result set that fits within the 1 MB size limit ... applies before any FilterExpression").
+/// The item that crosses the limit is still returned, as DynamoDB Local does; the page gets a
+/// LastEvaluatedKey only when another item follows.
+pub const PAGE_BYTES: usize = 1024 * 1024;
 
 /// What a Query or Scan reads, decided before touching the table.
 struct Reader {
@@ -203,16 +210,22 @@ impl Reader {
         let mut items = Vec::new();
         let mut scanned = 0;
         let mut last_key = None;
+        let mut bytes_read = 0;
+        let mut page_full = false;
         for (key, stored) in candidates {
             if self.limit.is_some_and(|limit| scanned >= limit) {
                 break;
             }
+            if bytes_read >= PAGE_BYTES {
+                page_full = true;
+                break;
+            }
             scanned += 1;
             last_key = Some(key);
+            let seen = source.filter_view(stored);
+            bytes_read += item_size(&seen);
             let keep = match &self.filter {
-                Some(cond) => {
-                    eval::condition(&source.filter_view(stored), cond, "FilterExpression")?
-                }
+                Some(cond) => eval::condition(&seen, cond, "FilterExpression")?,
                 None => true,
             };
             if keep {
@@ -228,7 +241,7 @@ impl Reader {
             output["Items"] = Value::Array(items.iter().map(item_to_json).collect());
         }
         let hit_limit = self.limit.is_some_and(|limit| scanned >= limit);
-        if let (true, Some(key)) = (hit_limit, last_key) {
+        if let (true, Some(key)) = (hit_limit || page_full, last_key) {
             output["LastEvaluatedKey"] = item_to_json(&key);
         }
         Ok(output)
