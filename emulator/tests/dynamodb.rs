@@ -15,6 +15,8 @@ mod support;
 
 #[path = "dynamodb/indexes.rs"]
 mod indexes;
+#[path = "dynamodb/tags.rs"]
+mod tags;
 #[path = "dynamodb/transactions.rs"]
 mod transactions;
 
