@@ -126,8 +126,7 @@ async fn tagging_errors_are_aws_errors() {
     );
     let (_, message) = tag_error(&client, ARN, vec![tag(&"k".repeat(129), "v")]).await;
     assert!(
-        message.contains("at 'tags.1.member.key'")
-            && message.contains("less than or equal to 128"),
+        message.contains("at 'tags.1.member.key'") && message.contains("less than or equal to 128"),
         "{message}"
     );
     let (_, message) = tag_error(&client, ARN, vec![tag("k", &"v".repeat(257))]).await;
@@ -208,7 +207,12 @@ async fn create_table_takes_tags_and_refuses_invalid_ones() {
         "ResourceNotFoundException",
         "a refused CreateTable creates nothing"
     );
-    client.delete_table().table_name("tagged").send().await.unwrap();
+    client
+        .delete_table()
+        .table_name("tagged")
+        .send()
+        .await
+        .unwrap();
     request("tagged").send().await.unwrap();
     let (tags, _) = list_all(&client, ARN).await;
     assert!(tags.is_empty(), "tags go with the deleted table");
@@ -273,7 +277,10 @@ async fn update_table_creates_a_backfilled_gsi_and_deletes_it() {
         .send()
         .await
         .expect("index created");
-    let index = &created.table_description().unwrap().global_secondary_indexes()[0];
+    let index = &created
+        .table_description()
+        .unwrap()
+        .global_secondary_indexes()[0];
     assert_eq!(index.index_status(), Some(&IndexStatus::Creating));
     assert_eq!(index.backfilling(), Some(false));
 
@@ -286,7 +293,11 @@ async fn update_table_creates_a_backfilled_gsi_and_deletes_it() {
     let table = described.table().unwrap();
     let index = &table.global_secondary_indexes()[0];
     assert_eq!(index.index_status(), Some(&IndexStatus::Active));
-    assert_eq!(index.item_count(), Some(2), "backfilled; the N status is left out");
+    assert_eq!(
+        index.item_count(),
+        Some(2),
+        "backfilled; the N status is left out"
+    );
     assert_eq!(table.attribute_definitions().len(), 2);
 
     let open = client
@@ -337,7 +348,10 @@ async fn update_table_index_errors_are_aws_errors() {
     let none = client.update_table().table_name("orders").send().await;
     assert_eq!(
         outcome(none),
-        ("ValidationException".to_owned(), "Nothing to update".to_owned())
+        (
+            "ValidationException".to_owned(),
+            "Nothing to update".to_owned()
+        )
     );
     let undefined = client
         .update_table()

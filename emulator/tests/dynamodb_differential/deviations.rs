@@ -46,6 +46,13 @@ const RULES: &[(&str, Rule)] = &[
         "which of several invalid BatchGetItem keys is reported",
         batch_key_error_choice,
     ),
+    ("DeleteTable answered ACTIVE", delete_table_status),
+    ("CreateTable validation wording", create_table_wording),
+    (
+        "UpdateTable index validation answered 500",
+        update_table_internal_failure,
+    ),
+    ("index build in progress", index_build_in_progress),
 ];
 
 /// The rules that turn DynamoDB Local's answer into the emulator's, or `None` when no set of
@@ -354,10 +361,17 @@ fn update_error_choice(request: &Request, ours: &Answer, local: &mut Answer) -> 
             .as_deref()
             .is_some_and(|m| UPDATE_EVALUATION_ERRORS.contains(&m))
     };
-    let several_actions = serde_json::from_str::<Value>(&request.body)
-        .ok()
-        .and_then(|b| b.get("UpdateExpression")?.as_str().map(update_action_count))
-        .is_some_and(|count| count >= 2);
+    let body = serde_json::from_str::<Value>(&request.body).unwrap_or_default();
+    // A single update, or the Update actions of a transaction.
+    let transaction_updates = body["TransactItems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|action| &action["Update"]["UpdateExpression"]);
+    let several_actions = std::iter::once(&body["UpdateExpression"])
+        .chain(transaction_updates)
+        .filter_map(Value::as_str)
+        .any(|expression| update_action_count(expression) >= 2);
     if several_actions && evaluation(ours) && evaluation(local) && ours.code == local.code {
         local.message = ours.message.clone();
         return true;
@@ -545,4 +559,116 @@ fn valid_key(table: &str, key: &Value) -> bool {
                 .and_then(Value::as_str)
                 .is_some_and(|text| !text.is_empty())
         })
+}
+
+/// DeleteTable: AWS answers `TableStatus` `DELETING`; DynamoDB Local answers `ACTIVE`.
+fn delete_table_status(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let status = |a: &Answer| a.body["TableDescription"]["TableStatus"].clone();
+    if request.operation == "DeleteTable"
+        && status(ours) == json!("DELETING")
+        && status(local) == json!("ACTIVE")
+    {
+        local.body["TableDescription"]["TableStatus"] = json!("DELETING");
+        return true;
+    }
+    false
+}
+
+/// A GSI that UpdateTable created or deleted: DynamoDB Local (like AWS) builds it in the
+/// background and reports it `CREATING` (`Backfilling`) or `DELETING` for a while; the
+/// emulator is done at once (`ACTIVE`, or gone). Only the status of an index that the
+/// emulator reports `ACTIVE` (or no longer has) is excused.
+fn index_build_in_progress(_: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let mut applied = false;
+    for member in ["Table", "TableDescription"] {
+        let our_indexes: Vec<Value> = ours.body[member]["GlobalSecondaryIndexes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let ours_named = |name: &Value| our_indexes.iter().find(|i| &i["IndexName"] == name);
+        let Some(list) = local
+            .body
+            .get_mut(member)
+            .and_then(|t| t.get_mut("GlobalSecondaryIndexes"))
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        let before = list.len();
+        list.retain(|i| {
+            i["IndexStatus"] != json!("DELETING") || ours_named(&i["IndexName"]).is_some()
+        });
+        applied |= list.len() != before;
+        for index in list.iter_mut() {
+            let building = index["IndexStatus"] == json!("CREATING");
+            let active_here = ours_named(&index["IndexName"])
+                .is_some_and(|i| i["IndexStatus"] == json!("ACTIVE"));
+            if building && active_here {
+                index["IndexStatus"] = json!("ACTIVE");
+                if let Some(index) = index.as_object_mut() {
+                    index.remove("Backfilling");
+                }
+                applied = true;
+            }
+        }
+        if list.is_empty()
+            && let Some(table) = local.body.get_mut(member).and_then(Value::as_object_mut)
+        {
+            table.remove("GlobalSecondaryIndexes");
+        }
+    }
+    applied
+}
+
+/// CreateTable's validation messages in DynamoDB Local's own wording, with AWS's for each.
+const CREATE_TABLE_WORDING: &[(&str, &str)] = &[
+    (
+        "Hash Key not specified in Attribute Definitions.  Type unknown.",
+        "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions.",
+    ),
+    (
+        "The number of attributes in key schema must match the number of attributes defined in attribute definitions.",
+        "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+    ),
+    (
+        "No provisioned throughput specified for the table",
+        "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+    ),
+    (
+        "GSI list is empty/invalid",
+        "One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty",
+    ),
+];
+
+/// CreateTable refused for the same reason with DynamoDB Local's wording; AWS's message must
+/// start with the AWS text paired with DynamoDB Local's (it may name the attributes after it).
+fn create_table_wording(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let (Some(mine), Some(theirs)) = (ours.message.as_deref(), local.message.as_deref()) else {
+        return false;
+    };
+    let paired = CREATE_TABLE_WORDING
+        .iter()
+        .any(|(local_text, aws_text)| theirs == *local_text && mine.starts_with(aws_text));
+    if request.operation == "CreateTable" && paired && ours.code == local.code {
+        local.message = ours.message.clone();
+        return true;
+    }
+    false
+}
+
+/// UpdateTable index changes DynamoDB Local fails on with `500 InternalFailure` (a Create
+/// without `AttributeDefinitions` on some tables, a key attribute redefined with another type);
+/// AWS refuses them with a `ValidationException`, as the emulator does.
+fn update_table_internal_failure(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let index_update = request.body.contains("GlobalSecondaryIndexUpdates");
+    if request.operation == "UpdateTable"
+        && index_update
+        && local.status == 500
+        && local.code.as_deref() == Some("InternalFailure")
+        && ours.code.as_deref() == Some("ValidationException")
+    {
+        *local = ours.clone();
+        return true;
+    }
+    false
 }
