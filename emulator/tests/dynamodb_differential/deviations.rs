@@ -635,6 +635,14 @@ const CREATE_TABLE_WORDING: &[(&str, &str)] = &[
         "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
     ),
     (
+        "Local Secondary indices are not allowed on hash tables, only hash and range tables",
+        "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+    ),
+    (
+        "Invalid key order. Hash Key must be specified first in key schema, Range Key must be specifed second",
+        "One or more parameter values were invalid: Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+    ),
+    (
         "GSI list is empty/invalid",
         "One or more parameter values were invalid: List of GlobalSecondaryIndexes is empty",
     ),

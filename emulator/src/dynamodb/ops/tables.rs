@@ -363,7 +363,8 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
                 {
                     log.enabled = false;
                 }
-                table.stream = Some(spec);
+                // A disabled stream leaves no StreamSpecification (as DynamoDB Local shows).
+                table.stream = None;
             }
             (false, true) => {
                 let next = state.last_sequence + 1;
