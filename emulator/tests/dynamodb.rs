@@ -17,6 +17,8 @@ mod support;
 mod indexes;
 #[path = "dynamodb/limits.rs"]
 mod limits;
+#[path = "dynamodb/tags.rs"]
+mod tags;
 #[path = "dynamodb/transactions.rs"]
 mod transactions;
 

@@ -8,6 +8,8 @@
 //! known to answer differently from AWS, AWS's answer wins: see [`deviations`] and
 //! docs/dynamodb-differences.md.
 
+#[path = "dynamodb_differential/control.rs"]
+mod control;
 #[path = "dynamodb_differential/deviations.rs"]
 mod deviations;
 #[path = "dynamodb_differential/exprs.rs"]

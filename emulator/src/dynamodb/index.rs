@@ -30,6 +30,9 @@ pub struct Index {
     pub projection: Projection,
     /// The GSI's `ProvisionedThroughput` as given (provisioned tables only).
     pub provisioned: Option<Value>,
+    /// Reported with `OnDemandThroughput` (unlimited): GSIs that UpdateTable added to an
+    /// on-demand table.
+    pub on_demand_throughput: bool,
 }
 
 /// One entry of an index: the item's index key, its table key, and the item.
@@ -135,6 +138,10 @@ impl Index {
             out["IndexStatus"] = json!("ACTIVE");
             if let Some(throughput) = &self.provisioned {
                 out["ProvisionedThroughput"] = throughput.clone();
+            }
+            if self.on_demand_throughput {
+                out["OnDemandThroughput"] =
+                    json!({"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1});
             }
         }
         out
@@ -249,6 +256,7 @@ pub fn parse_index(
         key,
         projection,
         provisioned,
+        on_demand_throughput: false,
     })
 }
 
@@ -320,7 +328,11 @@ fn parse_projection(definition: &Value) -> Result<Projection, AwsError> {
     }
 }
 
-fn check_index(index: &Index, table_key: &KeySchema, earlier: &[Index]) -> Result<(), AwsError> {
+pub fn check_index(
+    index: &Index,
+    table_key: &KeySchema,
+    earlier: &[Index],
+) -> Result<(), AwsError> {
     if earlier.iter().any(|i| i.name == index.name) {
         let kind = if index.global { "global" } else { "local" };
         return Err(AwsError::validation(format!(

@@ -155,6 +155,8 @@ pub struct Table {
     /// `AttributeDefinitions`, `BillingMode`, `ProvisionedThroughput`, indexes: as given.
     pub attribute_definitions: Value,
     pub billing_mode: String,
+    /// When the table last became PAY_PER_REQUEST (it then keeps a `BillingModeSummary`).
+    pub pay_per_request_since: Option<f64>,
     pub provisioned: Value,
     pub stream: Option<StreamSpec>,
     pub latest_stream_arn: Option<String>,
@@ -164,6 +166,8 @@ pub struct Table {
     pub items: BTreeMap<PrimaryKey, Item>,
     /// Global and local secondary indexes, in the order CreateTable listed them.
     pub indexes: Vec<super::index::Index>,
+    /// Resource tags (TagResource, CreateTable's `Tags`), by key.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Table {

@@ -47,6 +47,9 @@ fn full(operation: &str, body: Value) -> Generated {
 /// One operation; `valid` is false for about one in six.
 pub fn next(rng: &mut ChaCha8Rng) -> Generated {
     let valid = rng.random_bool(0.83);
+    if rng.random_bool(0.03) {
+        return super::control::next(rng);
+    }
     match rng.random_range(0..100) {
         0..18 => put_item(rng, valid),
         18..30 => get_item(rng, valid),

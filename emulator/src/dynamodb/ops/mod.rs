@@ -3,10 +3,12 @@
 //! updates storage and appends the stream record in the same critical section.
 
 pub mod batch;
+pub mod gsi_updates;
 pub mod idempotency;
 pub mod items;
 pub mod query;
 pub mod tables;
+pub mod tags;
 pub mod transact;
 pub mod ttl;
 
@@ -39,6 +41,9 @@ pub fn dispatch(db: &DynamoDb, operation: &str, input: &Value) -> Result<Value, 
         "BatchGetItem" => batch::batch_get_item(db, input),
         "UpdateTimeToLive" => ttl::update_time_to_live(db, input),
         "DescribeTimeToLive" => ttl::describe_time_to_live(db, input),
+        "TagResource" => tags::tag_resource(db, input),
+        "UntagResource" => tags::untag_resource(db, input),
+        "ListTagsOfResource" => tags::list_tags_of_resource(db, input),
         _ => Err(AwsError::unknown_operation()),
     }
 }

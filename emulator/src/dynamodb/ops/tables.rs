@@ -1,4 +1,5 @@
-//! Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable.
+//! Table operations: CreateTable, DescribeTable, ListTables, DeleteTable, UpdateTable (its
+//! GSI creates and deletes are in [`super::gsi_updates`], tags in [`super::tags`]).
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,8 @@ use crate::dynamodb::DynamoDb;
 use crate::dynamodb::streams::StreamLog;
 use crate::dynamodb::table::{KeyAttr, KeySchema, StreamSpec, Table};
 use crate::dynamodb::{index, input};
+
+use super::{gsi_updates, tags};
 use crate::protocol::AwsError;
 
 fn table_not_found(name: &str) -> AwsError {
@@ -36,6 +39,11 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let ctx = db.context();
     let arn = ctx.arn("dynamodb", &format!("table/{name}"));
     let indexes = index::from_create_request(request, &arn, &key, &definitions, billing_mode)?;
+    let mut table_tags = BTreeMap::new();
+    if let Some(given) = tags::parse_tags(request)? {
+        tags::apply_tags(&mut table_tags, given)?;
+    }
+    let created = ctx.clock.now_epoch_seconds();
     let mut state = db.lock();
     if state.tables.contains_key(name) {
         return Err(AwsError::new(
@@ -48,10 +56,11 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         name: name.to_owned(),
         arn,
         table_id: uuid::Uuid::new_v4().to_string(),
-        created: ctx.clock.now_epoch_seconds(),
+        created,
         key,
         attribute_definitions: request["AttributeDefinitions"].clone(),
         billing_mode: billing_mode.to_owned(),
+        pay_per_request_since: (billing_mode == "PAY_PER_REQUEST").then_some(created),
         provisioned,
         stream: None,
         latest_stream_arn: None,
@@ -59,6 +68,7 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         ttl_attribute: None,
         items: BTreeMap::new(),
         indexes,
+        tags: table_tags,
     };
     if let Some(spec) = stream {
         let next = state.last_sequence + 1;
@@ -195,7 +205,7 @@ fn stream_spec(request: &Value) -> Result<Option<StreamSpec>, AwsError> {
 }
 
 /// `TableDescription` as DescribeTable (and Create/Delete) return it.
-fn describe(table: &Table, status: Option<&str>) -> Value {
+pub(super) fn describe(table: &Table, status: Option<&str>) -> Value {
     let mut description = json!({
         "AttributeDefinitions": table.attribute_definitions,
         "TableName": table.name,
@@ -209,10 +219,10 @@ fn describe(table: &Table, status: Option<&str>) -> Value {
         "TableId": table.table_id,
         "DeletionProtectionEnabled": false,
     });
-    if table.billing_mode == "PAY_PER_REQUEST" {
+    if let Some(since) = table.pay_per_request_since {
         description["BillingModeSummary"] = json!({
-            "BillingMode": "PAY_PER_REQUEST",
-            "LastUpdateToPayPerRequestDateTime": table.created,
+            "BillingMode": table.billing_mode,
+            "LastUpdateToPayPerRequestDateTime": since,
         });
     }
     if let Some(spec) = &table.stream {
@@ -244,7 +254,7 @@ fn describe(table: &Table, status: Option<&str>) -> Value {
 }
 
 pub fn describe_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    let name = input::req_str(request, "TableName")?;
+    let name = input::table_name(request)?;
     let state = db.lock();
     let table = state
         .tables
@@ -255,12 +265,25 @@ pub fn describe_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
 
 pub fn list_tables(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let limit = input::opt_int(request, "Limit")?.unwrap_or(100);
-    if !(1..=100).contains(&limit) {
+    let bound = match limit {
+        ..1 => Some("greater than or equal to 1"),
+        101.. => Some("less than or equal to 100"),
+        _ => None,
+    };
+    if let Some(bound) = bound {
         return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100"
+            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value {bound}"
         )));
     }
     let start = input::opt_str(request, "ExclusiveStartTableName")?;
+    if let Some(start) = start {
+        input::table_name(&json!({ "TableName": start })).map_err(|mut err| {
+            err.message = err
+                .message
+                .replace("at 'tableName'", "at 'exclusiveStartTableName'");
+            err
+        })?;
+    }
     let state = db.lock();
     let names: Vec<&String> = state
         .tables
@@ -278,7 +301,7 @@ pub fn list_tables(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
 }
 
 pub fn delete_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    let name = input::req_str(request, "TableName")?;
+    let name = input::table_name(request)?;
     let mut state = db.lock();
     let table = state
         .tables
@@ -294,12 +317,17 @@ pub fn delete_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     Ok(json!({ "TableDescription": describe(&table, Some("DELETING")) }))
 }
 
-/// UpdateTable: billing mode, throughput and stream settings.
+/// UpdateTable: billing mode, throughput, stream settings and one GSI create or delete.
 pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    let name = input::req_str(request, "TableName")?;
+    let name = input::table_name(request)?;
     let stream = stream_spec(request)?;
     let billing_mode =
         input::opt_enum(request, "BillingMode", &["PROVISIONED", "PAY_PER_REQUEST"])?;
+    let gsi_change = gsi_updates::parse(request)?;
+    let throughput_given = input::opt_object(request, "ProvisionedThroughput")?.is_some();
+    if stream.is_none() && billing_mode.is_none() && gsi_change.is_none() && !throughput_given {
+        return Err(AwsError::validation("Nothing to update"));
+    }
     let ctx = db.context();
     let mut guard = db.lock();
     let state = &mut *guard;
@@ -307,8 +335,14 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         .tables
         .get_mut(name)
         .ok_or_else(|| table_not_found(name))?;
+    if let Some(change) = &gsi_change {
+        gsi_updates::check(table, request, change)?;
+    }
     if let Some(mode) = billing_mode {
         table.provisioned = provisioned_throughput(request, mode)?;
+        if mode == "PAY_PER_REQUEST" && table.billing_mode != mode {
+            table.pay_per_request_since = Some(ctx.clock.now_epoch_seconds());
+        }
         table.billing_mode = mode.to_owned();
     }
     if let Some(spec) = stream {
@@ -329,7 +363,8 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
                 {
                     log.enabled = false;
                 }
-                table.stream = Some(spec);
+                // A disabled stream leaves no StreamSpecification (as DynamoDB Local shows).
+                table.stream = None;
             }
             (false, true) => {
                 let next = state.last_sequence + 1;
@@ -337,5 +372,13 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             }
         }
     }
-    Ok(json!({ "TableDescription": describe(table, None) }))
+    let transient = match &gsi_change {
+        Some(change) => gsi_updates::apply(table, request, change)?,
+        None => None,
+    };
+    let mut description = describe(table, None);
+    if let Some(transient) = &transient {
+        gsi_updates::show_transient(&mut description, table, transient);
+    }
+    Ok(json!({ "TableDescription": description }))
 }
