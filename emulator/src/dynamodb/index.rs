@@ -151,7 +151,13 @@ impl Index {
 /// Checks an item being written against every index: a present index key attribute must have
 /// the defined type and must not be empty.
 pub fn check_item(table: &Table, item: &Item) -> Result<(), AwsError> {
-    for index in &table.indexes {
+    // Global indexes before local ones, as DynamoDB Local reports them.
+    let globals_first = table
+        .indexes
+        .iter()
+        .filter(|i| i.global)
+        .chain(table.indexes.iter().filter(|i| !i.global));
+    for index in globals_first {
         for attr in index.key.attrs() {
             let Some(value) = item.get(&attr.name) else {
                 continue;
@@ -435,7 +441,12 @@ fn push_path(path: &Path, out: &mut Vec<String>) {
 /// index does not project (a Scan's filter simply sees the projected item).
 pub fn check_filter(index: &Index, table_key: &KeySchema, filter: &Cond) -> Result<(), AwsError> {
     let names = condition_attributes(filter);
-    let key_named = names.iter().find(|n| index.key.is_key(n));
+    // The hash key before the range key, whatever the filter's order (DynamoDB Local).
+    let key_named = index
+        .key
+        .attrs()
+        .map(|a| &a.name)
+        .find(|k| names.contains(k));
     if let Some(key) = key_named {
         return Err(AwsError::validation(format!(
             "Filter Expression can only contain non-primary key attributes: Primary key attribute: {key}"

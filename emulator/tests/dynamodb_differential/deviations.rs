@@ -51,6 +51,10 @@ const RULES: &[(&str, Rule)] = &[
         gsi_scan_unprojected_filter,
     ),
     ("1 MB page counted after the filter", page_after_filter),
+    (
+        "redundant or unclosed parentheses reported",
+        unbalanced_redundant_parentheses,
+    ),
     ("DeleteTable answered ACTIVE", delete_table_status),
     ("CreateTable validation wording", create_table_wording),
     (
@@ -458,6 +462,7 @@ fn per_action_error(message: &str) -> bool {
         "The provided key element does not match the schema",
         "The number of conditions on the keys is invalid",
         "One or more parameter values",
+        "One of the required keys was not given a value",
         "A value provided cannot be converted into a number",
         "Number overflow.",
     ];
@@ -786,6 +791,38 @@ fn update_table_internal_failure(request: &Request, ours: &Answer, local: &mut A
         && ours.code.as_deref() == Some("ValidationException")
     {
         *local = ours.clone();
+        return true;
+    }
+    false
+}
+
+/// An expression with redundant parentheses that are also unbalanced (`(((a > :v))`): two
+/// errors, and AWS does not define which is reported. DynamoDB Local reports either,
+/// depending on what the parentheses hold; the emulator reports redundancy as soon as a group
+/// closes. Both answers must be one of the two errors for the same expression.
+fn unbalanced_redundant_parentheses(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let body = serde_json::from_str::<Value>(&request.body).unwrap_or_default();
+    let unbalanced = |text: &str| text.matches('(').count() != text.matches(')').count();
+    let expressions = [
+        "ConditionExpression",
+        "FilterExpression",
+        "KeyConditionExpression",
+    ];
+    let Some(kind) = expressions.iter().find(|member| {
+        body.get(**member)
+            .and_then(Value::as_str)
+            .is_some_and(|text| text.contains("((") && unbalanced(text))
+    }) else {
+        return false;
+    };
+    let one_of_both = |a: &Answer| {
+        a.message.as_deref().is_some_and(|m| {
+            m == format!("Invalid {kind}: The expression has redundant parentheses;")
+                || m.starts_with(&format!("Invalid {kind}: Syntax error; token: "))
+        })
+    };
+    if one_of_both(ours) && one_of_both(local) && ours.code == local.code {
+        local.message = ours.message.clone();
         return true;
     }
     false

@@ -141,6 +141,13 @@ fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<()
         for member in ["Item", "Key"] {
             input::opt_item(body, member)?;
         }
+        Placeholders::from_input(body)?;
+    }
+    for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
+        let put_or_delete = body.get("UpdateExpression").is_none();
+        super::check_placeholders_need_expression(body, put_or_delete)?;
+    }
+    for (body, _) in actions {
         if body
             .get("Key")
             .and_then(Value::as_object)
@@ -150,11 +157,6 @@ fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<()
                 "The provided key element does not match the schema",
             ));
         }
-        Placeholders::from_input(body)?;
-    }
-    for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
-        let put_or_delete = body.get("UpdateExpression").is_none();
-        super::check_placeholders_need_expression(body, put_or_delete)?;
     }
     for (body, _) in actions {
         check_key_shape(state, body)?;
