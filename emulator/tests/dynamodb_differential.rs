@@ -18,6 +18,8 @@ mod exprs;
 mod limits;
 #[path = "dynamodb_differential/operations.rs"]
 mod operations;
+#[path = "dynamodb_differential/tolerances.rs"]
+mod tolerances;
 #[path = "dynamodb_differential/values.rs"]
 mod values;
 #[path = "dynamodb_differential/wire.rs"]
