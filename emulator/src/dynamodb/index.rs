@@ -270,38 +270,11 @@ fn index_key_schema(
     definition: &Value,
     definitions: &BTreeMap<String, String>,
 ) -> Result<KeySchema, AwsError> {
-    let elements = input::req_array(definition, "KeySchema")?;
-    let mut hash = None;
-    let mut range = None;
-    for (position, element) in elements.iter().enumerate() {
-        let name = input::req_str(element, "AttributeName")?;
-        let kind = input::opt_enum(element, "KeyType", &["HASH", "RANGE"])?
-            .ok_or_else(|| input::missing("KeyType"))?;
-        let attr_type = definitions.get(name).ok_or_else(|| {
-            let defined: Vec<&str> = definitions.keys().map(String::as_str).collect();
-            invalid(&format!(
-                "Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
-                defined.join(", ")
-            ))
-        })?;
-        let attr = KeyAttr {
-            name: name.to_owned(),
-            kind: attr_type.clone(),
-        };
-        match (kind, position) {
-            ("HASH", 0) => hash = Some(attr),
-            ("RANGE", 1) => range = Some(attr),
-            _ => {
-                return Err(invalid(
-                    "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-                ));
-            }
-        }
-    }
-    let hash = hash.ok_or_else(|| {
-        AwsError::validation("1 validation error detected: Value '[]' at 'globalSecondaryIndexes.1.member.keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1")
-    })?;
-    Ok(KeySchema { hash, range })
+    KeySchema::parse(
+        definition,
+        definitions,
+        "globalSecondaryIndexes.1.member.keySchema",
+    )
 }
 
 fn parse_projection(definition: &Value) -> Result<Projection, AwsError> {

@@ -46,6 +46,53 @@ pub struct KeySchema {
 }
 
 impl KeySchema {
+    /// Reads the `KeySchema` member of `owner` (a table or an index definition) against the
+    /// attribute definitions; `constraint_path` names the member in AWS's length error
+    /// (`keySchema`, `globalSecondaryIndexes.1.member.keySchema`).
+    pub fn parse(
+        owner: &Value,
+        definitions: &BTreeMap<String, String>,
+        constraint_path: &str,
+    ) -> Result<KeySchema, AwsError> {
+        let invalid = |detail: &str| {
+            AwsError::validation(format!(
+                "One or more parameter values were invalid: {detail}"
+            ))
+        };
+        let elements = super::input::req_array(owner, "KeySchema")?;
+        let mut hash = None;
+        let mut range = None;
+        for (position, element) in elements.iter().enumerate() {
+            let name = super::input::req_str(element, "AttributeName")?;
+            let kind = super::input::opt_enum(element, "KeyType", &["HASH", "RANGE"])?
+                .ok_or_else(|| super::input::missing("KeyType"))?;
+            let attr_type = definitions.get(name).ok_or_else(|| {
+                let defined: Vec<&str> = definitions.keys().map(String::as_str).collect();
+                invalid(&format!(
+                    "Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
+                    defined.join(", ")
+                ))
+            })?;
+            let attr = KeyAttr {
+                name: name.to_owned(),
+                kind: attr_type.clone(),
+            };
+            match (kind, position) {
+                ("HASH", 0) => hash = Some(attr),
+                ("RANGE", 1) => range = Some(attr),
+                _ => {
+                    return Err(invalid(
+                        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+                    ));
+                }
+            }
+        }
+        let hash = hash.ok_or_else(|| {
+            AwsError::validation(format!("1 validation error detected: Value '[]' at '{constraint_path}' failed to satisfy constraint: Member must have length greater than or equal to 1"))
+        })?;
+        Ok(KeySchema { hash, range })
+    }
+
     pub fn attrs(&self) -> impl Iterator<Item = &KeyAttr> {
         std::iter::once(&self.hash).chain(self.range.as_ref())
     }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::streams::StreamLog;
-use crate::dynamodb::table::{KeyAttr, KeySchema, StreamSpec, Table};
+use crate::dynamodb::table::{KeySchema, StreamSpec, Table};
 use crate::dynamodb::{index, input};
 
 use super::{gsi_updates, tags};
@@ -116,38 +116,7 @@ fn key_schema(
     request: &Value,
     definitions: &BTreeMap<String, String>,
 ) -> Result<KeySchema, AwsError> {
-    let elements = input::req_array(request, "KeySchema")?;
-    let mut hash = None;
-    let mut range = None;
-    for (position, element) in elements.iter().enumerate() {
-        let name = input::req_str(element, "AttributeName")?;
-        let kind = input::opt_enum(element, "KeyType", &["HASH", "RANGE"])?
-            .ok_or_else(|| input::missing("KeyType"))?;
-        let attr_type = definitions.get(name).ok_or_else(|| {
-            let defined: Vec<&str> = definitions.keys().map(String::as_str).collect();
-            invalid_param(&format!(
-                "Some index key attributes are not defined in AttributeDefinitions. Keys: [{name}], AttributeDefinitions: [{}]",
-                defined.join(", ")
-            ))
-        })?;
-        let attr = KeyAttr {
-            name: name.to_owned(),
-            kind: attr_type.clone(),
-        };
-        match (kind, position) {
-            ("HASH", 0) => hash = Some(attr),
-            ("RANGE", 1) => range = Some(attr),
-            _ => {
-                return Err(invalid_param(
-                    "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-                ));
-            }
-        }
-    }
-    let hash = hash.ok_or_else(|| {
-        AwsError::validation("1 validation error detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1")
-    })?;
-    let key = KeySchema { hash, range };
+    let key = KeySchema::parse(request, definitions, "keySchema")?;
     if definitions.len() != key.attrs().count()
         && request.get("GlobalSecondaryIndexes").is_none()
         && request.get("LocalSecondaryIndexes").is_none()
