@@ -38,8 +38,12 @@ fn n(v: &str) -> AV {
     AV::N(v.to_owned())
 }
 
-async fn create(client: &Client, name: &str, range: Option<(&str, ScalarAttributeType)>) {
-    let mut request = client
+/// CreateTable of an on-demand table keyed by `pk` (S), ready for more members.
+fn create_request(
+    client: &Client,
+    name: &str,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
+    client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
@@ -56,7 +60,11 @@ async fn create(client: &Client, name: &str, range: Option<(&str, ScalarAttribut
                 .key_type(KeyType::Hash)
                 .build()
                 .unwrap(),
-        );
+        )
+}
+
+async fn create(client: &Client, name: &str, range: Option<(&str, ScalarAttributeType)>) {
+    let mut request = create_request(client, name);
     if let Some((range, kind)) = range {
         request = request
             .attribute_definitions(

@@ -131,6 +131,13 @@ impl Pair {
 }
 
 impl Pair {
+    /// Deletes a table on DynamoDB Local only, uncompared: one left running by an earlier run
+    /// may still hold it.
+    async fn drop_on_oracle(&self, name: &Value) {
+        let delete = Request::json("DeleteTable", &json!({ "TableName": name }));
+        let _ = wire::send(&self.http, &self.local, &delete).await;
+    }
+
     /// For a single-item write that mismatched: the item as each side holds it now (the write
     /// failed on at least one side, so usually as it was before), to tell state from logic.
     async fn current_items(&self, request: &Request) -> Value {
@@ -218,13 +225,7 @@ async fn emulator_matches_dynamodb_local() {
     let mut index = 0;
     for table in table_definitions() {
         let name = table["TableName"].clone();
-        // A DynamoDB Local left running by an earlier run may still hold the table.
-        let _ = wire::send(
-            &pair.http,
-            &pair.local,
-            &Request::json("DeleteTable", &json!({ "TableName": name })),
-        )
-        .await;
+        pair.drop_on_oracle(&name).await;
         pair.compare(
             index,
             &Request::json("DeleteTable", &json!({ "TableName": name })),
@@ -251,8 +252,7 @@ async fn emulator_matches_dynamodb_local() {
         index += 1;
     }
     for name in limits::tables() {
-        let delete = Request::json("DeleteTable", &json!({ "TableName": name }));
-        let _ = wire::send(&pair.http, &pair.local, &delete).await;
+        pair.drop_on_oracle(&json!(name)).await;
     }
     for generated in limits::requests() {
         pair.compare(index, &generated.request, generated.compare)

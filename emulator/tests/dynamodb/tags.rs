@@ -4,12 +4,12 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction,
-    DeleteGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType, Tag,
+    AttributeDefinition, CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, Tag,
 };
 
-use super::{code_and_message, create, n, put, s, start};
+use super::{code_and_message, create, create_request, n, put, s, start};
 
 const ARN: &str = "arn:aws:dynamodb:us-east-1:000000000000:table/tagged";
 
@@ -161,26 +161,7 @@ async fn tagging_errors_are_aws_errors() {
 #[tokio::test]
 async fn create_table_takes_tags_and_refuses_invalid_ones() {
     let (emulator, client) = start().await;
-    let request = |name: &str| {
-        client
-            .create_table()
-            .table_name(name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-    };
+    let request = |name: &str| create_request(&client, name);
     request("tagged")
         .tags(tag("env", "test"))
         .send()

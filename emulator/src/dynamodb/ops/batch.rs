@@ -114,7 +114,7 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
         let mut found = Vec::new();
         let mut left = Vec::new();
         for key in keys {
-            if !left.is_empty() || bytes > RESPONSE_BYTES {
+            if bytes > RESPONSE_BYTES {
                 left.push(key.clone());
                 continue;
             }

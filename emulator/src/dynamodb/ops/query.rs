@@ -1,6 +1,7 @@
 //! Query and Scan: key conditions, filters, projections, Select, Limit, the 1 MB page and
 //! pagination through ExclusiveStartKey / LastEvaluatedKey.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::{Value, json};
@@ -47,11 +48,12 @@ struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    /// The item a filter sees: a GSI holds only its projection, an LSI fetches from the table.
-    fn filter_view(&self, item: &Item) -> Item {
+    /// The item as read, which a filter sees and the 1 MB page counts: a GSI holds only its
+    /// projection, an LSI fetches from the table.
+    fn read_view<'i>(&self, item: &'i Item) -> Cow<'i, Item> {
         match self.index {
-            Some(index) if index.global => index.project(&self.table.key, item),
-            _ => item.clone(),
+            Some(index) if index.global => Cow::Owned(index.project(&self.table.key, item)),
+            _ => Cow::Borrowed(item),
         }
     }
 
@@ -69,7 +71,11 @@ impl<'a> Source<'a> {
 }
 
 impl Reader {
-    fn from_request(request: &Value, ph: &mut Placeholders) -> Result<Reader, AwsError> {
+    fn from_request(
+        request: &Value,
+        ph: &mut Placeholders,
+        is_query: bool,
+    ) -> Result<Reader, AwsError> {
         // AWS's order: Limit, then FilterExpression, then ProjectionExpression.
         let limit = match input::opt_int(request, "Limit")? {
             Some(n) if n < 1 => {
@@ -82,7 +88,6 @@ impl Reader {
         let filter = input::opt_str(request, "FilterExpression")?
             .map(|source| parser::condition(source, "FilterExpression", ph))
             .transpose()?;
-        let is_query = request.get(KEY_KIND).is_some();
         if !is_query && filter.is_none() && request.get("ExpressionAttributeValues").is_some() {
             return Err(AwsError::validation(
                 "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
@@ -222,7 +227,7 @@ impl Reader {
             }
             scanned += 1;
             last_key = Some(key);
-            let seen = source.filter_view(stored);
+            let seen = source.read_view(stored);
             bytes_read += item_size(&seen);
             let keep = match &self.filter {
                 Some(cond) => eval::condition(&seen, cond, "FilterExpression")?,
@@ -252,12 +257,7 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
     check_index_exists(db, table_name, request)?;
     let mut ph = Placeholders::from_input(request)?;
-    let reader = Reader::from_request(request, &mut ph)?;
-    if reader.filter.is_none() && request.get("ExpressionAttributeValues").is_some() {
-        return Err(AwsError::validation(
-            "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
-        ));
-    }
+    let reader = Reader::from_request(request, &mut ph, false)?;
     ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
     let segment = segment(request)?;
     let state = db.lock();
@@ -443,7 +443,7 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         )
     })?;
-    let reader = Reader::from_request(request, &mut ph)?;
+    let reader = Reader::from_request(request, &mut ph, true)?;
     let key_cond = parser::condition(source, KEY_KIND, &mut ph)?;
     ph.check_all_used(true)?;
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);

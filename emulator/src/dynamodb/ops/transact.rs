@@ -64,7 +64,9 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
         // The token is looked at once every action's expressions and values are valid.
         let verdict = state.client_tokens.verdict(token, request, now);
         if verdict != Verdict::Run {
-            check_expressions_and_values(&actions)?;
+            for (body, _) in &actions {
+                check_expressions_and_values(body)?;
+            }
         }
         match verdict {
             Verdict::Run => {}
@@ -117,15 +119,13 @@ fn run_transaction(
     Ok(json!({}))
 }
 
-/// The first validation stage alone: each action's expressions, placeholders and values.
-fn check_expressions_and_values(actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
-    for (body, _) in actions {
-        if has_expression(body) {
-            super::check_expressions(body)?;
-        }
-        for member in ["Item", "Key"] {
-            input::opt_item(body, member)?;
-        }
+/// The first validation stage for one action: its expressions, placeholders and values.
+fn check_expressions_and_values(body: &Value) -> Result<(), AwsError> {
+    if has_expression(body) {
+        super::check_expressions(body)?;
+    }
+    for member in ["Item", "Key"] {
+        input::opt_item(body, member)?;
     }
     Ok(())
 }
@@ -135,12 +135,7 @@ fn check_expressions_and_values(actions: &[(&Value, Prepare)]) -> Result<(), Aws
 /// expression, then key shapes; key types and conditions come last, per action.
 fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
     for (body, _) in actions {
-        if has_expression(body) {
-            super::check_expressions(body)?;
-        }
-        for member in ["Item", "Key"] {
-            input::opt_item(body, member)?;
-        }
+        check_expressions_and_values(body)?;
         Placeholders::from_input(body)?;
     }
     for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
