@@ -5,7 +5,9 @@
 //! - `GET /_orderlab/health` — `{"status": "running", "services": [...]}`.
 //! - `POST /_orderlab/faults` — replaces the injected faults with a MockConfigFile-shaped
 //!   document (`StateMachines`/`MockedResponses` for states, `Functions` for Lambda
-//!   invocations; see `sfn::mock` and `lambda::faults`); `DELETE` removes them.
+//!   invocations; see `sfn::mock` and `lambda::faults`); `DELETE` removes them. The POST must
+//!   say `Content-Type: application/json`, which a browser cannot send cross-origin without a
+//!   preflight (that the emulator never grants).
 
 use axum::response::Response;
 use http::Method;
@@ -48,7 +50,22 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
     }
 }
 
+/// Whether the request says its body is JSON (`application/json`, parameters allowed).
+fn is_json(request: &AwsRequest) -> bool {
+    request
+        .header("content-type")
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case("application/json"))
+}
+
 fn set_faults(services: &Services, request: &AwsRequest) -> Response {
+    if !is_json(request) {
+        return rest::error(&AwsError::new(
+            415,
+            "UnsupportedMediaTypeException",
+            "POST /_orderlab/faults takes a JSON document with Content-Type: application/json",
+        ));
+    }
     let invalid =
         |message: String| rest::error(&AwsError::new(400, "InvalidFaultDocument", message));
     let document: serde_json::Value = match serde_json::from_slice(&request.body) {

@@ -32,6 +32,7 @@ pub mod sfn;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use clock::{Clock, ClockMode};
 
@@ -46,6 +47,13 @@ pub struct Config {
     pub account_id: String,
     /// Real time, or a virtual clock on which waits and back-off take no wall time.
     pub clock: ClockMode,
+    /// Host names (with or without port) accepted in `Host` besides the loopback ones
+    /// (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`); `"*"` accepts any. Every other
+    /// host is refused with a 403, so a web page cannot reach the emulator by DNS rebinding.
+    pub allow_hosts: Vec<String>,
+    /// Origins (`https://example.com`, or `null`) whose requests are accepted; `"*"` accepts
+    /// any. A request with any other `Origin` header (a web page's) is refused with a 403.
+    pub allow_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -55,6 +63,8 @@ impl Default for Config {
             region: "us-east-1".to_owned(),
             account_id: "000000000000".to_owned(),
             clock: ClockMode::Real,
+            allow_hosts: Vec::new(),
+            allow_origins: Vec::new(),
         }
     }
 }
@@ -94,14 +104,14 @@ pub struct Services {
 }
 
 impl Services {
-    fn new(ctx: &Arc<Context>) -> Arc<Services> {
+    fn new(ctx: &Arc<Context>, access: &Arc<protocol::access::Access>) -> Arc<Services> {
         let (dynamodb, dynamodb_streams) = dynamodb::DynamoDb::new(ctx.clone());
         let services = Arc::new(Services {
             dynamodb,
             dynamodb_streams,
             sfn: sfn::StepFunctions::new(ctx.clone()),
             events: events::EventBridge::new(ctx.clone()),
-            lambda: lambda::Lambda::new(ctx.clone()),
+            lambda: lambda::Lambda::with_access(ctx.clone(), access.clone()),
             apigateway: apigateway::ApiGateway::new(ctx.clone()),
             ses: ses::Ses::new(ctx.clone()),
         });
@@ -110,8 +120,18 @@ impl Services {
     }
 }
 
-/// A running emulator. Dropping it without [`Emulator::shutdown`] still stops the server and
-/// kills every Lambda process it started, but `shutdown` waits for them to be reaped.
+/// How long [`Emulator::shutdown`] lets in-flight requests finish once every Lambda process
+/// is gone, before it drops them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// How long [`Emulator::shutdown`] waits for Lambda processes to be killed and reaped.
+const REAP_GRACE: Duration = Duration::from_secs(2);
+
+/// A running emulator. [`Emulator::shutdown`] stops it within about three seconds whatever is
+/// in flight: the server stops accepting, every process any function started is killed (its
+/// whole tree, including `setsid` grandchildren) and reaped, in-flight requests get a moment
+/// to answer, and every unpacked code directory is removed. Dropping it without `shutdown`
+/// does the same without waiting.
 pub struct Emulator {
     addr: SocketAddr,
     ctx: Arc<Context>,
@@ -122,6 +142,7 @@ pub struct Emulator {
 impl Emulator {
     /// Binds the listener, creates every service and starts serving.
     pub async fn start(config: Config) -> std::io::Result<Emulator> {
+        lambda::process::become_subreaper();
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let ctx = Arc::new(Context {
@@ -133,8 +154,12 @@ impl Emulator {
             function_faults: Default::default(),
             state_mocks: Default::default(),
         });
-        let services = Services::new(&ctx);
-        let server = server::serve(listener, services.clone());
+        let access = Arc::new(protocol::access::Access::new(
+            &config.allow_hosts,
+            &config.allow_origins,
+        ));
+        let services = Services::new(&ctx, &access);
+        let server = server::serve(listener, services.clone(), access);
         tracing::info!(%addr, "emulator listening");
         Ok(Emulator {
             addr,
@@ -164,9 +189,31 @@ impl Emulator {
         &self.services
     }
 
-    /// Stops accepting requests, then stops every Lambda process and waits until it is reaped.
-    pub async fn shutdown(self) {
-        self.server.stop().await;
-        self.services.lambda.shutdown().await;
+    /// Stops accepting requests, kills every Lambda process (and all they started) and waits
+    /// until each is reaped, lets in-flight requests answer briefly, then drops them; removes
+    /// every unpacked code directory. Bounded: about three seconds at most.
+    pub async fn shutdown(mut self) {
+        self.server.signal_stop();
+        let lambda = &self.services.lambda;
+        if self
+            .ctx
+            .clock
+            .real_timeout(REAP_GRACE, lambda.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("Lambda processes not reaped in time; killing them without waiting");
+            lambda.shutdown_now();
+        }
+        self.server.stop(&self.ctx.clock, SHUTDOWN_GRACE).await;
+    }
+}
+
+impl Drop for Emulator {
+    /// Stops the server and kills every Lambda process tree without waiting (a no-op after
+    /// [`Emulator::shutdown`]).
+    fn drop(&mut self) {
+        self.server.abort();
+        self.services.lambda.shutdown_now();
     }
 }

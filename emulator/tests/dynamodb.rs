@@ -514,6 +514,11 @@ async fn malformed_requests_are_aws_errors_not_panics() {
         http.post(emulator.endpoint())
             .header("x-amz-target", format!("DynamoDB_20120810.{target}"))
             .header("content-type", "application/x-amz-json-1.0")
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, \
+                 SignedHeaders=host, Signature=00",
+            )
             .body(body.to_owned())
             .send()
     };

@@ -208,17 +208,19 @@ fn api_json(api: &RestApi) -> Value {
         "disableExecuteApiEndpoint": false,
         "rootResourceId": api.root_resource_id,
     });
-    if let Some(description) = &api.description {
-        out["description"] = json!(description);
+    if let (Some(description), Some(object)) = (&api.description, out.as_object_mut()) {
+        object.insert("description".into(), json!(description));
     }
     out
 }
 
 fn resource_json(resource: &Resource) -> Value {
-    let mut out = json!({ "id": resource.id, "path": resource.path });
+    let mut out = serde_json::Map::new();
+    out.insert("id".into(), json!(resource.id));
+    out.insert("path".into(), json!(resource.path));
     if let Some(parent) = &resource.parent_id {
-        out["parentId"] = json!(parent);
-        out["pathPart"] = json!(resource.path_part);
+        out.insert("parentId".into(), json!(parent));
+        out.insert("pathPart".into(), json!(resource.path_part));
     }
     if !resource.methods.is_empty() {
         let methods: serde_json::Map<String, Value> = resource
@@ -226,9 +228,9 @@ fn resource_json(resource: &Resource) -> Value {
             .iter()
             .map(|(k, m)| (k.clone(), method_json(m)))
             .collect();
-        out["resourceMethods"] = Value::Object(methods);
+        out.insert("resourceMethods".into(), Value::Object(methods));
     }
-    out
+    Value::Object(out)
 }
 
 fn method_json(method: &Method) -> Value {
@@ -237,8 +239,8 @@ fn method_json(method: &Method) -> Value {
         "authorizationType": method.authorization_type,
         "apiKeyRequired": false,
     });
-    if let Some(integration) = &method.integration {
-        out["methodIntegration"] = integration.clone();
+    if let (Some(integration), Some(object)) = (&method.integration, out.as_object_mut()) {
+        object.insert("methodIntegration".into(), integration.clone());
     }
     out
 }
@@ -333,8 +335,11 @@ fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Valu
         "cacheNamespace": rid,
         "cacheKeyParameters": [],
     });
-    if let Some(credentials) = input["credentials"].as_str() {
-        integration["credentials"] = json!(credentials);
+    if let (Some(credentials), Some(object)) = (
+        input.get("credentials").and_then(Value::as_str),
+        integration.as_object_mut(),
+    ) {
+        object.insert("credentials".into(), json!(credentials));
     }
     method.integration = Some(integration.clone());
     Ok((201, integration))

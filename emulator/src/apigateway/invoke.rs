@@ -106,10 +106,9 @@ fn resolve(
 
 /// `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations` → ARN.
 fn function_from_uri(uri: &str) -> Option<String> {
-    let start = uri.find("/functions/")? + "/functions/".len();
-    let rest = &uri[start..];
-    let end = rest.find("/invocations").unwrap_or(rest.len());
-    Some(rest[..end].to_owned())
+    let (_, rest) = uri.split_once("/functions/")?;
+    let function = rest.split_once("/invocations").map_or(rest, |(f, _)| f);
+    Some(function.to_owned())
 }
 
 /// Whether a resource path matches the request's segments; a higher score is more specific.
@@ -119,10 +118,8 @@ fn match_resource(template: &str, segments: &[&str]) -> Option<(u32, Map<String,
     let mut score = 0;
     for (index, part) in parts.iter().enumerate() {
         if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
-            if index >= segments.len() {
-                return None;
-            }
-            params.insert(name.to_owned(), json!(segments[index..].join("/")));
+            let rest = segments.get(index..).filter(|rest| !rest.is_empty())?;
+            params.insert(name.to_owned(), json!(rest.join("/")));
             return Some((score * 4 + 1, params));
         }
         let segment = segments.get(index)?;

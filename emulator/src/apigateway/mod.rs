@@ -101,10 +101,12 @@ impl ApiGateway {
 /// A new 10-character lowercase alphanumeric id.
 pub fn new_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let bytes = uuid::Uuid::new_v4().into_bytes();
-    bytes[..10]
+    uuid::Uuid::new_v4()
+        .into_bytes()
         .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .take(10)
+        .filter_map(|b| ALPHABET.get(usize::from(*b) % ALPHABET.len()))
+        .map(|b| char::from(*b))
         .collect()
 }
 

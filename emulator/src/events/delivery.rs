@@ -45,7 +45,7 @@ pub fn put_events(
         for entry in &entries {
             match build_event(ctx, &registry, entry) {
                 Ok(event) => {
-                    let id = event["id"].clone();
+                    let id = event.get("id").cloned().unwrap_or_default();
                     deliveries.extend(matching_targets(&registry, &bus_name(entry), event));
                     results.push(json!({ "EventId": id }));
                 }
@@ -122,9 +122,10 @@ fn matching_targets(registry: &Registry, bus: &str, event: Value) -> Vec<Deliver
     let Ok(bus) = registry.bus(bus) else {
         return Vec::new();
     };
+    let (expanded, _) = super::pattern::expand_dotted_keys(event.clone());
     bus.rules
         .values()
-        .filter(|rule| rule.enabled && rule.pattern.matches(&event))
+        .filter(|rule| rule.enabled && rule.pattern.matches_expanded(&expanded))
         .flat_map(|rule| {
             rule.targets.values().map(|target| Delivery {
                 target: target.clone(),
@@ -136,8 +137,10 @@ fn matching_targets(registry: &Registry, bus: &str, event: Value) -> Vec<Deliver
 }
 
 async fn deliver(ctx: Arc<Context>, delivery: Delivery) {
-    let arn = delivery.target["Arn"]
-        .as_str()
+    let arn = delivery
+        .target
+        .get("Arn")
+        .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
     let result = match target_input(&delivery.target, &delivery.event, &delivery.rule) {

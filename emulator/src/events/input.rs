@@ -56,12 +56,9 @@ fn fill(template: &str, values: &std::collections::HashMap<String, Value>) -> St
     let mut escaped = false;
     let mut rest = template;
     while let Some(c) = rest.chars().next() {
-        if c == '<'
-            && let Some(end) = rest.find('>')
-            && let Some(value) = values.get(&rest[1..end])
-        {
+        if let Some((value, after)) = placeholder(rest, values) {
             out.push_str(&render(value, in_string));
-            rest = &rest[end + 1..];
+            rest = after;
             continue;
         }
         if escaped {
@@ -72,24 +69,34 @@ fn fill(template: &str, values: &std::collections::HashMap<String, Value>) -> St
             in_string = !in_string;
         }
         out.push(c);
-        rest = &rest[c.len_utf8()..];
+        rest = rest.get(c.len_utf8()..).unwrap_or_default();
     }
     out
 }
 
+/// A `<name>` placeholder with a value at the start of `text`: the value and the text after it.
+fn placeholder<'a, 'v>(
+    text: &'a str,
+    values: &'v std::collections::HashMap<String, Value>,
+) -> Option<(&'v Value, &'a str)> {
+    let inner = text.strip_prefix('<')?;
+    let (name, after) = inner.split_once('>')?;
+    Some((values.get(name)?, after))
+}
+
 fn render(value: &Value, in_string: bool) -> String {
-    match (value, in_string) {
-        (Value::String(s), true) => {
-            let quoted = Value::String(s.clone()).to_string();
-            quoted[1..quoted.len() - 1].to_owned()
-        }
-        (other, true) => {
-            let text = other.to_string();
-            let quoted = Value::String(text).to_string();
-            quoted[1..quoted.len() - 1].to_owned()
-        }
-        (other, false) => other.to_string(),
-    }
+    let text = match (value, in_string) {
+        (other, false) => return other.to_string(),
+        (Value::String(s), true) => s.clone(),
+        (other, true) => other.to_string(),
+    };
+    // The text as it sits inside a JSON string: quoted, without the quotes.
+    let quoted = Value::String(text).to_string();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[cfg(test)]

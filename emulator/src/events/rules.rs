@@ -30,11 +30,13 @@ impl Rule {
             "State": if self.enabled { "ENABLED" } else { "DISABLED" },
             "EventBusName": self.bus,
         });
-        if let Some(description) = &self.description {
-            out["Description"] = json!(description);
-        }
-        if let Some(role) = &self.role_arn {
-            out["RoleArn"] = json!(role);
+        if let Some(object) = out.as_object_mut() {
+            if let Some(description) = &self.description {
+                object.insert("Description".into(), json!(description));
+            }
+            if let Some(role) = &self.role_arn {
+                object.insert("RoleArn".into(), json!(role));
+            }
         }
         out
     }
@@ -199,7 +201,9 @@ impl Registry {
 
     pub fn describe_rule(&self, input: &Value) -> Result<Value, AwsError> {
         let mut out = self.rule(input)?.to_json();
-        out["CreatedBy"] = json!(self.account_of(input));
+        if let Some(object) = out.as_object_mut() {
+            object.insert("CreatedBy".into(), json!(self.account_of(input)));
+        }
         Ok(out)
     }
 
@@ -253,7 +257,11 @@ impl Registry {
         }
         let rule = self.rule_mut(input)?;
         for target in targets {
-            let id = target["Id"].as_str().unwrap_or_default().to_owned();
+            let id = target
+                .get("Id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             rule.targets.insert(id, target);
         }
         Ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
@@ -310,8 +318,9 @@ fn rename(input: &Value, from: &str, to: &str) -> Value {
     let mut out = input.clone();
     if out.get(to).is_none()
         && let Some(value) = input.get(from)
+        && let Some(object) = out.as_object_mut()
     {
-        out[to] = value.clone();
+        object.insert(to.to_owned(), value.clone());
     }
     out
 }

@@ -38,7 +38,7 @@ async fn route(lambda: &Lambda, request: &AwsRequest) -> Answer {
         (&Method::PUT, ["functions", name, "configuration"]) => {
             update_configuration(lambda, name, request)
         }
-        (&Method::PUT, ["functions", name, "code"]) => update_code(lambda, name, request),
+        (&Method::PUT, ["functions", name, "code"]) => update_code(lambda, name, request).await,
         (&Method::POST, ["functions", name, "policy"]) => add_permission(lambda, name, request),
         (&Method::GET, ["functions", name, "policy"]) => get_policy(lambda, name),
         (&Method::DELETE, ["functions", name, "policy", sid]) => {
@@ -81,30 +81,58 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
     if lock(&lambda.functions).contains_key(&config.name) {
         return Err(conflict(&config.name));
     }
-    let zip = input["Code"]["ZipFile"].as_str().ok_or_else(|| {
-        AwsError::new(
-            400,
-            "InvalidParameterValueException",
-            "Please provide a source for function code.",
-        )
-    })?;
-    let code = code::from_base64(zip)?;
+    let zip = input
+        .get("Code")
+        .and_then(|code| code.get("ZipFile"))
+        .and_then(Value::as_str)
+        .ok_or_else(no_code_source)?;
+    let code = unpack(zip.to_owned()).await?;
     config.code_size = code.size;
     config.code_sha256 = code.sha256.clone();
     let spec = lambda.launch_spec(&config, &code);
     let answer = config.to_json();
     let function = Arc::new(Function {
-        pool: super::pool::Pool::new(lambda.ctx.clone(), lambda.reaper.clone(), spec),
+        pool: super::pool::Pool::new(
+            lambda.ctx.clone(),
+            lambda.access.clone(),
+            lambda.reaper.clone(),
+            spec,
+        ),
         config: Mutex::new(config.clone()),
-        code: Mutex::new(code),
+        code: Mutex::new(Some(code)),
         policy: Mutex::default(),
     });
     let mut functions = lock(&lambda.functions);
+    if lambda.is_closed() {
+        return Err(AwsError::service_unavailable(
+            "The emulator is shutting down",
+        ));
+    }
     if functions.contains_key(&config.name) {
         return Err(conflict(&config.name));
     }
     functions.insert(config.name.clone(), function);
     Ok(rest::json(201, &answer))
+}
+
+fn no_code_source() -> AwsError {
+    AwsError::new(
+        400,
+        "InvalidParameterValueException",
+        "Please provide a source for function code.",
+    )
+}
+
+/// Decodes and unpacks a zip off the async workers (it may take seconds for a large one).
+async fn unpack(zip_base64: String) -> Result<code::Code, AwsError> {
+    tokio::task::spawn_blocking(move || code::from_base64(&zip_base64))
+        .await
+        .map_err(|e| AwsError::internal(format!("Unpacking the code failed: {e}")))?
+}
+
+/// The directory-less error for a function whose code is gone (the emulator is stopping).
+fn code_gone() -> AwsError {
+    AwsError::service_unavailable("The emulator is shutting down")
 }
 
 fn conflict(name: &str) -> AwsError {
@@ -129,7 +157,10 @@ fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let location = format!(
         "{}/_orderlab/lambda-code/{}",
         lambda.ctx.endpoint,
-        configuration["FunctionName"].as_str().unwrap_or_default()
+        configuration
+            .get("FunctionName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     );
     Ok(rest::json(
         200,
@@ -162,30 +193,35 @@ fn update_configuration(lambda: &Lambda, name: &str, request: &AwsRequest) -> An
     let mut config = lock(&function.config).clone();
     config.apply_update(&input)?;
     config.touch(&lambda.ctx);
-    let spec = lambda.launch_spec(&config, &lock(&function.code));
+    let spec = match &*lock(&function.code) {
+        Some(code) => lambda.launch_spec(&config, code),
+        None => return Err(code_gone()),
+    };
     function.pool.update(spec);
     let answer = config.to_json();
     *lock(&function.config) = config;
     Ok(rest::json(200, &answer))
 }
 
-fn update_code(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+async fn update_code(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(name)?;
     let input = rest::parse_body(request)?;
-    let zip = input["ZipFile"].as_str().ok_or_else(|| {
-        AwsError::new(
-            400,
-            "InvalidParameterValueException",
-            "Please provide a source for function code.",
-        )
-    })?;
-    let code = code::from_base64(zip)?;
+    let zip = input
+        .get("ZipFile")
+        .and_then(Value::as_str)
+        .ok_or_else(no_code_source)?;
+    let code = unpack(zip.to_owned()).await?;
     let mut config = lock(&function.config).clone();
     config.code_size = code.size;
     config.code_sha256 = code.sha256.clone();
     config.touch(&lambda.ctx);
+    let mut slot = lock(&function.code);
+    if slot.is_none() {
+        return Err(code_gone());
+    }
     function.pool.update(lambda.launch_spec(&config, &code));
-    *lock(&function.code) = code;
+    *slot = Some(code);
+    drop(slot);
     let answer = config.to_json();
     *lock(&function.config) = config;
     Ok(rest::json(200, &answer))
@@ -221,17 +257,17 @@ fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         "Resource": lock(&function.config).arn,
     });
     let mut condition = serde_json::Map::new();
-    if let Some(source_arn) = input["SourceArn"].as_str() {
+    if let Some(source_arn) = input.get("SourceArn").and_then(Value::as_str) {
         condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source_arn }));
     }
-    if let Some(account) = input["SourceAccount"].as_str() {
+    if let Some(account) = input.get("SourceAccount").and_then(Value::as_str) {
         condition.insert(
             "StringEquals".into(),
             json!({ "AWS:SourceAccount": account }),
         );
     }
-    if !condition.is_empty() {
-        statement["Condition"] = Value::Object(condition);
+    if let (false, Some(object)) = (condition.is_empty(), statement.as_object_mut()) {
+        object.insert("Condition".into(), Value::Object(condition));
     }
     policy.push(statement.clone());
     Ok(rest::json(
@@ -289,6 +325,11 @@ async fn invoke(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         .header("x-amz-invocation-type")
         .unwrap_or("RequestResponse");
     let payload = request.body.clone();
+    let size_kind = match invocation_type {
+        "Event" => InvocationType::Event,
+        _ => InvocationType::RequestResponse,
+    };
+    super::check_payload_size(payload.len(), size_kind)?;
     if !payload.is_empty() && serde_json::from_slice::<Value>(&payload).is_err() {
         return Err(AwsError::new(
             400,

@@ -5,9 +5,14 @@
 //! instances, e.g. scenarios running in parallel) unpacks each distinct zip once: a later
 //! CreateFunction with the same bytes shares the directory. A directory is deleted when the
 //! last function using it is dropped.
+//!
+//! AWS's unzipped limit ([`MAX_UNZIPPED_BYTES`], 250 MB) is enforced before and while
+//! inflating: the sizes the archive declares are summed first, and each entry is copied
+//! through a counter that stops at the limit, so a zip bomb never writes more than the limit.
+//! Unpacking is blocking work: callers run it off the async workers.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
@@ -31,6 +36,18 @@ fn unzip_error() -> AwsError {
         400,
         "InvalidParameterValueException",
         "Could not unzip uploaded file. Please check your file, then try to upload again.",
+    )
+}
+
+/// AWS's limit on a function's unzipped code: 250 MB.
+pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
+
+/// `InvalidParameterValueException` with AWS's wording for code over the unzipped limit.
+fn too_large_error(limit: u64) -> AwsError {
+    AwsError::new(
+        400,
+        "InvalidParameterValueException",
+        format!("Unzipped size must be smaller than {limit} bytes"),
     )
 }
 
@@ -84,11 +101,23 @@ pub fn unpack(zip: &[u8]) -> Result<Code, AwsError> {
 
 /// Unpacks `zip` into a new temporary directory.
 fn unpack_into_new_dir(zip: &[u8]) -> Result<tempfile::TempDir, AwsError> {
+    unpack_with_limit(zip, MAX_UNZIPPED_BYTES)
+}
+
+/// Unpacks `zip`, writing at most `limit` bytes in all (AWS refuses `limit` or more).
+fn unpack_with_limit(zip: &[u8], limit: u64) -> Result<tempfile::TempDir, AwsError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|_| unzip_error())?;
+    let declared = (0..archive.len())
+        .filter_map(|index| archive.by_index_raw(index).ok().map(|entry| entry.size()))
+        .fold(0_u64, u64::saturating_add);
+    if declared >= limit {
+        return Err(too_large_error(limit));
+    }
     let dir = tempfile::Builder::new()
         .prefix("orderlab-lambda-")
         .tempdir()
         .map_err(|e| AwsError::internal(format!("Could not create a code directory: {e}")))?;
+    let mut budget = limit;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|_| unzip_error())?;
         let Some(relative) = entry.enclosed_name() else {
@@ -102,9 +131,10 @@ fn unpack_into_new_dir(zip: &[u8]) -> Result<tempfile::TempDir, AwsError> {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|_| unzip_error())?;
         }
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(|_| unzip_error())?;
-        std::fs::write(&target, &bytes).map_err(|_| unzip_error())?;
+        let mut file = std::fs::File::create(&target).map_err(|_| unzip_error())?;
+        let written =
+            copy_limited(&mut entry, &mut file, budget)?.ok_or_else(|| too_large_error(limit))?;
+        budget = budget.saturating_sub(written);
         let mode = entry.unix_mode().unwrap_or(0o644) & 0o777;
         set_mode(&target, mode | 0o400)?;
     }
@@ -121,6 +151,31 @@ fn unpack_into_new_dir(zip: &[u8]) -> Result<tempfile::TempDir, AwsError> {
     Ok(dir)
 }
 
+/// Copies `reader` to `writer` while fewer than `budget` bytes have been written: the bytes
+/// copied, or `None` (having written less than `budget`) when the reader holds `budget` or
+/// more.
+fn copy_limited(
+    reader: &mut impl Read,
+    writer: &mut impl Write,
+    budget: u64,
+) -> Result<Option<u64>, AwsError> {
+    let mut buffer = vec![0_u8; 64 * 1024];
+    let mut written = 0_u64;
+    loop {
+        let read = reader.read(&mut buffer).map_err(|_| unzip_error())?;
+        if read == 0 {
+            return Ok(Some(written));
+        }
+        let total = written.saturating_add(read as u64);
+        if total >= budget {
+            return Ok(None);
+        }
+        let chunk = buffer.get(..read).ok_or_else(unzip_error)?;
+        writer.write_all(chunk).map_err(|_| unzip_error())?;
+        written = total;
+    }
+}
+
 fn set_mode(path: &Path, mode: u32) -> Result<(), AwsError> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(|e| AwsError::internal(format!("Could not set file mode: {e}")))
@@ -129,4 +184,49 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), AwsError> {
 /// Base64 of the SHA-256 of `bytes` (Lambda's `CodeSha256`).
 pub fn sha256_base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zip of `files` (name, contents), deflated.
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+        for (name, contents) in files {
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(contents).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn the_copy_stops_at_the_budget() {
+        let mut sink = Vec::new();
+        let big = vec![0_u8; 300 * 1024];
+        assert_eq!(
+            copy_limited(&mut &big[..], &mut sink, 100 * 1024).unwrap(),
+            None
+        );
+        assert!(sink.len() < 100 * 1024, "wrote {}", sink.len());
+        let mut sink = Vec::new();
+        assert_eq!(
+            copy_limited(&mut &big[..10], &mut sink, 11).unwrap(),
+            Some(10)
+        );
+        assert_eq!(
+            copy_limited(&mut &big[..11], &mut Vec::new(), 11).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn code_at_the_limit_is_refused_with_aws_wording() {
+        let zip = zip_of(&[("bootstrap", b"#!/bin/sh\n"), ("data", &[7; 1000])]);
+        let err = unpack_with_limit(&zip, 1000).unwrap_err();
+        assert_eq!(err.code, "InvalidParameterValueException");
+        assert_eq!(err.message, "Unzipped size must be smaller than 1000 bytes");
+        assert!(unpack_with_limit(&zip, 1011).is_ok());
+    }
 }

@@ -131,8 +131,8 @@ impl FunctionConfig {
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", self.name)},
         });
-        if let Some(env) = &self.environment {
-            out["Environment"] = json!({ "Variables": env });
+        if let (Some(env), Some(object)) = (&self.environment, out.as_object_mut()) {
+            object.insert("Environment".into(), json!({ "Variables": env }));
         }
         out
     }
@@ -192,7 +192,53 @@ fn parse_environment(env: &Value) -> Result<IndexMap<String, String>, AwsError> 
         };
         out.insert(key.clone(), value.to_owned());
     }
+    let reserved: Vec<&str> = out
+        .keys()
+        .map(String::as_str)
+        .filter(|key| is_reserved_variable(key))
+        .collect();
+    if !reserved.is_empty() {
+        return Err(AwsError::new(
+            400,
+            "InvalidParameterValueException",
+            format!(
+                "Lambda was unable to configure your environment variables because the \
+                 environment variables you have provided contains reserved keys that are \
+                 currently not supported for modification. Reserved keys used in this request: \
+                 {}",
+                reserved.join(", ")
+            ),
+        ));
+    }
     Ok(out)
+}
+
+/// The environment variables Lambda sets itself and refuses in a function's configuration
+/// (the "reserved" list of Lambda's "Defined runtime environment variables").
+const RESERVED_VARIABLES: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Whether `key` is one of Lambda's reserved environment variables.
+pub(crate) fn is_reserved_variable(key: &str) -> bool {
+    RESERVED_VARIABLES.contains(&key)
 }
 
 /// The function name and qualifier named by `reference`: `NAME`, `NAME:QUALIFIER`,
@@ -200,7 +246,7 @@ fn parse_environment(env: &Value) -> Result<IndexMap<String, String>, AwsError> 
 pub fn resolve_name(reference: &str) -> (String, Option<String>) {
     let parts: Vec<&str> = reference.split(':').collect();
     let rest: &[&str] = match parts.iter().position(|p| *p == "function") {
-        Some(index) => &parts[index + 1..],
+        Some(index) => parts.get(index + 1..).unwrap_or_default(),
         None => &parts,
     };
     let name = rest.first().copied().unwrap_or_default().to_owned();
@@ -244,6 +290,22 @@ mod tests {
             resolve_name("arn:aws:lambda:us-east-1:000000000000:function:f:1"),
             ("f".into(), Some("1".into()))
         );
+    }
+
+    #[test]
+    fn reserved_variables_are_refused_in_request_order() {
+        let env =
+            json!({"Variables": {"A": "1", "AWS_REGION": "x", "AWS_LAMBDA_RUNTIME_API": "y"}});
+        let err = parse_environment(&env).unwrap_err();
+        assert_eq!(err.code, "InvalidParameterValueException");
+        assert!(
+            err.message.ends_with(
+                "Reserved keys used in this request: AWS_REGION, AWS_LAMBDA_RUNTIME_API"
+            ),
+            "{}",
+            err.message
+        );
+        assert!(parse_environment(&json!({"Variables": {"TZ": "UTC", "PATH": "/x"}})).is_ok());
     }
 
     #[test]

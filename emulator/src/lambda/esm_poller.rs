@@ -104,14 +104,16 @@ impl Poller {
     pub async fn poll_once(&mut self) -> Result<usize, AwsError> {
         let mut total = 0;
         for index in 0..self.cursors.len() {
-            let Some(iterator) = self.cursors[index].iterator.clone() else {
+            let Some(iterator) = self.cursors.get(index).and_then(|c| c.iterator.clone()) else {
                 continue;
             };
             let (records, next) = self
                 .source
                 .records(&iterator, self.settings.batch_size)
                 .await?;
-            self.cursors[index].iterator = next;
+            if let Some(cursor) = self.cursors.get_mut(index) {
+                cursor.iterator = next;
+            }
             total += records.len();
             if !records.is_empty() {
                 self.deliver(records).await;
@@ -201,8 +203,10 @@ impl StreamSource for BusStream {
                 json!({ "StreamArn": self.stream_arn }),
             )
             .await?;
-        Ok(answer["StreamDescription"]["Shards"]
-            .as_array()
+        Ok(answer
+            .get("StreamDescription")
+            .and_then(|d| d.get("Shards"))
+            .and_then(Value::as_array)
             .map(|shards| {
                 shards
                     .iter()
@@ -222,8 +226,9 @@ impl StreamSource for BusStream {
                 json!({ "StreamArn": self.stream_arn, "ShardId": shard, "ShardIteratorType": position }),
             )
             .await?;
-        answer["ShardIterator"]
-            .as_str()
+        answer
+            .get("ShardIterator")
+            .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| AwsError::internal("GetShardIterator returned no iterator"))
     }
@@ -242,8 +247,15 @@ impl StreamSource for BusStream {
                 json!({ "ShardIterator": iterator, "Limit": limit }),
             )
             .await?;
-        let records = answer["Records"].as_array().cloned().unwrap_or_default();
-        let next = answer["NextShardIterator"].as_str().map(str::to_owned);
+        let records = answer
+            .get("Records")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let next = answer
+            .get("NextShardIterator")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         Ok((records, next))
     }
 }

@@ -15,8 +15,10 @@ pub mod esm_poller;
 pub mod faults;
 pub mod pool;
 pub mod process;
+mod process_tree;
 pub mod runtime_api;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,6 +30,7 @@ use serde_json::Value;
 
 use crate::Context;
 use crate::bus::{FunctionInvoker, Invocation, InvocationType};
+use crate::protocol::access::Access;
 use crate::protocol::{AwsError, AwsRequest};
 use code::Code;
 use config::FunctionConfig;
@@ -42,16 +45,21 @@ pub fn owns_path(path: &str) -> bool {
 /// One function: its configuration, code, instances and resource policy.
 pub struct Function {
     config: Mutex<FunctionConfig>,
-    code: Mutex<Code>,
+    /// `None` once the emulator has shut down (its directory is removed then).
+    code: Mutex<Option<Code>>,
     pool: Pool,
     policy: Mutex<Vec<Value>>,
 }
 
 pub struct Lambda {
     ctx: Arc<Context>,
+    /// Who may reach each instance's Runtime API listener.
+    access: Arc<Access>,
     functions: Mutex<IndexMap<String, Arc<Function>>>,
     mappings: Mutex<IndexMap<String, esm::Mapping>>,
     reaper: Arc<Reaper>,
+    /// Set at shutdown: no function is created any more.
+    closed: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -75,11 +83,18 @@ pub fn function_not_found(ctx: &Context, name: &str, qualifier: Option<&str>) ->
 
 impl Lambda {
     pub fn new(ctx: Arc<Context>) -> Arc<Lambda> {
+        Lambda::with_access(ctx, Arc::default())
+    }
+
+    /// A Lambda whose Runtime API listeners admit what `access` admits.
+    pub(crate) fn with_access(ctx: Arc<Context>, access: Arc<Access>) -> Arc<Lambda> {
         Arc::new(Lambda {
             ctx,
+            access,
             functions: Mutex::default(),
             mappings: Mutex::default(),
             reaper: Arc::new(Reaper::default()),
+            closed: AtomicBool::new(false),
         })
     }
 
@@ -87,16 +102,37 @@ impl Lambda {
         api::handle(self, request).await
     }
 
-    /// Stops every mapping, kills every function process and waits until each is reaped.
+    /// Stops every mapping, kills every process any function started (whole trees) and waits
+    /// until each is reaped, then removes the functions and their unpacked code.
     pub async fn shutdown(&self) {
+        let functions = self.close();
+        self.reaper.kill_all().await;
+        drop_code(&functions);
+    }
+
+    /// [`Lambda::shutdown`] without waiting for processes to be reaped (for `Drop`).
+    pub(crate) fn shutdown_now(&self) {
+        let functions = self.close();
+        self.reaper.kill_all_now();
+        drop_code(&functions);
+    }
+
+    /// Refuses new functions and invocations; returns the functions there were.
+    fn close(&self) -> Vec<Arc<Function>> {
+        self.closed.store(true, Ordering::SeqCst);
         for mapping in lock(&self.mappings).values() {
             mapping.stop();
         }
-        let functions: Vec<Arc<Function>> = lock(&self.functions).values().cloned().collect();
-        for function in functions {
+        let functions: Vec<Arc<Function>> =
+            lock(&self.functions).drain(..).map(|(_, f)| f).collect();
+        for function in &functions {
             function.pool.close();
         }
-        self.reaper.kill_all().await;
+        functions
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 
     /// The emulator's shared context (clock, bus, injected faults).
@@ -131,7 +167,9 @@ impl Lambda {
         }
     }
 
-    /// The clean environment a `bootstrap` sees (besides `AWS_LAMBDA_RUNTIME_API`).
+    /// The clean environment a `bootstrap` sees (besides `AWS_LAMBDA_RUNTIME_API`). A
+    /// function's own variables never override these: CreateFunction and
+    /// UpdateFunctionConfiguration refuse the reserved ones.
     fn environment(&self, config: &FunctionConfig, code: &Code) -> Vec<(String, String)> {
         let ctx = &self.ctx;
         let task_root = code.dir.path().display().to_string();
@@ -170,7 +208,9 @@ impl Lambda {
         .collect();
         if let Some(vars) = &config.environment {
             for (key, value) in vars {
-                env.insert(key.clone(), value.clone());
+                if !config::is_reserved_variable(key) {
+                    env.insert(key.clone(), value.clone());
+                }
             }
         }
         env.into_iter().collect()
@@ -195,6 +235,43 @@ impl Lambda {
     }
 }
 
+/// The largest synchronous Invoke payload: 6 MB.
+pub(crate) const MAX_SYNC_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+
+/// The largest asynchronous (`Event`) Invoke payload: 1 MB (AWS raised it from 256 KB in 2025).
+pub(crate) const MAX_ASYNC_PAYLOAD_BYTES: usize = 1024 * 1024;
+
+/// 413 `RequestEntityTooLargeException` for a payload over the invocation type's limit, worded
+/// as Lambda answers it ("N byte payload is too large for the RequestResponse invocation type
+/// (limit 6291456 bytes)").
+pub(crate) fn check_payload_size(
+    size: usize,
+    invocation_type: InvocationType,
+) -> Result<(), AwsError> {
+    let (limit, kind) = match invocation_type {
+        InvocationType::RequestResponse => (MAX_SYNC_PAYLOAD_BYTES, "RequestResponse"),
+        InvocationType::Event => (MAX_ASYNC_PAYLOAD_BYTES, "Event"),
+    };
+    if size <= limit {
+        return Ok(());
+    }
+    Err(AwsError::new(
+        413,
+        "RequestEntityTooLargeException",
+        format!(
+            "{size} byte payload is too large for the {kind} invocation type (limit {limit} bytes)"
+        ),
+    ))
+}
+
+/// Removes each function's unpacked code (its directory goes when no other function in this
+/// process shares it).
+fn drop_code(functions: &[Arc<Function>]) {
+    for function in functions {
+        lock(&function.code).take();
+    }
+}
+
 fn log_stream_name(ctx: &Context) -> String {
     let day = config::last_modified(ctx.clock.now());
     format!(
@@ -212,6 +289,7 @@ impl FunctionInvoker for Lambda {
         payload: Bytes,
         invocation_type: InvocationType,
     ) -> Result<Invocation, AwsError> {
+        check_payload_size(payload.len(), invocation_type)?;
         let target = self.function(function)?;
         match invocation_type {
             InvocationType::RequestResponse => self.run(&target, payload).await,

@@ -14,6 +14,7 @@ use super::process::Reaper;
 use super::runtime_api::{Job, Outcome, RuntimeApi};
 use crate::Context;
 use crate::protocol::AwsError;
+use crate::protocol::access::Access;
 
 /// How many instances of one function may run at once.
 pub const MAX_INSTANCES: usize = 10;
@@ -61,6 +62,7 @@ struct PoolState {
 
 pub struct Pool {
     ctx: Arc<Context>,
+    access: Arc<Access>,
     reaper: Arc<Reaper>,
     spec: Mutex<LaunchSpec>,
     state: Mutex<PoolState>,
@@ -75,9 +77,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Pool {
-    pub fn new(ctx: Arc<Context>, reaper: Arc<Reaper>, spec: LaunchSpec) -> Pool {
+    pub(crate) fn new(
+        ctx: Arc<Context>,
+        access: Arc<Access>,
+        reaper: Arc<Reaper>,
+        spec: LaunchSpec,
+    ) -> Pool {
         Pool {
             ctx,
+            access,
             reaper,
             spec: Mutex::new(spec),
             state: Mutex::default(),
@@ -92,7 +100,7 @@ impl Pool {
         let idle = {
             let mut state = lock(&self.state);
             state.generation += 1;
-            state.running -= state.idle.len();
+            state.running = state.running.saturating_sub(state.idle.len());
             std::mem::take(&mut state.idle)
         };
         drop(idle);
@@ -108,7 +116,10 @@ impl Pool {
 
     /// Runs one invocation on an instance, within the function's timeout.
     pub async fn run(&self, payload: Bytes) -> Result<RunResult, AwsError> {
-        let instance = self.acquire().await?;
+        let mut lease = Lease {
+            pool: self,
+            instance: Some(self.acquire().await?),
+        };
         let request_id = uuid::Uuid::new_v4().to_string();
         let timeout = lock(&self.spec).timeout;
         let job = Job {
@@ -116,18 +127,18 @@ impl Pool {
             payload,
             timeout,
         };
-        if instance.jobs.send(job).await.is_err() {
-            self.discard(instance);
+        let outcome = match &lease.instance {
+            Some(instance) => self.send(instance, job).await,
+            None => None,
+        };
+        let Some(instance) = lease.instance.take() else {
+            return Err(AwsError::internal("The function instance was lost"));
+        };
+        let Some(outcome) = outcome else {
+            self.discard(instance).await;
             return Err(AwsError::service_unavailable(
                 "The function instance stopped",
             ));
-        }
-        let outcome = {
-            let mut outcomes = instance.outcomes.lock().await;
-            self.ctx
-                .clock
-                .real_timeout(timeout, wait_for(&mut outcomes, &request_id))
-                .await
         };
         match outcome {
             Ok(Outcome::Response { body, .. }) => {
@@ -139,18 +150,37 @@ impl Pool {
                 Ok(failed(body))
             }
             Ok(Outcome::InitError { body }) => {
-                self.discard(instance);
+                self.discard(instance).await;
                 Ok(failed(body))
             }
             Ok(Outcome::Exited { status }) => {
-                self.discard(instance);
+                self.discard(instance).await;
                 Ok(failed(exit_error(&request_id, &status)))
             }
             Err(_elapsed) => {
-                self.discard(instance);
+                self.discard(instance).await;
                 Ok(failed(self.timeout_error(&request_id, timeout)))
             }
         }
+    }
+
+    /// Hands `job` to `instance` and waits for its outcome within the job's timeout; `None`
+    /// when the instance no longer takes jobs.
+    async fn send(
+        &self,
+        instance: &Instance,
+        job: Job,
+    ) -> Option<Result<Outcome, tokio::time::error::Elapsed>> {
+        let request_id = job.request_id.clone();
+        let timeout = job.timeout;
+        instance.jobs.send(job).await.ok()?;
+        let mut outcomes = instance.outcomes.lock().await;
+        Some(
+            self.ctx
+                .clock
+                .real_timeout(timeout, wait_for(&mut outcomes, &request_id))
+                .await,
+        )
     }
 
     async fn acquire(&self) -> Result<Instance, AwsError> {
@@ -176,7 +206,9 @@ impl Pool {
             match generation {
                 Some(generation) => {
                     return self.start(generation).await.inspect_err(|_| {
-                        lock(&self.state).running -= 1;
+                        let mut state = lock(&self.state);
+                        state.running = state.running.saturating_sub(1);
+                        drop(state);
                         self.freed.notify_one();
                     });
                 }
@@ -190,9 +222,14 @@ impl Pool {
         let id = NEXT_INSTANCE_ID.fetch_add(1, Ordering::Relaxed);
         let (jobs_tx, jobs_rx) = mpsc::channel(1);
         let (outcomes_tx, outcomes_rx) = mpsc::unbounded_channel();
-        let api = RuntimeApi::start(spec.function_arn.clone(), jobs_rx, outcomes_tx.clone())
-            .await
-            .map_err(|e| AwsError::internal(format!("Could not start the runtime API: {e}")))?;
+        let api = RuntimeApi::start(
+            spec.function_arn.clone(),
+            self.access.clone(),
+            jobs_rx,
+            outcomes_tx.clone(),
+        )
+        .await
+        .map_err(|e| AwsError::internal(format!("Could not start the runtime API: {e}")))?;
         let mut env = vec![("AWS_LAMBDA_RUNTIME_API".to_owned(), api.addr.to_string())];
         env.extend(spec.env.iter().cloned());
         self.reaper
@@ -219,17 +256,21 @@ impl Pool {
         if instance.generation == state.generation && !self.closed.load(Ordering::SeqCst) {
             state.idle.push(instance);
         } else {
-            state.running -= 1;
+            state.running = state.running.saturating_sub(1);
             drop(state);
             drop(instance);
         }
         self.freed.notify_one();
     }
 
-    fn discard(&self, instance: Instance) {
+    /// Kills everything the instance started, waits until it is reaped (so a timed-out
+    /// invocation answers only once no process of it is left), and frees its slot.
+    async fn discard(&self, instance: Instance) {
         {
-            lock(&self.state).running -= 1;
+            let mut state = lock(&self.state);
+            state.running = state.running.saturating_sub(1);
         }
+        self.reaper.kill_and_wait(instance.id).await;
         drop(instance);
         self.freed.notify_one();
     }
@@ -243,6 +284,26 @@ impl Pool {
             ),
         });
         Bytes::from(document.to_string())
+    }
+}
+
+/// An instance lent to one invocation. If the invocation is abandoned (its caller went away
+/// mid-job), dropping the lease frees the slot and kills the instance, which may be mid-job.
+struct Lease<'a> {
+    pool: &'a Pool,
+    instance: Option<Instance>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(instance) = self.instance.take() {
+            {
+                let mut state = lock(&self.pool.state);
+                state.running = state.running.saturating_sub(1);
+            }
+            drop(instance);
+            self.pool.freed.notify_one();
+        }
     }
 }
 

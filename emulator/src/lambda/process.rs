@@ -1,6 +1,8 @@
 //! One function instance's `bootstrap` process: started with a clean environment in its own
-//! process group, its output forwarded to tracing, and reaped by a watcher task that kills the
-//! whole group when asked (or when its handle is dropped) and reports how the process ended.
+//! process group, its output forwarded to tracing, and reaped by a watcher task that, when
+//! asked (or when the bootstrap exits), kills everything the instance started — its whole
+//! process tree, `setsid` grandchildren included (see [`super::process_tree`]) — reaps it,
+//! and reports how the bootstrap ended.
 
 use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
@@ -13,7 +15,10 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::process_tree::{self, Doomed};
 use super::runtime_api::Outcome;
+
+pub(crate) use super::process_tree::become_subreaper;
 
 /// Every watcher task ever started, so shutdown can kill and await them all.
 #[derive(Default)]
@@ -23,8 +28,13 @@ pub struct Reaper {
 }
 
 struct Watched {
-    kill: Option<oneshot::Sender<()>>,
+    /// Asks the watcher to kill the instance; carries processes already killed synchronously
+    /// (by [`Reaper::kill_all_now`]) that the watcher must still reap.
+    kill: Option<oneshot::Sender<Vec<Doomed>>>,
     watcher: JoinHandle<()>,
+    pid: u32,
+    /// `AWS_LAMBDA_RUNTIME_API=ADDR`: what every process of the instance inherits.
+    marker: String,
 }
 
 impl Reaper {
@@ -50,8 +60,13 @@ impl Reaper {
         let pid = child.id().unwrap_or_default();
         forward_output(child.stdout.take(), function_name, "stdout");
         forward_output(child.stderr.take(), function_name, "stderr");
+        let marker = env
+            .iter()
+            .find(|(k, _)| k == "AWS_LAMBDA_RUNTIME_API")
+            .map(|(k, v)| format!("{k}={v}"))
+            .unwrap_or_default();
         let (kill, killed) = oneshot::channel();
-        let watcher = tokio::spawn(watch(child, pid, killed, outcomes));
+        let watcher = tokio::spawn(watch(child, pid, marker.clone(), killed, outcomes));
         let mut processes = lock(&self.processes);
         processes.retain(|_, w| !w.watcher.is_finished());
         processes.insert(
@@ -59,29 +74,56 @@ impl Reaper {
             Watched {
                 kill: Some(kill),
                 watcher,
+                pid,
+                marker,
             },
         );
         lock(&self.pids).push(pid);
         Ok(pid)
     }
 
-    /// Asks the instance's watcher to kill its process group.
+    /// Asks the instance's watcher to kill everything the instance started.
     pub fn kill(&self, instance_id: u64) {
         if let Some(watched) = lock(&self.processes).get_mut(&instance_id)
             && let Some(kill) = watched.kill.take()
         {
-            let _ = kill.send(());
+            let _ = kill.send(Vec::new());
         }
     }
 
-    /// Kills every process group and waits until each process is reaped.
-    pub async fn kill_all(&self) {
-        let watched: Vec<Watched> = lock(&self.processes).drain().map(|(_, w)| w).collect();
-        for mut w in watched {
-            if let Some(kill) = w.kill.take() {
-                let _ = kill.send(());
+    /// Kills everything the instance started and waits until it is all reaped.
+    pub(crate) async fn kill_and_wait(&self, instance_id: u64) {
+        let watched = lock(&self.processes).remove(&instance_id);
+        if let Some(mut watched) = watched {
+            if let Some(kill) = watched.kill.take() {
+                let _ = kill.send(Vec::new());
             }
+            let _ = watched.watcher.await;
+        }
+    }
+
+    /// Kills every instance's processes and waits until each is reaped.
+    pub async fn kill_all(&self) {
+        let mut watched: Vec<Watched> = lock(&self.processes).drain().map(|(_, w)| w).collect();
+        for w in watched.iter_mut() {
+            if let Some(kill) = w.kill.take() {
+                let _ = kill.send(Vec::new());
+            }
+        }
+        for w in watched {
             let _ = w.watcher.await;
+        }
+    }
+
+    /// Kills every instance's processes now, without waiting (for `Drop`): the watchers, if
+    /// the runtime still runs them, reap what was killed.
+    pub(crate) fn kill_all_now(&self) {
+        let mut processes = lock(&self.processes);
+        for watched in processes.values_mut() {
+            if let Some(kill) = watched.kill.take() {
+                let doomed = process_tree::freeze_and_kill(Some(watched.pid), &watched.marker);
+                let _ = kill.send(doomed);
+            }
         }
     }
 
@@ -100,18 +142,27 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 async fn watch(
     mut child: Child,
     pid: u32,
-    killed: oneshot::Receiver<()>,
+    marker: String,
+    killed: oneshot::Receiver<Vec<Doomed>>,
     outcomes: mpsc::UnboundedSender<Outcome>,
 ) {
-    let status = tokio::select! {
-        status = child.wait() => status,
-        _ = killed => {
-            kill_group(pid);
-            child.wait().await
+    let (status, mut doomed) = tokio::select! {
+        status = child.wait() => (status, Vec::new()),
+        doomed = killed => {
+            let mut doomed = doomed.unwrap_or_default();
+            // The bootstrap is not reaped yet, so its pid still names it and its tree.
+            let tree_marker = marker.clone();
+            doomed.extend(blocking(move || process_tree::freeze_and_kill(Some(pid), &tree_marker)).await);
+            (child.wait().await, doomed)
         }
     };
-    // Whatever the bootstrap left behind in its group goes with it.
-    kill_group(pid);
+    // The bootstrap is reaped: kill what it left behind (orphans carrying its marker), then
+    // reap everything killed.
+    blocking(move || {
+        doomed.extend(process_tree::freeze_and_kill(None, &marker));
+        process_tree::reap(&doomed);
+    })
+    .await;
     let status = match status {
         Ok(status) => describe_exit(status),
         Err(error) => format!("wait failed: {error}"),
@@ -119,15 +170,9 @@ async fn watch(
     let _ = outcomes.send(Outcome::Exited { status });
 }
 
-fn kill_group(pid: u32) {
-    if let Ok(pgid) = i32::try_from(pid)
-        && pgid > 0
-    {
-        // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
-    }
+/// Runs blocking `/proc` work off the async workers.
+async fn blocking<T: Default + Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work).await.unwrap_or_default()
 }
 
 /// Go's `ExitError` wording, which is what AWS's runtime messages quote.

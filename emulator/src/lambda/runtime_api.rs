@@ -2,7 +2,12 @@
 //! for the next job, `POST …/{id}/response|error` and `POST …/init/error` report back.
 //!
 //! Each instance gets its own listener on `127.0.0.1:0`, so every outcome is known to come from
-//! the one process that instance runs (the pool kills exactly that process on a timeout).
+//! the one process that instance runs (the pool kills exactly that process on a timeout). The
+//! listener refuses what the main one refuses (non-loopback `Host`, any web-page `Origin`).
+//!
+//! A response or error document may be up to [`MAX_RESPONSE_BYTES`] (AWS's 6 MB plus 100
+//! bytes); a bigger one is answered 413 `RequestEntityTooLarge` and fails the invocation with
+//! `Function.ResponseSizeTooLarge`, as the Lambda runtime interface does.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,12 +15,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
+use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
+
+use crate::protocol::access::Access;
+
+/// The largest response (or error) document a function may post: 6 MB + 100 bytes, the
+/// runtime interface's `MaxPayloadSize`.
+pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024 + 100;
 
 /// One invocation handed to an instance.
 #[derive(Debug)]
@@ -65,8 +77,9 @@ impl Drop for RuntimeApi {
 
 impl RuntimeApi {
     /// Binds a loopback listener serving `jobs` and reporting to `outcomes`.
-    pub async fn start(
+    pub(crate) async fn start(
         function_arn: String,
+        access: Arc<Access>,
         jobs: mpsc::Receiver<Job>,
         outcomes: mpsc::UnboundedSender<Outcome>,
     ) -> std::io::Result<RuntimeApi> {
@@ -85,7 +98,10 @@ impl RuntimeApi {
             )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
-            .with_state(state);
+            .with_state(state)
+            .layer(DefaultBodyLimit::disable())
+            .layer(middleware::from_fn_with_state(access, crate::server::guard))
+            .layer(middleware::from_fn(crate::server::contain_panics));
         let task = tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::warn!(%error, "runtime API listener stopped");
@@ -126,31 +142,90 @@ async fn next(State(state): State<Arc<ApiState>>) -> Response {
 async fn response(
     State(state): State<Arc<ApiState>>,
     Path(request_id): Path<String>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    let _ = state.outcomes.send(Outcome::Response { request_id, body });
-    accepted()
+    match read_limited(&headers, body).await {
+        Ok(body) => {
+            let _ = state.outcomes.send(Outcome::Response { request_id, body });
+            accepted()
+        }
+        Err(too_large) => too_large.refuse(&state, request_id),
+    }
 }
 
 async fn error(
     State(state): State<Arc<ApiState>>,
     Path(request_id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
-    let body = error_document(&headers, body);
-    let _ = state.outcomes.send(Outcome::Error { request_id, body });
-    accepted()
+    match read_limited(&headers, body).await {
+        Ok(body) => {
+            let body = error_document(&headers, body);
+            let _ = state.outcomes.send(Outcome::Error { request_id, body });
+            accepted()
+        }
+        Err(too_large) => too_large.refuse(&state, request_id),
+    }
 }
 
 async fn init_error(
     State(state): State<Arc<ApiState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let body = read_limited(&headers, body).await.unwrap_or_default();
     let body = error_document(&headers, body);
     let _ = state.outcomes.send(Outcome::InitError { body });
     accepted()
+}
+
+/// A posted document over [`MAX_RESPONSE_BYTES`]; its size when the runtime declared it.
+struct TooLarge {
+    declared: Option<u64>,
+}
+
+impl TooLarge {
+    /// Fails the invocation as Lambda does and tells the runtime why (413).
+    fn refuse(self, state: &ApiState, request_id: String) -> Response {
+        let size = self
+            .declared
+            .map(|bytes| format!(" ({bytes} bytes)"))
+            .unwrap_or_default();
+        let document = serde_json::json!({
+            "errorMessage": format!(
+                "Response payload size{size} exceeded maximum allowed payload size \
+                 ({MAX_RESPONSE_BYTES} bytes)."
+            ),
+            "errorType": "Function.ResponseSizeTooLarge",
+        });
+        let body = Bytes::from(document.to_string());
+        let _ = state.outcomes.send(Outcome::Error { request_id, body });
+        let answer = serde_json::json!({
+            "errorMessage": format!("Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+            "errorType": "RequestEntityTooLarge",
+        });
+        Response::builder()
+            .status(413)
+            .header("content-type", "application/json")
+            .body(Body::from(answer.to_string()))
+            .unwrap_or_default()
+    }
+}
+
+/// The body, read up to [`MAX_RESPONSE_BYTES`]; reading stops at the first byte beyond.
+async fn read_limited(headers: &HeaderMap, body: Body) -> Result<Bytes, TooLarge> {
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|bytes| bytes > MAX_RESPONSE_BYTES as u64) {
+        return Err(TooLarge { declared });
+    }
+    axum::body::to_bytes(body, MAX_RESPONSE_BYTES)
+        .await
+        .map_err(|_| TooLarge { declared })
 }
 
 /// The posted error document, or one built from `Lambda-Runtime-Function-Error-Type` when the
@@ -191,7 +266,9 @@ mod tests {
         let (jobs_tx, jobs) = mpsc::channel(1);
         let (outcomes, _outcomes_rx) = mpsc::unbounded_channel();
         let arn = "arn:aws:lambda:us-east-1:000000000000:function:f".to_owned();
-        let api = RuntimeApi::start(arn, jobs, outcomes).await.unwrap();
+        let api = RuntimeApi::start(arn, Arc::default(), jobs, outcomes)
+            .await
+            .unwrap();
         (api, jobs_tx)
     }
 

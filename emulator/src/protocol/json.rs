@@ -14,12 +14,51 @@ pub enum JsonVersion {
 }
 
 impl JsonVersion {
-    fn content_type(self) -> &'static str {
+    /// The version a target prefix (`AWSEvents.PutEvents` → EventBridge) speaks.
+    pub fn of_target(target: &str) -> JsonVersion {
+        if target.starts_with("AWSEvents.") {
+            JsonVersion::V1_1
+        } else {
+            JsonVersion::V1_0
+        }
+    }
+
+    /// The `Content-Type` of requests and answers in this version.
+    pub fn content_type(self) -> &'static str {
         match self {
             JsonVersion::V1_0 => "application/x-amz-json-1.0",
             JsonVersion::V1_1 => "application/x-amz-json-1.1",
         }
     }
+}
+
+/// Whether `request` is a POST with a content type this protocol takes: the version's own
+/// (`application/x-amz-json-1.0` / `-1.1`, what the AWS CLI, boto3 and the SDKs send) or plain
+/// `application/json` (which DynamoDB also takes). A body-less request may omit the type.
+/// Neither is a type a browser may send cross-origin without a preflight.
+pub fn is_json_post(version: JsonVersion, request: &AwsRequest) -> bool {
+    if request.method != http::Method::POST {
+        return false;
+    }
+    let content_type = request
+        .header("content-type")
+        .and_then(|ct| ct.split(';').next())
+        .map(|ct| ct.trim().to_ascii_lowercase());
+    match content_type {
+        None => request.body.is_empty(),
+        Some(ct) => ct == version.content_type() || ct == "application/json",
+    }
+}
+
+/// AWS's answer to an `X-Amz-Target` request that is not a POST of a JSON content type: 404
+/// with the body `<UnknownOperationException/>` (DynamoDB's, as dynalite records it).
+pub fn not_a_json_post() -> Response {
+    Response::builder()
+        .status(404)
+        .header("x-amzn-requestid", request_id())
+        .header("x-amzn-errortype", "UnknownOperationException")
+        .body(Body::from("<UnknownOperationException/>\n"))
+        .unwrap_or_default()
 }
 
 /// The request body as JSON; an empty body is `{}`.

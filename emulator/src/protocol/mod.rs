@@ -5,16 +5,61 @@
 //!   Functions, EventBridge).
 //! - [`rest`]: REST-JSON, operation in method + path (Lambda, API Gateway).
 //! - [`query`]: the query protocol, form-encoded `Action=…`, XML answers (SES v1).
+//! - [`access`]: who may send requests at all (loopback hosts, no web pages, signed requests).
+//!
+//! [`Shape`] answers errors raised before any service sees a request (a refused host, a
+//! missing signature, a handler's panic) in the shape of the protocol the request speaks.
 
+pub mod access;
 pub mod error;
 pub mod json;
 pub mod query;
 pub mod rest;
 
+use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
 pub use error::{AwsError, lower_camel, null_member_message};
+
+/// The `__type` namespace AWS's JSON services use for errors their request framework raises
+/// (authentication, unknown operations, internal failures) rather than the service itself.
+pub const FRAMEWORK_NAMESPACE: &str = "com.amazon.coral.service";
+
+/// The protocol a request speaks, judged from its headers alone.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    /// `X-Amz-Target` (DynamoDB, Streams, Step Functions: 1.0; EventBridge: 1.1).
+    Json(json::JsonVersion),
+    /// A form body (the query protocol: SES).
+    Query,
+    /// Anything else (REST-JSON: Lambda, API Gateway, the control routes).
+    Rest,
+}
+
+impl Shape {
+    pub fn of(headers: &HeaderMap) -> Shape {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(target) = header("x-amz-target") {
+            return Shape::Json(json::JsonVersion::of_target(target));
+        }
+        if header("content-type")
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+        {
+            return Shape::Query;
+        }
+        Shape::Rest
+    }
+
+    /// `err` in this protocol's error shape.
+    pub fn error(self, err: &AwsError) -> Response {
+        match self {
+            Shape::Json(version) => json::error(version, FRAMEWORK_NAMESPACE, err),
+            Shape::Query => query::error(crate::ses::XML_NAMESPACE, err),
+            Shape::Rest => rest::error(err),
+        }
+    }
+}
 
 /// One HTTP request, fully read.
 #[derive(Debug, Clone)]

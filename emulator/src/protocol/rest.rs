@@ -26,22 +26,29 @@ pub fn segments(path: &str) -> Vec<String> {
 }
 
 fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(byte) = u8::from_str_radix(&segment[i + 1..i + 3], 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
+    let mut out = Vec::with_capacity(segment.len());
+    let mut bytes = segment.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte == b'%' {
+            let mut lookahead = bytes.clone();
+            if let (Some(high), Some(low)) = (
+                lookahead.next().and_then(hex_value),
+                lookahead.next().and_then(hex_value),
+            ) {
+                out.push(high << 4 | low);
+                bytes = lookahead;
+                continue;
+            }
         }
-        out.push(bytes[i]);
-        i += 1;
+        out.push(byte);
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_value(byte: u8) -> Option<u8> {
+    char::from(byte)
+        .to_digit(16)
+        .and_then(|digit| u8::try_from(digit).ok())
 }
 
 /// A JSON answer with `status`.
@@ -77,6 +84,19 @@ pub fn error(err: &AwsError) -> Response {
         .unwrap_or_default()
 }
 
+/// An error with a body of just `{"message": "…"}`, as API Gateway's front door answers
+/// (e.g. `MissingAuthenticationTokenException`: "Missing Authentication Token").
+pub fn message_error(err: &AwsError) -> Response {
+    let body = serde_json::json!({ "message": err.message });
+    Response::builder()
+        .status(err.status)
+        .header("content-type", "application/json")
+        .header("x-amzn-requestid", request_id())
+        .header("x-amzn-errortype", err.code.as_str())
+        .body(Body::from(body.to_string()))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +112,12 @@ mod tests {
     #[test]
     fn a_truncated_escape_is_kept_literally() {
         assert_eq!(segments("/a%4"), vec!["a%4"]);
+        assert_eq!(segments("/a%41"), vec!["aA"]);
+    }
+
+    #[test]
+    fn raw_utf8_after_a_percent_is_kept_not_sliced() {
+        assert_eq!(segments("/%\u{e9}x/%4\u{e9}"), vec!["%\u{e9}x", "%4\u{e9}"]);
+        assert_eq!(segments("/caf\u{e9}%20!"), vec!["caf\u{e9} !"]);
     }
 }

@@ -153,12 +153,13 @@ impl Ses {
             ));
         }
         self.check_source(source)?;
-        let mut destination = json!({ "ToAddresses": to });
+        let mut destination = serde_json::Map::new();
+        destination.insert("ToAddresses".into(), json!(to));
         if !cc.is_empty() {
-            destination["CcAddresses"] = json!(cc);
+            destination.insert("CcAddresses".into(), json!(cc));
         }
         if !bcc.is_empty() {
-            destination["BccAddresses"] = json!(bcc);
+            destination.insert("BccAddresses".into(), json!(bcc));
         }
         let body = json!({
             "text_part": params.get("Message.Body.Text.Data"),
@@ -216,9 +217,11 @@ impl Ses {
         let timestamp = time::OffsetDateTime::from(self.ctx.clock.now())
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        message["Id"] = json!(message_id);
-        message["Region"] = json!(self.ctx.region);
-        message["Timestamp"] = json!(timestamp);
+        if let Some(object) = message.as_object_mut() {
+            object.insert("Id".into(), json!(message_id));
+            object.insert("Region".into(), json!(self.ctx.region));
+            object.insert("Timestamp".into(), json!(timestamp));
+        }
         lock(&self.outbox).push(message);
         message_id
     }
@@ -239,10 +242,12 @@ impl Ses {
 
 /// `Name <a@b>` → `a@b`.
 fn bare_address(address: &str) -> String {
-    match (address.rfind('<'), address.rfind('>')) {
-        (Some(start), Some(end)) if start < end => address[start + 1..end].trim().to_owned(),
-        _ => address.trim().to_owned(),
-    }
+    address
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.rsplit_once('>'))
+        .map_or(address, |(inner, _)| inner)
+        .trim()
+        .to_owned()
 }
 
 fn header(raw: &str, name: &str) -> Option<String> {

@@ -134,40 +134,49 @@ fn compare(op: NumericOp, value: f64, bound: f64) -> bool {
     }
 }
 
-/// `*` matches any run of characters; `\*` is a literal star.
+/// `*` matches any run of characters; `\*` is a literal star. Linear in the text: the
+/// pattern's literal runs are matched as a prefix, a suffix and, between them, leftmost
+/// occurrences in order (greedy matching is exact for `*`-only globs).
 pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let mut tokens: Vec<Option<char>> = Vec::new();
+    let segments = literal_runs(pattern);
+    let Some((first, rest)) = segments.split_first() else {
+        return text.is_empty();
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return text == first;
+    };
+    let Some(body) = text
+        .strip_prefix(first.as_str())
+        .and_then(|after| after.strip_suffix(last.as_str()))
+    else {
+        return false;
+    };
+    let mut body = body;
+    for segment in middle {
+        match body.find(segment.as_str()) {
+            Some(at) => body = body.get(at + segment.len()..).unwrap_or_default(),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The literal runs between a pattern's unescaped `*`s (one more than there are stars).
+fn literal_runs(pattern: &str) -> Vec<String> {
+    let mut runs = vec![String::new()];
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
-        match c {
-            '\\' if matches!(chars.peek(), Some('*') | Some('\\')) => tokens.push(chars.next()),
-            '*' => tokens.push(None),
-            c => tokens.push(Some(c)),
+        let literal = match c {
+            '\\' if matches!(chars.peek(), Some('*') | Some('\\')) => chars.next(),
+            '*' => None,
+            c => Some(c),
+        };
+        match (literal, runs.last_mut()) {
+            (Some(c), Some(run)) => run.push(c),
+            _ => runs.push(String::new()),
         }
     }
-    let text: Vec<char> = text.chars().collect();
-    // dp[j]: tokens[..i] match text[..j]
-    let mut dp = vec![false; text.len() + 1];
-    dp[0] = true;
-    for token in &tokens {
-        let mut next = vec![false; text.len() + 1];
-        match token {
-            None => {
-                let mut reachable = false;
-                for j in 0..=text.len() {
-                    reachable |= dp[j];
-                    next[j] = reachable;
-                }
-            }
-            Some(c) => {
-                for j in 1..=text.len() {
-                    next[j] = dp[j - 1] && text[j - 1] == *c;
-                }
-            }
-        }
-        dp = next;
-    }
-    dp[text.len()]
+    runs
 }
 
 fn in_network(ip: IpAddr, network: IpAddr, prefix_len: u8) -> bool {
@@ -191,6 +200,22 @@ fn in_network(ip: IpAddr, network: IpAddr, prefix_len: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+
+    use super::wildcard;
+
+    #[test]
+    fn wildcards_match_like_globs() {
+        assert!(wildcard("a*c", "abbbc"));
+        assert!(wildcard("a*b*c", "abc"));
+        assert!(!wildcard("ab*ba", "aba"));
+        assert!(wildcard("*.png", "x.png"));
+        assert!(!wildcard("*.png", "x.jpg"));
+        assert!(wildcard("a\\*b", "a*b"));
+        assert!(!wildcard("a\\*b", "axb"));
+        assert!(wildcard("caf\u{e9}*", "caf\u{e9}!"));
+        let long = "x".repeat(300_000);
+        assert!(!wildcard("*y*y*y*y", &long));
+    }
 
     use super::super::parse::parse;
 
@@ -240,6 +265,7 @@ mod tests {
             json!({"a": [{"wildcard": "arn:*:bus/*"}]}),
             json!({"a": "arn:x:bus/y"})
         ));
+        assert!(check(json!({"a": [{"wildcard": "*"}]}), json!({"a": ""})));
         assert!(check(
             json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
             json!({"ip": "10.0.0.7"})

@@ -17,13 +17,28 @@ pub fn invalid(reason: impl std::fmt::Display) -> AwsError {
     )
 }
 
-/// Parses pattern text as PutRule / TestEventPattern receive it.
+/// The reason given for a pattern nested deeper than the emulator follows. AWS documents no
+/// nesting limit for patterns; this wording is the emulator's own.
+const TOO_DEEP: &str = "Filter is nested too deeply";
+
+/// Parses pattern text as PutRule / TestEventPattern receive it. Nesting is bounded: JSON text
+/// by serde_json's limit (128), dotted keys by [`super::MAX_DEPTH`].
 pub fn parse(text: &str) -> Result<Pattern, AwsError> {
-    let value: Value = serde_json::from_str(text).map_err(|_| invalid(json_syntax_reason(text)))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        if e.to_string().starts_with("recursion limit exceeded") {
+            invalid(TOO_DEEP)
+        } else {
+            invalid(json_syntax_reason(text))
+        }
+    })?;
     let Value::Object(object) = value else {
         return Err(invalid("Filter is not an object"));
     };
-    let Value::Object(object) = super::expand_dotted_keys(Value::Object(object)) else {
+    let (expanded, truncated) = super::expand_dotted_keys(Value::Object(object));
+    if truncated {
+        return Err(invalid(TOO_DEEP));
+    }
+    let Value::Object(object) = expanded else {
         return Err(invalid("Filter is not an object"));
     };
     Ok(Pattern {
@@ -66,10 +81,10 @@ fn first_bad_token(text: &str) -> String {
 }
 
 fn inside_string(text: &str, word: &str) -> bool {
-    let Some(at) = text.find(word) else {
+    let Some(before) = text.find(word).and_then(|at| text.get(..at)) else {
         return false;
     };
-    text[..at].matches('"').count() % 2 == 1
+    before.matches('"').count() % 2 == 1
 }
 
 fn object_pattern(object: &Map<String, Value>) -> Result<ObjectPattern, AwsError> {
@@ -183,11 +198,13 @@ fn affix(value: &Value, kind: &str, is_prefix: bool) -> Result<Matcher, AwsError
 }
 
 fn wildcard(text: &str) -> Result<String, AwsError> {
-    let bytes: Vec<char> = text.chars().collect();
-    for i in 1..bytes.len() {
-        if bytes[i] == '*' && bytes[i - 1] == '*' && (i < 2 || bytes[i - 2] != '\\') {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, window) in chars.windows(2).enumerate() {
+        let escaped = i > 0 && chars.get(i - 1) == Some(&'\\');
+        if window == ['*', '*'] && !escaped {
             return Err(invalid(format!(
-                "Consecutive wildcard characters at pos {i}"
+                "Consecutive wildcard characters at pos {}",
+                i + 1
             )));
         }
     }
@@ -207,8 +224,8 @@ fn numeric(value: &Value) -> Result<Matcher, AwsError> {
     let mut conditions = Vec::new();
     let (mut lower, mut upper) = (false, false);
     let mut index = 0;
-    while index < items.len() {
-        let op_text = items[index].as_str().unwrap_or_default();
+    while let Some(item) = items.get(index) {
+        let op_text = item.as_str().unwrap_or_default();
         let op = match op_text {
             "=" => NumericOp::Eq,
             "<" => NumericOp::Lt,
@@ -217,8 +234,7 @@ fn numeric(value: &Value) -> Result<Matcher, AwsError> {
             ">=" => NumericOp::Ge,
             _ => {
                 return Err(invalid(format!(
-                    "Unrecognized numeric range operator: {}",
-                    items[index]
+                    "Unrecognized numeric range operator: {item}"
                 )));
             }
         };
@@ -338,6 +354,20 @@ fn cidr(value: &Value) -> Result<Matcher, AwsError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn deep_patterns_are_invalid_not_a_crash() {
+        let nested = format!("{}[1]{}", r#"{"a":"#.repeat(200), "}".repeat(200));
+        assert_eq!(
+            reason(&nested),
+            "Event pattern is not valid. Reason: Filter is nested too deeply"
+        );
+        let dotted = format!(r#"{{"{}": [1]}}"#, vec!["a"; 5000].join("."));
+        assert_eq!(
+            reason(&dotted),
+            "Event pattern is not valid. Reason: Filter is nested too deeply"
+        );
+    }
+
     fn reason(text: &str) -> String {
         parse(text).unwrap_err().message
     }
@@ -360,6 +390,11 @@ mod tests {
             reason(r#"{"a": [{"numeric": [">", 0, ">", 0]}]}"#),
             "Event pattern is not valid. Reason: Bad numeric range operator: >"
         );
+        assert_eq!(
+            reason(r#"{"a": [{"wildcard": "x**"}]}"#),
+            "Event pattern is not valid. Reason: Consecutive wildcard characters at pos 2"
+        );
+        assert!(parse(r#"{"a": [{"wildcard": "x\\**"}]}"#).is_ok());
         assert_eq!(
             reason("{'bad': 'quotation'}"),
             "Event pattern is not valid. Reason: Unexpected character (''' (code 39)): was expecting double-quote to start field name"
