@@ -9,6 +9,9 @@ use crate::protocol::{AwsError, lower_camel, null_member_message};
 
 pub const DEFAULT_BUS: &str = "default";
 
+/// PutRule's `EventPattern` length constraint (the API's maximum; the default quota is 2048).
+const MAX_PATTERN_CHARS: usize = 4096;
+
 pub struct Rule {
     pub name: String,
     pub arn: String,
@@ -163,6 +166,13 @@ impl Registry {
                 "Parameter(s) EventPattern or ScheduleExpression must be specified.",
             ));
         };
+        if pattern_text.chars().count() > MAX_PATTERN_CHARS {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{pattern_text}' at 'eventPattern' failed to \
+                 satisfy constraint: Member must have length less than or equal to \
+                 {MAX_PATTERN_CHARS}"
+            )));
+        }
         let pattern = parse::parse(pattern_text)?;
         let enabled = match str_field(input, "State").unwrap_or("ENABLED") {
             "ENABLED" => true,

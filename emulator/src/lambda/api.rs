@@ -330,7 +330,7 @@ async fn invoke(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         _ => InvocationType::RequestResponse,
     };
     super::check_payload_size(payload.len(), size_kind)?;
-    if !payload.is_empty() && serde_json::from_slice::<Value>(&payload).is_err() {
+    if !payload.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_err() {
         return Err(AwsError::new(
             400,
             "InvalidRequestContentException",

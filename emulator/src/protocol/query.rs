@@ -1,23 +1,31 @@
 //! The query protocol (SES v1): a form-encoded body with `Action=…`, answered in XML.
 
+use std::collections::HashMap;
+
 use axum::body::Body;
 use axum::response::Response;
 
 use super::{AwsError, AwsRequest, request_id};
 
-/// The form parameters of a query-protocol request, in order.
-pub struct QueryParams(pub Vec<(String, String)>);
+/// The form parameters of a query-protocol request, in order, with an index by name so
+/// that reading members (`list`) stays linear in the number of parameters.
+pub struct QueryParams(pub Vec<(String, String)>, HashMap<String, usize>);
 
 impl QueryParams {
     pub fn parse(request: &AwsRequest) -> QueryParams {
-        QueryParams(form_urlencoded::parse(&request.body).into_owned().collect())
+        let params: Vec<(String, String)> =
+            form_urlencoded::parse(&request.body).into_owned().collect();
+        let mut index = HashMap::with_capacity(params.len());
+        for (position, (name, _)) in params.iter().enumerate() {
+            index.entry(name.clone()).or_insert(position);
+        }
+        QueryParams(params, index)
     }
 
+    /// The first parameter named `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        let position = *self.1.get(name)?;
+        self.0.get(position).map(|(_, v)| v.as_str())
     }
 
     /// Members of a list: `Prefix.member.1`, `Prefix.member.2`, …
@@ -82,4 +90,34 @@ fn xml(status: u16, body: String, request_id: &str) -> Response {
         .header("x-amzn-requestid", request_id)
         .body(Body::from(body))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(body: &str) -> QueryParams {
+        QueryParams::parse(&AwsRequest {
+            method: http::Method::POST,
+            path: "/".into(),
+            query: String::new(),
+            headers: Default::default(),
+            body: bytes::Bytes::from(body.to_owned()),
+        })
+    }
+
+    #[test]
+    fn the_first_value_wins_and_lists_stop_at_a_gap() {
+        let p = params("Action=A&Action=B&L.member.1=x&L.member.2=y&L.member.4=z");
+        assert_eq!(p.action(), Some("A"));
+        assert_eq!(p.list("L"), vec!["x", "y"]);
+    }
+
+    #[test]
+    fn long_member_lists_are_read_in_linear_time() {
+        let body: String = (1..=200_000)
+            .map(|i| format!("D.member.{i}=a@b&"))
+            .collect();
+        assert_eq!(params(&body).list("D").len(), 200_000);
+    }
 }

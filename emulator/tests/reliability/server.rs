@@ -246,6 +246,37 @@ async fn allowed_hosts_and_origins_are_served() {
     emulator.shutdown().await;
 }
 
+/// JSON bodies nest at most 128 deep (serde_json's recursion limit): deeper is AWS's
+/// `SerializationException`, never a stack overflow; an Invoke payload is checked without
+/// recursing at all.
+#[tokio::test]
+async fn deeply_nested_json_bodies_are_serialization_errors() {
+    let emulator = support::start().await;
+    let host = format!("Host: {}", emulator.addr());
+    let depth = 100_000;
+    let body = format!(
+        r#"{{"TableName":{}1{}}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let head = format!(
+        "POST / HTTP/1.1\r\n{host}\r\nX-Amz-Target: DynamoDB_20120810.DescribeTable\r\n\
+         Authorization: {SIGNED}\r\nContent-Type: application/x-amz-json-1.0"
+    );
+    let (status, text) = raw(emulator.addr(), head.as_bytes(), body.as_bytes()).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("SerializationException"), "{text}");
+    let invoke = format!(
+        "POST /2015-03-31/functions/f/invocations HTTP/1.1\r\n{host}\r\nAuthorization: {SIGNED}"
+    );
+    // Lambda only checks that a payload is JSON (without recursing) and passes it on as is.
+    let (status, text) = raw(emulator.addr(), invoke.as_bytes(), body.as_bytes()).await;
+    assert_eq!(status, 404, "{text}");
+    assert!(text.contains("ResourceNotFoundException"), "{text}");
+    still_serves(&emulator).await;
+    emulator.shutdown().await;
+}
+
 /// `POST /_orderlab/faults` takes only JSON, so a page cannot send it without a preflight.
 #[tokio::test]
 async fn control_routes_demand_json() {
