@@ -1,33 +1,106 @@
 //! An execution's event history, in GetExecutionHistory's shape: `{timestamp, type, id,
 //! previousEventId, <detailsKey>: {…}}`. Events are appended by the engine and read
 //! (paginated, optionally reversed, optionally without input/output) by the API.
+//!
+//! Bounded as on AWS: an execution holds at most [`MAX_EVENTS`] events. Once
+//! `MAX_EVENTS - 1` are recorded the history is *exhausted*: further state events are
+//! dropped and the engine, which checks [`History::exhausted`] between states, fails the
+//! execution, whose `ExecutionFailed` is event number `MAX_EVENTS`. A terminal event
+//! ([`History::record_terminal`]) *seals* the history, so nothing a still-running engine
+//! records after StopExecution lands behind the `ExecutionAborted` event.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
 
 use crate::Context;
 
+/// The most events one execution's history holds ("Maximum execution history size: 25,000
+/// events in a single state machine execution history", Step Functions service quotas).
+pub const MAX_EVENTS: usize = 25_000;
+
+/// AWS's cause when an execution reaches [`MAX_EVENTS`] (error `States.Runtime`).
+pub const LIMIT_CAUSE: &str = "The execution reached the maximum number of history events (25000).";
+
+#[derive(Default)]
+struct Events {
+    list: Vec<Value>,
+    /// State events were dropped because the history is full.
+    exhausted: bool,
+    /// A terminal event was recorded; nothing more is.
+    sealed: bool,
+}
+
 /// The history of one execution.
 pub struct History {
     ctx: Arc<Context>,
-    events: Mutex<Vec<Value>>,
+    events: Mutex<Events>,
 }
 
 impl History {
     pub fn new(ctx: Arc<Context>) -> History {
         History {
             ctx,
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(Events::default()),
         }
     }
 
+    fn lock(&self) -> MutexGuard<'_, Events> {
+        self.events.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Appends an event and returns its id. `details` is `(key, object)`, e.g.
-    /// `("stateEnteredEventDetails", {…})`.
+    /// `("stateEnteredEventDetails", {…})`. Once the history is exhausted or sealed the
+    /// event is dropped and the id of the last recorded event comes back.
     pub fn record(&self, previous: u64, event_type: &str, details: Option<(&str, Value)>) -> u64 {
+        let mut events = self.lock();
+        if events.sealed || events.list.len() + 1 >= MAX_EVENTS {
+            events.exhausted |= !events.sealed;
+            return events.list.len() as u64;
+        }
+        self.push(&mut events, previous, event_type, details)
+    }
+
+    /// Records a terminal event (ExecutionSucceeded/Failed/TimedOut/Aborted), which may be
+    /// event number [`MAX_EVENTS`], and seals the history. `None` when it was already sealed.
+    pub fn record_terminal(
+        &self,
+        previous: u64,
+        event_type: &str,
+        details: Option<(&str, Value)>,
+    ) -> Option<u64> {
+        let mut events = self.lock();
+        if events.sealed {
+            return None;
+        }
+        events.sealed = true;
+        Some(self.push(&mut events, previous, event_type, details))
+    }
+
+    /// True once a state event had to be dropped because the history is full.
+    pub fn exhausted(&self) -> bool {
+        self.lock().exhausted
+    }
+
+    /// True once a terminal event was recorded (the execution ended or was stopped).
+    pub fn sealed(&self) -> bool {
+        self.lock().sealed
+    }
+
+    /// The id of the last recorded event (0 when there is none).
+    pub fn last_id(&self) -> u64 {
+        self.lock().list.len() as u64
+    }
+
+    fn push(
+        &self,
+        events: &mut Events,
+        previous: u64,
+        event_type: &str,
+        details: Option<(&str, Value)>,
+    ) -> u64 {
         let timestamp = self.ctx.clock.now_epoch_seconds();
-        let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        let id = events.len() as u64 + 1;
+        let id = events.list.len() as u64 + 1;
         let mut event = Map::new();
         event.insert("timestamp".into(), json!(timestamp));
         event.insert("type".into(), json!(event_type));
@@ -36,16 +109,13 @@ impl History {
         if let Some((key, value)) = details {
             event.insert(key.into(), value);
         }
-        events.push(Value::Object(event));
+        events.list.push(Value::Object(event));
         id
     }
 
     /// A copy of every event, oldest first.
     pub fn events(&self) -> Vec<Value> {
-        self.events
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.lock().list.clone()
     }
 }
 

@@ -2,17 +2,19 @@
 //! StopExecution and GetExecutionHistory.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
+use tokio::task::JoinHandle;
 
 use super::{
-    ExecutionRecord, check_arn, check_name, execution_does_not_exist, optional, paginate, required,
-    state_machine_does_not_exist,
+    ExecutionRecord, check_arn, check_length, check_name, check_name_length,
+    execution_does_not_exist, optional, paginate, required, state_machine_does_not_exist,
 };
 use crate::protocol::AwsError;
 use crate::sfn::StepFunctions;
-use crate::sfn::asl::Definition;
 use crate::sfn::engine::context::ExecutionInfo;
+use crate::sfn::engine::limits::{MAX_EXECUTION_TIME, MAX_PAYLOAD_BYTES};
 use crate::sfn::engine::{Engine, Failure, failure_details, paths::to_text};
 use crate::sfn::history::{History, without_execution_data};
 
@@ -21,12 +23,14 @@ const STATUSES: &[&str] = &["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABOR
 impl StepFunctions {
     pub(crate) fn start_execution(&self, input: &Value) -> Result<Value, AwsError> {
         let machine_arn = required(input, "stateMachineArn")?;
-        check_arn(machine_arn, "stateMachine")?;
+        let input_text = optional(input, "input").unwrap_or("{}");
+        check_length("input", input_text, MAX_PAYLOAD_BYTES)?;
         let name = optional(input, "name")
             .map(str::to_owned)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        check_name_length(&name)?;
+        check_arn(machine_arn, "stateMachine")?;
         check_name(&name)?;
-        let input_text = optional(input, "input").unwrap_or("{}");
         let execution_input: Value = serde_json::from_str(input_text).map_err(|err| {
             AwsError::new(
                 400,
@@ -55,6 +59,12 @@ impl StepFunctions {
         let start_time = self.ctx.clock.now();
         let start_date = self.ctx.clock.now_epoch_seconds();
         let history = Arc::new(History::new(self.ctx.clone()));
+        // The machine's TimeoutSeconds, within AWS's one-year maximum execution time.
+        let lifetime = machine
+            .definition
+            .timeout_seconds
+            .map_or(MAX_EXECUTION_TIME, Duration::from_secs)
+            .min(MAX_EXECUTION_TIME);
         let engine = Engine {
             ctx: self.ctx.clone(),
             integrations: self.integrations.clone(),
@@ -67,18 +77,20 @@ impl StepFunctions {
                 start_time,
                 state_machine_arn: machine.arn.clone(),
                 state_machine_name: machine.name.clone(),
-                deadline: machine
-                    .definition
-                    .timeout_seconds
-                    .map(|seconds| start_time + std::time::Duration::from_secs(seconds)),
+                deadline: start_time.checked_add(lifetime),
             }),
         };
         let definition = machine.definition.clone();
-        let task = tokio::spawn(run_to_end(
+        let run = {
+            let engine = engine.clone();
+            tokio::spawn(async move { engine.run_execution(&definition).await })
+        };
+        let abort = run.abort_handle();
+        tokio::spawn(run_to_end(
             self.store.clone(),
             self.ctx.clone(),
             engine,
-            definition,
+            run,
         ));
         store.executions.insert(
             arn.clone(),
@@ -94,7 +106,7 @@ impl StepFunctions {
                 start_date,
                 stop_date: None,
                 history,
-                abort: Some(task.abort_handle()),
+                abort: Some(abort),
             },
         );
         Ok(json!({ "executionArn": arn, "startDate": start_date }))
@@ -164,6 +176,8 @@ impl StepFunctions {
             .get_mut(arn)
             .ok_or_else(|| execution_does_not_exist(arn))?;
         if execution.status == "RUNNING" {
+            // Cancels the run at its next await (every state transition yields, and Task and
+            // Wait awaits are cancelled mid-way); the sealed history takes nothing more.
             if let Some(abort) = execution.abort.take() {
                 abort.abort();
             }
@@ -171,8 +185,8 @@ impl StepFunctions {
                 optional(input, "error").unwrap_or_default(),
                 optional(input, "cause").unwrap_or_default(),
             );
-            let last = execution.history.events().len() as u64;
-            execution.history.record(
+            let last = execution.history.last_id();
+            execution.history.record_terminal(
                 last,
                 "ExecutionAborted",
                 Some(("executionAbortedEventDetails", failure_details(&failure))),
@@ -234,17 +248,36 @@ fn insert_some(object: &mut Map<String, Value>, key: &str, value: &Option<String
     }
 }
 
-/// Runs the execution and stores how it ended (unless StopExecution got there first).
+/// Waits for the execution's run and stores how it ended (unless StopExecution got there
+/// first). A run that panicked fails its execution with `States.Runtime` instead of leaving it
+/// RUNNING forever; one that StopExecution cancelled needs nothing more.
 async fn run_to_end(
     store: Arc<std::sync::Mutex<super::Store>>,
     ctx: Arc<crate::Context>,
     engine: Engine,
-    definition: Arc<Definition>,
+    run: JoinHandle<Result<Value, Failure>>,
 ) {
-    let arn = engine.info.execution_arn.clone();
-    let result = engine.run_execution(&definition).await;
+    let (result, panicked) = match run.await {
+        Ok(result) => (result, false),
+        Err(err) if err.is_panic() => {
+            let failure = Failure::new(
+                "States.Runtime",
+                format!(
+                    "An internal error occurred while running the execution: {}",
+                    panic_message(err.into_panic())
+                ),
+            );
+            engine.history.record_terminal(
+                engine.history.last_id(),
+                "ExecutionFailed",
+                Some(("executionFailedEventDetails", failure_details(&failure))),
+            );
+            (Err(failure), true)
+        }
+        Err(_) => return,
+    };
     let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(execution) = store.executions.get_mut(&arn) else {
+    let Some(execution) = store.executions.get_mut(&engine.info.execution_arn) else {
         return;
     };
     if execution.status != "RUNNING" {
@@ -255,7 +288,7 @@ async fn run_to_end(
             execution.status = "SUCCEEDED";
             execution.output = Some(to_text(&output));
         }
-        Err(_) if engine.timed_out() => execution.status = "TIMED_OUT",
+        Err(_) if !panicked && engine.timed_out() => execution.status = "TIMED_OUT",
         Err(failure) => {
             execution.status = "FAILED";
             execution.error = Some(failure.error);
@@ -264,4 +297,98 @@ async fn run_to_end(
     }
     execution.stop_date = Some(ctx.clock.now_epoch_seconds());
     execution.abort = None;
+}
+
+/// The text a panic carried (`panic!("…")` gives a `&str` or a `String`).
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload
+            .downcast_ref::<&str>()
+            .map_or_else(|| "a panic".to_owned(), |message| (*message).to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+    use bytes::Bytes;
+    use serde_json::{Value, json};
+
+    use crate::bus::{Bus, Invocation, JsonService, Service};
+    use crate::clock::{Clock, ClockMode};
+    use crate::protocol::AwsError;
+    use crate::sfn::StepFunctions;
+    use crate::sfn::integrations::Integrations;
+
+    /// Integrations whose every call panics, standing for any bug in a run.
+    struct Panicking;
+
+    #[async_trait]
+    impl Integrations for Panicking {
+        async fn invoke(&self, _: &str, _: Bytes) -> Result<Invocation, AwsError> {
+            panic!("the integration blew up");
+        }
+
+        async fn call(&self, _: Service, _: &str, _: Value) -> Result<Value, AwsError> {
+            panic!("the integration blew up");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_a_run_fails_the_execution_with_states_runtime() {
+        let ctx = Arc::new(crate::Context {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            clock: Clock::new(ClockMode::Virtual),
+            bus: Bus::default(),
+            endpoint: "http://127.0.0.1:1".into(),
+            function_faults: Default::default(),
+            state_mocks: Default::default(),
+        });
+        let sfn = StepFunctions::with_integrations(ctx, Arc::new(Panicking));
+        let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f"}, "End": true}}});
+        let machine = sfn
+            .call(
+                "CreateStateMachine",
+                json!({"name": "m", "definition": definition.to_string(),
+                       "roleArn": "arn:aws:iam::000000000000:role/r"}),
+            )
+            .await
+            .unwrap();
+        let started = sfn
+            .call(
+                "StartExecution",
+                json!({"stateMachineArn": machine["stateMachineArn"]}),
+            )
+            .await
+            .unwrap();
+        let arn = json!({"executionArn": started["executionArn"]});
+        let mut described = Value::Null;
+        for _ in 0..10_000 {
+            described = sfn.call("DescribeExecution", arn.clone()).await.unwrap();
+            if described["status"] != "RUNNING" {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(described["status"], "FAILED");
+        assert_eq!(described["error"], "States.Runtime");
+        assert_eq!(
+            described["cause"],
+            "An internal error occurred while running the execution: the integration blew up"
+        );
+        let history = sfn.call("GetExecutionHistory", arn).await.unwrap();
+        let events = history["events"].as_array().unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(last["type"], "ExecutionFailed");
+        assert_eq!(
+            last["executionFailedEventDetails"]["error"],
+            "States.Runtime"
+        );
+    }
 }

@@ -82,13 +82,13 @@ pub fn check_arn(arn: &str, resource_type: &str) -> Result<(), AwsError> {
     let invalid =
         |reason: String| AwsError::new(400, "InvalidArn", format!("Invalid Arn: '{reason}'"));
     let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "states" {
+    if parts.len() < 7 || parts.first() != Some(&"arn") || parts.get(2) != Some(&"states") {
         return Err(invalid(format!("Invalid ARN prefix: {arn}")));
     }
-    if parts[5] != resource_type {
+    let found = parts.get(5).copied().unwrap_or_default();
+    if found != resource_type {
         return Err(invalid(format!(
-            "Resource type not valid in this context: {}",
-            parts[5]
+            "Resource type not valid in this context: {found}"
         )));
     }
     Ok(())
@@ -109,6 +109,28 @@ pub fn check_name(name: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// AWS's length constraint on a member whose value it does not echo (a `sensitive` shape in
+/// botocore's model): `Value at '<member>' failed to satisfy constraint: …`. Lengths are
+/// bytes of UTF-8, as the model documents for `SensitiveData`.
+pub fn check_length(member: &str, value: &str, max: usize) -> Result<(), AwsError> {
+    if value.len() <= max {
+        return Ok(());
+    }
+    Err(AwsError::validation(format!(
+        "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+    )))
+}
+
+/// An execution `name` longer than botocore's `Name` shape allows (80).
+pub fn check_name_length(name: &str) -> Result<(), AwsError> {
+    if name.chars().count() <= 80 {
+        return Ok(());
+    }
+    Err(AwsError::validation(format!(
+        "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 80"
+    )))
+}
+
 /// One page of `items` per `maxResults`/`nextToken`, and the token of the next page.
 pub fn paginate<T: Clone>(
     input: &Value,
@@ -127,7 +149,7 @@ pub fn paginate<T: Clone>(
         Some(token) => decode_token(token)?,
         None => 0,
     };
-    let end = (start + max).min(items.len());
+    let end = start.saturating_add(max).min(items.len());
     let page = items.get(start..end).unwrap_or_default().to_vec();
     let next = (end < items.len()).then(|| encode_token(end));
     Ok((page, next))

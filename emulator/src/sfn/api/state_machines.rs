@@ -6,9 +6,13 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::{
-    MachineRecord, check_arn, check_name, optional, paginate, required,
-    state_machine_does_not_exist,
+    MachineRecord, check_arn, check_length, check_name, check_name_length, optional, paginate,
+    required, state_machine_does_not_exist,
 };
+
+/// botocore's `Definition` shape: max 1048576 ("Maximum size of state machine definition:
+/// 1 MB", a hard quota).
+const MAX_DEFINITION_BYTES: usize = 1_048_576;
 use crate::protocol::AwsError;
 use crate::sfn::StepFunctions;
 use crate::sfn::asl::{check_definition, parse_definition};
@@ -19,6 +23,8 @@ impl StepFunctions {
         let definition_text = required(input, "definition")?;
         let role_arn = required(input, "roleArn")?;
         let machine_type = optional(input, "type").unwrap_or("STANDARD");
+        check_name_length(name)?;
+        check_length("definition", definition_text, MAX_DEFINITION_BYTES)?;
         check_name(name)?;
         if machine_type != "STANDARD" && machine_type != "EXPRESS" {
             return Err(AwsError::validation(format!(
@@ -63,6 +69,9 @@ impl StepFunctions {
         let arn = required(input, "stateMachineArn")?;
         check_arn(arn, "stateMachine")?;
         let definition_text = optional(input, "definition");
+        if let Some(text) = definition_text {
+            check_length("definition", text, MAX_DEFINITION_BYTES)?;
+        }
         let role_arn = optional(input, "roleArn");
         let other_changes = ["loggingConfiguration", "tracingConfiguration"]
             .iter()
@@ -102,6 +111,7 @@ impl StepFunctions {
         input: &Value,
     ) -> Result<Value, AwsError> {
         let definition_text = required(input, "definition")?;
+        check_length("definition", definition_text, MAX_DEFINITION_BYTES)?;
         let (_, problems) = check_definition(definition_text);
         let diagnostics: Vec<Value> = problems.iter().map(|p| diagnostic(p)).collect();
         let result = if diagnostics.is_empty() { "OK" } else { "FAIL" };

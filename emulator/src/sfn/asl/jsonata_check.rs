@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::model::pointer;
+use crate::sfn::engine::jsonata::nesting_error;
 
 /// The fields of a JSONata state whose strings may be expressions.
 const FIELDS: &[&str] = &[
@@ -52,10 +53,17 @@ fn check_value(value: &Value, at: &str, problems: &mut Vec<String>) {
             else {
                 return;
             };
-            if let Err(err) = jsonata_core::parser::parse(expr.trim()) {
+            let expr = expr.trim();
+            let error = match nesting_error(expr) {
+                Some(message) => Some(message),
+                None => jsonata_core::parser::parse(expr)
+                    .err()
+                    .map(|err| err.to_string()),
+            };
+            if let Some(error) = error {
                 problems.push(format!(
                     "INVALID_JSONATA_EXPRESSION: {} at {}",
-                    without_code(&err.to_string()),
+                    without_code(&error),
                     pointer(at)
                 ));
             }
@@ -78,15 +86,17 @@ fn check_value(value: &Value, at: &str, problems: &mut Vec<String>) {
 fn without_code(message: &str) -> &str {
     let message = message.strip_prefix("Parse error: ").unwrap_or(message);
     match message.split_once(": ") {
-        Some((code, rest))
-            if code.len() == 5
-                && code.starts_with(|c: char| c.is_ascii_uppercase())
-                && code[1..].chars().all(|c| c.is_ascii_digit()) =>
-        {
-            rest
-        }
+        Some((code, rest)) if is_error_code(code) => rest,
         _ => message,
     }
+}
+
+/// `S0207`: an uppercase letter and four digits.
+fn is_error_code(code: &str) -> bool {
+    let mut chars = code.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && code.len() == 5
+        && chars.all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -103,6 +113,22 @@ mod tests {
             err,
             "Invalid State Machine Definition: 'INVALID_JSONATA_EXPRESSION: Unexpected end of expression at /States/Main/Output'"
         );
+    }
+
+    #[test]
+    fn deeply_nested_expressions_are_refused_before_parsing() {
+        let deep = format!("{}1{}", "(".repeat(50_000), ")".repeat(50_000));
+        let definition = serde_json::json!({"QueryLanguage": "JSONata", "StartAt": "Main", "States": {
+            "Main": {"Type": "Pass", "Output": format!("{{% {deep} %}}"), "End": true}}});
+        let err = parse_definition(&definition.to_string()).unwrap_err();
+        assert_eq!(
+            err,
+            "Invalid State Machine Definition: 'INVALID_JSONATA_EXPRESSION: Stack overflow - maximum expression nesting depth (100) exceeded while parsing expression at /States/Main/Output'"
+        );
+        let string = format!("{{% '{}' %}}", "(".repeat(500));
+        let quoted = serde_json::json!({"QueryLanguage": "JSONata", "StartAt": "Main", "States": {
+            "Main": {"Type": "Pass", "Output": string, "End": true}}});
+        parse_definition(&quoted.to_string()).expect("brackets in strings do not count");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Amazon States Language: parsing a definition into typed states ([`model`]) and the
 //! checks CreateStateMachine runs before accepting one ([`validate`]).
 
+pub mod bounds;
 pub mod jsonata_check;
 pub mod model;
 pub mod validate;

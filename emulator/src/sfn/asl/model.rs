@@ -6,6 +6,8 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use crate::sfn::engine::paths::{MAX_PATH_NESTING, nests_deeper_than};
+
 /// A state machine, or the body of a Map iterator or Parallel branch.
 #[derive(Debug, Clone)]
 pub struct Definition {
@@ -22,6 +24,10 @@ pub struct State {
     pub name: String,
     pub common: Common,
     pub kind: StateKind,
+    /// Whether anything in the state may read the execution input through the context object
+    /// (`$$…` paths, JSONata `$states` beyond `.input`/`.result`/`.errorOutput`). When not,
+    /// the engine leaves that (up to 256 KiB) copy out of the context it builds per state.
+    pub reads_execution_input: bool,
 }
 
 /// A field that may be absent (use the default), JSON null, or a path.
@@ -193,6 +199,9 @@ fn parse_body(
         return None;
     };
     let start_at = required_string(object, "StartAt", at, problems);
+    if at.is_empty() {
+        super::bounds::check_machine(object, at, problems);
+    }
     let states_value = object.get("States").and_then(Value::as_object);
     if states_value.is_none() {
         problems.push(format!(
@@ -237,6 +246,7 @@ fn parse_state(
     if jsonata {
         super::jsonata_check::check_state(object, at, problems);
     }
+    super::bounds::check_state(object, at, &type_name, jsonata, problems);
     let common = parse_common(object, at, problems);
     let kind = match type_name.as_str() {
         "Pass" => StateKind::Pass {
@@ -282,7 +292,21 @@ fn parse_state(
         name: name.to_owned(),
         common,
         kind,
+        reads_execution_input: reads_context(value),
     })
+}
+
+/// True when the state's JSON mentions the context object: `$$`, or `$states` other than
+/// `$states.input`, `$states.result`, `$states.errorOutput` (conservative: any doubt is yes).
+fn reads_context(state: &Value) -> bool {
+    let text = state.to_string();
+    text.contains("$$")
+        || text.match_indices("$states").any(|(at, found)| {
+            let rest = text.get(at + found.len()..).unwrap_or_default();
+            ![".input", ".result", ".errorOutput"]
+                .iter()
+                .any(|field| rest.starts_with(field))
+        })
 }
 
 fn parse_common(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>) -> Common {
@@ -416,11 +440,34 @@ fn is_operator(key: &str) -> bool {
             .is_some_and(|base| OPERATORS.contains(&base))
 }
 
+/// How deeply And/Or/Not may nest in a Choice rule (the parser and the evaluator recurse
+/// once per level). AWS documents no limit; a definition's JSON nesting (128 levels, the
+/// parser's limit) keeps real rules well inside it.
+pub const MAX_RULE_NESTING: usize = 100;
+
 fn parse_condition(value: &Value, at: &str, problems: &mut Vec<String>) -> Option<Condition> {
+    parse_nested_condition(value, at, 0, problems)
+}
+
+fn parse_nested_condition(
+    value: &Value,
+    at: &str,
+    depth: usize,
+    problems: &mut Vec<String>,
+) -> Option<Condition> {
     let object = value.as_object()?;
+    if depth >= MAX_RULE_NESTING {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: Choice rules may nest at most {MAX_RULE_NESTING} levels at {}",
+            pointer(at)
+        ));
+        return None;
+    }
     let nested = |key: &str, problems: &mut Vec<String>| -> Vec<Condition> {
         list(object, key)
-            .filter_map(|(i, c)| parse_condition(c, &format!("{at}/{key}[{i}]"), problems))
+            .filter_map(|(i, c)| {
+                parse_nested_condition(c, &format!("{at}/{key}[{i}]"), depth + 1, problems)
+            })
             .collect()
     };
     if object.contains_key("And") {
@@ -433,7 +480,7 @@ fn parse_condition(value: &Value, at: &str, problems: &mut Vec<String>) -> Optio
         return Some(Condition::Jsonata(condition.clone()));
     }
     if let Some(inner) = object.get("Not") {
-        let inner = parse_condition(inner, &format!("{at}/Not"), problems)?;
+        let inner = parse_nested_condition(inner, &format!("{at}/Not"), depth + 1, problems)?;
         return Some(Condition::Not(Box::new(inner)));
     }
     let Some((operator, operand)) = object.iter().find(|(k, _)| is_operator(k)) else {
@@ -444,6 +491,18 @@ fn parse_condition(value: &Value, at: &str, problems: &mut Vec<String>) -> Optio
         return None;
     };
     let variable = required_string(object, "Variable", at, problems)?;
+    let operand_path = operand.as_str().filter(|_| operator.ends_with("Path"));
+    if [Some(variable.as_str()), operand_path]
+        .into_iter()
+        .flatten()
+        .any(|path| nests_deeper_than(path, MAX_PATH_NESTING))
+    {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: The value for the field 'Variable' must be a valid JSONPath at {}",
+            pointer(at)
+        ));
+        return None;
+    }
     Some(Condition::Compare {
         variable,
         operator: operator.clone(),
@@ -581,5 +640,27 @@ pub fn pointer(at: &str) -> String {
         "/".to_owned()
     } else {
         at.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rule_nesting_is_bounded() {
+        // Built in memory: the JSON parser alone would refuse text nested this deep.
+        let mut rule = json!({"Variable": "$.x", "IsPresent": true});
+        for _ in 0..MAX_RULE_NESTING {
+            rule = json!({ "Not": rule });
+        }
+        let mut problems = Vec::new();
+        assert!(parse_condition(&rule, "/States/C/Choices[0]", &mut problems).is_none());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("may nest at most 100 levels"),
+            "{problems:?}"
+        );
     }
 }

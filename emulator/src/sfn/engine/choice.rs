@@ -236,44 +236,38 @@ fn split_operator(operator: &str) -> (&str, &str) {
     ("", "")
 }
 
-/// `*` matches any run of characters; `\*` and `\\` are literal.
+/// `*` matches any run of characters; `\*` and `\\` are literal. Linear: the pattern is
+/// split at its stars, the first piece must begin the text, the last must end it, and each
+/// piece between is found (leftmost, in order) in what remains.
 fn glob_matches(pattern: &str, text: &str) -> bool {
-    enum Token {
-        Star,
-        Char(char),
-    }
-    let mut tokens = Vec::new();
+    let mut pieces = vec![String::new()];
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => tokens.extend(chars.next().map(Token::Char)),
-            '*' => tokens.push(Token::Star),
-            c => tokens.push(Token::Char(c)),
+            '*' => pieces.push(String::new()),
+            '\\' => pieces
+                .last_mut()
+                .into_iter()
+                .for_each(|p| p.extend(chars.next())),
+            c => pieces.last_mut().into_iter().for_each(|p| p.push(c)),
         }
     }
-    let text: Vec<char> = text.chars().collect();
-    // matched[j]: the tokens so far match text[..j].
-    let mut matched = vec![false; text.len() + 1];
-    matched[0] = true;
-    for token in &tokens {
-        let mut next = vec![false; text.len() + 1];
-        match token {
-            Token::Star => {
-                let mut any = false;
-                for j in 0..=text.len() {
-                    any |= matched[j];
-                    next[j] = any;
-                }
-            }
-            Token::Char(c) => {
-                for j in 1..=text.len() {
-                    next[j] = matched[j - 1] && text[j - 1] == *c;
-                }
-            }
-        }
-        matched = next;
+    let Some((first, rest)) = pieces.split_first() else {
+        return text.is_empty();
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return text == first;
+    };
+    let Some(mut remaining) = text.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    for piece in middle {
+        let Some(at) = remaining.find(piece.as_str()) else {
+            return false;
+        };
+        remaining = remaining.get(at + piece.len()..).unwrap_or_default();
     }
-    matched[text.len()]
+    remaining.ends_with(last.as_str())
 }
 
 #[cfg(test)]
@@ -315,6 +309,22 @@ mod tests {
             json!({"v": "log-1.txt"})
         ));
         assert!(!holds("StringMatches", json!("a\\*"), json!({"v": "ab"})));
+    }
+
+    #[test]
+    fn glob_matching_is_linear_and_exact() {
+        assert!(glob_matches("*", ""));
+        assert!(glob_matches("a*b*c", "aXbYc"));
+        assert!(glob_matches("a*b*c", "abc"));
+        assert!(!glob_matches("a*b*c", "acb"));
+        assert!(glob_matches("*.txt", "x.txt"));
+        assert!(!glob_matches("ab*ba", "aba"), "pieces may not overlap");
+        assert!(glob_matches("a\\*", "a*"));
+        assert!(glob_matches("a\\\\b", "a\\b"));
+        assert!(!glob_matches("", "x"));
+        let text = "a".repeat(200_000);
+        let pattern = format!("{}b", "*a".repeat(50_000));
+        assert!(!glob_matches(&pattern, &text));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Map state selects an item, `Map.Item`. It also carries the variables in scope under a hidden
 //! key, so every JSONPath reader that resolves `$$…` can resolve `$name…` too.
 
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
@@ -31,6 +31,9 @@ pub struct StateFacts<'a> {
     pub map_item: Option<(usize, &'a Value)>,
     /// The variables in scope, carried under [`VARIABLES_KEY`] for `$name` paths.
     pub vars: Option<&'a Map<String, Value>>,
+    /// Whether to copy the execution input into `Execution.Input` (null otherwise): a state
+    /// that never reads the context object need not pay for it.
+    pub with_input: bool,
 }
 
 /// Where the context object carries the variables in scope (never shown: `$$` and
@@ -47,10 +50,15 @@ pub fn strip_variables(mut context: Value) -> Value {
 
 /// Builds `$$`.
 pub fn context_object(info: &ExecutionInfo, state: &StateFacts<'_>) -> Value {
+    let input = if state.with_input {
+        info.input.clone()
+    } else {
+        Value::Null
+    };
     let mut context = json!({
         "Execution": {
             "Id": info.execution_arn,
-            "Input": info.input,
+            "Input": input,
             "StartTime": iso8601(info.start_time),
             "Name": info.execution_name,
             "RoleArn": info.role_arn,
@@ -85,7 +93,7 @@ pub fn context_object(info: &ExecutionInfo, state: &StateFacts<'_>) -> Value {
 
 /// `2024-01-02T03:04:05.678Z`, the form Step Functions uses for context timestamps.
 pub fn iso8601(time: SystemTime) -> String {
-    let at = time::OffsetDateTime::from(time);
+    let at = date_time(time);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         at.year(),
@@ -96,4 +104,33 @@ pub fn iso8601(time: SystemTime) -> String {
         at.second(),
         at.millisecond()
     )
+}
+
+/// `time` as a UTC date-time. `OffsetDateTime::from` panics past the year 9999, which a
+/// virtual clock advanced by long waits can reach; such a time is clamped instead.
+pub fn date_time(time: SystemTime) -> time::OffsetDateTime {
+    let nanos = match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
+        Err(before) => i128::try_from(before.duration().as_nanos()).map_or(i128::MIN, |n| -n),
+    };
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or_else(|_| {
+        if nanos < 0 {
+            time::PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            time::PrimitiveDateTime::MAX.assume_utc()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn times_past_year_9999_do_not_panic() {
+        let far = UNIX_EPOCH + Duration::from_secs(400_000 * 365 * 24 * 3600);
+        assert!(iso8601(far).starts_with("9999-12-31T23:59:59"));
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+    }
 }

@@ -1,5 +1,8 @@
 //! Intrinsic functions (`States.Format(...)` and friends): a small parser for the call syntax
 //! (string literals, numbers, booleans, null, `$`/`$$` paths, nested calls) and the functions.
+//!
+//! Bounded: calls nest at most [`MAX_CALL_NESTING`] deep (the parser and the evaluator recurse
+//! once per level), and no function does more than linear work in its arguments.
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
@@ -17,7 +20,13 @@ enum Arg {
 struct Parser<'a> {
     text: &'a [u8],
     pos: usize,
+    /// How many calls enclose the one being parsed.
+    depth: usize,
 }
+
+/// The deepest intrinsic calls may nest (`States.Array(States.Array(…))`). AWS documents no
+/// limit; this one keeps the recursive parser and evaluator far from the stack's end.
+pub const MAX_CALL_NESTING: usize = 64;
 
 fn invalid(expr: &str) -> PathError {
     PathError::runtime(format!(
@@ -36,7 +45,15 @@ impl Parser<'_> {
         self.text.get(self.pos).copied()
     }
 
+    /// The text between `start` and the current position.
+    fn since(&self, start: usize) -> Option<&str> {
+        std::str::from_utf8(self.text.get(start..self.pos)?).ok()
+    }
+
     fn call(&mut self) -> Option<Arg> {
+        if self.depth >= MAX_CALL_NESTING {
+            return None;
+        }
         let start = self.pos;
         while self
             .peek()
@@ -44,9 +61,7 @@ impl Parser<'_> {
         {
             self.pos += 1;
         }
-        let name = std::str::from_utf8(&self.text[start..self.pos])
-            .ok()?
-            .to_owned();
+        let name = self.since(start)?.to_owned();
         self.skip_spaces();
         if self.peek()? != b'(' {
             return None;
@@ -66,7 +81,10 @@ impl Parser<'_> {
                 self.pos += 1;
                 self.skip_spaces();
             }
-            args.push(self.arg()?);
+            self.depth += 1;
+            let arg = self.arg();
+            self.depth -= 1;
+            args.push(arg?);
         }
     }
 
@@ -85,8 +103,7 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                 }
-                let path = std::str::from_utf8(&self.text[start..self.pos]).ok()?;
-                Some(Arg::Path(path.trim_end().to_owned()))
+                Some(Arg::Path(self.since(start)?.trim_end().to_owned()))
             }
             b'S' => self.call(),
             _ => {
@@ -94,9 +111,7 @@ impl Parser<'_> {
                 while self.peek().is_some_and(|c| c != b',' && c != b')') {
                     self.pos += 1;
                 }
-                let word = std::str::from_utf8(&self.text[start..self.pos])
-                    .ok()?
-                    .trim();
+                let word = self.since(start)?.trim();
                 serde_json::from_str::<Value>(word).ok().map(Arg::Literal)
             }
         }
@@ -129,17 +144,28 @@ impl Parser<'_> {
     }
 }
 
-/// Evaluates an intrinsic call expression against the state's input and context object.
-pub fn evaluate(expr: &str, input: &Value, context: &Value) -> Result<Value, PathError> {
+/// Parses an intrinsic call expression (the whole text must be one call).
+fn parse(expr: &str) -> Result<Arg, PathError> {
     let mut parser = Parser {
         text: expr.trim().as_bytes(),
         pos: 0,
+        depth: 0,
     };
     let call = parser.call().ok_or_else(|| invalid(expr))?;
     if parser.pos != parser.text.len() {
         return Err(invalid(expr));
     }
-    eval_arg(&call, input, context)
+    Ok(call)
+}
+
+/// True when `expr` parses as an intrinsic call (CreateStateMachine's check of `.$` values).
+pub fn is_valid(expr: &str) -> bool {
+    parse(expr).is_ok()
+}
+
+/// Evaluates an intrinsic call expression against the state's input and context object.
+pub fn evaluate(expr: &str, input: &Value, context: &Value) -> Result<Value, PathError> {
+    eval_arg(&parse(expr)?, input, context)
 }
 
 fn eval_arg(arg: &Arg, input: &Value, context: &Value) -> Result<Value, PathError> {
@@ -214,8 +240,9 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
             if size <= 0 {
                 return Err(bad_args(name));
             }
+            let size = usize::try_from(size).map_err(|_| bad_args(name))?;
             let chunks = array_arg(name, args, 0)?
-                .chunks(size as usize)
+                .chunks(size)
                 .map(|c| Value::Array(c.to_vec()))
                 .collect();
             Ok(Value::Array(chunks))
@@ -233,15 +260,7 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
                 .ok_or_else(|| bad_args(name))
         }
         "States.ArrayLength" => Ok(json!(array_arg(name, args, 0)?.len())),
-        "States.ArrayUnique" => {
-            let mut unique: Vec<Value> = Vec::new();
-            for item in array_arg(name, args, 0)? {
-                if !unique.contains(item) {
-                    unique.push(item.clone());
-                }
-            }
-            Ok(Value::Array(unique))
-        }
+        "States.ArrayUnique" => Ok(Value::Array(unique(array_arg(name, args, 0)?))),
         "States.Base64Encode" => Ok(json!(
             base64::engine::general_purpose::STANDARD.encode(string_arg(name, args, 0)?)
         )),
@@ -272,16 +291,16 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
                     .map(|n| n.trunc() as i64)
                     .ok_or_else(|| bad_args(name))
             };
-            let (start, end) = (bound(0)?, bound(1)?);
+            let (start, end) = (i128::from(bound(0)?), i128::from(bound(1)?));
             if end <= start {
                 return Err(bad_args(name));
             }
-            let random = u64::from_le_bytes(
-                uuid::Uuid::new_v4().as_bytes()[..8]
-                    .try_into()
-                    .unwrap_or_default(),
-            );
-            Ok(json!(start + (random % (end - start) as u64) as i64))
+            let [a, b, c, d, e, f, g, h, ..] = *uuid::Uuid::new_v4().as_bytes();
+            let random = i128::from(u64::from_le_bytes([a, b, c, d, e, f, g, h]));
+            // start ≤ start + random % (end - start) < end, so it fits an i64 again.
+            let value =
+                i64::try_from(start + random % (end - start)).map_err(|_| bad_args(name))?;
+            Ok(json!(value))
         }
         "States.MathAdd" => {
             let sum = rounded_arg(name, args, 0)?
@@ -305,6 +324,37 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
     }
 }
 
+/// The distinct items of `items`, first occurrences in order. Linear: items are compared by a
+/// canonical text (object keys sorted, as Java's map equality ignores their order).
+fn unique(items: &[Value]) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .iter()
+        .filter(|item| seen.insert(canonical_text(item)))
+        .cloned()
+        .collect()
+}
+
+/// `value` as JSON text with every object's keys sorted.
+fn canonical_text(value: &Value) -> String {
+    match value {
+        Value::Object(object) => {
+            let mut entries: Vec<(&String, &Value)> = object.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", to_text(&json!(k)), canonical_text(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical_text).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => to_text(other),
+    }
+}
+
 /// AWS parses integers, so `-0` comes back as `0`.
 fn without_negative_zero(value: Value) -> Value {
     match value {
@@ -321,7 +371,7 @@ fn without_negative_zero(value: Value) -> Value {
 
 fn format(name: &str, args: &[Value]) -> Result<Value, PathError> {
     let template = string_arg(name, args, 0)?;
-    let mut values = args[1..].iter();
+    let mut values = args.get(1..).unwrap_or_default().iter();
     let mut out = String::new();
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -377,7 +427,10 @@ fn array_range(name: &str, args: &[Value]) -> Result<Value, PathError> {
         if items.len() > 1000 {
             return Err(bad_args(name));
         }
-        current += step;
+        match current.checked_add(step) {
+            Some(next) => current = next,
+            None => break,
+        }
     }
     Ok(Value::Array(items))
 }
@@ -478,6 +531,44 @@ mod tests {
             eval("States.MathAdd($.a, $.b)", json!({"a": -1.5, "b": 1.49})),
             json!(0)
         );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested =
+            |depth: usize| format!("{}1{}", "States.Array(".repeat(depth), ")".repeat(depth));
+        assert!(is_valid(&nested(MAX_CALL_NESTING)));
+        assert!(!is_valid(&nested(MAX_CALL_NESTING + 1)));
+        assert!(!is_valid(&nested(50_000)), "no stack overflow either");
+        let err = evaluate(&nested(50_000), &json!({}), &Value::Null).unwrap_err();
+        assert_eq!(err.error, "States.Runtime");
+    }
+
+    #[test]
+    fn unique_is_linear_and_ignores_key_order() {
+        let items: Vec<Value> = (0..100_000).map(|i| json!(i % 7)).collect();
+        assert_eq!(unique(&items).len(), 7);
+        assert_eq!(
+            unique(&[json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1})]),
+            vec![json!({"a": 1, "b": 2})]
+        );
+    }
+
+    #[test]
+    fn extreme_numbers_do_not_overflow() {
+        let range = evaluate(
+            "States.ArrayRange(9223372036854775806, 9223372036854775807, 5)",
+            &json!({}),
+            &Value::Null,
+        )
+        .unwrap();
+        assert_eq!(range, json!([9223372036854775806i64]));
+        let random = evaluate(
+            "States.MathRandom(-9223372036854775808, 9223372036854775807)",
+            &json!({}),
+            &Value::Null,
+        );
+        assert!(random.is_ok(), "{random:?}");
     }
 
     #[test]

@@ -2,6 +2,11 @@
 //! (`input`, `context`, `result`, `errorOutput`) and the execution's variables bound, and
 //! JSONata templates (objects/arrays whose string leaves may be expressions). Errors are
 //! States.QueryEvaluationError with AWS's wording.
+//!
+//! Bounded: an expression nesting brackets deeper than [`MAX_EXPRESSION_NESTING`] is refused
+//! before the (recursive) parser sees it; evaluation recursion stops at jsonata-core's
+//! built-in depth limit (U1001) and evaluation time at [`EVALUATION_LIMIT_MS`]; and an
+//! evaluation runs off the async worker threads, so a slow one stalls no other request.
 
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::parser;
@@ -14,6 +19,73 @@ use super::paths::{PathError, to_text};
 /// Wall-clock limit of one evaluation, so a runaway expression fails the state instead of
 /// hanging the execution.
 const EVALUATION_LIMIT_MS: u64 = 10_000;
+
+/// The deepest `(`, `[` and `{` may nest in an expression (outside strings and comments).
+/// AWS documents no limit; jsonata-core's own parser stops at 1000.
+pub const MAX_EXPRESSION_NESTING: usize = 100;
+
+/// The parse error of an expression nesting deeper than [`MAX_EXPRESSION_NESTING`], in
+/// jsonata-core's wording for its own limit.
+pub fn nesting_error(expr: &str) -> Option<String> {
+    nests_too_deeply(expr).then(|| {
+        format!(
+            "U1002: Stack overflow - maximum expression nesting depth ({MAX_EXPRESSION_NESTING}) exceeded while parsing expression"
+        )
+    })
+}
+
+/// True when brackets nest deeper than [`MAX_EXPRESSION_NESTING`] in `expr`, skipping
+/// string literals (`'…'`, `"…"` with escapes), backtick names and `/* … */` comments.
+fn nests_too_deeply(expr: &str) -> bool {
+    let mut depth = 0usize;
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' => skip_quoted(&mut chars, c),
+            '/' if chars.peek() == Some(&'*') => {
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_EXPRESSION_NESTING {
+                    return true;
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn skip_quoted(chars: &mut impl Iterator<Item = char>, quote: char) {
+    while let Some(c) = chars.next() {
+        if c == '\\' && quote != '`' {
+            chars.next();
+        } else if c == quote {
+            return;
+        }
+    }
+}
+
+/// Runs CPU-heavy `work` without holding up the async worker it was called from: on a
+/// multi-threaded runtime the worker hands its other tasks to another thread meanwhile
+/// (`block_in_place`). On a current-thread runtime (which cannot do that) it just runs.
+pub fn off_the_workers<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
 
 /// What an expression can see: `$states` and the variables in scope.
 pub struct Scope<'a> {
@@ -40,7 +112,34 @@ pub fn evaluate(expr: &str, field: &str, scope: &Scope<'_>) -> Result<Option<Val
             "The JSONata expression '{expr}' specified for the field '{field}' threw an error during evaluation. {detail}"
         ))
     };
-    let ast = parser::parse(expr).map_err(|e| threw(&e.to_string()))?;
+    if let Some(message) = nesting_error(expr) {
+        return Err(threw(&message));
+    }
+    let result = off_the_workers(|| match parser::parse(expr) {
+        Ok(ast) => run(&ast, scope),
+        Err(e) => Outcome::Threw(e.to_string()),
+    });
+    match result {
+        Outcome::Undefined => Ok(None),
+        Outcome::Function => Err(query_error(format!(
+            "The JSONata expression '{expr}' specified for the field '{field}' returned an unsupported result type."
+        ))),
+        Outcome::Value(value) => Ok(Some(value)),
+        Outcome::Threw(detail) => Err(threw(&detail)),
+    }
+}
+
+/// What an evaluation produced.
+enum Outcome {
+    Undefined,
+    Function,
+    Value(Value),
+    /// The detail of an error (AWS's wording of jsonata's message).
+    Threw(String),
+}
+
+/// Evaluates a parsed expression with `$states` and the variables bound (on any thread).
+fn run(ast: &jsonata_core::ast::AstNode, scope: &Scope<'_>) -> Outcome {
     let mut context = Context::new();
     context.bind("states".to_owned(), JValue::from(scope.states.clone()));
     for (name, value) in scope.vars {
@@ -53,21 +152,24 @@ pub fn evaluate(expr: &str, field: &str, scope: &Scope<'_>) -> Result<Option<Val
     let mut evaluator = Evaluator::with_options(context, options);
     register_step_functions_fns(&mut evaluator);
     // Step Functions evaluates with no context item: data comes from $states and variables.
-    let result = evaluator
-        .evaluate(&ast, &JValue::Undefined)
-        .map_err(|e| threw(aws_message(e.message())))?;
+    let result = match evaluator.evaluate(ast, &JValue::Undefined) {
+        Ok(result) => result,
+        Err(e) => return Outcome::Threw(aws_message(e.message()).to_owned()),
+    };
     if result.is_undefined() {
-        return Ok(None);
+        return Outcome::Undefined;
     }
     if result.is_function() {
-        return Err(query_error(format!(
-            "The JSONata expression '{expr}' specified for the field '{field}' returned an unsupported result type."
-        )));
+        return Outcome::Function;
     }
-    let text = result.to_json_string().map_err(|e| threw(&e.to_string()))?;
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| threw(&e.to_string()))
+    let parsed = result
+        .to_json_string()
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(value) => Outcome::Value(value),
+        Err(detail) => Outcome::Threw(detail),
+    }
 }
 
 /// The functions Step Functions adds to JSONata, backed by the matching intrinsics.

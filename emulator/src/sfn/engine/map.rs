@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::dataflow::Extra;
 use super::jsonata::{self, Scope};
+use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::Definition;
 use crate::sfn::asl::model::{Distributed, PathField};
@@ -45,7 +46,9 @@ pub async fn run(
         return run_distributed(engine, run, &spec, distributed, &input, &items).await;
     }
     let mut outputs = Vec::with_capacity(items.len());
+    let mut budget = ArrayBudget::default();
     for (index, item) in items.iter().enumerate() {
+        engine.checkpoint().await?;
         let details = json!({ "index": index, "name": name });
         let mut cursor = run.previous;
         engine.record(
@@ -67,6 +70,9 @@ pub async fn run(
                     "MapIterationSucceeded",
                     Some(("mapIterationSucceededEventDetails", details)),
                 );
+                if !budget.admit(&output) {
+                    return Err(data_limit_exceeded(&name));
+                }
                 outputs.push(output);
             }
             Err(failure) => {
@@ -197,28 +203,36 @@ async fn run_distributed(
 ) -> Result<Step, Failure> {
     let tolerated = tolerated_failures(engine, run, distributed, input, items.len())?;
     engine.record(&mut run.previous, "MapRunStarted", None);
-    let child = Engine {
-        history: std::sync::Arc::new(History::new(engine.ctx.clone())),
-        ..engine.clone()
-    };
     let mut outputs = Vec::with_capacity(items.len());
+    let mut budget = ArrayBudget::default();
     let mut failures = 0usize;
     let mut last_failure = None;
     for (index, item) in items.iter().enumerate() {
+        engine.checkpoint().await?;
         let selected = select_item(engine, run, spec.item_selector, input, index, item)?;
         let mut vars = run.vars.clone();
         let mut cursor = 0;
-        match child
+        // Each item is a child workflow execution with a history (and its limit) of its own.
+        let child = Engine {
+            history: std::sync::Arc::new(History::new(engine.ctx.clone())),
+            ..engine.clone()
+        };
+        let output = match child
             .run_machine(spec.processor, selected, &mut cursor, &mut vars)
             .await
         {
-            Ok(output) => outputs.push(output),
+            Ok(output) => output,
             Err(failure) => {
                 failures += 1;
-                outputs.push(failure.to_output());
+                let output = failure.to_output();
                 last_failure = Some(failure);
+                output
             }
+        };
+        if !budget.admit(&output) {
+            return Err(data_limit_exceeded(&run.state.name));
         }
+        outputs.push(output);
     }
     if failures > tolerated {
         engine.record(&mut run.previous, "MapRunFailed", None);

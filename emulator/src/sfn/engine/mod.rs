@@ -6,6 +6,10 @@
 //!
 //! Map iterations and Parallel branches run one after another (a valid interleaving, and it
 //! keeps the history — hence each execution's path — deterministic).
+//!
+//! Between states the engine yields to the runtime and stops if the execution was stopped
+//! (its history is sealed), its history is full (25,000 events: `States.Runtime`) or its
+//! deadline passed; [`limits`] holds the payload, duration and nesting bounds.
 
 pub mod catch;
 pub mod choice;
@@ -14,6 +18,7 @@ pub mod dataflow;
 pub mod fail;
 pub mod intrinsics;
 pub mod jsonata;
+pub mod limits;
 pub mod map;
 pub mod parallel;
 pub mod pass;
@@ -106,6 +111,7 @@ impl StateRun<'_> {
                 retry_count: (!self.state.common.retry.is_empty()).then_some(self.retry_count),
                 map_item,
                 vars: Some(&self.vars),
+                with_input: self.state.reads_execution_input,
             },
         )
     }
@@ -180,7 +186,7 @@ impl Engine {
             )),
         );
         let mut vars = Map::new();
-        let result = self
+        let mut result = self
             .run_machine(
                 definition,
                 self.info.input.clone(),
@@ -188,27 +194,45 @@ impl Engine {
                 &mut vars,
             )
             .await;
-        match &result {
-            Ok(output) => self.record(
-                &mut previous,
+        if self.history.exhausted() {
+            // AWS: the failure is event 25,000 and follows the last event recorded.
+            result = Err(history_limit());
+            previous = self.history.last_id();
+        }
+        let (event_type, details) = match &result {
+            Ok(output) => (
                 "ExecutionSucceeded",
-                Some((
+                (
                     "executionSucceededEventDetails",
                     json!({ "output": to_text(output), "outputDetails": not_truncated() }),
-                )),
+                ),
             ),
-            Err(failure) if self.timed_out() => self.record(
-                &mut previous,
+            Err(failure) if self.timed_out() => (
                 "ExecutionTimedOut",
-                Some(("executionTimedOutEventDetails", failure_details(failure))),
+                ("executionTimedOutEventDetails", failure_details(failure)),
             ),
-            Err(failure) => self.record(
-                &mut previous,
+            Err(failure) => (
                 "ExecutionFailed",
-                Some(("executionFailedEventDetails", failure_details(failure))),
+                ("executionFailedEventDetails", failure_details(failure)),
             ),
         };
+        self.history
+            .record_terminal(previous, event_type, Some(details));
         result
+    }
+
+    /// Between two states: gives the thread back to the runtime (a machine that loops
+    /// forever must not starve other requests), then stops the run if the execution was
+    /// stopped, its history is full or its deadline has passed.
+    async fn checkpoint(&self) -> Result<(), Failure> {
+        tokio::task::yield_now().await;
+        if self.history.sealed() {
+            return Err(Failure::new("States.Runtime", "The execution was stopped."));
+        }
+        if self.history.exhausted() {
+            return Err(history_limit());
+        }
+        self.check_deadline()
     }
 
     /// Runs a machine or iterator/branch body from its StartAt state.
@@ -223,7 +247,7 @@ impl Engine {
             let mut current = definition.start_at.clone();
             let mut input = input;
             loop {
-                self.check_deadline()?;
+                self.checkpoint().await?;
                 let state = definition.states.get(&current).ok_or_else(|| {
                     Failure::new(
                         "States.Runtime",
@@ -266,6 +290,10 @@ impl Engine {
                 json!({ "name": state.name, "input": to_text(&input), "inputDetails": not_truncated() }),
             )),
         );
+        if self.history.exhausted() {
+            // The history is full: nothing this state would do could be recorded.
+            return Err(history_limit());
+        }
         let mut run = StateRun {
             state,
             input,
@@ -285,6 +313,7 @@ impl Engine {
         let result = self.execute_with_recovery(&mut run).await;
         *previous = run.previous;
         let step = result?;
+        limits::check_payload(&step.output, &state.name, &run.cause_prefix())?;
         let mut details = json!({ "name": state.name, "output": to_text(&step.output), "outputDetails": not_truncated() });
         if let Some(assigned) = run.take_assigned() {
             // History shows each assigned value as JSON text.
@@ -420,8 +449,16 @@ impl Engine {
         }
     }
 
-    /// InputPath then Parameters: the effective input of a Pass/Task/Map/Parallel state.
+    /// InputPath then Parameters: the effective input of a Pass/Task/Map/Parallel state,
+    /// which must fit AWS's payload quota ("after Parameters processing, the input of a
+    /// state is larger than the payload size quota": `States.DataLimitExceeded`).
     pub fn effective_input(&self, run: &StateRun<'_>) -> Result<Value, Failure> {
+        let input = self.select_input(run)?;
+        limits::check_payload(&input, &run.state.name, &run.cause_prefix())?;
+        Ok(input)
+    }
+
+    fn select_input(&self, run: &StateRun<'_>) -> Result<Value, Failure> {
         if run.jsonata {
             return match &run.state.common.arguments {
                 Some(arguments) => {
@@ -485,6 +522,11 @@ impl Engine {
 fn field_of(cause: &str) -> Option<&str> {
     let rest = cause.split("specified for the field '").nth(1)?;
     rest.split('\'').next()
+}
+
+/// What an execution whose history reached 25,000 events fails with (AWS's error and cause).
+pub fn history_limit() -> Failure {
+    Failure::new("States.Runtime", crate::sfn::history::LIMIT_CAUSE)
 }
 
 /// What an execution that outlived its `TimeoutSeconds` fails with.

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step};
 use crate::sfn::asl::Definition;
 
@@ -15,6 +16,7 @@ pub async fn run(
     let input = engine.effective_input(run)?;
     engine.record(&mut run.previous, "ParallelStateStarted", None);
     let mut outputs = Vec::with_capacity(branches.len());
+    let mut budget = ArrayBudget::default();
     for branch in branches {
         let mut cursor = run.previous;
         let mut vars = run.vars.clone();
@@ -23,7 +25,8 @@ pub async fn run(
             .await;
         run.previous = cursor;
         match result {
-            Ok(output) => outputs.push(output),
+            Ok(output) if budget.admit(&output) => outputs.push(output),
+            Ok(_) => return Err(data_limit_exceeded(&run.state.name)),
             Err(failure) => return Err(failure),
         }
     }

@@ -1,6 +1,10 @@
 //! JSONPath input and output processing: InputPath, Parameters/ItemSelector/ResultSelector
 //! payload templates (`".$"` keys holding paths or intrinsic calls), ResultPath (including
 //! `null`) and OutputPath. `$$` paths read the context object.
+//!
+//! Paths other than plain `$.a['b'][0]` references go to `serde_json_path`, a recursive
+//! parser: a path whose brackets nest deeper than [`MAX_PATH_NESTING`] is never handed to it
+//! (CreateStateMachine refuses it; at run time it selects nothing).
 
 use serde_json::{Map, Value};
 
@@ -50,6 +54,36 @@ enum Step {
     Index(usize),
 }
 
+/// The deepest `[`/`(` may nest in a path (filters inside filters). AWS documents no limit.
+pub const MAX_PATH_NESTING: usize = 32;
+
+/// True when brackets or parentheses nest deeper than `limit` in `text`, outside quoted
+/// strings (`'…'`, `"…"`, with backslash escapes).
+pub fn nests_deeper_than(text: &str, limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[' | '(') => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            (None, ']' | ')') => depth = depth.saturating_sub(1),
+            (None, _) => {}
+        }
+    }
+    false
+}
+
 /// Splits a simple path (`$.a.b[0]['c d']`) into steps; `None` for anything fancier.
 fn simple_steps(path: &str) -> Option<Vec<Step>> {
     let mut rest = path.strip_prefix('$')?;
@@ -57,15 +91,14 @@ fn simple_steps(path: &str) -> Option<Vec<Step>> {
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('.') {
             let end = after.find(['.', '[']).unwrap_or(after.len());
-            let key = &after[..end];
+            let (key, tail) = after.split_at_checked(end)?;
             if key.is_empty() || key == "*" {
                 return None;
             }
             steps.push(Step::Key(key.to_owned()));
-            rest = &after[end..];
+            rest = tail;
         } else if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']')?;
-            let inner = &after[..end];
+            let (inner, tail) = after.split_once(']')?;
             if let Ok(index) = inner.parse::<usize>() {
                 steps.push(Step::Index(index));
             } else if let Some(quoted) = inner
@@ -77,12 +110,34 @@ fn simple_steps(path: &str) -> Option<Vec<Step>> {
             } else {
                 return None;
             }
-            rest = &after[end + 1..];
+            rest = tail;
         } else {
             return None;
         }
     }
     Some(steps)
+}
+
+/// True when `path` is a JSONPath the engine can evaluate: `$…`, `$$…` or `$name…`, plain
+/// or (within [`MAX_PATH_NESTING`]) one `serde_json_path` parses. CreateStateMachine refuses
+/// the others.
+pub fn is_valid_path(path: &str) -> bool {
+    if nests_deeper_than(path, MAX_PATH_NESTING) {
+        return false;
+    }
+    let Some(rest) = path.strip_prefix('$') else {
+        return false;
+    };
+    let rest = rest
+        .strip_prefix('$')
+        .unwrap_or_else(|| rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_'));
+    let normalized = format!("${rest}");
+    simple_steps(&normalized).is_some() || serde_json_path::JsonPath::parse(&normalized).is_ok()
+}
+
+/// True when `path` is a Reference Path (plain steps from `$`), what ResultPath must be.
+pub fn is_reference_path(path: &str) -> bool {
+    simple_steps(path).is_some()
 }
 
 /// Evaluates a JSONPath on `input`; `None` when it selects nothing.
@@ -96,6 +151,9 @@ pub fn select(input: &Value, path: &str) -> Option<Value> {
             };
         }
         return Some(current.clone());
+    }
+    if nests_deeper_than(path, MAX_PATH_NESTING) {
+        return None;
     }
     let parsed = serde_json_path::JsonPath::parse(path).ok()?;
     let found: Vec<Value> = parsed.query(input).all().into_iter().cloned().collect();
@@ -116,12 +174,13 @@ pub fn source<'v>(path: &str, input: &'v Value, context: &'v Value) -> (Value, S
     if name_len == 0 {
         return (input.clone(), path.to_owned());
     }
+    let (name, tail) = rest.split_at_checked(name_len).unwrap_or((rest, ""));
     let value = context
         .get(VARIABLES_KEY)
-        .and_then(|vars| vars.get(&rest[..name_len]))
+        .and_then(|vars| vars.get(name))
         .cloned();
     match value {
-        Some(value) => (value, format!("${}", &rest[name_len..])),
+        Some(value) => (value, format!("${tail}")),
         None => (Value::Null, "$.\u{0}undefined".to_owned()),
     }
 }
@@ -237,6 +296,10 @@ pub fn apply_result_path(
             "Invalid path '{path}' specified for the field 'ResultPath'"
         ))
     })?;
+    if steps.len() >= super::limits::MAX_NESTING {
+        // Placing the result that deep would build a value the engine refuses anyway.
+        return Err(unable_to_apply(path, input, &result));
+    }
     let mut output = input.clone();
     let mut slot = &mut output;
     for step in steps {
@@ -312,6 +375,42 @@ mod tests {
             err.message,
             "The JSONPath '$.nope' specified for the field 'InputPath' could not be found in the input '{\"a\":1}'"
         );
+    }
+
+    #[test]
+    fn deeply_nested_filters_are_refused_before_parsing() {
+        let deep = format!(
+            "$[?({}@ == 1{})]",
+            "$[?(".repeat(50_000),
+            ")]".repeat(50_000)
+        );
+        assert!(!is_valid_path(&deep));
+        assert_eq!(select(&json!([1]), &deep), None);
+        let shallow = format!("$[?({}@ == 1{})]", "$[?(".repeat(3), ")]".repeat(3));
+        assert!(!nests_deeper_than(&shallow, MAX_PATH_NESTING));
+        assert!(nests_deeper_than("$[?(@.a == '((((')]", 1));
+        assert!(!nests_deeper_than("$['((((((']", 1));
+    }
+
+    #[test]
+    fn paths_are_validated_like_the_engine_reads_them() {
+        for path in [
+            "$",
+            "$.a",
+            "$$.Execution.Id",
+            "$var.x",
+            "$.a[*].b",
+            "$.sub-values",
+            "$..x",
+        ] {
+            assert!(is_valid_path(path), "{path}");
+        }
+        for path in ["a.b", "$.a[", "$$$", ""] {
+            assert!(!is_valid_path(path), "{path}");
+        }
+        assert!(is_reference_path("$.a['b c'][0]"));
+        assert!(!is_reference_path("$.a[*]"));
+        assert!(!is_reference_path("$$.Execution"));
     }
 
     #[test]

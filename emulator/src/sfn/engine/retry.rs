@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::Failure;
+use super::limits;
 use crate::sfn::asl::model::Retrier;
 
 /// Whether `error_equals` names `failure` (`States.ALL` matches everything but
@@ -29,22 +30,31 @@ pub fn next_delay(
     let index = retriers
         .iter()
         .position(|r| matches(&r.error_equals, failure, is_task))?;
-    let retrier = &retriers[index];
+    let retrier = retriers.get(index)?;
     let attempt = attempts.get_mut(index)?;
     if *attempt >= retrier.max_attempts {
         return None;
     }
-    let mut seconds =
-        retrier.interval_seconds * retrier.backoff_rate.powi(i32::try_from(*attempt).ok()?);
+    // IntervalSeconds × BackoffRate^attempt can pass anything a Duration holds (both are
+    // bounded only at 99999999 and ≥ 1.0): the delay is capped at the execution's longest
+    // life, by which time the execution has timed out anyway.
+    let exponent = i32::try_from(*attempt).unwrap_or(i32::MAX);
+    let mut seconds = retrier.interval_seconds * retrier.backoff_rate.powi(exponent);
     if let Some(max) = retrier.max_delay_seconds {
         seconds = seconds.min(max);
     }
     if retrier.full_jitter {
-        let random = uuid::Uuid::new_v4().as_bytes()[0] as f64 / 255.0;
+        let random = f64::from(
+            uuid::Uuid::new_v4()
+                .as_bytes()
+                .first()
+                .copied()
+                .unwrap_or(0),
+        ) / 255.0;
         seconds *= random;
     }
-    *attempt += 1;
-    Some(Duration::from_secs_f64(seconds.max(0.0)))
+    *attempt = attempt.saturating_add(1);
+    Some(limits::capped_duration(seconds))
 }
 
 #[cfg(test)]
@@ -73,6 +83,21 @@ mod tests {
             delays,
             [2.0, 6.0, 10.0].map(Duration::from_secs_f64).to_vec()
         );
+    }
+
+    #[test]
+    fn huge_backoffs_are_capped_instead_of_overflowing() {
+        let retriers = [Retrier {
+            error_equals: vec!["States.ALL".into()],
+            interval_seconds: 99_999_999.0,
+            max_attempts: 99_999_999,
+            backoff_rate: 1e300,
+            max_delay_seconds: None,
+            full_jitter: false,
+        }];
+        let mut attempts = [50];
+        let delay = next_delay(&retriers, &mut attempts, &Failure::new("X", ""), true);
+        assert_eq!(delay, Some(limits::MAX_EXECUTION_TIME));
     }
 
     #[test]

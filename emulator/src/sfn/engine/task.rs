@@ -12,6 +12,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::dataflow::Extra;
+use super::limits;
 use super::paths::{self, to_text};
 use super::{Engine, Failure, StateRun, Step, failure_details};
 use crate::bus::{Invocation, Service};
@@ -51,7 +52,7 @@ fn parse_target(resource: &str) -> Option<Target> {
         });
     }
     let parts: Vec<&str> = resource.split(':').collect();
-    (parts.len() >= 7 && parts[2] == "lambda" && parts[5] == "function")
+    (parts.len() >= 7 && parts.get(2) == Some(&"lambda") && parts.get(5) == Some(&"function"))
         .then(|| Target::LambdaFunction(resource.to_owned()))
 }
 
@@ -139,6 +140,7 @@ async fn call_target(
                 Some(mocked) => mocked,
                 None => lambda_invoke(engine, &parameters).await,
             };
+            let result = within_quota(result, kind);
             record_outcome(engine, run, kind, action, &result);
             result
         }
@@ -153,9 +155,22 @@ async fn call_target(
                 Some(mocked) => mocked,
                 None => service_call(engine, *service, action, error_prefix, parameters).await,
             };
+            let result = within_quota(result, resource_type);
             record_outcome(engine, run, resource_type, action, &result);
             result
         }
+    }
+}
+
+/// A result over the payload quota (or nested too deeply to handle) fails the Task with
+/// `States.DataLimitExceeded`, naming the resource as AWS does: `lambda` for
+/// `lambda:invoke`, the function ARN for a Lambda resource.
+fn within_quota(result: Result<Value, Failure>, resource: &str) -> Result<Value, Failure> {
+    match result {
+        Ok(value) if limits::too_deep(&value) || limits::too_large(&value) => {
+            Err(limits::data_limit_exceeded(resource))
+        }
+        other => other,
     }
 }
 
@@ -232,6 +247,7 @@ async fn call_lambda_function(
             .await
             .map(|invocation| parse_payload(&invocation.payload)),
     };
+    let result = within_quota(result, arn);
     let (event_type, key, details) = match &result {
         Ok(output) => (
             "LambdaFunctionSucceeded",
@@ -334,7 +350,7 @@ fn invoke_output(engine: &Engine, invocation: &Invocation) -> Value {
 }
 
 fn http_date(time: std::time::SystemTime) -> String {
-    let at = time::OffsetDateTime::from(time);
+    let at = super::context::date_time(time);
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );

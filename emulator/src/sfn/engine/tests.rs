@@ -515,3 +515,30 @@ async fn timeout_seconds_path_must_select_a_positive_integer() {
         failure.cause
     );
 }
+
+#[tokio::test]
+async fn a_task_result_over_256_kib_is_data_limit_exceeded() {
+    let fake = Arc::new(Fake::default());
+    fake.answers
+        .lock()
+        .unwrap()
+        .push_back(Answer::Ok(json!({"big": "x".repeat(300_000)})));
+    let (result, engine) = run(fake, invoke_machine(json!({})), json!({})).await;
+    let failure = result.unwrap_err();
+    assert_eq!(failure.error, "States.DataLimitExceeded");
+    assert_eq!(
+        failure.cause,
+        "The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit."
+    );
+    assert_eq!(
+        event_types(&engine),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskFailed",
+            "ExecutionFailed"
+        ]
+    );
+}

@@ -85,7 +85,10 @@ fn requested_duration(
     until: impl Fn(SystemTime) -> Duration,
 ) -> Result<Duration, Failure> {
     match wait_for {
-        WaitFor::Seconds(seconds) => Ok(Duration::from_secs_f64(seconds.max(0.0))),
+        // Anything a Duration cannot hold is "too long" (checked by the caller).
+        WaitFor::Seconds(seconds) => {
+            Ok(Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX))
+        }
         WaitFor::SecondsExpr(text) => {
             let value = jsonata_field(engine, run, text, "Seconds")?;
             match value.as_u64() {
