@@ -243,11 +243,15 @@ impl Reader {
         }
         let mut output = json!({ "Count": items.len(), "ScannedCount": scanned });
         if !self.count_only() {
-            output["Items"] = Value::Array(items.iter().map(item_to_json).collect());
+            input::set_member(
+                &mut output,
+                "Items",
+                Value::Array(items.iter().map(item_to_json).collect()),
+            );
         }
         let hit_limit = self.limit.is_some_and(|limit| scanned >= limit);
         if let (true, Some(key)) = (hit_limit || page_full, last_key) {
-            output["LastEvaluatedKey"] = item_to_json(&key);
+            input::set_member(&mut output, "LastEvaluatedKey", item_to_json(&key));
         }
         Ok(output)
     }
