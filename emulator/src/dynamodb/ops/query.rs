@@ -156,12 +156,10 @@ impl Reader {
 
     /// The projected attributes an index does not hold, in DynamoDB's order.
     fn unprojected<'r>(&'r self, table: &Table, index: &Index) -> Vec<&'r str> {
-        let mut unprojected: Vec<&str> = Vec::new();
-        for name in self.projection.iter().flatten().map(Path::top) {
-            if !index.projects(&table.key, name) && !unprojected.contains(&name) {
-                unprojected.push(name);
-            }
-        }
+        let mut seen = std::collections::BTreeSet::new();
+        let unprojected: Vec<&str> = (self.projection.iter().flatten().map(Path::top))
+            .filter(|name| !index.projects(&table.key, name) && seen.insert(*name))
+            .collect();
         java_hash_order(unprojected, |s| s)
     }
 
