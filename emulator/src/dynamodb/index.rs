@@ -124,7 +124,7 @@ impl Index {
             Projection::Include(_) => "INCLUDE",
         }});
         if let Projection::Include(names) = &self.projection {
-            projection["NonKeyAttributes"] = json!(names);
+            input::set_member(&mut projection, "NonKeyAttributes", json!(names));
         }
         let mut out = json!({
             "IndexName": self.name,
@@ -135,13 +135,16 @@ impl Index {
             "IndexArn": self.arn,
         });
         if self.global {
-            out["IndexStatus"] = json!("ACTIVE");
+            input::set_member(&mut out, "IndexStatus", json!("ACTIVE"));
             if let Some(throughput) = &self.provisioned {
-                out["ProvisionedThroughput"] = throughput.clone();
+                input::set_member(&mut out, "ProvisionedThroughput", throughput.clone());
             }
             if self.on_demand_throughput {
-                out["OnDemandThroughput"] =
-                    json!({"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1});
+                input::set_member(
+                    &mut out,
+                    "OnDemandThroughput",
+                    json!({"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}),
+                );
             }
         }
         out

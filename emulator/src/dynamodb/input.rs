@@ -138,3 +138,11 @@ pub fn table_name(input: &Value) -> Result<&str, AwsError> {
     }
     Ok(name)
 }
+
+/// Sets `member` of a JSON object this service is building (answers, descriptions); does
+/// nothing to anything that is not an object, so it can never panic.
+pub fn set_member(object: &mut Value, member: &str, value: Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert(member.to_owned(), value);
+    }
+}

@@ -1,15 +1,21 @@
 //! DynamoDB: tables, items, the expression languages, and the change stream each table feeds.
 //!
-//! Layout: [`model`] (attribute values, numbers), [`table`] (key schema, ordered storage, the
-//! service [`table::State`]), [`expr`] (lexer, parser, evaluation), [`ops`] (one module per
+//! Layout: [`model`] (attribute values), [`number`], [`table`] (key schema, ordered storage,
+//! the service [`table::State`]), [`expr`] (lexer, parser, evaluation), [`ops`] (one module per
 //! group of operations) and [`streams`] (change logs and the Streams API). All state sits
 //! behind one lock, so every write — and every transaction — is atomic, and its stream record
 //! is appended in the same critical section.
+//!
+//! Every operation runs on tokio's blocking pool ([`run_blocking`]): parsing a 4 KB expression,
+//! a Scan's 1 MB page or a transaction's 100 actions never occupies an async worker, so other
+//! services' requests keep flowing while DynamoDB works. A panic in an operation becomes an
+//! `InternalFailure` answer rather than taking the worker down.
 
 pub mod expr;
 pub mod index;
 pub mod input;
 pub mod model;
+pub mod number;
 pub mod ops;
 pub mod streams;
 pub mod table;
@@ -26,6 +32,7 @@ use crate::protocol::AwsError;
 /// The `__type` namespace of DynamoDB (and DynamoDB Streams) errors.
 pub const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
+#[derive(Clone)]
 pub struct DynamoDb {
     ctx: Arc<Context>,
     state: Arc<Mutex<table::State>>,
@@ -62,6 +69,25 @@ impl JsonService for DynamoDb {
                 "Start of structure or map found where not expected.",
             ));
         }
-        ops::dispatch(self, operation, &input)
+        let db = self.clone();
+        let operation = operation.to_owned();
+        run_blocking(move || ops::dispatch(&db, &operation, &input)).await
+    }
+}
+
+/// Runs a DynamoDB (or Streams) operation on tokio's blocking pool; a panic becomes
+/// `InternalFailure`. The operation holds the store lock from start to commit, so it stays
+/// atomic wherever it runs.
+pub(crate) async fn run_blocking<F>(operation: F) -> Result<Value, AwsError>
+where
+    F: FnOnce() -> Result<Value, AwsError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(operation).await {
+        Ok(result) => result,
+        Err(err) => Err(AwsError::internal(if err.is_panic() {
+            "The request processing has failed because of an unknown error, exception or failure."
+        } else {
+            "The request was cancelled."
+        })),
     }
 }

@@ -1,127 +1,31 @@
-//! DynamoDB's data model: attribute values with their AWS JSON form, items, and numbers
-//! (normalised decimals with DynamoDB's 38 significant digits and exponent range).
+//! DynamoDB's data model: attribute values with their AWS JSON form, items, their size and
+//! their nesting. Numbers live in [`super::number`].
+//!
+//! Lists and maps nest at most 32 levels (DynamoDB developer guide, "Service quotas",
+//! Attributes → Nested attribute depth). Counted as DynamoDB Local 3.3.1 counts them: an item's
+//! attribute value may hold 31 nested lists or maps (the item is the first level), a value in
+//! `ExpressionAttributeValues` 32. Parsing refuses a deeper value as soon as it meets it, so no
+//! recursion here goes deeper than the limit.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use bigdecimal::BigDecimal;
-use bigdecimal::num_bigint::Sign;
 use serde_json::{Map, Value, json};
 
+pub use super::number::Number;
 use crate::protocol::AwsError;
+
+/// The lists and maps an item's attribute value may nest.
+pub const ITEM_NESTING: usize = 31;
+/// The lists and maps a value in `ExpressionAttributeValues` may nest.
+pub const VALUE_NESTING: usize = 32;
+
+/// AWS's message for an item whose attributes nest too deeply.
+pub const NESTING_MESSAGE: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
 /// An item: attribute name → value.
 pub type Item = BTreeMap<String, AttrValue>;
-
-/// A DynamoDB number: an exact decimal, normalised (no trailing zeros), within DynamoDB's
-/// precision (38 significant digits) and range (1E-130 to 1E+126, exclusive).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Number(BigDecimal);
-
-impl Number {
-    /// Parses the string form of an `N` value.
-    pub fn parse(text: &str) -> Result<Number, AwsError> {
-        if !is_number_syntax(text) {
-            return Err(AwsError::validation(
-                "A value provided cannot be converted into a number",
-            ));
-        }
-        let value = BigDecimal::from_str(text).map_err(|_| {
-            AwsError::validation("A value provided cannot be converted into a number")
-        })?;
-        Number::checked(value)
-    }
-
-    /// Normalises `value` and checks DynamoDB's precision and range.
-    pub fn checked(value: BigDecimal) -> Result<Number, AwsError> {
-        let value = value.normalized();
-        let (digits, scale) = value.as_bigint_and_exponent();
-        if digits.sign() == Sign::NoSign {
-            return Ok(Number(BigDecimal::from(0)));
-        }
-        let digit_count = digits.magnitude().to_string().len() as i64;
-        if digit_count > 38 {
-            return Err(AwsError::validation(
-                "Attempting to store more than 38 significant digits in a Number",
-            ));
-        }
-        let magnitude = digit_count - 1 - scale;
-        if magnitude > 125 {
-            return Err(AwsError::validation(
-                "Number overflow. Attempting to store a number with magnitude larger than supported range",
-            ));
-        }
-        if magnitude < -130 {
-            return Err(AwsError::validation(
-                "Number underflow. Attempting to store a number with magnitude smaller than supported range",
-            ));
-        }
-        Ok(Number(value))
-    }
-
-    pub fn zero() -> Number {
-        Number(BigDecimal::from(0))
-    }
-
-    pub fn add(&self, other: &Number) -> Result<Number, AwsError> {
-        Number::checked(&self.0 + &other.0)
-    }
-
-    pub fn sub(&self, other: &Number) -> Result<Number, AwsError> {
-        Number::checked(&self.0 - &other.0)
-    }
-}
-
-/// `[+-]digits[.digits][e[+-]digits]`, with at least one digit before the exponent.
-fn is_number_syntax(text: &str) -> bool {
-    let body = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(at) => (&body[..at], Some(&body[at + 1..])),
-        None => (body, None),
-    };
-    let mut parts = mantissa.splitn(2, '.');
-    let int = parts.next().unwrap_or("");
-    let frac = parts.next().unwrap_or("");
-    let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.len() + frac.len() == 0 || !digits_ok(int) || !digits_ok(frac) {
-        return false;
-    }
-    match exponent {
-        None => true,
-        Some(exp) => {
-            let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-            !exp.is_empty() && exp.len() < 6 && digits_ok(exp)
-        }
-    }
-}
-
-impl fmt::Display for Number {
-    /// Plain decimal notation, as DynamoDB returns numbers (`"10.5"`, `"100"`, `"-0.001"`).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (digits, scale) = self.0.as_bigint_and_exponent();
-        let sign = if digits.sign() == Sign::Minus {
-            "-"
-        } else {
-            ""
-        };
-        let magnitude = digits.magnitude().to_string();
-        if scale <= 0 {
-            let zeros = "0".repeat((-scale) as usize);
-            return write!(f, "{sign}{magnitude}{zeros}");
-        }
-        let scale = scale as usize;
-        if magnitude.len() > scale {
-            let (int, frac) = magnitude.split_at(magnitude.len() - scale);
-            write!(f, "{sign}{int}.{frac}")
-        } else {
-            let zeros = "0".repeat(scale - magnitude.len());
-            write!(f, "{sign}0.{zeros}{magnitude}")
-        }
-    }
-}
 
 /// One attribute value. Sets are kept sorted, so equal sets compare equal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,8 +59,13 @@ impl AttrValue {
         }
     }
 
-    /// Parses the AWS JSON form (`{"S": "x"}`).
+    /// Parses the AWS JSON form (`{"S": "x"}`) of an item's attribute value.
     pub fn from_json(value: &Value) -> Result<AttrValue, AwsError> {
+        AttrValue::from_json_nested(value, ITEM_NESTING)
+    }
+
+    /// Parses a value that may hold at most `containers` nested lists and maps.
+    pub fn from_json_nested(value: &Value, containers: usize) -> Result<AttrValue, AwsError> {
         let object = value.as_object().ok_or_else(expected_structure)?;
         let mut entries = object.iter().filter(|(_, v)| !v.is_null());
         let (tag, inner) = match (entries.next(), entries.next()) {
@@ -172,7 +81,20 @@ impl AttrValue {
                 ));
             }
         };
-        parse_tagged(tag, inner)
+        parse_tagged(tag, inner, containers)
+    }
+
+    /// Whether the value holds at most `containers` nested lists and maps. Never recurses
+    /// deeper than `containers`.
+    pub fn nests_within(&self, containers: usize) -> bool {
+        let Some(left) = containers.checked_sub(1) else {
+            return !matches!(self, AttrValue::M(_) | AttrValue::L(_));
+        };
+        match self {
+            AttrValue::M(map) => map.values().all(|v| v.nests_within(left)),
+            AttrValue::L(list) => list.iter().all(|v| v.nests_within(left)),
+            _ => true,
+        }
     }
 
     /// The AWS JSON form.
@@ -215,7 +137,12 @@ fn expected_structure() -> AwsError {
     AwsError::serialization("Start of structure or map found where not expected.")
 }
 
-fn parse_tagged(tag: &str, inner: &Value) -> Result<AttrValue, AwsError> {
+fn nesting_error() -> AwsError {
+    AwsError::validation(NESTING_MESSAGE)
+}
+
+fn parse_tagged(tag: &str, inner: &Value, containers: usize) -> Result<AttrValue, AwsError> {
+    let below = || containers.checked_sub(1).ok_or_else(nesting_error);
     Ok(match tag {
         "S" => AttrValue::S(as_string(inner)?.to_owned()),
         "N" => AttrValue::N(Number::parse(as_string(inner)?)?),
@@ -238,13 +165,16 @@ fn parse_tagged(tag: &str, inner: &Value) -> Result<AttrValue, AwsError> {
                 ));
             }
         },
-        "M" => AttrValue::M(item_from_json(inner)?),
-        "L" => AttrValue::L(
-            as_array(inner)?
-                .iter()
-                .map(AttrValue::from_json)
-                .collect::<Result<_, _>>()?,
-        ),
+        "M" => AttrValue::M(map_from_json(inner, below()?)?),
+        "L" => {
+            let below = below()?;
+            AttrValue::L(
+                as_array(inner)?
+                    .iter()
+                    .map(|v| AttrValue::from_json_nested(v, below))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
         "SS" => AttrValue::SS(parse_set(
             inner,
             "string",
@@ -327,12 +257,16 @@ pub fn json_token(value: &Value) -> &'static str {
     }
 }
 
-/// Parses a map of attribute values (`Item`, `Key`, `ExpressionAttributeValues`).
+/// Parses a map of attribute values (`Item`, `Key`).
 pub fn item_from_json(value: &Value) -> Result<Item, AwsError> {
+    map_from_json(value, ITEM_NESTING)
+}
+
+fn map_from_json(value: &Value, containers: usize) -> Result<Item, AwsError> {
     let object = value.as_object().ok_or_else(expected_structure)?;
     object
         .iter()
-        .map(|(name, v)| Ok((name.clone(), AttrValue::from_json(v)?)))
+        .map(|(name, v)| Ok((name.clone(), AttrValue::from_json_nested(v, containers)?)))
         .collect()
 }
 
@@ -352,47 +286,6 @@ pub fn item_size(item: &Item) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn norm(text: &str) -> String {
-        Number::parse(text)
-            .map(|n| n.to_string())
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn numbers_are_normalised() {
-        assert_eq!(norm("10.50"), "10.5");
-        assert_eq!(norm("1e2"), "100");
-        assert_eq!(norm("-0"), "0");
-        assert_eq!(norm("+007"), "7");
-        assert_eq!(norm("0.00120"), "0.0012");
-        assert_eq!(norm("-1.5E-3"), "-0.0015");
-        assert_eq!(norm(".5"), "0.5");
-    }
-
-    #[test]
-    fn number_limits_are_enforced() {
-        let digits38 = "1".repeat(38);
-        assert_eq!(norm(&digits38), digits38);
-        let err = Number::parse(&"1".repeat(39)).unwrap_err();
-        assert!(err.message.contains("38 significant digits"));
-        assert!(
-            Number::parse("1e126")
-                .unwrap_err()
-                .message
-                .contains("overflow")
-        );
-        assert!(
-            Number::parse("1e-131")
-                .unwrap_err()
-                .message
-                .contains("underflow")
-        );
-        assert!(Number::parse("1e125").is_ok());
-        for bad in ["", "abc", "1..2", "NaN", "1e", "--1", " 1"] {
-            assert!(Number::parse(bad).is_err(), "{bad} accepted");
-        }
-    }
 
     #[test]
     fn attribute_values_round_trip() {
@@ -417,5 +310,27 @@ mod tests {
         assert!(AttrValue::from_json(&json!({"SS": []})).is_err());
         assert!(AttrValue::from_json(&json!({"SS": ["a", "a"]})).is_err());
         assert!(AttrValue::from_json(&json!({"S": "a", "N": "1"})).is_err());
+    }
+
+    fn nested_maps(levels: usize) -> Value {
+        (0..levels).fold(json!({"S": "x"}), |inner, _| json!({"M": {"a": inner}}))
+    }
+
+    #[test]
+    fn nesting_is_limited() {
+        let value = AttrValue::from_json(&nested_maps(31)).unwrap();
+        assert!(value.nests_within(31));
+        assert!(!value.nests_within(30));
+        let err = AttrValue::from_json(&nested_maps(32)).unwrap_err();
+        assert_eq!(err.message, NESTING_MESSAGE);
+        assert!(AttrValue::from_json_nested(&nested_maps(32), VALUE_NESTING).is_ok());
+        let empty_leaf = (0..31).fold(json!({"L": []}), |inner, _| json!({"L": [inner]}));
+        assert!(AttrValue::from_json(&empty_leaf).is_err());
+        // The first error in document order wins.
+        let value = json!({"M": {"a": {"N": "x"}, "b": nested_maps(40)}});
+        assert_eq!(
+            AttrValue::from_json(&value).unwrap_err().message,
+            "A value provided cannot be converted into a number"
+        );
     }
 }

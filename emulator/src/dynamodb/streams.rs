@@ -61,7 +61,7 @@ impl StreamLog {
             shard_id: format!(
                 "shardId-{:020}-{}",
                 ctx.clock.now_epoch_millis(),
-                &suffix[..8]
+                suffix.get(..8).unwrap_or(&suffix)
             ),
             created: ctx.clock.now_epoch_seconds(),
             enabled: true,
@@ -92,16 +92,20 @@ impl StreamLog {
         let with_new = matches!(self.view_type.as_str(), "NEW_IMAGE" | "NEW_AND_OLD_IMAGES");
         let with_old = matches!(self.view_type.as_str(), "OLD_IMAGE" | "NEW_AND_OLD_IMAGES");
         if let (true, Some(image)) = (with_new, new) {
-            change["NewImage"] = item_to_json(image);
+            input::set_member(&mut change, "NewImage", item_to_json(image));
             size += item_size(image);
         }
         if let (true, Some(image)) = (with_old, old) {
-            change["OldImage"] = item_to_json(image);
+            input::set_member(&mut change, "OldImage", item_to_json(image));
             size += item_size(image);
         }
-        change["SequenceNumber"] = json!(sequence_string(sequence));
-        change["SizeBytes"] = json!(size);
-        change["StreamViewType"] = json!(self.view_type);
+        input::set_member(
+            &mut change,
+            "SequenceNumber",
+            json!(sequence_string(sequence)),
+        );
+        input::set_member(&mut change, "SizeBytes", json!(size));
+        input::set_member(&mut change, "StreamViewType", json!(self.view_type));
         let record = json!({
             "eventID": uuid::Uuid::new_v4().simple().to_string(),
             "eventName": event_name,
@@ -131,17 +135,20 @@ pub struct StreamsApi {
 #[async_trait]
 impl JsonService for StreamsApi {
     async fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match operation {
-            "ListStreams" => list_streams(&state, &input),
-            "DescribeStream" => describe_stream(&state, &input),
-            "GetShardIterator" => get_shard_iterator(&state, &input),
-            "GetRecords" => get_records(&state, &input),
-            _ => {
-                let _ = &self.ctx;
-                Err(AwsError::unknown_operation())
+        let _ = &self.ctx;
+        let state = self.state.clone();
+        let operation = operation.to_owned();
+        super::run_blocking(move || {
+            let state = state.lock().unwrap_or_else(|e| e.into_inner());
+            match operation.as_str() {
+                "ListStreams" => list_streams(&state, &input),
+                "DescribeStream" => describe_stream(&state, &input),
+                "GetShardIterator" => get_shard_iterator(&state, &input),
+                "GetRecords" => get_records(&state, &input),
+                _ => Err(AwsError::unknown_operation()),
             }
-        }
+        })
+        .await
     }
 }
 
@@ -173,8 +180,10 @@ fn list_streams(state: &State, input: &Value) -> Result<Value, AwsError> {
         .map(|s| json!({"StreamArn": s.arn, "TableName": s.table_name, "StreamLabel": s.label}))
         .collect();
     let mut output = json!({ "Streams": page });
-    if matching.len() > limit {
-        output["LastEvaluatedStreamArn"] = json!(matching[limit - 1].arn);
+    if matching.len() > limit
+        && let Some(last) = limit.checked_sub(1).and_then(|i| matching.get(i))
+    {
+        input::set_member(&mut output, "LastEvaluatedStreamArn", json!(last.arn));
     }
     Ok(output)
 }
@@ -187,8 +196,14 @@ fn describe_stream(state: &State, input: &Value) -> Result<Value, AwsError> {
             "StartingSequenceNumber": sequence_string(log.records.first().map_or(log.first_sequence, |r| r.0)),
         },
     });
-    if let (false, Some(last)) = (log.enabled, log.records.last()) {
-        shard["SequenceNumberRange"]["EndingSequenceNumber"] = json!(sequence_string(last.0));
+    if let (false, Some(last)) = (log.enabled, log.records.last())
+        && let Some(range) = shard.get_mut("SequenceNumberRange")
+    {
+        input::set_member(
+            range,
+            "EndingSequenceNumber",
+            json!(sequence_string(last.0)),
+        );
     }
     Ok(json!({
         "StreamDescription": {
@@ -275,8 +290,10 @@ fn get_records(state: &State, input: &Value) -> Result<Value, AwsError> {
             "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000"
         )));
     }
-    let records: Vec<Value> = log.records[position..]
+    let records: Vec<Value> = log
+        .records
         .iter()
+        .skip(position)
         .take(limit as usize)
         .map(|r| r.1.clone())
         .collect();

@@ -1,6 +1,9 @@
 //! Static checks DynamoDB applies to a parsed condition before reading any item: operand types
 //! of ordering comparators, BETWEEN and begins_with, and BETWEEN's bounds — on literal values,
 //! across the whole expression (also in branches evaluation would short-circuit).
+//!
+//! They run before the operator count (AWS's order), on a tree that may still be as deep as
+//! 4 KB of `NOT`s, so the walk keeps its own stack.
 
 use super::eval::{brief, check_bounds, check_comparable, operand_type_error};
 use super::{Action, Cond, Operand, invalid};
@@ -9,7 +12,7 @@ use crate::protocol::AwsError;
 
 fn literal(op: &Operand) -> Option<&AttrValue> {
     match op {
-        Operand::Value(value) => Some(value),
+        Operand::Value(value) => Some(value.as_ref()),
         _ => None,
     }
 }
@@ -18,29 +21,40 @@ fn scalar(value: &AttrValue) -> bool {
     matches!(value, AttrValue::S(_) | AttrValue::N(_) | AttrValue::B(_))
 }
 
-/// Rejects a condition AWS refuses whatever the item.
+/// Rejects a condition AWS refuses whatever the item; the first offence in source order.
 pub fn condition(cond: &Cond, kind: &str) -> Result<(), AwsError> {
-    match cond {
-        Cond::And(a, b) | Cond::Or(a, b) => {
-            condition(a, kind)?;
-            condition(b, kind)
+    let mut pending = vec![cond];
+    while let Some(cond) = pending.pop() {
+        match cond {
+            Cond::And(a, b) | Cond::Or(a, b) => {
+                pending.push(b);
+                pending.push(a);
+            }
+            Cond::Not(a) => pending.push(a),
+            leaf => leaf_condition(leaf, kind)?,
         }
-        Cond::Not(a) => condition(a, kind),
+    }
+    Ok(())
+}
+
+fn leaf_condition(cond: &Cond, kind: &str) -> Result<(), AwsError> {
+    match cond {
         Cond::Compare(a, op, b) => {
             check_comparable(a, op.symbol(), kind)?;
             check_comparable(b, op.symbol(), kind)
         }
         Cond::Between(value, low, high) => between(value, low, high, kind),
-        Cond::AttrType(_, Operand::Value(AttrValue::S(wanted)))
-            if !super::eval::TYPE_NAMES.contains(&wanted.as_str()) =>
-        {
-            Err(invalid(
-                kind,
-                format!(
-                    "Invalid attribute type name found; type: {wanted}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
-                ),
-            ))
-        }
+        Cond::AttrType(_, Operand::Value(wanted)) => match wanted.as_ref() {
+            AttrValue::S(wanted) if !super::eval::TYPE_NAMES.contains(&wanted.as_str()) => {
+                Err(invalid(
+                    kind,
+                    format!(
+                        "Invalid attribute type name found; type: {wanted}, valid types: {{N,BS,L,B,NULL,M,S,SS,NS,BOOL}}"
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        },
         Cond::BeginsWith(a, b) => {
             for value in [a, b].into_iter().filter_map(literal) {
                 if !matches!(value, AttrValue::S(_) | AttrValue::B(_)) {
@@ -72,7 +86,7 @@ fn between(value: &Operand, low: &Operand, high: &Operand, kind: &str) -> Result
             ),
         ));
     }
-    check_bounds(&Some(l.clone()), &Some(h.clone()), kind)
+    check_bounds(Some(l), Some(h), kind)
 }
 
 /// The long type names AWS uses in update-expression operand errors.
@@ -95,8 +109,8 @@ fn long_type_name(value: &AttrValue) -> &'static str {
 pub fn update_operands(actions: &[Action]) -> Result<(), AwsError> {
     for action in actions {
         let (operator, value, allowed): (&str, _, &[&str]) = match action {
-            Action::Add(_, Operand::Value(v)) => ("ADD", v, &["N", "SS", "NS", "BS"]),
-            Action::Delete(_, Operand::Value(v)) => ("DELETE", v, &["SS", "NS", "BS"]),
+            Action::Add(_, Operand::Value(v)) => ("ADD", v.as_ref(), &["N", "SS", "NS", "BS"]),
+            Action::Delete(_, Operand::Value(v)) => ("DELETE", v.as_ref(), &["SS", "NS", "BS"]),
             _ => continue,
         };
         if !allowed.contains(&value.type_name()) {

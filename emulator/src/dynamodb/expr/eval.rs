@@ -1,5 +1,10 @@
 //! Evaluating conditions and operands against an item, and applying projections.
+//!
+//! Conditions reach here only after the parser's operator limit, so a tree is at most 301
+//! levels deep and the recursion is bounded. Operands borrow from the item and the request
+//! rather than copying attribute values for every comparison of a Scan.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::{CmpOp, Cond, Elem, Operand, Path, invalid};
@@ -24,11 +29,15 @@ pub fn resolve<'a>(item: &'a Item, path: &Path) -> Option<&'a AttrValue> {
 }
 
 /// The value of a condition operand (`None` when it names a missing attribute).
-pub fn operand(item: &Item, op: &Operand, kind: &str) -> Result<Option<AttrValue>, AwsError> {
+pub fn operand<'a>(
+    item: &'a Item,
+    op: &'a Operand,
+    kind: &str,
+) -> Result<Option<Cow<'a, AttrValue>>, AwsError> {
     Ok(match op {
-        Operand::Path(path) => resolve(item, path).cloned(),
-        Operand::Value(value) => Some(value.clone()),
-        Operand::Size(path) => resolve(item, path).and_then(size_of),
+        Operand::Path(path) => resolve(item, path).map(Cow::Borrowed),
+        Operand::Value(value) => Some(Cow::Borrowed(value.as_ref())),
+        Operand::Size(path) => resolve(item, path).and_then(size_of).map(Cow::Owned),
         _ => return Err(invalid(kind, "Syntax error; token: \"(\", near: \"\"")),
     })
 }
@@ -44,46 +53,103 @@ fn size_of(value: &AttrValue) -> Option<AttrValue> {
         AttrValue::BS(s) => s.len(),
         _ => return None,
     };
-    Number::parse(&size.to_string()).ok().map(AttrValue::N)
+    Some(AttrValue::N(Number::from_count(size)))
 }
 
 /// Whether `cond` holds for `item`.
+/// NOT, AND and OR are walked with an explicit stack (short-circuiting as `&&` and `||` do),
+/// so how deeply they nest costs no call stack.
 pub fn condition(item: &Item, cond: &Cond, kind: &str) -> Result<bool, AwsError> {
+    /// What to do with a finished operand's value.
+    enum Then<'a> {
+        Negate,
+        /// The left side of an AND: if true, the right side decides.
+        And(&'a Cond),
+        /// The left side of an OR: if false, the right side decides.
+        Or(&'a Cond),
+    }
+    let mut pending: Vec<Then<'_>> = Vec::new();
+    let mut current = cond;
+    loop {
+        let mut value = loop {
+            match current {
+                Cond::Not(a) => {
+                    pending.push(Then::Negate);
+                    current = a;
+                }
+                Cond::And(a, b) => {
+                    pending.push(Then::And(b));
+                    current = a;
+                }
+                Cond::Or(a, b) => {
+                    pending.push(Then::Or(b));
+                    current = a;
+                }
+                leaf => break leaf_condition(item, leaf, kind)?,
+            }
+        };
+        loop {
+            match pending.pop() {
+                None => return Ok(value),
+                Some(Then::Negate) => value = !value,
+                Some(Then::And(right)) if value => {
+                    current = right;
+                    break;
+                }
+                Some(Then::Or(right)) if !value => {
+                    current = right;
+                    break;
+                }
+                Some(Then::And(_) | Then::Or(_)) => {}
+            }
+        }
+    }
+}
+
+/// A condition without NOT, AND or OR.
+fn leaf_condition(item: &Item, cond: &Cond, kind: &str) -> Result<bool, AwsError> {
     Ok(match cond {
-        Cond::And(a, b) => condition(item, a, kind)? && condition(item, b, kind)?,
-        Cond::Or(a, b) => condition(item, a, kind)? || condition(item, b, kind)?,
-        Cond::Not(a) => !condition(item, a, kind)?,
+        Cond::And(..) | Cond::Or(..) | Cond::Not(..) => condition(item, cond, kind)?,
         Cond::Exists(path) => resolve(item, path).is_some(),
         Cond::NotExists(path) => resolve(item, path).is_none(),
         Cond::Compare(a, op, b) => {
             check_comparable(a, op.symbol(), kind)?;
             check_comparable(b, op.symbol(), kind)?;
-            compare(&operand(item, a, kind)?, *op, &operand(item, b, kind)?)
+            let left = operand(item, a, kind)?;
+            let right = operand(item, b, kind)?;
+            compare(left.as_deref(), *op, right.as_deref())
         }
         Cond::Between(value, low, high) => {
             let value = operand(item, value, kind)?;
             let low = operand(item, low, kind)?;
             let high = operand(item, high, kind)?;
-            check_bounds(&low, &high, kind)?;
-            compare(&value, CmpOp::Ge, &low) && compare(&value, CmpOp::Le, &high)
+            let (value, low, high) = (value.as_deref(), low.as_deref(), high.as_deref());
+            check_bounds(low, high, kind)?;
+            compare(value, CmpOp::Ge, low) && compare(value, CmpOp::Le, high)
         }
         Cond::In(value, options) => {
             let value = operand(item, value, kind)?;
             let mut found = false;
             for option in options {
-                found |= value.is_some() && operand(item, option, kind)? == value;
+                let option = operand(item, option, kind)?;
+                found |= value.is_some() && option.as_deref() == value.as_deref();
             }
             found
         }
         Cond::AttrType(path, type_name) => attribute_type(item, path, type_name, kind)?,
-        Cond::BeginsWith(a, b) => match (operand(item, a, kind)?, operand(item, b, kind)?) {
-            (Some(AttrValue::S(s)), Some(AttrValue::S(prefix))) => s.starts_with(&prefix),
-            (Some(AttrValue::B(s)), Some(AttrValue::B(prefix))) => s.starts_with(&prefix),
-            (_, Some(other)) if !matches!(other, AttrValue::S(_) | AttrValue::B(_)) => {
-                return Err(operand_type_error("begins_with", &other, kind));
+        Cond::BeginsWith(a, b) => {
+            let (a, b) = (operand(item, a, kind)?, operand(item, b, kind)?);
+            match (a.as_deref(), b.as_deref()) {
+                (Some(AttrValue::S(s)), Some(AttrValue::S(prefix))) => {
+                    s.starts_with(prefix.as_str())
+                }
+                (Some(AttrValue::B(s)), Some(AttrValue::B(prefix))) => s.starts_with(prefix),
+                (_, Some(other)) if !matches!(other, AttrValue::S(_) | AttrValue::B(_)) => {
+                    return Err(operand_type_error("begins_with", other, kind));
+                }
+                _ => false,
             }
-            _ => false,
-        },
+        }
         Cond::Contains(a, b) => {
             let (Some(haystack), Some(needle)) = (operand(item, a, kind)?, operand(item, b, kind)?)
             else {
@@ -96,6 +162,7 @@ pub fn condition(item: &Item, cond: &Cond, kind: &str) -> Result<bool, AwsError>
 
 pub(crate) fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result<(), AwsError> {
     if let Operand::Value(value) = op
+        && let value = value.as_ref()
         && symbol != "="
         && symbol != "<>"
         && !matches!(value, AttrValue::S(_) | AttrValue::N(_) | AttrValue::B(_))
@@ -106,8 +173,8 @@ pub(crate) fn check_comparable(op: &Operand, symbol: &str, kind: &str) -> Result
 }
 
 pub(crate) fn check_bounds(
-    low: &Option<AttrValue>,
-    high: &Option<AttrValue>,
+    low: Option<&AttrValue>,
+    high: Option<&AttrValue>,
     kind: &str,
 ) -> Result<(), AwsError> {
     if let (Some(l), Some(h)) = (low, high)
@@ -160,7 +227,7 @@ pub fn order(a: &AttrValue, b: &AttrValue) -> Option<Ordering> {
     }
 }
 
-fn compare(a: &Option<AttrValue>, op: CmpOp, b: &Option<AttrValue>) -> bool {
+fn compare(a: Option<&AttrValue>, op: CmpOp, b: Option<&AttrValue>) -> bool {
     match op {
         CmpOp::Eq => a.is_some() && a == b,
         CmpOp::Ne => a != b || a.is_none(),
@@ -190,9 +257,10 @@ fn attribute_type(
     type_name: &Operand,
     kind: &str,
 ) -> Result<bool, AwsError> {
-    let wanted = match operand(item, type_name, kind)? {
+    let wanted = operand(item, type_name, kind)?;
+    let wanted = match wanted.as_deref() {
         Some(AttrValue::S(s)) => s,
-        Some(other) => return Err(operand_type_error("attribute_type", &other, kind)),
+        Some(other) => return Err(operand_type_error("attribute_type", other, kind)),
         None => return Ok(false),
     };
     if !TYPE_NAMES.contains(&wanted.as_str()) {
@@ -209,15 +277,48 @@ fn attribute_type(
 fn contains(haystack: &AttrValue, needle: &AttrValue) -> bool {
     match (haystack, needle) {
         (AttrValue::S(s), AttrValue::S(n)) => s.contains(n.as_str()),
-        (AttrValue::B(s), AttrValue::B(n)) => {
-            n.is_empty() || s.windows(n.len()).any(|w| w == n.as_slice())
-        }
+        (AttrValue::B(s), AttrValue::B(n)) => contains_bytes(s, n),
         (AttrValue::SS(set), AttrValue::S(n)) => set.contains(n),
         (AttrValue::NS(set), AttrValue::N(n)) => set.contains(n),
         (AttrValue::BS(set), AttrValue::B(n)) => set.contains(n),
         (AttrValue::L(list), n) => list.contains(n),
         _ => false,
     }
+}
+
+/// Whether `needle` occurs in `haystack`, in time linear in both (Knuth–Morris–Pratt): a
+/// 400 KB attribute searched for a 200 KB needle must not cost their product.
+fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    // failure[i]: the length of the longest proper border of needle[..=i].
+    let mut failure = vec![0usize; needle.len()];
+    let mut border = 0;
+    for (i, &byte) in needle.iter().enumerate().skip(1) {
+        while border > 0 && needle.get(border) != Some(&byte) {
+            border = failure.get(border - 1).copied().unwrap_or(0);
+        }
+        if needle.get(border) == Some(&byte) {
+            border += 1;
+        }
+        if let Some(slot) = failure.get_mut(i) {
+            *slot = border;
+        }
+    }
+    let mut matched = 0;
+    for &byte in haystack {
+        while matched > 0 && needle.get(matched) != Some(&byte) {
+            matched = failure.get(matched - 1).copied().unwrap_or(0);
+        }
+        if needle.get(matched) == Some(&byte) {
+            matched += 1;
+        }
+        if matched == needle.len() {
+            return true;
+        }
+    }
+    false
 }
 
 /// The item reduced to the projected paths.
@@ -242,29 +343,52 @@ fn insert_projected(target: &mut Item, elems: &[Elem], value: AttrValue) {
         target.insert(name.clone(), value);
         return;
     }
-    let container = target.entry(name.clone()).or_insert_with(|| match rest[0] {
-        Elem::Attr(_) => AttrValue::M(Item::new()),
-        Elem::Index(_) => AttrValue::L(Vec::new()),
-    });
+    let container = target
+        .entry(name.clone())
+        .or_insert_with(|| empty_container(rest));
     insert_in_value(container, rest, value);
+}
+
+/// The container a path continues into: a map for a name, a list for an index.
+fn empty_container(rest: &[Elem]) -> AttrValue {
+    match rest.first() {
+        Some(Elem::Index(_)) => AttrValue::L(Vec::new()),
+        _ => AttrValue::M(Item::new()),
+    }
 }
 
 fn insert_in_value(container: &mut AttrValue, elems: &[Elem], value: AttrValue) {
     match (container, elems.first()) {
         (AttrValue::M(map), Some(Elem::Attr(_))) => insert_projected(map, elems, value),
         (AttrValue::L(list), Some(Elem::Index(_))) => {
-            let rest = &elems[1..];
+            let rest = elems.get(1..).unwrap_or_default();
             if rest.is_empty() {
                 list.push(value);
                 return;
             }
-            let mut child = match rest[0] {
-                Elem::Attr(_) => AttrValue::M(Item::new()),
-                Elem::Index(_) => AttrValue::L(Vec::new()),
-            };
+            let mut child = empty_container(rest);
             insert_in_value(&mut child, rest, value);
             list.push(child);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_contains_is_a_substring_search() {
+        assert!(contains_bytes(b"abcabd", b"abd"));
+        assert!(contains_bytes(b"aaab", b"aab"));
+        assert!(contains_bytes(b"abc", b""));
+        assert!(!contains_bytes(b"abcab", b"abd"));
+        assert!(!contains_bytes(b"ab", b"abc"));
+        // Linear: a worst case for the naive search answers at once.
+        let haystack = vec![b'a'; 400 * 1024];
+        let mut needle = vec![b'a'; 200 * 1024];
+        needle.push(b'b');
+        assert!(!contains_bytes(&haystack, &needle));
     }
 }

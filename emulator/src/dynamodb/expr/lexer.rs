@@ -32,8 +32,11 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-/// Splits `source` into tokens. Never fails: unknown characters become [`Tok::Bad`].
+/// Splits `source` into tokens, in one pass. Never fails: unknown characters become
+/// [`Tok::Bad`].
 pub fn tokenize(source: &str) -> Vec<Token> {
+    // Token boundaries are char boundaries, so these slices always exist.
+    let text = |start: usize, end: usize| source.get(start..end).unwrap_or_default().to_owned();
     let mut tokens = Vec::new();
     let mut rest = source.char_indices().peekable();
     while let Some(&(start, c)) = rest.peek() {
@@ -55,7 +58,7 @@ pub fn tokenize(source: &str) -> Vec<Token> {
         };
         let (tok, end) = if c == '#' || c == ':' {
             let end = take_word(&mut rest);
-            let text = source[start..end].to_owned();
+            let text = text(start, end);
             (
                 if c == '#' {
                     Tok::Name(text)
@@ -66,11 +69,14 @@ pub fn tokenize(source: &str) -> Vec<Token> {
             )
         } else if c.is_ascii_digit() {
             let end = take_word(&mut rest);
-            (Tok::Int(source[start..end].to_owned()), end)
+            (Tok::Int(text(start, end)), end)
         } else if is_word_char(c) {
             let end = take_word(&mut rest);
-            (Tok::Word(source[start..end].to_owned()), end)
-        } else if let Some(sym) = SYMBOLS.iter().find(|s| source[start..].starts_with(**s)) {
+            (Tok::Word(text(start, end)), end)
+        } else if let Some(sym) = SYMBOLS
+            .iter()
+            .find(|s| source.get(start..).is_some_and(|r| r.starts_with(**s)))
+        {
             for _ in 0..sym.len() {
                 rest.next();
             }

@@ -2,22 +2,29 @@
 //! projection — parsed by a real parser into an AST ([`lexer`] → [`parser`]) and evaluated
 //! against items ([`eval`], [`update`]). Placeholders are resolved while parsing; the
 //! [`Placeholders`] record which ones were used so unused ones can be reported like AWS does.
+//!
+//! Bounded by construction: an expression is at most 4 KB with at most 300 operators
+//! ([`limits`]); the parser keeps NOT/AND/OR/parentheses on an explicit stack, so no input
+//! nests its recursion, and everything that recurses over a parsed tree runs only after the
+//! operator limit has bounded the tree's depth.
 
 pub mod check;
 pub mod eval;
 pub mod lexer;
+pub mod limits;
+pub mod overlap;
 pub mod parser;
+pub mod placeholders;
 pub mod reserved;
 pub mod update;
 
-use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
-use serde_json::Value;
-
-use super::input;
-use super::model::{AttrValue, Item};
+use super::model::AttrValue;
 use crate::protocol::AwsError;
+
+pub use placeholders::Placeholders;
 
 /// One step of a document path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -59,7 +66,8 @@ impl fmt::Display for Path {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Path(Path),
-    Value(AttrValue),
+    /// A placeholder's value, shared with the request's [`Placeholders`].
+    Value(Arc<AttrValue>),
     Size(Path),
     IfNotExists(Path, Box<Operand>),
     ListAppend(Box<Operand>, Box<Operand>),
@@ -115,128 +123,13 @@ pub enum Action {
     Delete(Path, Operand),
 }
 
-/// The `ExpressionAttributeNames` and `ExpressionAttributeValues` of one request, and which
-/// of them the request's expressions used.
-#[derive(Debug, Default)]
-pub struct Placeholders {
-    names: std::collections::BTreeMap<String, String>,
-    values: Item,
-    used_names: BTreeSet<String>,
-    used_values: BTreeSet<String>,
-    had_names: bool,
-    had_values: bool,
-    /// Placeholders in request order (the tie-break of [`java_hash_order`]).
-    name_order: Vec<String>,
-    value_order: Vec<String>,
-}
-
-impl Placeholders {
-    /// Reads both members from a request (or a transaction item).
-    pub fn from_input(request: &Value) -> Result<Placeholders, AwsError> {
-        let mut placeholders = Placeholders::default();
-        if let Some(names) = input::opt_object(request, "ExpressionAttributeNames")? {
-            if names.is_empty() {
-                return Err(AwsError::validation(
-                    "ExpressionAttributeNames must not be empty",
-                ));
-            }
-            for (k, v) in names {
-                let name = v.as_str().ok_or_else(|| {
-                    AwsError::serialization("Unexpected token received from parser")
-                })?;
-                placeholders.names.insert(k.clone(), name.to_owned());
-                placeholders.name_order.push(k.clone());
-            }
-            placeholders.had_names = true;
-        }
-        if let Some(values) = input::opt_item(request, "ExpressionAttributeValues")? {
-            if values.is_empty() {
-                return Err(AwsError::validation(
-                    "ExpressionAttributeValues must not be empty",
-                ));
-            }
-            placeholders.value_order = request["ExpressionAttributeValues"]
-                .as_object()
-                .map(|m| m.keys().cloned().collect())
-                .unwrap_or_default();
-            placeholders.values = values;
-            placeholders.had_values = true;
-        }
-        Ok(placeholders)
-    }
-
-    fn name(&mut self, placeholder: &str) -> Option<String> {
-        let name = self.names.get(placeholder)?.clone();
-        self.used_names.insert(placeholder.to_owned());
-        Some(name)
-    }
-
-    fn value(&mut self, placeholder: &str) -> Option<AttrValue> {
-        let value = self.values.get(placeholder)?.clone();
-        self.used_values.insert(placeholder.to_owned());
-        Some(value)
-    }
-
-    /// After every expression of the request is parsed: AWS rejects unused placeholders,
-    /// and placeholders given without any expression.
-    pub fn check_all_used(&self, any_expression: bool) -> Result<(), AwsError> {
-        if !any_expression && self.had_values {
-            return Err(AwsError::validation(
-                "ExpressionAttributeValues can only be specified when using expressions",
-            ));
-        }
-        self.check_names_used(any_expression)?;
-        self.check_values_used()
-    }
-
-    /// The ExpressionAttributeNames half of [`Self::check_all_used`].
-    pub fn check_names_used(&self, any_expression: bool) -> Result<(), AwsError> {
-        if !any_expression && self.had_names {
-            return Err(AwsError::validation(
-                "ExpressionAttributeNames can only be specified when using expressions",
-            ));
-        }
-        let unused_names: Vec<&str> = java_hash_order(
-            (self.name_order.iter())
-                .filter(|k| !self.used_names.contains(*k))
-                .map(String::as_str)
-                .collect(),
-            |k| k,
-        );
-        if !unused_names.is_empty() {
-            return Err(AwsError::validation(format!(
-                "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
-                unused_names.join(", ")
-            )));
-        }
-        Ok(())
-    }
-
-    fn check_values_used(&self) -> Result<(), AwsError> {
-        let unused_values: Vec<&str> = java_hash_order(
-            (self.value_order.iter())
-                .filter(|k| !self.used_values.contains(*k))
-                .map(String::as_str)
-                .collect(),
-            |k| k,
-        );
-        if !unused_values.is_empty() {
-            return Err(AwsError::validation(format!(
-                "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
-                unused_values.join(", ")
-            )));
-        }
-        Ok(())
-    }
-}
-
 /// The iteration order of a Java `HashMap`/`HashSet` holding these keys (insertion order
 /// within a bucket). DynamoDB lists unused placeholders, and picks which failing update action
 /// to report, in this order (observed with DynamoDB Local: unused `:v1, :unused, :v2`).
 pub(crate) fn java_hash_order<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
-    let mut capacity = 16;
-    while items.len() * 4 > capacity * 3 {
-        capacity *= 2;
+    let mut capacity: usize = 16;
+    while items.len().saturating_mul(4) > capacity.saturating_mul(3) {
+        capacity = capacity.saturating_mul(2);
     }
     let bucket = |name: &str| {
         let hash = name

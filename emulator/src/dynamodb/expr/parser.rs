@@ -1,7 +1,22 @@
-//! Recursive-descent parser for every DynamoDB expression kind. Precedence, loosest first:
-//! OR, AND, NOT, then comparisons / BETWEEN / IN / functions, with parentheses.
+//! Parser for every DynamoDB expression kind, in AWS's order of checks: the 4 KB size, then
+//! syntax (a redundant pair of parentheses counts as one, reported where it closes), then
+//! reserved words used as names, then — in the order they appear — undefined placeholders,
+//! too-deep document paths and `IN` lists over 100 operands; then each kind's own checks, and
+//! the operator count last. (Observed with DynamoDB Local 3.3.1, e.g. a syntax error at the end
+//! of an expression is reported before a reserved word at its start.)
+//!
+//! Precedence, loosest first: OR, AND, NOT, then comparisons / BETWEEN / IN / functions, with
+//! parentheses. Nothing recurses as deep as the input nests: the boolean layer ([`boolean`])
+//! runs on an explicit stack, and so does the one update function that nests
+//! (`if_not_exists`); `list_append`'s arguments are one level deep at most.
+
+mod boolean;
+
+use std::sync::Arc;
 
 use super::lexer::{Tok, Token, tokenize};
+use super::limits;
+use super::overlap::reject_overlaps;
 use super::reserved::is_reserved;
 use super::{Action, CmpOp, Cond, Elem, Operand, Path, Placeholders, invalid};
 use crate::dynamodb::model::AttrValue;
@@ -23,9 +38,11 @@ const UPDATE_FUNCTIONS: [&str; 2] = ["if_not_exists", "list_append"];
 /// Parses a condition (`kind` names the request member for error messages).
 pub fn condition(source: &str, kind: &str, ph: &mut Placeholders) -> Result<Cond, AwsError> {
     let mut parser = Parser::new(source, kind, ph)?;
-    let cond = parser.or()?;
-    parser.finish()?;
+    let cond = parser.boolean()?;
+    parser.end()?;
+    parser.take_deferred()?;
     super::check::condition(&cond, kind)?;
+    limits::check_operators(parser.operators, kind)?;
     Ok(cond)
 }
 
@@ -42,19 +59,23 @@ pub fn update(source: &str, ph: &mut Placeholders) -> Result<Vec<Action>, AwsErr
                 format!("The \"{clause}\" section can only be used once in an update expression;"),
             ));
         }
-        seen.push(clause.clone());
+        seen.push(clause);
         loop {
-            actions.push(parser.action(&clause)?);
+            actions.push(parser.action(clause)?);
             if !parser.eat_sym(",") {
                 break;
             }
         }
     }
-    // Overlapping paths are reported before undefined placeholders.
-    parser.expect_end()?;
+    parser.end()?;
+    // A too-deep path, then overlapping paths, are reported before undefined placeholders.
+    if let Some(err) = parser.deep_path.take() {
+        return Err(err);
+    }
     super::update::check_overlap(&actions)?;
-    parser.finish()?;
+    parser.take_deferred()?;
     super::check::update_operands(&actions)?;
+    limits::check_operators(parser.operators, "UpdateExpression")?;
     Ok(actions)
 }
 
@@ -65,27 +86,11 @@ pub fn projection(source: &str, ph: &mut Placeholders) -> Result<Vec<Path>, AwsE
     while parser.eat_sym(",") {
         paths.push(parser.path()?);
     }
-    parser.finish()?;
-    reject_overlaps(&paths, "ProjectionExpression")?;
+    parser.end()?;
+    parser.take_deferred()?;
+    let refs: Vec<&Path> = paths.iter().collect();
+    reject_overlaps(&refs, "ProjectionExpression")?;
     Ok(paths)
-}
-
-/// AWS refuses two paths where one is the other or lies inside it.
-pub fn reject_overlaps(paths: &[Path], kind: &str) -> Result<(), AwsError> {
-    for (i, first) in paths.iter().enumerate() {
-        for second in &paths[i + 1..] {
-            let shorter = first.0.len().min(second.0.len());
-            if first.0[..shorter] == second.0[..shorter] {
-                return Err(invalid(
-                    kind,
-                    format!(
-                        "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {first}, path two: {second}"
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 struct Parser<'a> {
@@ -94,12 +99,31 @@ struct Parser<'a> {
     pos: usize,
     kind: &'a str,
     ph: &'a mut Placeholders,
-    /// The first undefined placeholder: AWS reports syntax errors before it.
+    /// The first reserved word used as a name: reported once the syntax is known good.
+    reserved: Option<AwsError>,
+    /// The first undefined placeholder, too-deep path (conditions, projections) or `IN`
+    /// with too many operands: reported after the syntax and reserved words.
     deferred: Option<AwsError>,
+    /// An update's first too-deep path: reported before overlapping paths.
+    deep_path: Option<AwsError>,
+    /// Operators and functions so far.
+    operators: usize,
+}
+
+/// Where an operand stands, which decides the functions it may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In a condition: `size` only.
+    Condition,
+    /// An update action's whole value: `if_not_exists` and `list_append`.
+    Value,
+    /// A function's argument or a side of `+`/`-`: `if_not_exists` only.
+    Nested,
 }
 
 impl<'a> Parser<'a> {
     fn new(source: &'a str, kind: &'a str, ph: &'a mut Placeholders) -> Result<Self, AwsError> {
+        limits::check_size(source, kind)?;
         let tokens = tokenize(source);
         if tokens.is_empty() {
             return Err(invalid(kind, "The expression can not be empty;"));
@@ -110,45 +134,33 @@ impl<'a> Parser<'a> {
             pos: 0,
             kind,
             ph,
+            reserved: None,
             deferred: None,
+            deep_path: None,
+            operators: 0,
         })
     }
 
-    fn defer(&mut self, detail: String) {
+    fn defer(&mut self, err: AwsError) {
         if self.deferred.is_none() {
-            self.deferred = Some(invalid(self.kind, detail));
+            self.deferred = Some(err);
         }
     }
 
-    /// The end of the source, then any deferred placeholder error.
-    fn finish(&mut self) -> Result<(), AwsError> {
+    /// The end of the source, then the first reserved word.
+    fn end(&mut self) -> Result<(), AwsError> {
         self.expect_end()?;
-        match self.deferred.take() {
+        match self.reserved.take() {
             Some(err) => Err(err),
             None => Ok(()),
         }
     }
 
-    /// Whether the group opened at `open` (and just closed) holds nothing but another group.
-    fn wraps_group(&self, open: usize) -> bool {
-        let close = self.pos - 1;
-        let Some(Tok::Sym("(")) = self.tokens.get(open + 1).map(|t| &t.tok) else {
-            return false;
-        };
-        let mut depth = 0usize;
-        for (index, token) in self.tokens.iter().enumerate().skip(open + 1) {
-            match token.tok {
-                Tok::Sym("(") => depth += 1,
-                Tok::Sym(")") => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return index + 1 == close;
-                    }
-                }
-                _ => {}
-            }
+    fn take_deferred(&mut self) -> Result<(), AwsError> {
+        match self.deferred.take() {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
-        false
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -194,6 +206,11 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The source between two byte offsets (token boundaries, so always char boundaries).
+    fn text(&self, from: usize, to: usize) -> &'a str {
+        self.source.get(from..to).unwrap_or_default()
+    }
+
     /// `Syntax error; token: "x", near: "a x b"` at the current token.
     fn syntax_error(&self) -> AwsError {
         let (token, near) = match self.tokens.get(self.pos) {
@@ -201,16 +218,14 @@ impl<'a> Parser<'a> {
                 let from = self
                     .pos
                     .checked_sub(1)
-                    .map_or(current.start, |p| self.tokens[p].start);
+                    .and_then(|p| self.tokens.get(p))
+                    .map_or(current.start, |t| t.start);
                 let to = self.tokens.get(self.pos + 1).map_or(current.end, |t| t.end);
-                (
-                    &self.source[current.start..current.end],
-                    &self.source[from..to],
-                )
+                (self.text(current.start, current.end), self.text(from, to))
             }
             None => {
                 let last = self.tokens.last().map_or(0, |t| t.start);
-                ("<EOF>", &self.source[last..])
+                ("<EOF>", self.text(last, self.source.len()))
             }
         };
         invalid(
@@ -222,50 +237,19 @@ impl<'a> Parser<'a> {
         )
     }
 
-    fn or(&mut self) -> Result<Cond, AwsError> {
-        let mut left = self.and()?;
-        while self.eat_word("OR") {
-            left = Cond::Or(Box::new(left), Box::new(self.and()?));
-        }
-        Ok(left)
-    }
-
-    fn and(&mut self) -> Result<Cond, AwsError> {
-        let mut left = self.not()?;
-        while self.eat_word("AND") {
-            left = Cond::And(Box::new(left), Box::new(self.not()?));
-        }
-        Ok(left)
-    }
-
-    fn not(&mut self) -> Result<Cond, AwsError> {
-        if self.eat_word("NOT") {
-            return Ok(Cond::Not(Box::new(self.not()?)));
-        }
-        self.primary()
-    }
-
-    fn primary(&mut self) -> Result<Cond, AwsError> {
-        let open = self.pos;
-        if self.eat_sym("(") {
-            let inner = self.or()?;
-            self.expect_sym(")")?;
-            if self.wraps_group(open) {
-                return Err(invalid(
-                    self.kind,
-                    "The expression has redundant parentheses;",
-                ));
-            }
-            return Ok(inner);
-        }
+    /// A condition without NOT/AND/OR or an opening parenthesis: a comparison, BETWEEN, IN
+    /// or a function.
+    fn leaf(&mut self) -> Result<Cond, AwsError> {
         if let (Some(Tok::Word(name)), Some(Tok::Sym("("))) = (self.peek(), self.peek_at(1))
             && name != "size"
         {
             let name = name.clone();
             return self.function_condition(&name);
         }
+        let clean_before = self.deferred.is_none();
         let left = self.operand(false)?;
         if self.eat_word("BETWEEN") {
+            self.operators += 1;
             let low = self.operand(false)?;
             if !self.eat_word("AND") {
                 return Err(self.syntax_error());
@@ -274,12 +258,19 @@ impl<'a> Parser<'a> {
             return Ok(Cond::Between(left, low, high));
         }
         if self.eat_word("IN") {
+            self.operators += 1;
             self.expect_sym("(")?;
             let mut options = vec![self.operand(false)?];
             while self.eat_sym(",") {
                 options.push(self.operand(false)?);
             }
             self.expect_sym(")")?;
+            // The IN is checked before its operands' placeholders.
+            if let Some(err) = limits::in_operands_error(options.len(), self.kind)
+                && clean_before
+            {
+                self.deferred = Some(err);
+            }
             return Ok(Cond::In(left, options));
         }
         let op = self.comparator()?;
@@ -298,12 +289,14 @@ impl<'a> Parser<'a> {
             _ => return Err(self.syntax_error()),
         };
         self.pos += 1;
+        self.operators += 1;
         Ok(op)
     }
 
     fn function_condition(&mut self, name: &str) -> Result<Cond, AwsError> {
         self.check_function(name, &CONDITION_FUNCTIONS)?;
         self.pos += 2;
+        self.operators += 1;
         let cond = match name {
             "attribute_exists" => Cond::Exists(self.path()?),
             "attribute_not_exists" => Cond::NotExists(self.path()?),
@@ -339,79 +332,95 @@ impl<'a> Parser<'a> {
                 format!("Invalid function name; function: {name}"),
             ));
         }
-        if self.kind == "UpdateExpression" {
+        if self.kind == "UpdateExpression" && !UPDATE_FUNCTIONS.contains(&name) {
             return Err(invalid(
                 self.kind,
                 format!("The function is not allowed in an update expression; function: {name}"),
             ));
         }
-        Err(invalid(
-            self.kind,
-            format!(
-                "The function is not allowed to be used this way in an expression; function: {name}"
-            ),
-        ))
+        Err(misused_function(self.kind, name))
     }
 
     /// An operand; in update expressions also `if_not_exists`, `list_append` and `+`/`-`.
     fn operand(&mut self, in_update: bool) -> Result<Operand, AwsError> {
-        let left = self.simple_operand(in_update)?;
-        if in_update {
-            for (sym, plus) in [("+", true), ("-", false)] {
-                if self.eat_sym(sym) {
-                    let right = self.simple_operand(in_update)?;
-                    return Ok(Operand::Arith(Box::new(left), plus, Box::new(right)));
+        if !in_update {
+            return self.simple_operand(Place::Condition);
+        }
+        let left = self.simple_operand(Place::Value)?;
+        for (sym, plus) in [("+", true), ("-", false)] {
+            if self.eat_sym(sym) {
+                self.operators += 1;
+                let right = self.simple_operand(Place::Nested)?;
+                if let Operand::ListAppend(..) = left {
+                    return Err(misused_function(self.kind, "list_append"));
                 }
+                return Ok(Operand::Arith(Box::new(left), plus, Box::new(right)));
             }
         }
         Ok(left)
     }
 
-    fn simple_operand(&mut self, in_update: bool) -> Result<Operand, AwsError> {
-        match self.peek().cloned() {
-            Some(Tok::Value(placeholder)) => {
-                self.pos += 1;
-                let value = self.ph.value(&placeholder).unwrap_or_else(|| {
-                    self.defer(format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}"));
-                    AttrValue::Null
-                });
-                Ok(Operand::Value(value))
+    /// A value, a path or a function call. Function arguments are simple operands
+    /// (`if_not_exists(a, :v + :w)` is a syntax error); `list_append` may only be an action's
+    /// whole value, so the one function that nests is `if_not_exists`, whose chain is parsed
+    /// in a loop: however deep it goes, it costs no call stack.
+    fn simple_operand(&mut self, place: Place) -> Result<Operand, AwsError> {
+        let mut place = place;
+        let mut enclosing: Vec<Path> = Vec::new();
+        let innermost = loop {
+            match self.peek().cloned() {
+                Some(Tok::Value(placeholder)) => {
+                    self.pos += 1;
+                    let value = self.ph.value(&placeholder).unwrap_or_else(|| {
+                        self.defer(invalid(self.kind, format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}")));
+                        Arc::new(AttrValue::Null)
+                    });
+                    break Operand::Value(value);
+                }
+                Some(Tok::Word(name)) if self.peek_at(1) == Some(&Tok::Sym("(")) => {
+                    let allowed: &[&str] = match place {
+                        Place::Condition => &["size"],
+                        Place::Value | Place::Nested => &UPDATE_FUNCTIONS,
+                    };
+                    self.check_function(&name, allowed)?;
+                    if name == "list_append" && place == Place::Nested {
+                        return Err(misused_function(self.kind, "list_append"));
+                    }
+                    self.pos += 2;
+                    self.operators += 1;
+                    match name.as_str() {
+                        "if_not_exists" => {
+                            enclosing.push(self.path()?);
+                            self.expect_sym(",")?;
+                            place = Place::Nested;
+                        }
+                        "size" => {
+                            let path = self.path()?;
+                            self.expect_sym(")")?;
+                            break Operand::Size(path);
+                        }
+                        _ => {
+                            let first = self.simple_operand(Place::Nested)?;
+                            self.expect_sym(",")?;
+                            let second = self.simple_operand(Place::Nested)?;
+                            self.expect_sym(")")?;
+                            break Operand::ListAppend(Box::new(first), Box::new(second));
+                        }
+                    }
+                }
+                _ => break Operand::Path(self.path()?),
             }
-            Some(Tok::Word(name)) if self.peek_at(1) == Some(&Tok::Sym("(")) => {
-                let allowed: &[&str] = if in_update {
-                    &UPDATE_FUNCTIONS
-                } else {
-                    &["size"]
-                };
-                self.check_function(&name, allowed)?;
-                self.pos += 2;
-                let operand = self.function_operand(&name)?;
-                self.expect_sym(")")?;
-                Ok(operand)
-            }
-            _ => Ok(Operand::Path(self.path()?)),
+        };
+        let mut operand = innermost;
+        for path in enclosing.into_iter().rev() {
+            self.expect_sym(")")?;
+            operand = Operand::IfNotExists(path, Box::new(operand));
         }
-    }
-
-    fn function_operand(&mut self, name: &str) -> Result<Operand, AwsError> {
-        match name {
-            "size" => Ok(Operand::Size(self.path()?)),
-            "if_not_exists" => {
-                let path = self.path()?;
-                self.expect_sym(",")?;
-                Ok(Operand::IfNotExists(path, Box::new(self.operand(true)?)))
-            }
-            _ => {
-                let first = self.operand(true)?;
-                self.expect_sym(",")?;
-                let second = self.operand(true)?;
-                Ok(Operand::ListAppend(Box::new(first), Box::new(second)))
-            }
-        }
+        Ok(operand)
     }
 
     /// `name ( '.' name | '[' int ']' )*`
-    pub fn path(&mut self) -> Result<Path, AwsError> {
+    fn path(&mut self) -> Result<Path, AwsError> {
         let mut elems = vec![Elem::Attr(self.path_name()?)];
         loop {
             if self.eat_sym(".") {
@@ -426,15 +435,23 @@ impl<'a> Parser<'a> {
                 self.expect_sym("]")?;
                 elems.push(Elem::Index(index));
             } else {
-                return Ok(Path(elems));
+                break;
             }
         }
+        if let Some(err) = limits::path_levels_error(elems.len(), self.kind) {
+            if self.kind == "UpdateExpression" {
+                self.deep_path.get_or_insert(err);
+            } else {
+                self.defer(err);
+            }
+        }
+        Ok(Path(elems))
     }
 
     fn path_name(&mut self) -> Result<String, AwsError> {
         let name = match self.peek().cloned() {
             Some(Tok::Name(placeholder)) => self.ph.name(&placeholder).unwrap_or_else(|| {
-                self.defer(format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}"));
+                self.defer(invalid(self.kind, format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}")));
                 placeholder.clone()
             }),
             Some(Tok::Word(word)) => {
@@ -442,8 +459,8 @@ impl<'a> Parser<'a> {
                 if is_grammar || word.starts_with(|c: char| c.is_ascii_digit()) {
                     return Err(self.syntax_error());
                 }
-                if is_reserved(&word) {
-                    return Err(invalid(
+                if is_reserved(&word) && self.reserved.is_none() {
+                    self.reserved = Some(invalid(
                         self.kind,
                         format!("Attribute name is a reserved keyword; reserved keyword: {word}"),
                     ));
@@ -456,10 +473,10 @@ impl<'a> Parser<'a> {
         Ok(name)
     }
 
-    fn clause_keyword(&mut self) -> Result<String, AwsError> {
+    fn clause_keyword(&mut self) -> Result<&'static str, AwsError> {
         for clause in ["SET", "REMOVE", "ADD", "DELETE"] {
             if self.eat_word(clause) {
-                return Ok(clause.to_owned());
+                return Ok(clause);
             }
         }
         Err(self.syntax_error())
@@ -481,10 +498,20 @@ impl<'a> Parser<'a> {
     /// ADD and DELETE take a value placeholder.
     fn value_operand(&mut self) -> Result<Operand, AwsError> {
         match self.peek() {
-            Some(Tok::Value(_)) => self.simple_operand(false),
+            Some(Tok::Value(_)) => self.simple_operand(Place::Condition),
             _ => Err(self.syntax_error()),
         }
     }
+}
+
+/// `The function is not allowed to be used this way in an expression; function: <name>`
+fn misused_function(kind: &str, name: &str) -> AwsError {
+    invalid(
+        kind,
+        format!(
+            "The function is not allowed to be used this way in an expression; function: {name}"
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -545,7 +572,7 @@ mod tests {
     fn functions_between_and_in() {
         assert!(matches!(
             cond("begins_with(#n, :w)").unwrap(),
-            Cond::BeginsWith(_, Operand::Value(AttrValue::S(_)))
+            Cond::BeginsWith(_, Operand::Value(v)) if matches!(*v, AttrValue::S(_))
         ));
         assert!(matches!(
             cond("a BETWEEN :v AND :v").unwrap(),
@@ -626,6 +653,162 @@ mod tests {
         assert_eq!(
             err.message,
             "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}"
+        );
+    }
+
+    /// The stack the deepest expressions 4 KB allows need stays small — an eighth of the
+    /// 2 MB a tokio thread has (128 KB was enough in a debug build): parsing and evaluation
+    /// keep NOT/AND/OR/parentheses and `if_not_exists` chains on their own stacks.
+    const SMALL_STACK: usize = 256 * 1024;
+
+    #[test]
+    fn the_deepest_expressions_fit_a_small_stack() {
+        let worker = std::thread::Builder::new()
+            .stack_size(SMALL_STACK)
+            .spawn(|| {
+                let message = |text: &str| cond(text).unwrap_err().message;
+                let parens = format!("{}a = :v{}", "(".repeat(2040), ")".repeat(2040));
+                assert_eq!(
+                    message(&parens),
+                    "Invalid ConditionExpression: The expression has redundant parentheses;"
+                );
+                let too_many =
+                    "Invalid ConditionExpression: The expression contains too many operators; operator count: 301";
+                assert_eq!(message(&format!("{}a = :v", "NOT ".repeat(1020))), too_many);
+                let nested = format!("{}a = :v{}", "NOT (".repeat(600), ")".repeat(600));
+                assert_eq!(message(&nested), too_many);
+                let ors = vec!["a=:v"; 500].join(" OR ");
+                assert_eq!(message(&ors), too_many);
+                // The deepest accepted condition evaluates.
+                let deepest = cond(&format!("{}a = :v", "NOT ".repeat(299))).unwrap();
+                let item = crate::dynamodb::model::item_from_json(&json!({"a": {"N": "1"}}))
+                    .unwrap();
+                assert!(
+                    !crate::dynamodb::expr::eval::condition(&item, &deepest, "ConditionExpression")
+                        .unwrap()
+                );
+                // The deepest update operand 4 KB holds parses and applies.
+                let levels = (4096 - 10) / 18;
+                let source = format!(
+                    "SET a = {}:v{}",
+                    "if_not_exists(a, ".repeat(levels),
+                    ")".repeat(levels)
+                );
+                let actions = update(&source, &mut placeholders()).unwrap();
+                let applied = crate::dynamodb::expr::update::apply(&item, &actions).unwrap();
+                assert_eq!(applied, item);
+            })
+            .unwrap();
+        worker.join().unwrap();
+    }
+
+    #[test]
+    fn precedence_and_errors_match_recursive_descent() {
+        let parsed = cond("NOT a = :v AND (b = :v OR NOT (c = :v)) OR d = :v").unwrap();
+        let Cond::Or(left, _) = parsed else {
+            panic!("OR at the top")
+        };
+        let Cond::And(not_a, group) = *left else {
+            panic!("AND under OR")
+        };
+        assert!(matches!(*not_a, Cond::Not(_)));
+        assert!(matches!(*group, Cond::Or(_, _)));
+        let message = |text: &str| cond(text).unwrap_err().message;
+        assert_eq!(
+            message("(a = :v"),
+            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \":v\""
+        );
+        assert_eq!(
+            message("a = :v)"),
+            "Invalid ConditionExpression: Syntax error; token: \")\", near: \":v)\""
+        );
+        assert_eq!(
+            message("(a = :v) b"),
+            "Invalid ConditionExpression: Syntax error; token: \"b\", near: \") b\""
+        );
+        assert_eq!(
+            message("((a = :v) AND b = :v) AND ((c = :v))"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;"
+        );
+        assert!(cond("((a = :v) AND b = :v)").is_ok());
+        assert!(cond("(NOT (a = :v))").is_ok());
+    }
+
+    #[test]
+    fn checks_come_in_aws_order() {
+        let message = |text: &str| cond(text).unwrap_err().message;
+        // A syntax error anywhere before a reserved word anywhere.
+        assert_eq!(
+            message("status = :v AND a = )"),
+            "Invalid ConditionExpression: Syntax error; token: \")\", near: \"= )\""
+        );
+        // Redundant parentheses are reported where they close, before reserved words.
+        assert_eq!(
+            message("((status = :v))"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;"
+        );
+        // Reserved words before undefined placeholders, wherever they are.
+        assert_eq!(
+            message("#x = :v AND status = :v"),
+            "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status"
+        );
+        // Then placeholders, deep paths and IN lists in the order they appear.
+        let in_list = format!("a IN ({})", vec![":v"; 101].join(", "));
+        assert_eq!(
+            message(&format!("{in_list} AND #x = :v")),
+            "Invalid ConditionExpression: The IN operator is provided with too many operands; number of operands: 101"
+        );
+        assert_eq!(
+            message(&format!("#x = :v AND {in_list}")),
+            "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #x"
+        );
+        assert_eq!(
+            message(&format!("a{} = :v", ".b".repeat(32))),
+            "Invalid ConditionExpression: The document path has too many nesting levels; nesting levels: 33"
+        );
+        // Then operand types, and the operator count last.
+        let swapped = format!("{}a BETWEEN :w AND :v", "NOT ".repeat(400));
+        assert!(message(&swapped).contains("BETWEEN operator requires same data type"));
+    }
+
+    #[test]
+    fn update_operands_follow_dynamodb_grammar() {
+        let message = |text: &str| update(text, &mut placeholders()).unwrap_err().message;
+        let misused = "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: list_append";
+        assert_eq!(
+            message("SET a = list_append(a, list_append(a, a))"),
+            misused
+        );
+        assert_eq!(
+            message("SET a = if_not_exists(a, list_append(a, a))"),
+            misused
+        );
+        assert_eq!(message("SET a = list_append(a, a) + :v"), misused);
+        assert_eq!(
+            message("SET a = if_not_exists(a, :v + :v)"),
+            "Invalid UpdateExpression: Syntax error; token: \"+\", near: \":v + :v\""
+        );
+        assert!(
+            update(
+                "SET a = list_append(if_not_exists(a, :v), :v)",
+                &mut placeholders()
+            )
+            .is_ok()
+        );
+        assert!(
+            update(
+                "SET a = if_not_exists(a, :v) + if_not_exists(b, :v)",
+                &mut placeholders()
+            )
+            .is_ok()
+        );
+        let plus = (0..301)
+            .map(|i| format!("x{i}=:v+:v"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            message(&format!("SET {plus}")),
+            "Invalid UpdateExpression: The expression contains too many operators; operator count: 301"
         );
     }
 }

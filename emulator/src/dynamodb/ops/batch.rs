@@ -7,7 +7,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::items::{prepare_delete, prepare_put, read_item};
+use super::items::{prepare_delete, prepare_put, projection, read_item};
+use super::parsed::{ReadInput, WriteInput, WriteKind};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::input;
@@ -33,20 +34,31 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
         ));
     }
-    // Every attribute value is validated before any table or key is looked at.
-    for (body, _) in &writes {
-        for member in ["Item", "Key"] {
-            input::opt_item(body, member)?;
+    // Every attribute value is parsed, and validated, before any table or key is looked at.
+    let inputs: Vec<(WriteInput<'_>, bool)> = writes
+        .iter()
+        .map(|(body, is_put)| {
+            let kind = if *is_put {
+                WriteKind::Put
+            } else {
+                WriteKind::Delete
+            };
+            (WriteInput::new(body, kind), *is_put)
+        })
+        .collect();
+    for (input, _) in &inputs {
+        if let Err(err) = &input.attributes {
+            return Err(err.clone());
         }
     }
     let mut state = db.lock();
     let mut plans = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for (body, is_put) in &writes {
-        let plan = if *is_put {
-            prepare_put(&state, body)
+    for (input, is_put) in inputs {
+        let plan = if is_put {
+            prepare_put(&state, input)
         } else {
-            prepare_delete(&state, body)
+            prepare_delete(&state, input)
         };
         let plan = match plan {
             Ok(plan) => plan,
@@ -102,6 +114,19 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
     for (table, spec) in tables {
         check_keys(table, input::req_array(spec, "Keys")?)?;
     }
+    // Each table's read options are parsed once, before the lock.
+    let reads: Vec<(&String, &Value, Value, super::parsed::Projection)> = tables
+        .iter()
+        .map(|(table, spec)| {
+            let mut body = spec.clone();
+            if let Some(object) = body.as_object_mut() {
+                object.remove("Keys");
+                object.insert("TableName".to_owned(), json!(table));
+            }
+            let paths = projection(&body);
+            (table, spec, body, paths)
+        })
+        .collect();
     let state = db.lock();
     for (table, spec) in tables {
         reject_empty_key_values(&state, table, input::req_array(spec, "Keys")?)?;
@@ -109,7 +134,7 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
     let mut responses = Map::new();
     let mut unprocessed = Map::new();
     let mut bytes = 0;
-    for (table, spec) in tables {
+    for (table, spec, body, paths) in &reads {
         let keys = input::req_array(spec, "Keys")?;
         let mut found = Vec::new();
         let mut left = Vec::new();
@@ -118,10 +143,7 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
                 left.push(key.clone());
                 continue;
             }
-            let mut body = spec.clone();
-            body["TableName"] = json!(table);
-            body["Key"] = key.clone();
-            if let Some(item) = read_item(&state, &body)? {
+            if let Some(item) = read_item(&state, ReadInput::with_key(body, key), paths)? {
                 bytes += item_size(&item);
                 if bytes > RESPONSE_BYTES {
                     left.push(key.clone());
@@ -130,11 +152,13 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
                 found.push(item_to_json(&item));
             }
         }
-        responses.insert(table.clone(), Value::Array(found));
+        responses.insert((*table).clone(), Value::Array(found));
         if !left.is_empty() {
-            let mut rest = spec.clone();
-            rest["Keys"] = Value::Array(left);
-            unprocessed.insert(table.clone(), rest);
+            let mut rest = (*spec).clone();
+            if let Some(object) = rest.as_object_mut() {
+                object.insert("Keys".to_owned(), Value::Array(left));
+            }
+            unprocessed.insert((*table).clone(), rest);
         }
     }
     Ok(json!({ "Responses": responses, "UnprocessedKeys": unprocessed }))

@@ -107,11 +107,13 @@ pub fn apply(
         Change::Throughput(updates) => {
             for (name, throughput) in updates {
                 let position = find_global(table, name)?;
-                table.indexes[position].provisioned = Some(json!({
-                    "NumberOfDecreasesToday": 0,
-                    "ReadCapacityUnits": throughput.get("ReadCapacityUnits").cloned().unwrap_or(json!(0)),
-                    "WriteCapacityUnits": throughput.get("WriteCapacityUnits").cloned().unwrap_or(json!(0)),
-                }));
+                if let Some(index) = table.indexes.get_mut(position) {
+                    index.provisioned = Some(json!({
+                        "NumberOfDecreasesToday": 0,
+                        "ReadCapacityUnits": throughput.get("ReadCapacityUnits").cloned().unwrap_or(json!(0)),
+                        "WriteCapacityUnits": throughput.get("WriteCapacityUnits").cloned().unwrap_or(json!(0)),
+                    }));
+                }
             }
             Ok(None)
         }
@@ -230,17 +232,17 @@ pub fn show_transient(description: &mut Value, table: &Table, transient: &Transi
                 .get_mut("GlobalSecondaryIndexes")
                 .and_then(Value::as_array_mut);
             for entry in entries.into_iter().flatten() {
-                if entry["IndexName"] == json!(name) {
+                if entry.get("IndexName") == Some(&json!(name)) {
                     strip_sizes(entry);
-                    entry["IndexStatus"] = json!("CREATING");
-                    entry["Backfilling"] = json!(false);
+                    input::set_member(entry, "IndexStatus", json!("CREATING"));
+                    input::set_member(entry, "Backfilling", json!(false));
                 }
             }
         }
         Transient::Deleting(index) => {
             let mut entry = index.describe(table);
             strip_sizes(&mut entry);
-            entry["IndexStatus"] = json!("DELETING");
+            input::set_member(&mut entry, "IndexStatus", json!("DELETING"));
             match description
                 .get_mut("GlobalSecondaryIndexes")
                 .and_then(Value::as_array_mut)

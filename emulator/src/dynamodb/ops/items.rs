@@ -3,23 +3,37 @@
 
 use serde_json::{Value, json};
 
+use super::parsed::{Expressions, Projection, ReadInput, WriteInput, WriteKind};
 use super::{
-    WriteError, WritePlan, check_condition, check_item_size, check_placeholders_need_expression,
-    commit, condition_failed, with_capacity,
+    WriteError, WritePlan, check_item_size, check_placeholders_need_expression, commit,
+    condition_failed, with_capacity,
 };
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::expr::{Placeholders, eval, parser, update};
 use crate::dynamodb::input;
-use crate::dynamodb::model::{Item, item_to_json};
+use crate::dynamodb::model::{AttrValue, ITEM_NESTING, Item, item_to_json};
 use crate::dynamodb::table::State;
 use crate::protocol::AwsError;
 
 const RETURN_VALUES: [&str; 5] = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
 
+/// How a write is prepared against the store, once its input is parsed.
+pub type Prepare = fn(&State, WriteInput<'_>) -> Result<WritePlan, WriteError>;
+
 /// Checks the condition of a planned write; `Ok` means it may go ahead.
-fn guard(request: &Value, ph: &mut Placeholders, old: Option<&Item>) -> Result<(), WriteError> {
-    let outcome = check_condition(request, ph, old)?;
-    ph.check_all_used(outcome.is_some() || has_other_expression(request))?;
+fn guard(request: &Value, exprs: &Expressions, old: Option<&Item>) -> Result<(), WriteError> {
+    let empty = Item::new();
+    let outcome = match &exprs.condition {
+        Some(cond) => Some(eval::condition(
+            old.unwrap_or(&empty),
+            cond,
+            "ConditionExpression",
+        )?),
+        None => None,
+    };
+    exprs
+        .ph
+        .check_all_used(outcome.is_some() || has_other_expression(request))?;
     if outcome == Some(false) {
         return Err(WriteError::ConditionFailed(old.cloned()));
     }
@@ -32,16 +46,15 @@ fn has_other_expression(request: &Value) -> bool {
         .any(|m| request.get(*m).is_some_and(|v| !v.is_null()))
 }
 
-pub fn prepare_put(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
-    let table_name = input::table_name(request)?;
-    let item = input::req_item(request, "Item")?;
+pub fn prepare_put(state: &State, input: WriteInput<'_>) -> Result<WritePlan, WriteError> {
+    let table_name = input::table_name(input.request)?;
+    let item = input.attributes?;
     let table = state.table(table_name)?;
     let key = table.key.key_of_item(&item)?;
     check_item_size(&item)?;
     crate::dynamodb::index::check_item(table, &item)?;
     let old = table.items.get(&key).cloned();
-    let mut ph = Placeholders::from_input(request)?;
-    guard(request, &mut ph, old.as_ref())?;
+    guard(input.request, &input.expressions?, old.as_ref())?;
     Ok(WritePlan {
         table: table_name.to_owned(),
         key,
@@ -51,14 +64,13 @@ pub fn prepare_put(state: &State, request: &Value) -> Result<WritePlan, WriteErr
     })
 }
 
-pub fn prepare_delete(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
-    let table_name = input::table_name(request)?;
-    let key_map = input::req_item(request, "Key")?;
+pub fn prepare_delete(state: &State, input: WriteInput<'_>) -> Result<WritePlan, WriteError> {
+    let table_name = input::table_name(input.request)?;
+    let key_map = input.attributes?;
     let table = state.table(table_name)?;
     let key = table.key.key_from_map(&key_map)?;
     let old = table.items.get(&key).cloned();
-    let mut ph = Placeholders::from_input(request)?;
-    guard(request, &mut ph, old.as_ref())?;
+    guard(input.request, &input.expressions?, old.as_ref())?;
     Ok(WritePlan {
         table: table_name.to_owned(),
         key,
@@ -69,36 +81,31 @@ pub fn prepare_delete(state: &State, request: &Value) -> Result<WritePlan, Write
 }
 
 /// A ConditionCheck: a plan that changes nothing.
-pub fn prepare_check(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
-    if input::opt_str(request, "ConditionExpression")?.is_none() {
+pub fn prepare_check(state: &State, input: WriteInput<'_>) -> Result<WritePlan, WriteError> {
+    if input::opt_str(input.request, "ConditionExpression")?.is_none() {
         return Err(input::missing("ConditionExpression").into());
     }
-    let mut plan = prepare_delete(state, request)?;
+    let mut plan = prepare_delete(state, input)?;
     plan.new = plan.old.clone();
     Ok(plan)
 }
 
-pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, WriteError> {
-    let table_name = input::table_name(request)?;
-    let key_map = input::req_item(request, "Key")?;
+pub fn prepare_update(state: &State, input: WriteInput<'_>) -> Result<WritePlan, WriteError> {
+    let table_name = input::table_name(input.request)?;
+    let key_map = input.attributes?;
     let table = state.table(table_name)?;
     let key = table.key.key_from_map(&key_map)?;
-    let mut ph = Placeholders::from_input(request)?;
-    let actions = match input::opt_str(request, "UpdateExpression")? {
-        Some(source) => parser::update(source, &mut ph)?,
-        None => Vec::new(),
-    };
-    update::check_overlap(&actions)?;
-    super::check_expressions(request)?;
+    let exprs = input.expressions?;
     let old = table.items.get(&key).cloned();
-    guard(request, &mut ph, old.as_ref())?;
+    guard(input.request, &exprs, old.as_ref())?;
     // As DynamoDB Local does: a failing condition is reported before a key attribute update.
-    refuse_key_updates(&table.key, &actions)?;
-    let base = old.clone().unwrap_or_else(|| key_map.clone());
-    let new = update::apply(&base, &actions)?;
+    refuse_key_updates(&table.key, &exprs.update)?;
+    let new = update::apply(old.as_ref().unwrap_or(&key_map), &exprs.update)?;
+    check_nesting(&new)?;
     check_item_size(&new)?;
     crate::dynamodb::index::check_item(table, &new)?;
-    let updated: Vec<crate::dynamodb::expr::Path> = actions
+    let updated: Vec<crate::dynamodb::expr::Path> = exprs
+        .update
         .iter()
         .map(|a| update::action_path(a).clone())
         .collect();
@@ -109,6 +116,19 @@ pub fn prepare_update(state: &State, request: &Value) -> Result<WritePlan, Write
         new: Some(new),
         updated,
     })
+}
+
+/// An update may not nest values deeper than an item may hold (DynamoDB Local's message).
+fn check_nesting(item: &Item) -> Result<(), AwsError> {
+    if item
+        .values()
+        .all(|v: &AttrValue| v.nests_within(ITEM_NESTING))
+    {
+        return Ok(());
+    }
+    Err(AwsError::validation(
+        "Nesting Levels have exceeded supported limits",
+    ))
 }
 
 /// An update action may not touch the table's key attributes.
@@ -127,13 +147,14 @@ fn refuse_key_updates(
     Ok(())
 }
 
-/// Runs a single write under the lock and shapes its answer.
+/// Runs a single write — parsed first, then prepared and committed under the lock — and
+/// shapes its answer.
 fn write(
     db: &DynamoDb,
     request: &Value,
     allowed_returns: &[&str],
-    prepare: fn(&State, &Value) -> Result<WritePlan, WriteError>,
-    put_or_delete: bool,
+    kind: WriteKind,
+    prepare: Prepare,
 ) -> Result<Value, AwsError> {
     let returns = input::opt_enum(request, "ReturnValues", &RETURN_VALUES)?.unwrap_or("NONE");
     if !allowed_returns.contains(&returns) {
@@ -144,9 +165,10 @@ fn write(
         "ReturnValuesOnConditionCheckFailure",
         &["ALL_OLD", "NONE"],
     )?;
-    check_placeholders_need_expression(request, put_or_delete)?;
+    check_placeholders_need_expression(request, kind != WriteKind::Update)?;
+    let parsed = WriteInput::new(request, kind);
     let mut state = db.lock();
-    let plan = match prepare(&state, request) {
+    let plan = match prepare(&state, parsed) {
         Ok(plan) => plan,
         Err(WriteError::Aws(err)) => return Err(err),
         Err(WriteError::ConditionFailed(old)) => {
@@ -156,7 +178,7 @@ fn write(
     commit(db.context(), &mut state, &plan);
     let mut output = json!({});
     if let Some(attributes) = returned_attributes(&plan, returns) {
-        output["Attributes"] = item_to_json(&attributes);
+        input::set_member(&mut output, "Attributes", item_to_json(&attributes));
     }
     Ok(with_capacity(output, request, &plan.table, 1.0))
 }
@@ -186,25 +208,47 @@ fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {
 }
 
 pub fn put_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &["NONE", "ALL_OLD"], prepare_put, true)
+    write(
+        db,
+        request,
+        &["NONE", "ALL_OLD"],
+        WriteKind::Put,
+        prepare_put,
+    )
 }
 
 pub fn delete_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &["NONE", "ALL_OLD"], prepare_delete, true)
+    write(
+        db,
+        request,
+        &["NONE", "ALL_OLD"],
+        WriteKind::Delete,
+        prepare_delete,
+    )
 }
 
 pub fn update_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    write(db, request, &RETURN_VALUES, prepare_update, false)
+    write(
+        db,
+        request,
+        &RETURN_VALUES,
+        WriteKind::Update,
+        prepare_update,
+    )
 }
 
 /// Reads one item (GetItem, TransactGetItems, BatchGetItem), projected.
-pub fn read_item(state: &State, request: &Value) -> Result<Option<Item>, AwsError> {
-    let table_name = input::table_name(request)?;
-    let key_map = input::req_item(request, "Key")?;
+pub fn read_item(
+    state: &State,
+    input: ReadInput<'_>,
+    projection: &Projection,
+) -> Result<Option<Item>, AwsError> {
+    let table_name = input::table_name(input.request)?;
+    let key_map = input.key?;
     let table = state.table(table_name)?;
     let key = table.key.key_from_map(&key_map)?;
-    let projection = projection(request)?;
-    Ok(table.items.get(&key).map(|item| match &projection {
+    let projection = projection.as_ref().map_err(Clone::clone)?;
+    Ok(table.items.get(&key).map(|item| match projection {
         Some(paths) => eval::project(item, paths),
         None => item.clone(),
     }))
@@ -239,12 +283,13 @@ pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     // AWS checks the names, then the key, then the values.
     let has_projection = request.get("ProjectionExpression").is_some();
     ph.check_names_used(has_projection)?;
-    let state = db.lock();
-    let item = read_item(&state, request)?;
+    let read = ReadInput::new(request);
+    let paths = projection(request);
+    let item = read_item(&db.lock(), read, &paths)?;
     ph.check_all_used(has_projection)?;
     let mut output = json!({});
     if let Some(item) = item {
-        output["Item"] = item_to_json(&item);
+        input::set_member(&mut output, "Item", item_to_json(&item));
     }
     let table = input::table_name(request)?;
     Ok(with_capacity(output, request, table, 0.5))

@@ -1,11 +1,13 @@
-//! DynamoDB operations: dispatch by name, and what the write operations share — a write
-//! *plan* computed against the current state (condition checked) and then committed, which
-//! updates storage and appends the stream record in the same critical section.
+//! DynamoDB operations: dispatch by name, and what the write operations share — a request
+//! parsed before the lock ([`parsed`]), a write *plan* computed against the current state
+//! (condition checked) and then committed, which updates storage and appends the stream
+//! record in the same critical section.
 
 pub mod batch;
 pub mod gsi_updates;
 pub mod idempotency;
 pub mod items;
+pub mod parsed;
 pub mod query;
 pub mod tables;
 pub mod tags;
@@ -15,7 +17,7 @@ pub mod ttl;
 use serde_json::{Map, Value, json};
 
 use super::DynamoDb;
-use super::expr::{Placeholders, eval, parser, update};
+use super::expr::{Placeholders, parser, update};
 use super::input;
 use super::model::{Item, item_size, item_to_json};
 use super::table::{PrimaryKey, State};
@@ -100,20 +102,6 @@ pub fn commit(ctx: &Context, state: &mut State, plan: &WritePlan) {
     }
 }
 
-/// Parses the request's ConditionExpression (if any) and checks it against `current`.
-pub fn check_condition(
-    request: &Value,
-    ph: &mut Placeholders,
-    current: Option<&Item>,
-) -> Result<Option<bool>, AwsError> {
-    let Some(source) = input::opt_str(request, "ConditionExpression")? else {
-        return Ok(None);
-    };
-    let cond = parser::condition(source, "ConditionExpression", ph)?;
-    let empty = Item::new();
-    eval::condition(current.unwrap_or(&empty), &cond, "ConditionExpression").map(Some)
-}
-
 /// `ConditionalCheckFailedException`, with the old item when the request asked for it.
 pub fn condition_failed(request: &Value, old: Option<&Item>) -> AwsError {
     let err = AwsError::new(
@@ -137,10 +125,8 @@ pub fn condition_failed(request: &Value, old: Option<&Item>) -> AwsError {
 
 /// Rejects items over DynamoDB's 400 KB limit.
 pub fn check_item_size(item: &Item) -> Result<(), AwsError> {
-    if item_size(item) > 400 * 1024 {
-        return Err(AwsError::validation(
-            "Item size has exceeded the maximum allowed size",
-        ));
+    if item_size(item) > update::MAX_ITEM_BYTES {
+        return Err(update::item_too_large());
     }
     Ok(())
 }
@@ -151,7 +137,11 @@ pub fn with_capacity(mut output: Value, request: &Value, table: &str, units: f64
         .ok()
         .flatten();
     if matches!(wanted, Some("TOTAL") | Some("INDEXES")) {
-        output["ConsumedCapacity"] = json!({ "TableName": table, "CapacityUnits": units });
+        input::set_member(
+            &mut output,
+            "ConsumedCapacity",
+            json!({ "TableName": table, "CapacityUnits": units }),
+        );
     }
     output
 }
@@ -162,7 +152,7 @@ pub fn check_expressions(request: &Value) -> Result<(), AwsError> {
     let mut ph = Placeholders::from_input(request)?;
     let mut any = false;
     if let Some(source) = input::opt_str(request, "UpdateExpression")? {
-        update::check_overlap(&parser::update(source, &mut ph)?)?;
+        parser::update(source, &mut ph)?;
         any = true;
     }
     if let Some(source) = input::opt_str(request, "ConditionExpression")? {

@@ -156,12 +156,10 @@ impl Reader {
 
     /// The projected attributes an index does not hold, in DynamoDB's order.
     fn unprojected<'r>(&'r self, table: &Table, index: &Index) -> Vec<&'r str> {
-        let mut unprojected: Vec<&str> = Vec::new();
-        for name in self.projection.iter().flatten().map(Path::top) {
-            if !index.projects(&table.key, name) && !unprojected.contains(&name) {
-                unprojected.push(name);
-            }
-        }
+        let mut seen = std::collections::BTreeSet::new();
+        let unprojected: Vec<&str> = (self.projection.iter().flatten().map(Path::top))
+            .filter(|name| !index.projects(&table.key, name) && seen.insert(*name))
+            .collect();
         java_hash_order(unprojected, |s| s)
     }
 
@@ -243,11 +241,15 @@ impl Reader {
         }
         let mut output = json!({ "Count": items.len(), "ScannedCount": scanned });
         if !self.count_only() {
-            output["Items"] = Value::Array(items.iter().map(item_to_json).collect());
+            input::set_member(
+                &mut output,
+                "Items",
+                Value::Array(items.iter().map(item_to_json).collect()),
+            );
         }
         let hit_limit = self.limit.is_some_and(|limit| scanned >= limit);
         if let (true, Some(key)) = (hit_limit || page_full, last_key) {
-            output["LastEvaluatedKey"] = item_to_json(&key);
+            input::set_member(&mut output, "LastEvaluatedKey", item_to_json(&key));
         }
         Ok(output)
     }

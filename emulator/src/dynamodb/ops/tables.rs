@@ -189,17 +189,25 @@ pub(super) fn describe(table: &Table, status: Option<&str>) -> Value {
         "DeletionProtectionEnabled": false,
     });
     if let Some(since) = table.pay_per_request_since {
-        description["BillingModeSummary"] = json!({
-            "BillingMode": table.billing_mode,
-            "LastUpdateToPayPerRequestDateTime": since,
-        });
+        input::set_member(
+            &mut description,
+            "BillingModeSummary",
+            json!({
+                "BillingMode": table.billing_mode,
+                "LastUpdateToPayPerRequestDateTime": since,
+            }),
+        );
     }
     if let Some(spec) = &table.stream {
-        description["StreamSpecification"] = if spec.enabled {
-            json!({"StreamEnabled": true, "StreamViewType": spec.view_type})
-        } else {
-            json!({"StreamEnabled": false})
-        };
+        input::set_member(
+            &mut description,
+            "StreamSpecification",
+            if spec.enabled {
+                json!({"StreamEnabled": true, "StreamViewType": spec.view_type})
+            } else {
+                json!({"StreamEnabled": false})
+            },
+        );
     }
     for (member, global) in [
         ("LocalSecondaryIndexes", false),
@@ -212,12 +220,12 @@ pub(super) fn describe(table: &Table, status: Option<&str>) -> Value {
             .map(|i| i.describe(table))
             .collect();
         if !described.is_empty() {
-            description[member] = Value::Array(described);
+            input::set_member(&mut description, member, Value::Array(described));
         }
     }
     if let (Some(arn), Some(label)) = (&table.latest_stream_arn, &table.latest_stream_label) {
-        description["LatestStreamArn"] = json!(arn);
-        description["LatestStreamLabel"] = json!(label);
+        input::set_member(&mut description, "LatestStreamArn", json!(arn));
+        input::set_member(&mut description, "LatestStreamLabel", json!(label));
     }
     description
 }
@@ -264,7 +272,7 @@ pub fn list_tables(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     if names.len() > page.len()
         && let Some(last) = page.last()
     {
-        output["LastEvaluatedTableName"] = json!(last);
+        input::set_member(&mut output, "LastEvaluatedTableName", json!(last));
     }
     Ok(output)
 }

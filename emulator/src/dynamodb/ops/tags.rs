@@ -213,7 +213,7 @@ pub fn list_tags_of_resource(db: &DynamoDb, request: &Value) -> Result<Value, Aw
     if remaining.len() > PAGE_SIZE
         && let Some((last, _)) = remaining.get(PAGE_SIZE - 1)
     {
-        output["NextToken"] = json!(last);
+        input::set_member(&mut output, "NextToken", json!(last));
     }
     Ok(output)
 }

@@ -6,16 +6,17 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 
 use super::idempotency::{self, Verdict};
-use super::items::{prepare_check, prepare_delete, prepare_put, prepare_update, read_item};
-use super::{WriteError, WritePlan, commit};
+use super::items::{
+    Prepare, prepare_check, prepare_delete, prepare_put, prepare_update, projection, read_item,
+};
+use super::parsed::{ReadInput, WriteInput, WriteKind};
+use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::expr::Placeholders;
 use crate::dynamodb::input;
 use crate::dynamodb::model::{AttrValue, Item, item_to_json};
 use crate::dynamodb::table::{PrimaryKey, State};
 use crate::protocol::AwsError;
-
-type Prepare = fn(&State, &Value) -> Result<WritePlan, WriteError>;
 
 fn check_count(items: &[Value]) -> Result<(), AwsError> {
     if items.is_empty() || items.len() > 100 {
@@ -31,19 +32,61 @@ fn check_count(items: &[Value]) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// One action of a transaction, with everything that does not need the store checked and
+/// parsed before the lock is taken; the results are reported in AWS's stages.
+struct Action<'a> {
+    body: &'a Value,
+    prepare: Prepare,
+    /// The first stage: its expressions and attribute values, then its placeholders.
+    values: Result<(), AwsError>,
+    placeholder_values: Result<(), AwsError>,
+    /// The second stage: placeholders given without an expression.
+    placeholders: Result<(), AwsError>,
+    input: WriteInput<'a>,
+}
+
+impl<'a> Action<'a> {
+    fn new(body: &'a Value, kind: WriteKind, prepare: Prepare) -> Action<'a> {
+        let values = check_expressions_and_values(body);
+        let placeholder_values = Placeholders::from_input(body).map(|_| ());
+        let placeholders = if has_expression(body) {
+            Ok(())
+        } else {
+            let put_or_delete = body.get("UpdateExpression").is_none();
+            super::check_placeholders_need_expression(body, put_or_delete)
+        };
+        Action {
+            body,
+            prepare,
+            values,
+            placeholder_values,
+            placeholders,
+            input: WriteInput::new(body, kind),
+        }
+    }
+
+    /// The item a Put writes, parsed; `None` for the other actions.
+    fn put_item(&self) -> Option<&Item> {
+        match (self.input.kind, &self.input.attributes) {
+            (WriteKind::Put, Ok(item)) => Some(item),
+            _ => None,
+        }
+    }
+}
+
 /// The single action of one transaction item.
-fn action(element: &Value) -> Result<(&Value, Prepare), AwsError> {
-    let candidates: [(&str, Prepare); 4] = [
-        ("Put", prepare_put),
-        ("Update", prepare_update),
-        ("Delete", prepare_delete),
-        ("ConditionCheck", prepare_check),
+fn action(element: &Value) -> Result<(&Value, WriteKind, Prepare), AwsError> {
+    let candidates: [(&str, WriteKind, Prepare); 4] = [
+        ("Put", WriteKind::Put, prepare_put),
+        ("Update", WriteKind::Update, prepare_update),
+        ("Delete", WriteKind::Delete, prepare_delete),
+        ("ConditionCheck", WriteKind::ConditionCheck, prepare_check),
     ];
-    let mut found = candidates.iter().filter_map(|(name, prepare)| {
+    let mut found = candidates.iter().filter_map(|(name, kind, prepare)| {
         element
             .get(*name)
             .filter(|v| !v.is_null())
-            .map(|v| (v, *prepare))
+            .map(|v| (v, *kind, *prepare))
     });
     match (found.next(), found.next()) {
         (Some(one), None) => Ok(one),
@@ -57,15 +100,20 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
     let token = idempotency::client_request_token(request)?;
-    let actions: Vec<(&Value, Prepare)> = elements.iter().map(action).collect::<Result<_, _>>()?;
+    let actions: Vec<Action<'_>> = elements
+        .iter()
+        .map(|element| {
+            action(element).map(|(body, kind, prepare)| Action::new(body, kind, prepare))
+        })
+        .collect::<Result<_, _>>()?;
     let now = db.context().clock.now();
     let mut state = db.lock();
     if let Some(token) = token {
         // The token is looked at once every action's expressions and values are valid.
         let verdict = state.client_tokens.verdict(token, request, now);
         if verdict != Verdict::Run {
-            for (body, _) in &actions {
-                check_expressions_and_values(body)?;
+            for action in &actions {
+                action.values.clone()?;
             }
         }
         match verdict {
@@ -74,7 +122,7 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
             Verdict::Mismatch => return Err(idempotency::mismatch()),
         }
     }
-    let result = run_transaction(db, &mut state, &actions);
+    let result = run_transaction(db, &mut state, actions);
     if let (Some(token), Ok(_)) = (token, &result) {
         state.client_tokens.record(token, request, now);
     }
@@ -85,14 +133,20 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
 fn run_transaction(
     db: &DynamoDb,
     state: &mut State,
-    actions: &[(&Value, Prepare)],
+    actions: Vec<Action<'_>>,
 ) -> Result<Value, AwsError> {
-    validate_in_stages(state, actions)?;
+    validate_in_stages(state, &actions)?;
     let mut plans = Vec::new();
     let mut reasons = Vec::new();
     let mut failed = false;
-    for (body, prepare) in actions {
-        match prepare(state, body) {
+    for Action {
+        body,
+        prepare,
+        input,
+        ..
+    } in actions
+    {
+        match prepare(state, input) {
             Ok(plan) => {
                 reasons.push(json!({ "Code": "None" }));
                 plans.push(plan);
@@ -133,16 +187,15 @@ fn check_expressions_and_values(body: &Value) -> Result<(), AwsError> {
 /// AWS validates a transaction stage by stage across all its actions (observed with DynamoDB
 /// Local): each action's expressions and attribute values, then placeholders given without an
 /// expression, then key shapes; key types and conditions come last, per action.
-fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<(), AwsError> {
-    for (body, _) in actions {
-        check_expressions_and_values(body)?;
-        Placeholders::from_input(body)?;
+fn validate_in_stages(state: &State, actions: &[Action<'_>]) -> Result<(), AwsError> {
+    for action in actions {
+        action.values.clone()?;
+        action.placeholder_values.clone()?;
     }
-    for (body, _) in actions.iter().filter(|(b, _)| !has_expression(b)) {
-        let put_or_delete = body.get("UpdateExpression").is_none();
-        super::check_placeholders_need_expression(body, put_or_delete)?;
+    for action in actions {
+        action.placeholders.clone()?;
     }
-    for (body, _) in actions {
+    for Action { body, .. } in actions {
         if body
             .get("Key")
             .and_then(Value::as_object)
@@ -153,14 +206,14 @@ fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<()
             ));
         }
     }
-    for (body, _) in actions {
-        check_key_shape(state, body)?;
+    for action in actions {
+        check_key_shape(state, action)?;
     }
 
     // "No two actions can target the same item" (TransactWriteItems API reference).
     let mut seen = BTreeSet::new();
-    for (body, _) in actions {
-        if let Some(key) = action_key(state, body)
+    for action in actions {
+        if let Some(key) = action_key(state, action)
             && !seen.insert(key)
         {
             return Err(AwsError::validation(
@@ -172,10 +225,11 @@ fn validate_in_stages(state: &State, actions: &[(&Value, Prepare)]) -> Result<()
 }
 
 /// The table and key an action targets, when its key is well-formed.
-fn action_key(state: &State, body: &Value) -> Option<(String, PrimaryKey)> {
+fn action_key(state: &State, action: &Action<'_>) -> Option<(String, PrimaryKey)> {
+    let body = action.body;
     let table = state.table(input::table_name(body).ok()?).ok()?;
-    let key = match input::opt_item(body, "Item").ok()? {
-        Some(item) => table.key.key_of_item(&item).ok()?,
+    let key = match action.put_item() {
+        Some(item) => table.key.key_of_item(item).ok()?,
         None => table
             .key
             .key_from_map(&input::req_item(body, "Key").ok()?)
@@ -205,12 +259,13 @@ fn has_expression(body: &Value) -> bool {
 }
 
 /// The key names the key schema's attributes (no more, no fewer) and no key value is empty.
-fn check_key_shape(state: &State, body: &Value) -> Result<(), AwsError> {
+fn check_key_shape(state: &State, action: &Action<'_>) -> Result<(), AwsError> {
+    let body = action.body;
     let table = state.table(input::table_name(body)?)?;
-    if let Some(item) = input::opt_item(body, "Item")? {
+    if let Some(item) = action.put_item() {
         let missing = table.key.attrs().any(|a| !item.contains_key(&a.name));
-        if missing || has_empty_key_value(table, &item) {
-            table.key.key_of_item(&item)?;
+        if missing || has_empty_key_value(table, item) {
+            table.key.key_of_item(item)?;
         }
         return Ok(());
     }
@@ -245,7 +300,7 @@ fn failure_reason(body: &Value, old: Option<&crate::dynamodb::model::Item>) -> V
         .and_then(Value::as_str)
         == Some("ALL_OLD");
     if let (true, Some(item)) = (wants_item, old) {
-        reason["Item"] = item_to_json(item);
+        input::set_member(&mut reason, "Item", item_to_json(item));
     }
     reason
 }
@@ -254,7 +309,7 @@ fn failure_reason(body: &Value, old: Option<&crate::dynamodb::model::Item>) -> V
 fn cancelled(reasons: Vec<Value>) -> AwsError {
     let codes: Vec<&str> = reasons
         .iter()
-        .map(|r| r["Code"].as_str().unwrap_or("None"))
+        .map(|r| r.get("Code").and_then(Value::as_str).unwrap_or("None"))
         .collect();
     let message = format!(
         "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
@@ -268,22 +323,30 @@ fn cancelled(reasons: Vec<Value>) -> AwsError {
 pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
+    // Keys and projections are parsed before the lock; errors keep their place.
+    let gets: Vec<_> = elements
+        .iter()
+        .map(|element| {
+            let get = element
+                .get("Get")
+                .filter(|v| v.is_object())
+                .ok_or_else(|| input::missing("Get"))?;
+            Ok((get, ReadInput::new(get), projection(get)))
+        })
+        .collect();
     let state = db.lock();
     let mut responses = Vec::new();
     let mut seen = BTreeSet::new();
-    for element in elements {
-        let get = element
-            .get("Get")
-            .filter(|v| v.is_object())
-            .ok_or_else(|| input::missing("Get"))?;
+    for parsed in gets {
+        let (get, read, paths) = parsed?;
         let table = state.table(input::table_name(get)?)?;
-        let key = table.key.key_from_map(&input::req_item(get, "Key")?)?;
+        let key = table.key.key_from_map(&read.key.clone()?)?;
         if !seen.insert((table.name.clone(), key)) {
             return Err(AwsError::validation(
                 "Transaction request cannot include multiple operations on one item",
             ));
         }
-        responses.push(match read_item(&state, get)? {
+        responses.push(match read_item(&state, read, &paths)? {
             Some(item) => json!({ "Item": item_to_json(&item) }),
             None => json!({}),
         });

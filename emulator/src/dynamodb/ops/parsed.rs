@@ -1,0 +1,114 @@
+//! Requests parsed before the store lock is taken.
+//!
+//! One lock serialises every table, so it is held only for what needs the store: lookups,
+//! evaluation against stored items and the commit. Attribute values, placeholders and
+//! expressions — the work that grows with the request — are parsed first. AWS's order of
+//! checks interleaves the two (an unknown table is reported before a bad expression), so each
+//! parse keeps its result, error included, and the locked part reports it at the step where
+//! AWS does.
+
+use serde_json::Value;
+
+use crate::dynamodb::expr::{Action, Cond, Path, Placeholders, parser};
+use crate::dynamodb::input;
+use crate::dynamodb::model::{Item, item_from_json};
+use crate::protocol::AwsError;
+
+/// Which single-item write a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    Put,
+    Update,
+    Delete,
+    ConditionCheck,
+}
+
+/// A write's placeholders and parsed expressions.
+#[derive(Debug)]
+pub struct Expressions {
+    pub ph: Placeholders,
+    /// The UpdateExpression's actions (none for other writes).
+    pub update: Vec<Action>,
+    pub condition: Option<Cond>,
+}
+
+impl Expressions {
+    fn parse(request: &Value, kind: WriteKind) -> Result<Expressions, AwsError> {
+        let mut ph = Placeholders::from_input(request)?;
+        let update_source = match kind {
+            WriteKind::Update => input::opt_str(request, "UpdateExpression")?,
+            _ => None,
+        };
+        let update = match update_source {
+            Some(source) => parser::update(source, &mut ph)?,
+            None => Vec::new(),
+        };
+        let condition = input::opt_str(request, "ConditionExpression")?
+            .map(|source| parser::condition(source, "ConditionExpression", &mut ph))
+            .transpose()?;
+        // An update reports unused placeholders before it reads the item; the other writes
+        // after evaluating their condition.
+        if kind == WriteKind::Update {
+            ph.check_all_used(update_source.is_some() || condition.is_some())?;
+        }
+        Ok(Expressions {
+            ph,
+            update,
+            condition,
+        })
+    }
+}
+
+/// One single-item write (PutItem, UpdateItem, DeleteItem, or an action of
+/// TransactWriteItems / BatchWriteItem), parsed.
+#[derive(Debug)]
+pub struct WriteInput<'a> {
+    pub request: &'a Value,
+    pub kind: WriteKind,
+    /// `Item` for a put, `Key` for the others.
+    pub attributes: Result<Item, AwsError>,
+    pub expressions: Result<Expressions, AwsError>,
+}
+
+impl<'a> WriteInput<'a> {
+    pub fn new(request: &'a Value, kind: WriteKind) -> WriteInput<'a> {
+        let member = match kind {
+            WriteKind::Put => "Item",
+            _ => "Key",
+        };
+        WriteInput {
+            request,
+            kind,
+            attributes: input::req_item(request, member),
+            expressions: Expressions::parse(request, kind),
+        }
+    }
+}
+
+/// One single-item read (GetItem, an item of TransactGetItems or BatchGetItem), parsed.
+#[derive(Debug)]
+pub struct ReadInput<'a> {
+    /// The body holding `TableName`.
+    pub request: &'a Value,
+    pub key: Result<Item, AwsError>,
+}
+
+impl<'a> ReadInput<'a> {
+    pub fn new(request: &'a Value) -> ReadInput<'a> {
+        ReadInput {
+            request,
+            key: input::req_item(request, "Key"),
+        }
+    }
+
+    /// A BatchGetItem key of the table named in `request`.
+    pub fn with_key(request: &'a Value, key: &Value) -> ReadInput<'a> {
+        ReadInput {
+            request,
+            key: item_from_json(key),
+        }
+    }
+}
+
+/// A read's ProjectionExpression (or AttributesToGet), parsed.
+pub type Projection = Result<Option<Vec<Path>>, AwsError>;
