@@ -117,6 +117,27 @@ impl History {
     pub fn events(&self) -> Vec<Value> {
         self.lock().list.clone()
     }
+
+    /// How many events there are.
+    pub fn count(&self) -> usize {
+        self.lock().list.len()
+    }
+
+    /// A copy of the events at `positions` of the history in order (oldest first), or in
+    /// reverse order (newest first) when `reverse`.
+    pub fn page(&self, positions: std::ops::Range<usize>, reverse: bool) -> Vec<Value> {
+        let events = self.lock();
+        let list = &events.list;
+        if !reverse {
+            return list.get(positions).unwrap_or_default().to_vec();
+        }
+        let len = list.len();
+        let from = len.saturating_sub(positions.end);
+        let to = len.saturating_sub(positions.start);
+        let mut page = list.get(from..to).unwrap_or_default().to_vec();
+        page.reverse();
+        page
+    }
 }
 
 /// The fields GetExecutionHistory leaves out when `includeExecutionData` is false.

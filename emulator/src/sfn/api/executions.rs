@@ -9,7 +9,8 @@ use tokio::task::JoinHandle;
 
 use super::{
     ExecutionRecord, check_arn, check_length, check_name, check_name_length,
-    execution_does_not_exist, optional, paginate, required, state_machine_does_not_exist,
+    execution_does_not_exist, optional, page_bounds, paginate, required,
+    state_machine_does_not_exist,
 };
 use crate::protocol::AwsError;
 use crate::sfn::StepFunctions;
@@ -211,14 +212,13 @@ impl StepFunctions {
             .get(arn)
             .map(|e| e.history.clone())
             .ok_or_else(|| execution_does_not_exist(arn))?;
-        let mut events = history.events();
-        if input.get("reverseOrder").and_then(Value::as_bool) == Some(true) {
-            events.reverse();
-        }
+        let reverse = input.get("reverseOrder").and_then(Value::as_bool) == Some(true);
+        let (range, next) = page_bounds(input, history.count())?;
+        // Only the page is copied out of a history that may hold 25,000 events.
+        let mut page = history.page(range, reverse);
         if input.get("includeExecutionData").and_then(Value::as_bool) == Some(false) {
-            events = events.into_iter().map(without_execution_data).collect();
+            page = page.into_iter().map(without_execution_data).collect();
         }
-        let (page, next) = paginate(input, &events)?;
         let mut output = json!({ "events": page });
         if let (Some(token), Some(object)) = (next, output.as_object_mut()) {
             object.insert("nextToken".into(), json!(token));

@@ -136,6 +136,16 @@ pub fn paginate<T: Clone>(
     input: &Value,
     items: &[T],
 ) -> Result<(Vec<T>, Option<String>), AwsError> {
+    let (range, next) = page_bounds(input, items.len())?;
+    Ok((items.get(range).unwrap_or_default().to_vec(), next))
+}
+
+/// The positions of the page `maxResults`/`nextToken` ask for among `len` items, and the
+/// token of the next page (for lists too big to copy whole, such as a long history).
+pub fn page_bounds(
+    input: &Value,
+    len: usize,
+) -> Result<(std::ops::Range<usize>, Option<String>), AwsError> {
     let max = match input.get("maxResults").and_then(Value::as_u64) {
         None | Some(0) => 100,
         Some(n) if n <= 1000 => n as usize,
@@ -149,10 +159,9 @@ pub fn paginate<T: Clone>(
         Some(token) => decode_token(token)?,
         None => 0,
     };
-    let end = start.saturating_add(max).min(items.len());
-    let page = items.get(start..end).unwrap_or_default().to_vec();
-    let next = (end < items.len()).then(|| encode_token(end));
-    Ok((page, next))
+    let end = start.saturating_add(max).min(len);
+    let next = (end < len).then(|| encode_token(end));
+    Ok((start.min(end)..end, next))
 }
 
 fn encode_token(offset: usize) -> String {
