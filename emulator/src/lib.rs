@@ -46,6 +46,11 @@ pub struct Config {
     pub account_id: String,
     /// Real time, or a virtual clock on which waits and back-off take no wall time.
     pub clock: ClockMode,
+    /// `Host` header values accepted besides the loopback names (`orderlab emulate --allow-host`).
+    pub allow_hosts: Vec<String>,
+    /// `Origin` header values accepted (`orderlab emulate --allow-origin`); requests from any
+    /// other web page are refused.
+    pub allow_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -55,6 +60,8 @@ impl Default for Config {
             region: "us-east-1".to_owned(),
             account_id: "000000000000".to_owned(),
             clock: ClockMode::Real,
+            allow_hosts: Vec::new(),
+            allow_origins: Vec::new(),
         }
     }
 }
