@@ -86,8 +86,8 @@ struct ScenarioArgs {
     /// How many scenarios run at once (each on its own backend instance).
     #[arg(long, default_value_t = 4)]
     jobs: usize,
-    /// Bound, in seconds, on every wait.
-    #[arg(long, default_value_t = 30)]
+    /// Bound, in seconds, on every wait (at least 1).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
     /// Run the embedded emulator on the wall clock instead of its virtual clock.
     #[arg(long)]

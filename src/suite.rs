@@ -100,7 +100,7 @@ where
     F: Future<Output = ScenarioReport> + Send + 'static,
 {
     let total = scenarios.len();
-    let permits = Arc::new(Semaphore::new(jobs.max(1)));
+    let permits = Arc::new(Semaphore::new(jobs.clamp(1, Semaphore::MAX_PERMITS)));
     let mut tasks = JoinSet::new();
     let mut started: HashMap<tokio::task::Id, (usize, String, String)> = HashMap::new();
     let mut placeholders = Vec::with_capacity(total);

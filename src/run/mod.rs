@@ -138,7 +138,7 @@ async fn run_on(
     // The wait polls until `timeout` and then names the stuck orders; the outer bound only
     // catches a request the backend never answers.
     let executions = pages::within(
-        options.timeout + WAIT_SLACK,
+        options.timeout.saturating_add(WAIT_SLACK),
         "wait",
         wait::wait_for_executions(&clients, &stack, &accepted, options.timeout),
     )

@@ -67,6 +67,10 @@ impl ScenarioError {
 /// Deepest nesting of sequences and mappings a scenario may use (the scenario's own shape
 /// needs 5; `return:` values get the rest).
 pub const MAX_DEPTH: usize = 32;
+/// Most orders `count` may expand a scenario to.
+pub const MAX_ORDERS: u32 = 10_000;
+/// Most times one order may be submitted.
+pub const MAX_SUBMISSIONS: u32 = 100;
 /// Largest scenario file read.
 pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
 
@@ -227,19 +231,37 @@ fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, Sce
     })
 }
 
-/// A count that must be ≥ 1 (`what` names it in the message); absent means 1.
-fn positive(path: &Path, value: Option<Spanned<i64>>, what: &str) -> Result<u32, ScenarioError> {
+/// A count from 1 to `max` (`what` names it in the message); absent means 1.
+fn positive(
+    path: &Path,
+    value: Option<Spanned<i64>>,
+    what: &str,
+    max: u32,
+) -> Result<u32, ScenarioError> {
     match value {
         None => Ok(1),
         Some(Spanned {
             value, referenced, ..
-        }) => u32::try_from(value).ok().filter(|n| *n > 0).ok_or_else(|| {
-            ScenarioError::at(
-                path,
-                referenced,
-                format!("{what} must be a positive whole number, got {value}"),
-            )
-        }),
+        }) => {
+            let count = u32::try_from(value)
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    ScenarioError::at(
+                        path,
+                        referenced,
+                        format!("{what} must be a positive whole number, got {value}"),
+                    )
+                })?;
+            if count > max {
+                return Err(ScenarioError::at(
+                    path,
+                    referenced,
+                    format!("{what} may be at most {max}, got {value}"),
+                ));
+            }
+            Ok(count)
+        }
     }
 }
 
@@ -312,8 +334,24 @@ fn validate_order(
     mut spec: OrderSpec,
 ) -> Result<Vec<Order>, ScenarioError> {
     let count_at = spec.count.as_ref().map(|c| c.referenced);
-    let count = positive(path, spec.count.take(), "count")?;
-    let submissions = positive(path, spec.submissions.take(), "submissions")?;
+    let count = positive(path, spec.count.take(), "count", MAX_ORDERS)?;
+    let submissions = positive(
+        path,
+        spec.submissions.take(),
+        "submissions",
+        MAX_SUBMISSIONS,
+    )?;
+    // `count` multiplies orders: bound what it expands to (orders written out one by one are
+    // bounded by the file size).
+    if let Some(at) = count_at
+        && first_index.saturating_add(count as usize) > MAX_ORDERS as usize
+    {
+        return Err(ScenarioError::at(
+            path,
+            at,
+            format!("count {count} takes the scenario past {MAX_ORDERS} orders"),
+        ));
+    }
     if let (Some(at), true) = (count_at, spec.order_id.is_some() && count > 1) {
         return Err(ScenarioError::at(
             path,
