@@ -5,13 +5,18 @@
 //! serves the endpoint) → [`stack`] (provision `app/` through the AWS SDK) → [`run`] (inject,
 //! wait, collect) → [`snapshot`] (normalise, render, compare). [`report`] ties them together
 //! for the CLI and the test suite; [`suite`] runs several scenarios in parallel and [`junit`]
-//! writes their JUnit XML.
+//! writes their JUnit XML. [`stop`] (signals, a closed stdout), [`cleanup`] (the harness's own
+//! temporary files and child processes) and [`output`] (writes that never panic) keep an
+//! interrupted run from leaving anything behind.
 
 pub mod backend;
+pub mod cleanup;
 pub mod junit;
+pub mod output;
 pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod snapshot;
 pub mod stack;
+pub mod stop;
 pub mod suite;

@@ -1,20 +1,24 @@
 //! The `orderlab` command line: run scenarios (`scenario`), list them (`list`), or serve the
 //! embedded emulator on its own (`emulate`). Exit codes: 0 all passed, 1 a snapshot or
-//! expectation failed, 2 a scenario or usage error.
+//! expectation failed, 2 a scenario or usage error, 130 / 143 stopped by SIGINT / SIGTERM
+//! (in-flight scenarios cancelled, every emulator shut down, within 5 s), 141 stdout closed
+//! before `scenario` finished (`| head`). Nothing here panics on a closed stdout or stderr.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use orderlab::backend::BackendKind;
-use orderlab::run::RunOptions;
+use orderlab::output::{error_line, is_closed_pipe, write_err, write_out};
+use orderlab::run::{RunOptions, STOP_BOUND};
 use orderlab::scenario::{self, Scenario};
-use orderlab::suite::{self, ScenarioReport, SuiteOptions};
+use orderlab::stop::{self, Reason, Stop};
+use orderlab::suite::{self, SuiteOptions};
 
 #[derive(Parser)]
 #[command(
@@ -37,13 +41,26 @@ enum Command {
         #[arg(long, default_value_os_t = default_scenarios_dir())]
         scenarios_dir: PathBuf,
     },
-    /// Serve the embedded emulator until Ctrl-C (a local endpoint for the AWS CLI or any SDK).
-    Emulate {
-        #[arg(long, default_value_t = 4566)]
-        port: u16,
-        #[arg(long, default_value = "127.0.0.1")]
-        host: IpAddr,
-    },
+    /// Serve the embedded emulator until Ctrl-C or SIGTERM (a local endpoint for the AWS CLI
+    /// or any SDK).
+    Emulate(EmulateArgs),
+}
+
+#[derive(clap::Args)]
+struct EmulateArgs {
+    /// Port to listen on; 0 picks a free one (the first line printed names it).
+    #[arg(long, default_value_t = 4566)]
+    port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Also accept requests whose `Host` header names HOST (repeatable; loopback names are
+    /// always accepted).
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allow_hosts: Vec<String>,
+    /// Also accept requests sent by a web page from ORIGIN, e.g. `http://localhost:3000`
+    /// (repeatable; requests with another `Origin` header are refused).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -69,8 +86,8 @@ struct ScenarioArgs {
     /// How many scenarios run at once (each on its own backend instance).
     #[arg(long, default_value_t = 4)]
     jobs: usize,
-    /// Bound, in seconds, on every wait.
-    #[arg(long, default_value_t = 30)]
+    /// Bound, in seconds, on every wait (at least 1).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
     /// Run the embedded emulator on the wall clock instead of its virtual clock.
     #[arg(long)]
@@ -88,24 +105,58 @@ fn default_scenarios_dir() -> PathBuf {
 const PASSED: u8 = 0;
 const ERROR: u8 = 2;
 
+/// After a signal, how long the command gets to stop cleanly (cancel, stop every backend
+/// within [`STOP_BOUND`]) before the process exits anyway.
+const GRACE: Duration = Duration::from_millis(4000);
+/// How long the runtime waits for tasks still running when it is dropped (a blocking
+/// `cargo build` is killed by the cleanup instead).
+const RUNTIME_GRACE: Duration = Duration::from_millis(500);
+
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            error_line(&format!("error: cannot start the async runtime: {err}"));
             return ExitCode::from(ERROR);
         }
     };
-    let code = runtime.block_on(async {
-        match cli.command {
-            Command::Scenario(args) => scenario_command(args).await,
-            Command::List { scenarios_dir } => list_command(&scenarios_dir),
-            Command::Emulate { port, host } => emulate_command(SocketAddr::new(host, port)).await,
-        }
-    });
+    let code = runtime.block_on(run(cli.command));
+    runtime.shutdown_timeout(RUNTIME_GRACE);
+    orderlab::cleanup::remove_all();
     ExitCode::from(code)
+}
+
+/// Runs `command` under a [`Stop`] that SIGINT and SIGTERM trip; once tripped, the command
+/// has [`GRACE`] to wind down and the exit code is the reason's.
+async fn run(command: Command) -> u8 {
+    let stop = Stop::new();
+    if let Err(err) = stop::listen_for_signals(&stop) {
+        error_line(&format!("error: cannot handle SIGINT/SIGTERM: {err}"));
+        return ERROR;
+    }
+    let work = dispatch(command, stop.clone());
+    tokio::pin!(work);
+    let reason = tokio::select! {
+        code = &mut work => return stop.reason().map_or(code, Reason::exit_code),
+        reason = stop.requested() => reason,
+    };
+    if tokio::time::timeout(GRACE, &mut work).await.is_err() {
+        error_line(&format!(
+            "orderlab: still stopping after {} s: exiting anyway",
+            GRACE.as_secs_f64()
+        ));
+    }
+    reason.exit_code()
+}
+
+async fn dispatch(command: Command, stop: Stop) -> u8 {
+    match command {
+        Command::Scenario(args) => scenario_command(args, stop).await,
+        Command::List { scenarios_dir } => list_command(&scenarios_dir),
+        Command::Emulate(args) => emulate_command(args, stop).await,
+    }
 }
 
 fn init_tracing() {
@@ -117,39 +168,78 @@ fn init_tracing() {
         .init();
 }
 
+/// stdout for a command that goes on after its reader has gone: the first failed write
+/// trips `stop` (quietly for a closed pipe) and later writes are skipped.
+struct Stdout {
+    stop: Stop,
+    open: bool,
+}
+
+impl Stdout {
+    fn new(stop: &Stop) -> Stdout {
+        Stdout {
+            stop: stop.clone(),
+            open: true,
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        if !self.open {
+            return;
+        }
+        if let Err(err) = write_out(text) {
+            self.open = false;
+            if is_closed_pipe(&err) {
+                self.stop.request(Reason::OutputClosed);
+            } else {
+                error_line(&format!("error: cannot write to stdout: {err}"));
+                self.stop.request(Reason::OutputFailed);
+            }
+        }
+    }
+}
+
 fn list_command(dir: &std::path::Path) -> u8 {
     let names = match scenario::list_names(dir) {
         Ok(names) => names,
         Err(err) => {
-            eprintln!("error: cannot list {}: {err}", dir.display());
+            error_line(&format!("error: cannot list {}: {err}", dir.display()));
             return ERROR;
         }
     };
     let mut code = PASSED;
     for name in names {
-        match scenario::load_named(dir, &name) {
-            Ok(scenario) => println!("{name:<24} {}", scenario.description.trim()),
+        let line = match scenario::load_named(dir, &name) {
+            Ok(scenario) => format!("{name:<24} {}\n", scenario.description.trim()),
             Err(err) => {
-                println!("{name:<24} (invalid: {err})");
                 code = ERROR;
+                format!("{name:<24} (invalid: {err})\n")
             }
+        };
+        if let Err(err) = write_out(&line) {
+            // The reader has gone (`| head`): stop quietly, as ripgrep does.
+            if is_closed_pipe(&err) {
+                return code;
+            }
+            error_line(&format!("error: cannot write to stdout: {err}"));
+            return ERROR;
         }
     }
     code
 }
 
-async fn scenario_command(args: ScenarioArgs) -> u8 {
+async fn scenario_command(args: ScenarioArgs, stop: Stop) -> u8 {
     let scenarios = match load_selected(&args) {
         Ok(scenarios) => scenarios,
         Err(message) => {
-            eprintln!("error: {message}");
+            error_line(&format!("error: {message}"));
             return ERROR;
         }
     };
     if args.backend == BackendKind::LocalStack
         && let Err(err) = orderlab::backend::localstack::check_docker()
     {
-        eprintln!("error: {err:#}");
+        error_line(&format!("error: {err:#}"));
         return ERROR;
     }
     let jobs = match args.backend {
@@ -162,6 +252,7 @@ async fn scenario_command(args: ScenarioArgs) -> u8 {
             backend: args.backend.clone(),
             timeout: Duration::from_secs(args.timeout),
             real_time: args.real_time,
+            stop: stop.clone(),
         },
         accept: args.accept,
         jobs,
@@ -169,68 +260,44 @@ async fn scenario_command(args: ScenarioArgs) -> u8 {
     let started = Instant::now();
     let progress = scenarios.len() > 1 && std::io::stderr().is_terminal();
     let human = !args.json;
+    let mut stdout = Stdout::new(&stop);
     let reports = suite::run_all(scenarios, &options, |report, done, total| {
         if progress {
-            eprint!("\r\x1b[2K");
+            write_err("\r\x1b[2K");
         }
         if human {
-            print!("{}", report.text);
-            let _ = std::io::stdout().flush();
+            stdout.write(&report.text);
         }
         if progress && done < total {
-            eprint!("{}", progress_bar(done, total));
+            write_err(&progress_bar(done, total));
         }
     })
     .await;
     let wall_time = started.elapsed();
-    if args.json {
-        println!("{:#}", suite::json_report(&reports, wall_time));
-    } else {
-        println!("{}", summary(&reports, wall_time));
-    }
+    let mut code = suite::exit_code(&reports);
     if let Some(path) = &args.junit
         && let Err(err) = std::fs::write(path, orderlab::junit::render(&reports, wall_time))
     {
-        eprintln!("error: cannot write {}: {err}", path.display());
-        return ERROR;
+        error_line(&format!("error: cannot write {}: {err}", path.display()));
+        code = ERROR;
     }
-    suite::exit_code(&reports)
+    if args.json {
+        stdout.write(&format!("{:#}\n", suite::json_report(&reports, wall_time)));
+    } else {
+        stdout.write(&format!("{}\n", suite::summary(&reports, wall_time)));
+    }
+    code
 }
 
 /// `[#####-----] 5/10 scenarios`
 fn progress_bar(done: usize, total: usize) -> String {
     const WIDTH: usize = 30;
-    let filled = WIDTH * done / total.max(1);
+    let filled = (WIDTH * done / total.max(1)).min(WIDTH);
     format!(
         "[{}{}] {done}/{total} scenarios",
         "#".repeat(filled),
         "-".repeat(WIDTH - filled)
     )
-}
-
-fn summary(reports: &[ScenarioReport], wall_time: Duration) -> String {
-    let count = |outcome| reports.iter().filter(|r| r.outcome == outcome).count();
-    let mut text = format!(
-        "\n{} scenario{}: {} passed, {} failed, {} errors in {:.1} s",
-        reports.len(),
-        if reports.len() == 1 { "" } else { "s" },
-        count(suite::Outcome::Passed),
-        count(suite::Outcome::Failed),
-        count(suite::Outcome::Error),
-        wall_time.as_secs_f64()
-    );
-    for report in reports
-        .iter()
-        .filter(|r| r.outcome != suite::Outcome::Passed)
-    {
-        let first = report.message.lines().next().unwrap_or_default();
-        text.push_str(&format!(
-            "\n  {} {}: {first}",
-            report.outcome.label(),
-            report.name
-        ));
-    }
-    text
 }
 
 fn load_selected(args: &ScenarioArgs) -> Result<Vec<Scenario>, String> {
@@ -256,29 +323,47 @@ fn load_selected(args: &ScenarioArgs) -> Result<Vec<Scenario>, String> {
         .collect()
 }
 
-async fn emulate_command(bind: SocketAddr) -> u8 {
+/// Serves the emulator until SIGINT or SIGTERM (or until stdout is closed before the banner
+/// is read), then shuts it down within [`STOP_BOUND`].
+async fn emulate_command(args: EmulateArgs, stop: Stop) -> u8 {
+    let bind = SocketAddr::new(args.host, args.port);
     let config = orderlab_emulator::Config {
         bind,
+        allow_hosts: args.allow_hosts,
+        allow_origins: args.allow_origins,
         ..orderlab_emulator::Config::default()
     };
     let emulator = match orderlab_emulator::Emulator::start(config).await {
         Ok(emulator) => emulator,
         Err(err) => {
-            eprintln!("error: cannot listen on {bind}: {err}");
+            error_line(&format!("error: cannot listen on {bind}: {err}"));
             return ERROR;
         }
     };
     let endpoint = emulator.endpoint();
-    println!("orderlab emulator listening on {endpoint}");
-    println!(
-        "  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1"
+    // One write, so that a reader taking only the first line (`| head -1`) still gets it all.
+    let banner = format!(
+        "orderlab emulator listening on {endpoint}\n  \
+         export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1\n  \
+         aws --endpoint-url {endpoint} dynamodb list-tables\n\
+         Ctrl-C (or SIGTERM) to stop\n"
     );
-    println!("  aws --endpoint-url {endpoint} dynamodb list-tables");
-    println!("Ctrl-C to stop");
-    if let Err(err) = tokio::signal::ctrl_c().await {
-        eprintln!("error: cannot wait for Ctrl-C: {err}");
+    let code = match write_out(&banner) {
+        Ok(()) => stop.requested().await.exit_code(),
+        Err(err) if is_closed_pipe(&err) => PASSED,
+        Err(err) => {
+            error_line(&format!("error: cannot write to stdout: {err}"));
+            ERROR
+        }
+    };
+    if tokio::time::timeout(STOP_BOUND, emulator.shutdown())
+        .await
+        .is_err()
+    {
+        error_line(&format!(
+            "orderlab: the emulator did not shut down within {} s",
+            STOP_BOUND.as_secs_f64()
+        ));
     }
-    println!("stopping (reaping Lambda processes)…");
-    emulator.shutdown().await;
-    PASSED
+    code
 }

@@ -3,16 +3,20 @@
 //! [`ScenarioReport`] holding its verdict and the text the CLI prints for it. Reports come
 //! back in the order the scenarios were given, whatever order they finished in.
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use crate::report;
 use crate::run::{self, RunOptions};
 use crate::scenario::Scenario;
 use crate::snapshot::{self, Verdict, file};
+use crate::stop::{Reason, Stop};
 
 /// How a scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,34 +70,147 @@ pub struct SuiteOptions {
 }
 
 /// Runs every scenario, at most `options.jobs` at once; `on_done` sees each report as it
-/// finishes (for progress and streaming output).
+/// finishes (for progress and streaming output). Every scenario gets a report: one whose task
+/// panicked is an [`Outcome::Error`] naming the panic, one not started because the run was
+/// stopped an error saying so.
 pub async fn run_all(
     scenarios: Vec<Scenario>,
     options: &SuiteOptions,
-    mut on_done: impl FnMut(&ScenarioReport, usize, usize),
+    on_done: impl FnMut(&ScenarioReport, usize, usize),
 ) -> Vec<ScenarioReport> {
+    let shared = options.clone();
+    let runner = move |scenario: Scenario| {
+        let options = shared.clone();
+        async move { run_one(&scenario, &options).await }
+    };
+    run_tasks(scenarios, options.jobs, &options.run.stop, runner, on_done).await
+}
+
+/// [`run_all`] with the per-scenario work given as `runner` (the seam the tests use to make a
+/// scenario task crash).
+pub(crate) async fn run_tasks<R, F>(
+    scenarios: Vec<Scenario>,
+    jobs: usize,
+    stop: &Stop,
+    runner: R,
+    mut on_done: impl FnMut(&ScenarioReport, usize, usize),
+) -> Vec<ScenarioReport>
+where
+    R: Fn(Scenario) -> F,
+    F: Future<Output = ScenarioReport> + Send + 'static,
+{
     let total = scenarios.len();
-    let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
+    let permits = Arc::new(Semaphore::new(jobs.clamp(1, Semaphore::MAX_PERMITS)));
+    let mut tasks = JoinSet::new();
+    let mut started: HashMap<tokio::task::Id, (usize, String, String)> = HashMap::new();
+    let mut placeholders = Vec::with_capacity(total);
     for (index, scenario) in scenarios.into_iter().enumerate() {
-        let permits = permits.clone();
-        let options = options.clone();
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (index, run_one(&scenario, &options).await)
+        let identity = (
+            index,
+            scenario.name.clone(),
+            scenario.description.trim().to_owned(),
+        );
+        let not_run = placeholder(&identity.1, &identity.2);
+        placeholders.push(not_run.clone());
+        let (permits, stop) = (permits.clone(), stop.clone());
+        let run = runner(scenario);
+        let handle = tasks.spawn(async move {
+            tokio::select! {
+                biased;
+                reason = stop.requested() => not_run.stopped(reason),
+                permit = permits.acquire_owned() => {
+                    let _permit = permit;
+                    run.await
+                }
+            }
         });
+        started.insert(handle.id(), identity);
     }
     let mut reports: Vec<Option<ScenarioReport>> = vec![None; total];
     let mut done = 0;
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((index, report)) = joined else {
-            continue;
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (id, report) = match joined {
+            Ok((id, report)) => (id, report),
+            Err(err) => (err.id(), crash_report(&started, err)),
         };
         done += 1;
         on_done(&report, done, total);
-        reports[index] = Some(report);
+        if let Some(slot) = started
+            .get(&id)
+            .and_then(|(index, ..)| reports.get_mut(*index))
+        {
+            *slot = Some(report);
+        }
     }
-    reports.into_iter().flatten().collect()
+    // Every task was joined above, so every slot is filled; this keeps a scenario from ever
+    // vanishing from the reports should that change.
+    reports
+        .into_iter()
+        .zip(placeholders)
+        .map(|(report, placeholder)| {
+            report
+                .unwrap_or_else(|| placeholder.with_error("the scenario produced no report".into()))
+        })
+        .collect()
+}
+
+/// The error report of a scenario whose task panicked or was cancelled.
+fn crash_report(
+    started: &HashMap<tokio::task::Id, (usize, String, String)>,
+    err: tokio::task::JoinError,
+) -> ScenarioReport {
+    let (name, description) = started
+        .get(&err.id())
+        .map(|(_, name, description)| (name.as_str(), description.as_str()))
+        .unwrap_or(("?", ""));
+    let cause = match err.try_into_panic() {
+        Ok(payload) => format!("the scenario crashed: {}", panic_message(payload.as_ref())),
+        Err(_) => "the scenario's task was cancelled".to_owned(),
+    };
+    placeholder(name, description).with_error(cause)
+}
+
+/// The text of a panic (`panic!("…")` payloads are a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    match text {
+        Some(text) => format!("panicked: {text}"),
+        None => "panicked".to_owned(),
+    }
+}
+
+/// A report for `name` with no verdict yet.
+fn placeholder(name: &str, description: &str) -> ScenarioReport {
+    ScenarioReport {
+        name: name.to_owned(),
+        description: description.to_owned(),
+        outcome: Outcome::Error,
+        message: String::new(),
+        text: String::new(),
+        wall_time: Duration::ZERO,
+        phases: Vec::new(),
+    }
+}
+
+impl ScenarioReport {
+    /// This report as an error: `message`, and the text a human sees for it.
+    fn with_error(mut self, message: String) -> ScenarioReport {
+        self.outcome = Outcome::Error;
+        self.text = format!(
+            "scenario {} — {}\nERROR {}: {message}\n",
+            self.name, self.description, self.name
+        );
+        self.message = message;
+        self
+    }
+
+    /// This report as a scenario that was not run because the run stopped.
+    fn stopped(self, reason: Reason) -> ScenarioReport {
+        self.with_error(format!("not run: {reason}"))
+    }
 }
 
 /// Runs one scenario and judges it.
@@ -198,6 +315,30 @@ pub fn exit_code(reports: &[ScenarioReport]) -> u8 {
         .map_or(0, Outcome::exit_code)
 }
 
+/// The human summary printed after every scenario's own text: the counts, the wall time, and
+/// one line per scenario that did not pass.
+pub fn summary(reports: &[ScenarioReport], wall_time: Duration) -> String {
+    let count = |outcome| reports.iter().filter(|r| r.outcome == outcome).count();
+    let mut text = format!(
+        "\n{} scenario{}: {} passed, {} failed, {} errors in {:.1} s",
+        reports.len(),
+        if reports.len() == 1 { "" } else { "s" },
+        count(Outcome::Passed),
+        count(Outcome::Failed),
+        count(Outcome::Error),
+        wall_time.as_secs_f64()
+    );
+    for report in reports.iter().filter(|r| r.outcome != Outcome::Passed) {
+        let first = report.message.lines().next().unwrap_or_default();
+        text.push_str(&format!(
+            "\n  {} {}: {first}",
+            report.outcome.label(),
+            report.name
+        ));
+    }
+    text
+}
+
 /// The machine-readable report (`--json`).
 pub fn json_report(reports: &[ScenarioReport], wall_time: Duration) -> Value {
     let scenarios: Vec<Value> = reports
@@ -266,5 +407,80 @@ mod tests {
         assert_eq!(value["exit_code"], 1);
         assert_eq!(value["scenarios"][1]["outcome"], "failed");
         assert_eq!(value["scenarios"][0]["phases_ms"]["start"], 1);
+    }
+
+    fn scenario(name: &str) -> Scenario {
+        let mut scenario = crate::scenario::parse(
+            std::path::Path::new("t.yaml"),
+            name,
+            "description: what it covers\nseed: 1\n",
+        )
+        .unwrap();
+        scenario.name = name.to_owned();
+        scenario
+    }
+
+    /// Runs `names` through [`run_tasks`] with a runner that panics for `boom` and passes the
+    /// rest; returns the reports and how many `on_done` saw.
+    async fn run_with_a_crash(names: &[&str], stop: &Stop) -> (Vec<ScenarioReport>, usize) {
+        let scenarios = names.iter().map(|name| scenario(name)).collect();
+        let runner = |scenario: Scenario| async move {
+            if scenario.name == "boom" {
+                panic!("index out of bounds: the len is 0 but the index is 3");
+            }
+            report(&scenario.name, Outcome::Passed)
+        };
+        let mut seen = 0;
+        let reports = run_tasks(scenarios, 2, stop, runner, |_, _, _| seen += 1).await;
+        (reports, seen)
+    }
+
+    #[tokio::test]
+    async fn a_panicked_scenario_is_an_error_in_every_report() {
+        let (reports, seen) = run_with_a_crash(&["a", "boom", "c"], &Stop::new()).await;
+        assert_eq!(seen, 3, "on_done saw every scenario, the crashed one too");
+        let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a", "boom", "c"]);
+        let crashed = &reports[1];
+        assert_eq!(crashed.outcome, Outcome::Error);
+        assert!(
+            crashed
+                .message
+                .contains("the scenario crashed: panicked: index out of bounds"),
+            "{}",
+            crashed.message
+        );
+        assert!(
+            crashed.text.contains("ERROR boom: the scenario crashed"),
+            "{}",
+            crashed.text
+        );
+        assert_eq!(exit_code(&reports), 2);
+        let text = summary(&reports, Duration::from_secs(1));
+        assert!(
+            text.contains("3 scenarios: 2 passed, 0 failed, 1 errors"),
+            "{text}"
+        );
+        assert!(text.contains("error boom: the scenario crashed"), "{text}");
+        let json = json_report(&reports, Duration::from_secs(1));
+        assert_eq!(json["errors"], 1, "{json}");
+        assert_eq!(json["exit_code"], 2, "{json}");
+        assert_eq!(json["scenarios"][1]["outcome"], "error", "{json}");
+        let xml = crate::junit::render(&reports, Duration::from_secs(1));
+        assert!(xml.contains("errors=\"1\""), "{xml}");
+        assert!(
+            xml.contains("<error message=\"the scenario crashed: panicked: index out of bounds"),
+            "{xml}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stopped_run_reports_every_scenario_it_did_not_run() {
+        let stop = Stop::new();
+        stop.request(Reason::Interrupt);
+        let (reports, seen) = run_with_a_crash(&["a", "b"], &stop).await;
+        assert_eq!(seen, 2);
+        assert!(reports.iter().all(|r| r.outcome == Outcome::Error));
+        assert_eq!(reports[0].message, "not run: interrupted (SIGINT)");
     }
 }

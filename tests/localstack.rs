@@ -18,6 +18,7 @@ async fn happy_path_runs_on_localstack() {
         backend: BackendKind::LocalStack,
         timeout: Duration::from_secs(300),
         real_time: true,
+        ..RunOptions::default()
     };
     let result = run::run_scenario(&scenario, &options)
         .await

@@ -152,13 +152,14 @@ struct HistorySummary {
 async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySummary> {
     let mut summary = HistorySummary::default();
     let mut times: Vec<f64> = Vec::new();
+    let mut pages = super::pages::Pages::new(format!("GetExecutionHistory {arn}"));
     let mut token: Option<String> = None;
     loop {
         let page = clients
             .sfn
             .get_execution_history()
             .execution_arn(arn)
-            .set_next_token(token.take())
+            .set_next_token(token.clone())
             .send()
             .await
             .aws_context(|| format!("GetExecutionHistory {arn}"))?;
@@ -181,9 +182,10 @@ async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySum
                 summary.failed_attempts.push(format!("{state}: {error}"));
             }
         }
-        match page.next_token() {
-            Some(next) => token = Some(next.to_owned()),
-            None => break,
+        let next = page.next_token().map(str::to_owned);
+        token = pages.next(token.as_ref(), next.as_ref())?;
+        if token.is_none() {
+            break;
         }
     }
     let first = times.iter().copied().fold(f64::INFINITY, f64::min);
@@ -195,20 +197,22 @@ async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySum
 /// Every item of `table` as plain JSON, sorted by `key`.
 async fn scan_table(clients: &Clients, table: &str, key: &str) -> anyhow::Result<Vec<Value>> {
     let mut items = Vec::new();
+    let mut pages = super::pages::Pages::new(format!("Scan {table}"));
     let mut start: Option<HashMap<String, AttributeValue>> = None;
     loop {
         let page = clients
             .dynamodb
             .scan()
             .table_name(table)
-            .set_exclusive_start_key(start.take())
+            .set_exclusive_start_key(start.clone())
             .send()
             .await
             .aws_context(|| format!("Scan {table}"))?;
         items.extend(page.items().iter().map(item_to_json));
-        match page.last_evaluated_key() {
-            Some(last) if !last.is_empty() => start = Some(last.clone()),
-            _ => break,
+        let last = page.last_evaluated_key().filter(|last| !last.is_empty());
+        start = pages.next(start.as_ref(), last)?;
+        if start.is_none() {
+            break;
         }
     }
     items.sort_by_key(|item| sort_key(item, key));
@@ -225,11 +229,12 @@ fn sort_key(item: &Value, key: &str) -> String {
 
 /// A DynamoDB item as plain JSON, keys sorted.
 pub fn item_to_json(item: &HashMap<String, AttributeValue>) -> Value {
-    let mut keys: Vec<&String> = item.keys().collect();
-    keys.sort();
+    let mut pairs: Vec<(&String, &AttributeValue)> = item.iter().collect();
+    pairs.sort_by_key(|(key, _)| *key);
     Value::Object(
-        keys.into_iter()
-            .map(|k| (k.clone(), attribute_to_json(&item[k])))
+        pairs
+            .into_iter()
+            .map(|(key, value)| (key.clone(), attribute_to_json(value)))
             .collect::<Map<_, _>>(),
     )
 }

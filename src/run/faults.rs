@@ -39,8 +39,24 @@ pub fn document(scenario: &Scenario, machine: &str) -> anyhow::Result<Value> {
     if !states.is_empty() {
         add_state_faults(&mut document, machine, states)?;
     }
-    document["Functions"] = Value::Object(functions);
+    object_member(&mut document, "", "Functions")?.extend(functions);
     Ok(document)
+}
+
+/// `document[key]` as an object (created when absent): a `mock_config` file may hold
+/// anything under its keys, and a wrong shape is an error, not a panic.
+fn object_member<'a>(
+    document: &'a mut Value,
+    parent: &str,
+    key: &str,
+) -> anyhow::Result<&'a mut Map<String, Value>> {
+    let Some(object) = document.as_object_mut() else {
+        bail!("mock_config: {parent} is not a JSON object");
+    };
+    match object.entry(key.to_owned()).or_insert_with(|| json!({})) {
+        Value::Object(member) => Ok(member),
+        _ => bail!("mock_config: {parent}{key} is not a JSON object"),
+    }
 }
 
 fn add_state_faults(
@@ -48,19 +64,26 @@ fn add_state_faults(
     machine: &str,
     states: Map<String, Value>,
 ) -> anyhow::Result<()> {
-    if document["StateMachines"].get(machine).is_some() {
+    if document
+        .get("StateMachines")
+        .and_then(|machines| machines.get(machine))
+        .is_some()
+    {
         bail!(
             "the scenario's state faults and its mock_config both mock {machine}: use one or the other"
         );
     }
     let mut case = Map::new();
+    let mut mocked = Map::new();
     for (state, responses) in states {
         let name = format!("{TEST_CASE}-{state}");
         case.insert(state, json!(name));
-        document["MockedResponses"][&name] = responses;
+        mocked.insert(name, responses);
     }
-    document["StateMachines"][machine] = json!({"TestCases": {TEST_CASE: case}});
-    document["ActiveTestCases"][machine] = json!(TEST_CASE);
+    object_member(document, "", "MockedResponses")?.extend(mocked);
+    object_member(document, "", "StateMachines")?
+        .insert(machine.to_owned(), json!({"TestCases": {TEST_CASE: case}}));
+    object_member(document, "", "ActiveTestCases")?.insert(machine.to_owned(), json!(TEST_CASE));
     Ok(())
 }
 
@@ -142,5 +165,26 @@ mod tests {
             document["MockedResponses"]["orderlab-ProcessPayment"],
             json!({"*": {"Timeout": true}})
         );
+    }
+
+    #[test]
+    fn a_mock_config_of_the_wrong_shape_is_an_error_not_a_panic() {
+        for wrong in [
+            json!({"StateMachines": {}, "MockedResponses": []}),
+            json!({"StateMachines": {}, "ActiveTestCases": "x"}),
+            json!({"StateMachines": {}, "Functions": 5}),
+        ] {
+            let mut scenario = scenario(vec![Fault {
+                target: FaultTarget::State("ProcessPayment".into()),
+                invocations: "*".into(),
+                response: FaultResponse::Timeout,
+            }]);
+            scenario.mock_config = Some(wrong.clone());
+            let err = document(&scenario, "m").unwrap_err();
+            assert!(
+                err.to_string().contains("is not a JSON object"),
+                "{wrong}: {err}"
+            );
+        }
     }
 }

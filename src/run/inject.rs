@@ -132,7 +132,9 @@ pub async fn submit_orders(
     let mut submissions: Vec<Vec<Submission>> = vec![Vec::new(); scenario.orders.len()];
     while let Some(joined) = tasks.join_next().await {
         let (index, results) = joined.context("an order submission task panicked")?;
-        submissions[index] = results.into_iter().collect::<anyhow::Result<_>>()?;
+        if let Some(slot) = submissions.get_mut(index) {
+            *slot = results.into_iter().collect::<anyhow::Result<_>>()?;
+        }
     }
     Ok(submissions.into_iter().flatten().collect())
 }

@@ -1,9 +1,12 @@
 //! Running one scenario end to end: start the backend → provision → load inventory → submit
-//! orders → wait for the executions → collect. The backend is stopped whatever happens.
+//! orders → wait for the executions → collect. The backend is stopped whatever happens —
+//! also when the run is stopped early ([`RunOptions::stop`]: a signal), and always within
+//! [`STOP_BOUND`].
 
 pub mod collect;
 pub mod faults;
 pub mod inject;
+pub mod pages;
 pub mod wait;
 
 use std::time::{Duration, Instant};
@@ -13,6 +16,7 @@ use anyhow::Context as _;
 use crate::backend::{self, BackendKind, BackendOptions};
 use crate::scenario::Scenario;
 use crate::stack::{self, Clients, Settings, Stack};
+use crate::stop::Stop;
 pub use collect::{Collected, Email, ExecutionRecord, OrderOutcome};
 pub use inject::Submission;
 
@@ -23,6 +27,8 @@ pub struct RunOptions {
     /// Bounds every wait (resources becoming ready, executions ending).
     pub timeout: Duration,
     pub real_time: bool,
+    /// Tripped to abandon the run: whatever is in flight is dropped and the backend stopped.
+    pub stop: Stop,
 }
 
 impl Default for RunOptions {
@@ -31,9 +37,15 @@ impl Default for RunOptions {
             backend: BackendKind::Embedded,
             timeout: Duration::from_secs(30),
             real_time: false,
+            stop: Stop::new(),
         }
     }
 }
+
+/// How long stopping a backend may take before the harness gives up on it (the embedded
+/// emulator bounds its own shutdown below this; the whole process must be gone within 5 s of
+/// a signal).
+pub const STOP_BOUND: Duration = Duration::from_millis(3500);
 
 /// Wall time of each phase, in order.
 #[derive(Debug, Clone, Default)]
@@ -62,18 +74,35 @@ pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> anyhow::
     let backend_options = BackendOptions {
         real_time: options.real_time,
     };
-    let running = backend::start(&options.backend, backend_options)
-        .await
-        .with_context(|| format!("starting the {} backend", options.backend))?;
+    let running = tokio::select! {
+        biased;
+        reason = options.stop.requested() => anyhow::bail!("stopped: {reason}"),
+        begun = backend::start(&options.backend, backend_options) => begun
+            .with_context(|| format!("starting the {} backend", options.backend))?,
+    };
     timings.record("start", started);
     let endpoint = running.endpoint().to_owned();
-    let result = run_on(&endpoint, scenario, options, &mut timings).await;
-    running.stop().await;
+    let result = tokio::select! {
+        biased;
+        reason = options.stop.requested() => Err(anyhow::anyhow!("stopped: {reason}")),
+        result = run_on(&endpoint, scenario, options, &mut timings) => result,
+    };
+    stop_backend(running, &options.backend).await;
     result.map(|(stack, collected)| RunResult {
         stack,
         collected,
         timings,
     })
+}
+
+/// Stops `running`, giving up after [`STOP_BOUND`].
+async fn stop_backend(running: Box<dyn backend::Running>, kind: &BackendKind) {
+    if tokio::time::timeout(STOP_BOUND, running.stop())
+        .await
+        .is_err()
+    {
+        tracing::warn!(backend = %kind, bound = ?STOP_BOUND, "the backend did not stop in time");
+    }
 }
 
 async fn run_on(
@@ -92,6 +121,54 @@ async fn run_on(
     timings.record("provision", started);
 
     let started = Instant::now();
+    let (submissions, raw_responses) = pages::within(
+        options.timeout,
+        "inject",
+        inject_all(&clients, endpoint, &stack, scenario, options),
+    )
+    .await?;
+    timings.record("inject", started);
+
+    let started = Instant::now();
+    let accepted: Vec<String> = submissions
+        .iter()
+        .filter(|s| s.accepted())
+        .map(|s| s.order_id.clone())
+        .collect();
+    // The wait polls until `timeout` and then names the stuck orders; the outer bound only
+    // catches a request the backend never answers.
+    let executions = pages::within(
+        options.timeout.saturating_add(WAIT_SLACK),
+        "wait",
+        wait::wait_for_executions(&clients, &stack, &accepted, options.timeout),
+    )
+    .await?;
+    timings.record("wait", started);
+
+    let started = Instant::now();
+    let mut collected = pages::within(
+        options.timeout,
+        "collect",
+        collect::collect(&clients, endpoint, &stack, &submissions, &executions),
+    )
+    .await?;
+    collected.raw_requests = raw_responses;
+    timings.record("collect", started);
+    Ok((stack, collected))
+}
+
+/// How much longer than `--timeout` the wait phase may take in all (its last poll).
+const WAIT_SLACK: Duration = Duration::from_secs(10);
+
+/// Faults, inventory, orders and raw requests: what was submitted (raw requests the API
+/// accepted included) and the raw answers.
+async fn inject_all(
+    clients: &Clients,
+    endpoint: &str,
+    stack: &Stack,
+    scenario: &Scenario,
+    options: &RunOptions,
+) -> anyhow::Result<(Vec<Submission>, Vec<inject::RawResponse>)> {
     if faults::has_faults(scenario) {
         if !matches!(
             options.backend,
@@ -105,32 +182,15 @@ async fn run_on(
         let document = faults::document(scenario, stack.state_machine_name())?;
         faults::inject(endpoint, &document).await?;
     }
-    inject::load_inventory(&clients, &stack, scenario).await?;
-    let mut submissions = inject::submit_orders(&clients, &stack, scenario).await?;
-    let raw_responses = inject::send_raw_requests(&stack, scenario).await?;
+    inject::load_inventory(clients, stack, scenario).await?;
+    let mut submissions = inject::submit_orders(clients, stack, scenario).await?;
+    let raw_responses = inject::send_raw_requests(stack, scenario).await?;
     submissions.extend(
         raw_responses
             .iter()
             .filter_map(inject::RawResponse::accepted),
     );
-    timings.record("inject", started);
-
-    let started = Instant::now();
-    let accepted: Vec<String> = submissions
-        .iter()
-        .filter(|s| s.accepted())
-        .map(|s| s.order_id.clone())
-        .collect();
-    let executions =
-        wait::wait_for_executions(&clients, &stack, &accepted, options.timeout).await?;
-    timings.record("wait", started);
-
-    let started = Instant::now();
-    let mut collected =
-        collect::collect(&clients, endpoint, &stack, &submissions, &executions).await?;
-    collected.raw_requests = raw_responses;
-    timings.record("collect", started);
-    Ok((stack, collected))
+    Ok((submissions, raw_responses))
 }
 
 /// The final status of an order (from its item in the orders table).

@@ -76,13 +76,14 @@ pub fn stuck_orders(order_ids: &[String], by_order: &ExecutionsByOrder) -> Vec<S
 
 async fn list_executions(clients: &Clients, arn: &str) -> anyhow::Result<Vec<ExecutionRef>> {
     let mut executions = Vec::new();
+    let mut pages = super::pages::Pages::new("ListExecutions");
     let mut token: Option<String> = None;
     loop {
         let page = clients
             .sfn
             .list_executions()
             .state_machine_arn(arn)
-            .set_next_token(token.take())
+            .set_next_token(token.clone())
             .send()
             .await
             .aws_context(|| "ListExecutions")?;
@@ -91,9 +92,10 @@ async fn list_executions(clients: &Clients, arn: &str) -> anyhow::Result<Vec<Exe
             status: item.status().as_str().to_owned(),
             started: item.start_date().secs(),
         }));
-        match page.next_token() {
-            Some(next) => token = Some(next.to_owned()),
-            None => return Ok(executions),
+        let next = page.next_token().map(str::to_owned);
+        token = pages.next(token.as_ref(), next.as_ref())?;
+        if token.is_none() {
+            return Ok(executions);
         }
     }
 }

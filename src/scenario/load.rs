@@ -1,6 +1,10 @@
 //! Reading and validating scenario files. Every problem is reported as `file:line:column:
 //! message`, for syntax and type errors (from serde-saphyr) and semantic ones (from the spans
 //! kept on the values) alike.
+//!
+//! The YAML parser runs under a budget ([`yaml_options`]): nesting deeper than
+//! [`MAX_DEPTH`], alias bombs and oversized files are errors with a location, never a stack
+//! overflow or an unbounded expansion.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -60,6 +64,38 @@ impl ScenarioError {
     }
 }
 
+/// Deepest nesting of sequences and mappings a scenario may use (the scenario's own shape
+/// needs 5; `return:` values get the rest).
+pub const MAX_DEPTH: usize = 32;
+/// Most orders `count` may expand a scenario to.
+pub const MAX_ORDERS: u32 = 10_000;
+/// Most times one order may be submitted.
+pub const MAX_SUBMISSIONS: u32 = 100;
+/// Largest scenario file read.
+pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// serde-saphyr's options: its default budget tightened to what a scenario file can need,
+/// one document, and alias replay bounded (no "billion laughs").
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
+            max_documents: 1,
+            max_nodes: 100_000,
+            max_events: 250_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_total_scalar_bytes: MAX_FILE_BYTES,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 10_000,
+            max_replay_stack_depth: 16,
+            max_alias_expansions_per_anchor: 100,
+        },
+    }
+}
+
 /// Reads `dir/<name>.yaml`.
 pub fn load_named(dir: &Path, name: &str) -> Result<Scenario, ScenarioError> {
     load_file(&dir.join(format!("{name}.yaml")))
@@ -67,8 +103,7 @@ pub fn load_named(dir: &Path, name: &str) -> Result<Scenario, ScenarioError> {
 
 /// Reads and validates one scenario file; its name is the file stem.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| ScenarioError::whole_file(path, format!("cannot read: {err}")))?;
+    let text = read_bounded(path)?;
     let name = path
         .file_stem()
         .and_then(|stem| stem.to_str())
@@ -77,10 +112,30 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     parse(path, &name, &text)
 }
 
+/// The file's text, refusing more than [`MAX_FILE_BYTES`] (whatever the file is: a FIFO or
+/// a device reports no size).
+fn read_bounded(path: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read as _;
+    let cannot_read =
+        |err: std::io::Error| ScenarioError::whole_file(path, format!("cannot read: {err}"));
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let mut text = String::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot_read)?;
+    if text.len() > MAX_FILE_BYTES {
+        return Err(ScenarioError::whole_file(
+            path,
+            format!("a scenario file may have at most {MAX_FILE_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
 /// Parses and validates scenario text; `path` is only used in messages.
 pub fn parse(path: &Path, name: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let file: ScenarioFile =
-        serde_saphyr::from_str(text).map_err(|err| syntax_error(path, &err))?;
+    let file: ScenarioFile = serde_saphyr::from_str_with_options(text, yaml_options())
+        .map_err(|err| syntax_error(path, &err))?;
     validate(path, name, file)
 }
 
@@ -101,18 +156,39 @@ pub fn list_names(dir: &Path) -> std::io::Result<Vec<String>> {
 
 fn syntax_error(path: &Path, err: &serde_saphyr::Error) -> ScenarioError {
     let inner = err.without_snippet();
-    let message = first_line(&inner.to_string());
+    let message = match &inner {
+        serde_saphyr::Error::Budget { breach, .. } => budget_message(breach),
+        _ => match first_line(&inner.to_string()) {
+            // The parser's own bound on nested `[`/`{` (set to MAX_DEPTH).
+            line if line == "recursion limit exceeded" => {
+                format!("nested deeper than {MAX_DEPTH} levels")
+            }
+            line => line,
+        },
+    };
     match inner.location() {
         Some(location) if location.line() > 0 => ScenarioError::at(path, location, message),
         _ => ScenarioError::whole_file(path, message),
     }
 }
 
+/// What a breach of [`yaml_options`]'s budget means for a scenario file.
+fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach;
+    match breach {
+        BudgetBreach::Depth { .. } => format!("nested deeper than {MAX_DEPTH} levels"),
+        BudgetBreach::Aliases { .. } | BudgetBreach::Anchors { .. } => {
+            format!("too many anchors or aliases for a scenario file ({breach:?})")
+        }
+        _ => format!("more than a scenario file may hold ({breach:?})"),
+    }
+}
+
 /// serde-saphyr's plain message, without its own trailing location text.
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or_default();
-    match line.find(" at line ") {
-        Some(cut) => line[..cut].to_owned(),
+    match line.split_once(" at line ") {
+        Some((message, _)) => message.to_owned(),
         None => line.to_owned(),
     }
 }
@@ -155,19 +231,37 @@ fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, Sce
     })
 }
 
-/// A count that must be ≥ 1 (`what` names it in the message); absent means 1.
-fn positive(path: &Path, value: Option<Spanned<i64>>, what: &str) -> Result<u32, ScenarioError> {
+/// A count from 1 to `max` (`what` names it in the message); absent means 1.
+fn positive(
+    path: &Path,
+    value: Option<Spanned<i64>>,
+    what: &str,
+    max: u32,
+) -> Result<u32, ScenarioError> {
     match value {
         None => Ok(1),
         Some(Spanned {
             value, referenced, ..
-        }) => u32::try_from(value).ok().filter(|n| *n > 0).ok_or_else(|| {
-            ScenarioError::at(
-                path,
-                referenced,
-                format!("{what} must be a positive whole number, got {value}"),
-            )
-        }),
+        }) => {
+            let count = u32::try_from(value)
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    ScenarioError::at(
+                        path,
+                        referenced,
+                        format!("{what} must be a positive whole number, got {value}"),
+                    )
+                })?;
+            if count > max {
+                return Err(ScenarioError::at(
+                    path,
+                    referenced,
+                    format!("{what} may be at most {max}, got {value}"),
+                ));
+            }
+            Ok(count)
+        }
     }
 }
 
@@ -240,8 +334,24 @@ fn validate_order(
     mut spec: OrderSpec,
 ) -> Result<Vec<Order>, ScenarioError> {
     let count_at = spec.count.as_ref().map(|c| c.referenced);
-    let count = positive(path, spec.count.take(), "count")?;
-    let submissions = positive(path, spec.submissions.take(), "submissions")?;
+    let count = positive(path, spec.count.take(), "count", MAX_ORDERS)?;
+    let submissions = positive(
+        path,
+        spec.submissions.take(),
+        "submissions",
+        MAX_SUBMISSIONS,
+    )?;
+    // `count` multiplies orders: bound what it expands to (orders written out one by one are
+    // bounded by the file size).
+    if let Some(at) = count_at
+        && first_index.saturating_add(count as usize) > MAX_ORDERS as usize
+    {
+        return Err(ScenarioError::at(
+            path,
+            at,
+            format!("count {count} takes the scenario past {MAX_ORDERS} orders"),
+        ));
+    }
     if let (Some(at), true) = (count_at, spec.order_id.is_some() && count > 1) {
         return Err(ScenarioError::at(
             path,

@@ -7,5 +7,8 @@ mod model;
 #[cfg(test)]
 mod tests;
 
-pub use load::{OrderIds, ScenarioError, is_valid_name, list_names, load_file, load_named, parse};
+pub use load::{
+    MAX_DEPTH, MAX_FILE_BYTES, OrderIds, ScenarioError, is_valid_name, list_names, load_file,
+    load_named, parse,
+};
 pub use model::{Customer, Fault, FaultResponse, FaultTarget, Line, Order, Scenario, Stock, Via};

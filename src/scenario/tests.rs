@@ -185,3 +185,26 @@ fn the_checked_in_scenarios_are_valid() {
     assert_eq!(happy.orders.len(), 1);
     assert_eq!(happy.orders[0].payment_token, "tok_approve");
 }
+
+#[test]
+fn counts_are_bounded_where_they_are_written() {
+    let order = |extra: &str| {
+        format!(
+            "description: d\nseed: 1\ninventory:\n  - {{item_id: kb, name: K, price: \"1\", stock: 1}}\norders:\n  - customer: {{name: A, email: a@x}}\n    items: [{{item_id: kb, quantity: 1}}]\n    payment_token: t\n    {extra}\n"
+        )
+    };
+    // 4 billion orders used to be allocated up front (a capacity-overflow panic or an abort).
+    let err = error_of(&order("count: 4000000000"));
+    assert_eq!((err.line, err.column), (9, 12), "{err}");
+    assert!(err.message.contains("count may be at most 10000"), "{err}");
+    let err = error_of(&order("submissions: 1000"));
+    assert_eq!(err.line, 9, "{err}");
+    assert!(
+        err.message.contains("submissions may be at most 100"),
+        "{err}"
+    );
+    assert_eq!(
+        parse_str(&order("count: 10000")).unwrap().orders.len(),
+        10_000
+    );
+}

@@ -33,17 +33,21 @@ fn is_timestamp_key(key: &str) -> bool {
 pub fn normalise_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while !rest.is_empty() {
-        if let Some(len) = uuid_len(rest) {
-            out.push_str(UUID);
-            rest = &rest[len..];
-        } else if let Some(len) = timestamp_len(rest) {
-            out.push_str(TIMESTAMP);
-            rest = &rest[len..];
-        } else {
-            let next = rest.chars().next().map_or(1, char::len_utf8);
-            out.push_str(&rest[..next]);
-            rest = &rest[next..];
+    while let Some(first) = rest.chars().next() {
+        let redacted = uuid_len(rest)
+            .map(|len| (UUID, len))
+            .or_else(|| timestamp_len(rest).map(|len| (TIMESTAMP, len)));
+        // Both lengths cover ASCII only, so they end on a character boundary.
+        let after = redacted.and_then(|(with, len)| Some((with, rest.get(len..)?)));
+        match after {
+            Some((with, after)) => {
+                out.push_str(with);
+                rest = after;
+            }
+            None => {
+                out.push(first);
+                rest = rest.get(first.len_utf8()..).unwrap_or_default();
+            }
         }
     }
     out
@@ -88,10 +92,20 @@ fn timestamp_len(text: &str) -> Option<usize> {
     }
     match bytes.get(at) {
         Some(b'Z' | b'z') => at += 1,
-        Some(b'+' | b'-') if bytes.get(at + 3) == Some(&b':') => at += 6,
+        Some(b'+' | b'-') if is_offset(bytes.get(at + 1..at + 6)) => at += 6,
         _ => {}
     }
-    Some(at.min(bytes.len()))
+    Some(at)
+}
+
+/// `HH:MM` (all ASCII, so the timestamp ends on a character boundary).
+fn is_offset(bytes: Option<&[u8]>) -> bool {
+    bytes.is_some_and(|bytes| {
+        bytes.iter().enumerate().all(|(i, b)| match i {
+            2 => *b == b':',
+            _ => b.is_ascii_digit(),
+        })
+    })
 }
 
 /// For racing orders, which ones win, and whether a loser is turned away by VerifyStock or
@@ -164,5 +178,8 @@ mod tests {
         ] {
             assert_eq!(normalise_text(text), text);
         }
+        // An offset that is not `HH:MM` is not part of the timestamp (it used to be cut six
+        // bytes on, inside the `€`: a panic).
+        assert_eq!(normalise_text("2025-01-02T03:04:05+é:€"), "[timestamp]+é:€");
     }
 }

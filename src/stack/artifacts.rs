@@ -1,6 +1,8 @@
 //! The Lambda executables and their deployment zips. The executables come from
 //! `ORDERLAB_LAMBDA_DIR` when set, otherwise from one `cargo build -p orderlab-lambdas --bins`
-//! per process, whose compiler-artifact messages name every executable's path.
+//! per process, whose compiler-artifact messages name every executable's path. `cargo` and
+//! `strip` run through [`crate::cleanup`], so an interrupted run kills them and deletes the
+//! stripped copy.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
@@ -65,8 +67,7 @@ fn build_lambdas() -> anyhow::Result<Executables> {
         command.arg("--release");
     }
     tracing::info!(?command, "building the Lambda executables");
-    let output = command
-        .output()
+    let output = crate::cleanup::output_in_own_group(&mut command)
         .with_context(|| format!("cannot run `{cargo} build -p orderlab-lambdas`"))?;
     if !output.status.success() {
         bail!(
@@ -154,22 +155,24 @@ fn zip_as_bootstrap(executable: &Path) -> anyhow::Result<Vec<u8>> {
 /// `strip` is unavailable or fails (the executable is then deployed as built).
 fn stripped(executable: &Path) -> Option<Vec<u8>> {
     let name = executable.file_name()?.to_str()?;
-    let copy = std::env::temp_dir().join(format!("orderlab-{}-{name}", std::process::id()));
-    let status = Command::new("strip")
-        .arg("--strip-all")
-        .arg("-o")
-        .arg(&copy)
-        .arg(executable)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .ok()?;
-    let bytes = status
+    let copy = crate::cleanup::TempFile::new(
+        std::env::temp_dir().join(format!("orderlab-{}-{name}", std::process::id())),
+    )
+    .ok()?;
+    let output = crate::cleanup::output_in_own_group(
+        Command::new("strip")
+            .arg("--strip-all")
+            .arg("-o")
+            .arg(copy.path())
+            .arg(executable)
+            .stderr(Stdio::null()),
+    )
+    .ok()?;
+    output
+        .status
         .success()
-        .then(|| std::fs::read(&copy).ok())
-        .flatten();
-    let _ = std::fs::remove_file(&copy);
-    bytes
+        .then(|| std::fs::read(copy.path()).ok())
+        .flatten()
 }
 
 #[cfg(test)]

@@ -200,7 +200,8 @@ pub async fn provision(
 
 /// Polling every 50 ms until a deadline.
 pub struct Poll {
-    deadline: Instant,
+    /// None: further away than an `Instant` can say (`--timeout` near `u64::MAX`).
+    deadline: Option<Instant>,
 }
 
 impl Poll {
@@ -208,13 +209,16 @@ impl Poll {
 
     pub fn new(timeout: Duration) -> Poll {
         Poll {
-            deadline: Instant::now() + timeout,
+            deadline: Instant::now().checked_add(timeout),
         }
     }
 
     /// Sleeps one interval; false once the deadline has passed.
     pub async fn again(&mut self) -> bool {
-        if Instant::now() >= self.deadline {
+        if self
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
             return false;
         }
         tokio::time::sleep(Poll::INTERVAL).await;

@@ -28,16 +28,14 @@ impl Substitutions {
     pub fn apply(&self, source: &str, text: &str) -> anyhow::Result<String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else {
+        while let Some((before, after)) = rest.split_once("${") {
+            out.push_str(before);
+            let Some((name, after)) = after.split_once('}') else {
                 anyhow::bail!(
                     "{source}: unterminated placeholder `${{{}`",
                     truncate(after)
                 );
             };
-            let name = &after[..end];
             match self.values.get(name) {
                 Some(value) => out.push_str(value),
                 None => anyhow::bail!(
@@ -45,7 +43,7 @@ impl Substitutions {
                     self.known()
                 ),
             }
-            rest = &after[end + 1..];
+            rest = after;
         }
         out.push_str(rest);
         Ok(out)
@@ -58,7 +56,7 @@ impl Substitutions {
 
 fn truncate(text: &str) -> &str {
     match text.char_indices().nth(20) {
-        Some((cut, _)) => &text[..cut],
+        Some((cut, _)) => text.get(..cut).unwrap_or(text),
         None => text,
     }
 }
