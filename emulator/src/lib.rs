@@ -13,22 +13,39 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layout: [`server`] accepts requests and routes them by protocol ([`protocol`]) to one
-//! module per service. Services own their state and never call each other directly: every
+//! The public API is this page: [`Emulator`], [`Config`] and the [`Clock`]. Everything else is
+//! private; clients reach the services the way any AWS client does, over HTTP.
+//!
+//! Layout: `server` accepts requests and routes them by protocol (`protocol`) to one module
+//! per service. Services own their state and never call each other directly: every
 //! cross-service delivery (stream → Lambda, rule → state machine, state → Lambda/DynamoDB)
-//! goes through [`bus::Bus`]. Nothing reads the wall clock except through [`clock::Clock`].
+//! goes through `bus::Bus`. Nothing reads the wall clock except through [`Clock`].
 
-pub mod apigateway;
-pub mod bus;
-pub mod clock;
-pub mod control;
-pub mod dynamodb;
-pub mod events;
-pub mod lambda;
-pub mod protocol;
-pub mod server;
-pub mod ses;
-pub mod sfn;
+// Nothing a client sends may panic the emulator: outside tests, no unwrap/expect/panic, no
+// unchecked indexing or string slicing (a request handler's panic is still contained by
+// `server`, but it is a bug, not a way to answer).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
+
+mod apigateway;
+mod bus;
+mod clock;
+mod control;
+mod dynamodb;
+mod events;
+mod lambda;
+mod protocol;
+mod server;
+mod ses;
+mod sfn;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,7 +87,7 @@ impl Default for Config {
 }
 
 /// What every service is given: where it lives, the clock, and the bus to reach the others.
-pub struct Context {
+pub(crate) struct Context {
     pub region: String,
     pub account_id: String,
     pub clock: Clock,
@@ -83,6 +100,20 @@ pub struct Context {
 }
 
 impl Context {
+    /// A context for unit tests: us-east-1, account 000000000000, a virtual clock.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Context {
+        Context {
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            clock: Clock::new(ClockMode::Virtual),
+            bus: bus::Bus::default(),
+            endpoint: "http://127.0.0.1:1".into(),
+            function_faults: Default::default(),
+            state_mocks: Default::default(),
+        }
+    }
+
     /// `arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE`
     pub fn arn(&self, service: &str, resource: &str) -> String {
         format!(
@@ -93,7 +124,7 @@ impl Context {
 }
 
 /// Every service of one emulator instance.
-pub struct Services {
+pub(crate) struct Services {
     pub dynamodb: Arc<dynamodb::DynamoDb>,
     pub dynamodb_streams: Arc<dynamodb::streams::StreamsApi>,
     pub sfn: Arc<sfn::StepFunctions>,
@@ -184,9 +215,10 @@ impl Emulator {
         &self.ctx.clock
     }
 
-    /// Direct access to the services, for tests and control routes.
-    pub fn services(&self) -> &Arc<Services> {
-        &self.services
+    /// The pid of every Lambda `bootstrap` process this emulator has started (diagnostics, and
+    /// tests that check processes are reaped).
+    pub fn lambda_process_ids(&self) -> Vec<u32> {
+        self.services.lambda.process_ids()
     }
 
     /// Stops accepting requests, kills every Lambda process (and all they started) and waits

@@ -696,30 +696,3 @@ async fn scan_filters_projects_and_paginates() {
     assert_eq!((total, pages), (5, 3));
     emulator.shutdown().await;
 }
-
-#[tokio::test]
-async fn other_services_call_with_sdk_json() {
-    use orderlab_emulator::bus::JsonService;
-    let (emulator, client) = start().await;
-    create(&client, "orders", None).await;
-    let ddb = emulator.services().dynamodb.clone();
-    let input = serde_json::json!({
-        "TableName": "orders",
-        "Key": {"pk": {"S": "o1"}},
-        "UpdateExpression": "SET #s = :s",
-        "ExpressionAttributeNames": {"#s": "status"},
-        "ExpressionAttributeValues": {":s": {"S": "COMPLETED"}},
-        "ReturnValues": "ALL_NEW"
-    });
-    let output = ddb.call("UpdateItem", input).await.unwrap();
-    assert_eq!(
-        output,
-        serde_json::json!({"Attributes": {"pk": {"S": "o1"}, "status": {"S": "COMPLETED"}}})
-    );
-    let err = ddb
-        .call("PutItem", serde_json::json!({"TableName": "orders", "Item": {"pk": {"S": "o1"}}, "ConditionExpression": "attribute_not_exists(pk)"}))
-        .await
-        .unwrap_err();
-    assert_eq!(err.code, "ConditionalCheckFailedException");
-    emulator.shutdown().await;
-}

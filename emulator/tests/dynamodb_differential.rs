@@ -7,6 +7,7 @@
 //! `ORDERLAB_DIFF_SEED` and `ORDERLAB_DIFF_OPS` reproduce or widen a run. Where DynamoDB Local is
 //! known to answer differently from AWS, AWS's answer wins: see [`deviations`] and
 //! docs/dynamodb-differences.md.
+#![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
 #[path = "dynamodb_differential/control.rs"]
 mod control;

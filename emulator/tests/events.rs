@@ -1,13 +1,14 @@
 //! EventBridge through aws-sdk-eventbridge: rules, targets, PutEvents delivery to a Lambda
 //! target, AWS error shapes, and the AWS-recorded pattern corpus (when present).
+#![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
 mod support;
 
 use std::time::Duration;
 
 use aws_sdk_eventbridge::Client;
+use aws_sdk_eventbridge::error::ProvideErrorMetadata;
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, RuleState, Target};
-use orderlab_emulator::bus::JsonService;
 use serde_json::{Value, json};
 
 const PATTERN: &str = r#"{"source": ["alex.orders"], "detail-type": ["OrderCreated"]}"#;
@@ -170,9 +171,8 @@ async fn matching_events_reach_a_lambda_target() {
         .send()
         .await
         .unwrap();
-    let services = emulator.services().clone();
     let started = tokio::time::timeout(Duration::from_secs(10), async {
-        while services.lambda.process_ids().is_empty() {
+        while emulator.lambda_process_ids().is_empty() {
             tokio::task::yield_now().await;
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -195,7 +195,7 @@ async fn the_recorded_pattern_corpus_matches() {
         return;
     };
     let emulator = support::start().await;
-    let events = emulator.services().events.clone();
+    let client = Client::new(&support::sdk_config(&emulator).await);
     let (mut passed, mut failures) = (0, Vec::new());
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let case: Value = serde_json::from_str(line).expect("manifest line");
@@ -204,10 +204,19 @@ async fn the_recorded_pattern_corpus_matches() {
         else {
             continue;
         };
-        let input = json!({ "EventPattern": pattern, "Event": event });
-        let actual = match events.call("TestEventPattern", input).await {
-            Ok(answer) => json!(answer["Result"]),
-            Err(err) => json!(format!("{}: {}", err.code, err.message)),
+        let answer = client
+            .test_event_pattern()
+            .event_pattern(pattern)
+            .event(event)
+            .send()
+            .await;
+        let actual = match answer {
+            Ok(answer) => json!(answer.result()),
+            Err(err) => json!(format!(
+                "{}: {}",
+                err.code().unwrap_or_default(),
+                err.message().unwrap_or_default()
+            )),
         };
         let expected = if let Some(matched) = case["expected_match"].as_bool() {
             json!(matched)

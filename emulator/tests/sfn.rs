@@ -1,5 +1,6 @@
 //! Step Functions through the AWS SDK against an embedded emulator on a virtual clock:
 //! machines of every flow state type, execution results, history and its pagination, errors.
+#![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
 use std::time::{Duration, Instant};
 

@@ -7,6 +7,7 @@
 //! The corpus directory is `ORDERLAB_CONFORMANCE_DIR` (relative to the workspace root), or
 //! `../shared/conformance` beside the workspace; without it the test prints `SKIPPED: …` and
 //! passes.
+#![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
 #[path = "sfn_conformance/case.rs"]
 mod case;

@@ -91,3 +91,45 @@ where
         })),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::bus::JsonService;
+
+    /// Other services (Step Functions' DynamoDB integration) call with the SDK's JSON shapes
+    /// through the bus and get the SDK's answers and errors.
+    #[tokio::test]
+    async fn other_services_call_with_sdk_json() {
+        let (ddb, _) = DynamoDb::new(Arc::new(Context::for_tests()));
+        let table = json!({
+            "TableName": "orders",
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        });
+        ddb.call("CreateTable", table).await.unwrap();
+        let input = json!({
+            "TableName": "orders",
+            "Key": {"pk": {"S": "o1"}},
+            "UpdateExpression": "SET #s = :s",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":s": {"S": "COMPLETED"}},
+            "ReturnValues": "ALL_NEW"
+        });
+        let output = ddb.call("UpdateItem", input).await.unwrap();
+        assert_eq!(
+            output,
+            json!({"Attributes": {"pk": {"S": "o1"}, "status": {"S": "COMPLETED"}}})
+        );
+        let put = json!({
+            "TableName": "orders",
+            "Item": {"pk": {"S": "o1"}},
+            "ConditionExpression": "attribute_not_exists(pk)"
+        });
+        let err = ddb.call("PutItem", put).await.unwrap_err();
+        assert_eq!(err.code, "ConditionalCheckFailedException");
+    }
+}

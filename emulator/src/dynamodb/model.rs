@@ -60,6 +60,7 @@ impl AttrValue {
     }
 
     /// Parses the AWS JSON form (`{"S": "x"}`) of an item's attribute value.
+    #[cfg(test)]
     pub fn from_json(value: &Value) -> Result<AttrValue, AwsError> {
         AttrValue::from_json_nested(value, ITEM_NESTING)
     }

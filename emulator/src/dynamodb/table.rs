@@ -2,7 +2,6 @@
 //! stream it feeds. Also the whole service state ([`State`]) guarded by one lock.
 
 use std::collections::BTreeMap;
-use std::ops::Bound;
 
 use serde_json::{Value, json};
 
@@ -218,25 +217,6 @@ pub struct Table {
 }
 
 impl Table {
-    /// Items of one partition, from `start` (exclusive) onward, in either direction.
-    pub fn partition<'a>(
-        &'a self,
-        hash: &'a KeyPart,
-        forward: bool,
-    ) -> Box<dyn Iterator<Item = (&'a PrimaryKey, &'a Item)> + 'a> {
-        let start = PrimaryKey(hash.clone(), None);
-        let range = self
-            .items
-            .range((Bound::Included(start), Bound::Unbounded))
-            .take_while(move |(k, _)| &k.0 == hash);
-        if forward {
-            Box::new(range)
-        } else {
-            let collected: Vec<_> = range.collect();
-            Box::new(collected.into_iter().rev())
-        }
-    }
-
     pub fn index(&self, name: &str) -> Result<&super::index::Index, AwsError> {
         self.indexes.iter().find(|i| i.name == name).ok_or_else(|| {
             AwsError::validation(format!(

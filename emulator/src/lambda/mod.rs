@@ -82,10 +82,6 @@ pub fn function_not_found(ctx: &Context, name: &str, qualifier: Option<&str>) ->
 }
 
 impl Lambda {
-    pub fn new(ctx: Arc<Context>) -> Arc<Lambda> {
-        Lambda::with_access(ctx, Arc::default())
-    }
-
     /// A Lambda whose Runtime API listeners admit what `access` admits.
     pub(crate) fn with_access(ctx: Arc<Context>, access: Arc<Access>) -> Arc<Lambda> {
         Arc::new(Lambda {

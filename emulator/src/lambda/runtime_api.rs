@@ -11,7 +11,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -120,7 +120,7 @@ async fn next(State(state): State<Arc<ApiState>>) -> Response {
         return std::future::pending().await;
     };
     // The deadline is wall-clock time on purpose: it bounds a real process.
-    let deadline = SystemTime::now()
+    let deadline = crate::clock::Clock::wall_now()
         .checked_add(job.timeout)
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .unwrap_or_default()
@@ -275,6 +275,7 @@ mod tests {
     /// A stopped instance's `next` poll is left unanswered, as in AWS: answering it without a
     /// request id makes lambda_runtime panic.
     #[tokio::test]
+    #[allow(clippy::disallowed_methods)] // a real-time bound on a real HTTP poll
     async fn next_is_not_answered_once_the_instance_is_stopping() {
         let (api, jobs_tx) = start_api().await;
         drop(jobs_tx);

@@ -83,14 +83,6 @@ impl AwsRequest {
         self.header("x-amz-target")?.split_once('.')
     }
 
-    /// The service name of the SigV4 credential scope (`…/REGION/SERVICE/aws4_request`).
-    pub fn signing_service(&self) -> Option<&str> {
-        let auth = self.header("authorization")?;
-        let credential = auth.split("Credential=").nth(1)?;
-        let scope = credential.split([',', ' ']).next()?;
-        scope.split('/').nth(3)
-    }
-
     /// The query string's parameters, decoded.
     pub fn query_params(&self) -> Vec<(String, String)> {
         form_urlencoded::parse(self.query.as_bytes())

@@ -114,6 +114,7 @@ impl History {
     }
 
     /// A copy of every event, oldest first.
+    #[cfg(test)]
     pub fn events(&self) -> Vec<Value> {
         self.lock().list.clone()
     }

@@ -13,6 +13,7 @@
 //!   {"x-test-lambda": "yes"}, "body": <the event as text>}`, except paths containing
 //!   `/fail` (an error) and `/malformed` (an answer without `statusCode`);
 //! - anything else → answers the event unchanged.
+#![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

@@ -223,6 +223,7 @@ async fn function_errors_are_caught_with_their_error_type() {
 }
 
 #[tokio::test]
+#[allow(clippy::disallowed_methods)] // asserts that virtual back-off costs no wall time
 async fn transient_errors_are_retried_with_backoff_on_the_virtual_clock() {
     let fake = Arc::new(Fake::default());
     for _ in 0..2 {
