@@ -40,7 +40,7 @@ fn unzip_error() -> AwsError {
 }
 
 /// AWS's limit on a function's unzipped code: 250 MB.
-pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
+pub(crate) const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
 
 /// `InvalidParameterValueException` with AWS's wording for code over the unzipped limit.
 fn too_large_error(limit: u64) -> AwsError {

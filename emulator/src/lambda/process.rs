@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
@@ -35,6 +36,8 @@ struct Watched {
     pid: u32,
     /// `AWS_LAMBDA_RUNTIME_API=ADDR`: what every process of the instance inherits.
     marker: String,
+    /// Set once tokio has reaped the bootstrap: from then on its pid may name another process.
+    reaped: Arc<AtomicBool>,
 }
 
 impl Reaper {
@@ -66,7 +69,17 @@ impl Reaper {
             .map(|(k, v)| format!("{k}={v}"))
             .unwrap_or_default();
         let (kill, killed) = oneshot::channel();
-        let watcher = tokio::spawn(watch(child, pid, marker.clone(), killed, outcomes));
+        let reaped = Arc::new(AtomicBool::new(false));
+        let watcher = tokio::spawn(watch(
+            Bootstrap {
+                child,
+                pid,
+                marker: marker.clone(),
+                reaped: reaped.clone(),
+            },
+            killed,
+            outcomes,
+        ));
         let mut processes = lock(&self.processes);
         processes.retain(|_, w| !w.watcher.is_finished());
         processes.insert(
@@ -76,6 +89,7 @@ impl Reaper {
                 watcher,
                 pid,
                 marker,
+                reaped,
             },
         );
         lock(&self.pids).push(pid);
@@ -121,7 +135,8 @@ impl Reaper {
         let mut processes = lock(&self.processes);
         for watched in processes.values_mut() {
             if let Some(kill) = watched.kill.take() {
-                let doomed = process_tree::freeze_and_kill(Some(watched.pid), &watched.marker);
+                let root = (!watched.reaped.load(Ordering::SeqCst)).then_some(watched.pid);
+                let doomed = process_tree::freeze_and_kill(root, &watched.marker);
                 let _ = kill.send(doomed);
             }
         }
@@ -139,13 +154,25 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn watch(
-    mut child: Child,
+/// A started bootstrap, as its watcher holds it.
+struct Bootstrap {
+    child: Child,
     pid: u32,
     marker: String,
+    reaped: Arc<AtomicBool>,
+}
+
+async fn watch(
+    bootstrap: Bootstrap,
     killed: oneshot::Receiver<Vec<Doomed>>,
     outcomes: mpsc::UnboundedSender<Outcome>,
 ) {
+    let Bootstrap {
+        mut child,
+        pid,
+        marker,
+        reaped,
+    } = bootstrap;
     let (status, mut doomed) = tokio::select! {
         status = child.wait() => (status, Vec::new()),
         doomed = killed => {
@@ -156,6 +183,7 @@ async fn watch(
             (child.wait().await, doomed)
         }
     };
+    reaped.store(true, Ordering::SeqCst);
     // The bootstrap is reaped: kill what it left behind (orphans carrying its marker), then
     // reap everything killed.
     blocking(move || {

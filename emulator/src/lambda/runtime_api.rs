@@ -27,7 +27,7 @@ use crate::protocol::access::Access;
 
 /// The largest response (or error) document a function may post: 6 MB + 100 bytes, the
 /// runtime interface's `MaxPayloadSize`.
-pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024 + 100;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024 + 100;
 
 /// One invocation handed to an instance.
 #[derive(Debug)]

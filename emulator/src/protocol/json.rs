@@ -15,7 +15,7 @@ pub enum JsonVersion {
 
 impl JsonVersion {
     /// The version a target prefix (`AWSEvents.PutEvents` → EventBridge) speaks.
-    pub fn of_target(target: &str) -> JsonVersion {
+    pub(crate) fn of_target(target: &str) -> JsonVersion {
         if target.starts_with("AWSEvents.") {
             JsonVersion::V1_1
         } else {
@@ -24,7 +24,7 @@ impl JsonVersion {
     }
 
     /// The `Content-Type` of requests and answers in this version.
-    pub fn content_type(self) -> &'static str {
+    pub(crate) fn content_type(self) -> &'static str {
         match self {
             JsonVersion::V1_0 => "application/x-amz-json-1.0",
             JsonVersion::V1_1 => "application/x-amz-json-1.1",
@@ -36,7 +36,7 @@ impl JsonVersion {
 /// (`application/x-amz-json-1.0` / `-1.1`, what the AWS CLI, boto3 and the SDKs send) or plain
 /// `application/json` (which DynamoDB also takes). A body-less request may omit the type.
 /// Neither is a type a browser may send cross-origin without a preflight.
-pub fn is_json_post(version: JsonVersion, request: &AwsRequest) -> bool {
+pub(crate) fn is_json_post(version: JsonVersion, request: &AwsRequest) -> bool {
     if request.method != http::Method::POST {
         return false;
     }
@@ -52,7 +52,7 @@ pub fn is_json_post(version: JsonVersion, request: &AwsRequest) -> bool {
 
 /// AWS's answer to an `X-Amz-Target` request that is not a POST of a JSON content type: 404
 /// with the body `<UnknownOperationException/>` (DynamoDB's, as dynalite records it).
-pub fn not_a_json_post() -> Response {
+pub(crate) fn not_a_json_post() -> Response {
     Response::builder()
         .status(404)
         .header("x-amzn-requestid", request_id())

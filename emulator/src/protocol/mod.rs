@@ -10,7 +10,7 @@
 //! [`Shape`] answers errors raised before any service sees a request (a refused host, a
 //! missing signature, a handler's panic) in the shape of the protocol the request speaks.
 
-pub mod access;
+pub(crate) mod access;
 pub mod error;
 pub mod json;
 pub mod query;
@@ -24,11 +24,11 @@ pub use error::{AwsError, lower_camel, null_member_message};
 
 /// The `__type` namespace AWS's JSON services use for errors their request framework raises
 /// (authentication, unknown operations, internal failures) rather than the service itself.
-pub const FRAMEWORK_NAMESPACE: &str = "com.amazon.coral.service";
+pub(crate) const FRAMEWORK_NAMESPACE: &str = "com.amazon.coral.service";
 
 /// The protocol a request speaks, judged from its headers alone.
 #[derive(Debug, Clone, Copy)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// `X-Amz-Target` (DynamoDB, Streams, Step Functions: 1.0; EventBridge: 1.1).
     Json(json::JsonVersion),
     /// A form body (the query protocol: SES).
@@ -38,7 +38,7 @@ pub enum Shape {
 }
 
 impl Shape {
-    pub fn of(headers: &HeaderMap) -> Shape {
+    pub(crate) fn of(headers: &HeaderMap) -> Shape {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if let Some(target) = header("x-amz-target") {
             return Shape::Json(json::JsonVersion::of_target(target));
@@ -52,7 +52,7 @@ impl Shape {
     }
 
     /// `err` in this protocol's error shape.
-    pub fn error(self, err: &AwsError) -> Response {
+    pub(crate) fn error(self, err: &AwsError) -> Response {
         match self {
             Shape::Json(version) => json::error(version, FRAMEWORK_NAMESPACE, err),
             Shape::Query => query::error(crate::ses::XML_NAMESPACE, err),

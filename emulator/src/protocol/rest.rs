@@ -86,7 +86,7 @@ pub fn error(err: &AwsError) -> Response {
 
 /// An error with a body of just `{"message": "…"}`, as API Gateway's front door answers
 /// (e.g. `MissingAuthenticationTokenException`: "Missing Authentication Token").
-pub fn message_error(err: &AwsError) -> Response {
+pub(crate) fn message_error(err: &AwsError) -> Response {
     let body = serde_json::json!({ "message": err.message });
     Response::builder()
         .status(err.status)

@@ -81,7 +81,7 @@ pub enum NumericOp {
 /// How deep a pattern or event may nest once dotted keys are expanded. JSON text nests at
 /// most 128 deep (serde_json's limit); expansion stops here, so nothing built from a request
 /// (and recursed over when matched, cloned or dropped) is deeper.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 impl Pattern {
     /// Whether `event` matches.
@@ -90,7 +90,7 @@ impl Pattern {
     }
 
     /// Whether an event already passed through [`expand_dotted_keys`] matches.
-    pub fn matches_expanded(&self, event: &serde_json::Value) -> bool {
+    pub(crate) fn matches_expanded(&self, event: &serde_json::Value) -> bool {
         matcher::matches_object(&self.root, Some(event))
     }
 }
