@@ -143,9 +143,41 @@ fn values() -> Vec<Generated> {
     ]
 }
 
+/// Placeholder maps without any expression: refused for being there, whatever they hold.
+fn without_expressions() -> Vec<Generated> {
+    let key = key();
+    vec![
+        put(json!({"ExpressionAttributeValues": {"v": {"S": "a"}}})),
+        put(json!({"ExpressionAttributeValues": {":v": {"N": "x"}}})),
+        put(json!({"ExpressionAttributeNames": {"x": "a"}})),
+        generated(
+            "UpdateItem",
+            json!({"TableName": PAGE_TABLE, "Key": key, "ExpressionAttributeNames": {"x": "a"}}),
+            Compare::Full,
+        ),
+        generated(
+            "GetItem",
+            json!({"TableName": PAGE_TABLE, "Key": key, "ExpressionAttributeNames": {"x": "a"}}),
+            Compare::Full,
+        ),
+        generated(
+            "Scan",
+            json!({"TableName": PAGE_TABLE, "ExpressionAttributeValues": {"v": {"S": "a"}}}),
+            Compare::Full,
+        ),
+        generated(
+            "Scan",
+            json!({"TableName": PAGE_TABLE, "Select": "COUNT", "ExpressionAttributeValues": {}}),
+            Compare::Full,
+        ),
+        put(json!({"ExpressionAttributeValues": {}})),
+    ]
+}
+
 pub fn requests() -> Vec<Generated> {
     let mut out = conditions();
     out.extend(updates());
     out.extend(values());
+    out.extend(without_expressions());
     out
 }
