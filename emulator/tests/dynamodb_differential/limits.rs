@@ -1,6 +1,10 @@
 //! A fixed phase after the random stream: the size limits, which need items far larger than
 //! the generator's. A table of twelve 100 KB items (a Query or Scan page stops after 1 MB) and
-//! one of sixty 300 KB items (a BatchGetItem answer holds at most 16 MB).
+//! one of sixty 300 KB items (a BatchGetItem answer holds at most 16 MB). Then the expression
+//! and value limits ([`expressions`]).
+
+#[path = "limits/expressions.rs"]
+mod expressions;
 
 use serde_json::{Value, json};
 
@@ -70,6 +74,7 @@ pub fn requests() -> Vec<Generated> {
         json!({"RequestItems": {BATCH_TABLE: {"Keys": keys, "ProjectionExpression": "pk, d"}}}),
         Compare::BatchCounts,
     ));
+    out.extend(expressions::requests());
     out
 }
 

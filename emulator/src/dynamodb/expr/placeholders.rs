@@ -169,6 +169,30 @@ impl Placeholders {
         Ok(placeholders)
     }
 
+    /// [`Self::from_input`] for a request that may have no expression at all. Without one,
+    /// DynamoDB refuses the maps for being there before it looks inside them (DynamoDB Local
+    /// 3.3.1: `{"x": …}` names with no expression are "ExpressionAttributeNames can only be
+    /// specified when using expressions", and empty maps are accepted), so their contents'
+    /// validation errors give way to that; serialization errors still come first.
+    pub fn for_request(request: &Value, any_expression: bool) -> Result<Placeholders, AwsError> {
+        match Placeholders::from_input(request) {
+            Err(err) if !any_expression && err.code == "ValidationException" => {
+                let given = |member: &str| {
+                    request
+                        .get(member)
+                        .and_then(Value::as_object)
+                        .is_some_and(|m| !m.is_empty())
+                };
+                Ok(Placeholders {
+                    had_names: given("ExpressionAttributeNames"),
+                    had_values: given("ExpressionAttributeValues"),
+                    ..Placeholders::default()
+                })
+            }
+            other => other,
+        }
+    }
+
     pub(super) fn name(&mut self, placeholder: &str) -> Option<String> {
         let name = self.names.get(placeholder)?.clone();
         self.used_names.insert(placeholder.to_owned());
@@ -303,6 +327,31 @@ mod tests {
         assert_eq!(
             error(json!({"ExpressionAttributeNames": {"#n": "a".repeat(65536)}})),
             "ExpressionAttributeNames contains invalid value: Attribute name is too large, must be less than 65536 bytes for key #n"
+        );
+    }
+
+    #[test]
+    fn without_expressions_the_maps_are_refused_before_their_contents() {
+        let request = json!({"ExpressionAttributeNames": {"x": "a"}});
+        let ph = Placeholders::for_request(&request, false).unwrap();
+        assert_eq!(
+            ph.check_all_used(false).unwrap_err().message,
+            "ExpressionAttributeNames can only be specified when using expressions"
+        );
+        let empty = json!({"ExpressionAttributeValues": {}});
+        assert!(
+            Placeholders::for_request(&empty, false)
+                .unwrap()
+                .check_all_used(false)
+                .is_ok()
+        );
+        assert!(Placeholders::for_request(&request, true).is_err());
+        let wrong_type = json!({"ExpressionAttributeNames": {"#n": 1}});
+        assert_eq!(
+            Placeholders::for_request(&wrong_type, false)
+                .unwrap_err()
+                .code,
+            "SerializationException"
         );
     }
 

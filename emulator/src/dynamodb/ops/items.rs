@@ -256,7 +256,8 @@ pub fn read_item(
 
 /// The request's ProjectionExpression (or legacy AttributesToGet), with placeholders checked.
 pub fn projection(request: &Value) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
-    let mut ph = Placeholders::from_input(request)?;
+    let has_projection = request.get("ProjectionExpression").is_some();
+    let mut ph = Placeholders::for_request(request, has_projection)?;
     let paths = match input::opt_str(request, "ProjectionExpression")? {
         Some(source) => Some(parser::projection(source, &mut ph)?),
         None => input::opt_array(request, "AttributesToGet")?.map(|names| {
@@ -276,12 +277,12 @@ pub fn projection(request: &Value) -> Result<Option<Vec<crate::dynamodb::expr::P
 
 pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     input::opt_bool(request, "ConsistentRead")?;
-    let mut ph = Placeholders::from_input(request)?;
+    let has_projection = request.get("ProjectionExpression").is_some();
+    let mut ph = Placeholders::for_request(request, has_projection)?;
     if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
         parser::projection(source, &mut ph)?;
     }
     // AWS checks the names, then the key, then the values.
-    let has_projection = request.get("ProjectionExpression").is_some();
     ph.check_names_used(has_projection)?;
     let read = ReadInput::new(request);
     let paths = projection(request);

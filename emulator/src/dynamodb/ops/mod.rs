@@ -174,7 +174,7 @@ pub fn check_placeholders_need_expression(
     if has_expression {
         return Ok(());
     }
-    Placeholders::from_input(request)?
+    Placeholders::for_request(request, false)?
         .check_all_used(false)
         .map_err(|mut err| {
             if put_or_delete

@@ -34,16 +34,18 @@ pub struct Expressions {
 
 impl Expressions {
     fn parse(request: &Value, kind: WriteKind) -> Result<Expressions, AwsError> {
-        let mut ph = Placeholders::from_input(request)?;
         let update_source = match kind {
             WriteKind::Update => input::opt_str(request, "UpdateExpression")?,
             _ => None,
         };
+        let condition_source = input::opt_str(request, "ConditionExpression")?;
+        let any_expression = update_source.is_some() || condition_source.is_some();
+        let mut ph = Placeholders::for_request(request, any_expression)?;
         let update = match update_source {
             Some(source) => parser::update(source, &mut ph)?,
             None => Vec::new(),
         };
-        let condition = input::opt_str(request, "ConditionExpression")?
+        let condition = condition_source
             .map(|source| parser::condition(source, "ConditionExpression", &mut ph))
             .transpose()?;
         // An update reports unused placeholders before it reads the item; the other writes

@@ -88,7 +88,10 @@ impl Reader {
         let filter = input::opt_str(request, "FilterExpression")?
             .map(|source| parser::condition(source, "FilterExpression", ph))
             .transpose()?;
-        if !is_query && filter.is_none() && request.get("ExpressionAttributeValues").is_some() {
+        let values_given = request
+            .get("ExpressionAttributeValues")
+            .is_some_and(|v| !v.is_null() && v.as_object().is_none_or(|m| !m.is_empty()));
+        if !is_query && filter.is_none() && values_given {
             return Err(AwsError::validation(
                 "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
             ));
@@ -258,7 +261,10 @@ impl Reader {
 pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
     check_index_exists(db, table_name, request)?;
-    let mut ph = Placeholders::from_input(request)?;
+    let any_expression = ["FilterExpression", "ProjectionExpression"]
+        .iter()
+        .any(|m| request.get(*m).is_some_and(|v| !v.is_null()));
+    let mut ph = Placeholders::for_request(request, any_expression)?;
     let reader = Reader::from_request(request, &mut ph, false)?;
     ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
     let segment = segment(request)?;

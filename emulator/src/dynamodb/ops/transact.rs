@@ -48,7 +48,7 @@ struct Action<'a> {
 impl<'a> Action<'a> {
     fn new(body: &'a Value, kind: WriteKind, prepare: Prepare) -> Action<'a> {
         let values = check_expressions_and_values(body);
-        let placeholder_values = Placeholders::from_input(body).map(|_| ());
+        let placeholder_values = Placeholders::for_request(body, has_expression(body)).map(|_| ());
         let placeholders = if has_expression(body) {
             Ok(())
         } else {
