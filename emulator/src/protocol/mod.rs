@@ -13,6 +13,7 @@
 pub(crate) mod access;
 pub mod error;
 pub mod json;
+pub mod members;
 pub mod query;
 pub mod rest;
 
