@@ -15,6 +15,8 @@
 //! case, with the path of the enclosing structure when the members are nested
 //! ([`Members::nested`]).
 
+#![allow(dead_code)] // transitional: the services move onto it in the next commits
+
 use serde_json::{Map, Value};
 
 use super::error::{AwsError, lower_camel, null_member_message};
