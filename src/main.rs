@@ -110,7 +110,7 @@ const ERROR: u8 = 2;
 const GRACE: Duration = Duration::from_millis(4000);
 /// How long the runtime waits for tasks still running when it is dropped (a blocking
 /// `cargo build` is killed by the cleanup instead).
-const RUNTIME_GRACE: Duration = Duration::from_millis(500);
+const RUNTIME_GRACE: Duration = Duration::from_millis(250);
 
 fn main() -> ExitCode {
     init_tracing();
