@@ -41,6 +41,7 @@ mod clock;
 mod control;
 mod dynamodb;
 mod events;
+mod jsonpath;
 mod lambda;
 mod protocol;
 mod server;

@@ -22,8 +22,11 @@ pub fn target_input(target: &Value, event: &Value, rule_name: &str) -> Result<St
 
 /// The value `path` selects in `event` (the first match), if any.
 pub fn select(path: &str, event: &Value) -> Result<Option<Value>, AwsError> {
-    let path = JsonPath::parse(path)
-        .map_err(|_| AwsError::validation(format!("{path} is not a valid JSONPath")))?;
+    let invalid = || AwsError::validation(format!("{path} is not a valid JSONPath"));
+    if crate::jsonpath::too_complex(path) {
+        return Err(invalid());
+    }
+    let path = JsonPath::parse(path).map_err(|_| invalid())?;
     Ok(path.query(event).first().cloned())
 }
 

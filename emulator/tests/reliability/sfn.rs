@@ -539,3 +539,63 @@ async fn a_retry_backoff_beyond_duration_times_out_instead_of_panicking() {
     assert_alive(&client).await;
     emulator.shutdown().await;
 }
+
+/// Found by fuzzing: serde_json_path's parse time doubles with every filter nested in a filter
+/// (14 levels: 0.16 s; 20 unclosed `$[?(` would take minutes, in the request). Such a path is
+/// refused without being parsed — at CreateStateMachine, and in an EventBridge target.
+#[tokio::test]
+async fn filters_nested_in_filters_are_refused_without_parsing() {
+    let (emulator, client) = start().await;
+    for path in [
+        "$[?(@".repeat(20),
+        format!("${}{}", "[?(@".repeat(20), ")]".repeat(20)),
+    ] {
+        let definition = json!({
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "InputPath": path, "End": true}}
+        });
+        let message = refused(&client, &definition.to_string()).await;
+        assert!(
+            message.contains("The value for the field 'InputPath' must be a valid JSONPath"),
+            "{message}"
+        );
+    }
+    let sequential = format!("${}", "[?(@.a)]".repeat(100));
+    let definition = json!({
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "InputPath": sequential, "End": true}}
+    });
+    create(&client, "sequential-filters", definition).await;
+
+    let events = aws_sdk_eventbridge::Client::new(&support::sdk_config(&emulator).await);
+    events
+        .put_rule()
+        .name("r")
+        .event_pattern(r#"{"source": ["x"]}"#)
+        .send()
+        .await
+        .expect("rule created");
+    let target = aws_sdk_eventbridge::types::Target::builder()
+        .id("t")
+        .arn("arn:aws:lambda:us-east-1:000000000000:function:f")
+        .input_path("$[?(@".repeat(20))
+        .build()
+        .expect("target");
+    let answer = events.put_targets().rule("r").targets(target).send().await;
+    let answered = match answer {
+        Ok(out) => out
+            .failed_entries()
+            .first()
+            .and_then(|e| e.error_message())
+            .unwrap_or_default()
+            .to_owned(),
+        Err(err) => err
+            .into_service_error()
+            .message()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    assert!(answered.contains("is not a valid JSONPath"), "{answered}");
+    assert_alive(&client).await;
+    emulator.shutdown().await;
+}

@@ -12,10 +12,9 @@
 use serde_json::{Map, Value};
 
 use super::model::pointer;
+use crate::jsonpath::too_complex;
 use crate::sfn::engine::intrinsics;
-use crate::sfn::engine::paths::{
-    MAX_PATH_NESTING, is_reference_path, is_valid_path, nests_deeper_than,
-};
+use crate::sfn::engine::paths::{is_reference_path, is_valid_path};
 
 /// The largest value AWS accepts for its second and attempt counts.
 const MAX_COUNT: u64 = 99_999_999;
@@ -146,7 +145,7 @@ fn check_paths(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>
     }
     for field in PATH_FIELDS {
         if let Some(path) = object.get(*field).and_then(Value::as_str)
-            && nests_deeper_than(path, MAX_PATH_NESTING)
+            && too_complex(path)
         {
             problems.push(invalid_value(field, "a valid JSONPath", at));
         }

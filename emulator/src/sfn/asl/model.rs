@@ -6,7 +6,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use crate::sfn::engine::paths::{MAX_PATH_NESTING, nests_deeper_than};
+use crate::jsonpath::too_complex;
 
 /// A state machine, or the body of a Map iterator or Parallel branch.
 #[derive(Debug, Clone)]
@@ -499,7 +499,7 @@ fn parse_nested_condition(
     if [Some(variable.as_str()), operand_path]
         .into_iter()
         .flatten()
-        .any(|path| nests_deeper_than(path, MAX_PATH_NESTING))
+        .any(too_complex)
     {
         problems.push(format!(
             "SCHEMA_VALIDATION_FAILED: The value for the field 'Variable' must be a valid JSONPath at {}",

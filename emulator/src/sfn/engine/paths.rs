@@ -3,13 +3,14 @@
 //! `null`) and OutputPath. `$$` paths read the context object.
 //!
 //! Paths other than plain `$.a['b'][0]` references go to `serde_json_path`, a recursive
-//! parser: a path whose brackets nest deeper than [`MAX_PATH_NESTING`] is never handed to it
-//! (CreateStateMachine refuses it; at run time it selects nothing).
+//! parser whose time doubles with each nested filter: a path [`too_complex`] for it is never
+//! handed to it (CreateStateMachine refuses it; at run time it selects nothing).
 
 use serde_json::{Map, Value};
 
 use super::context::{VARIABLES_KEY, strip_variables};
 use super::intrinsics;
+use crate::jsonpath::too_complex;
 use crate::sfn::asl::model::PathField;
 
 /// Why processing failed: the States error name and the message (without the
@@ -54,36 +55,6 @@ enum Step {
     Index(usize),
 }
 
-/// The deepest `[`/`(` may nest in a path (filters inside filters). AWS documents no limit.
-pub const MAX_PATH_NESTING: usize = 32;
-
-/// True when brackets or parentheses nest deeper than `limit` in `text`, outside quoted
-/// strings (`'…'`, `"…"`, with backslash escapes).
-pub fn nests_deeper_than(text: &str, limit: usize) -> bool {
-    let mut depth = 0usize;
-    let mut quote = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(_), '\\') => {
-                chars.next();
-            }
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '[' | '(') => {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-            (None, ']' | ')') => depth = depth.saturating_sub(1),
-            (None, _) => {}
-        }
-    }
-    false
-}
-
 /// Splits a simple path (`$.a.b[0]['c d']`) into steps; `None` for anything fancier.
 fn simple_steps(path: &str) -> Option<Vec<Step>> {
     let mut rest = path.strip_prefix('$')?;
@@ -119,10 +90,10 @@ fn simple_steps(path: &str) -> Option<Vec<Step>> {
 }
 
 /// True when `path` is a JSONPath the engine can evaluate: `$…`, `$$…` or `$name…`, plain
-/// or (within [`MAX_PATH_NESTING`]) one `serde_json_path` parses. CreateStateMachine refuses
+/// or (not [`too_complex`]) one `serde_json_path` parses. CreateStateMachine refuses
 /// the others.
 pub fn is_valid_path(path: &str) -> bool {
-    if nests_deeper_than(path, MAX_PATH_NESTING) {
+    if too_complex(path) {
         return false;
     }
     let Some(rest) = path.strip_prefix('$') else {
@@ -152,7 +123,7 @@ pub fn select(input: &Value, path: &str) -> Option<Value> {
         }
         return Some(current.clone());
     }
-    if nests_deeper_than(path, MAX_PATH_NESTING) {
+    if too_complex(path) {
         return None;
     }
     let parsed = serde_json_path::JsonPath::parse(path).ok()?;
@@ -342,6 +313,7 @@ pub fn apply_output_path(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jsonpath::{MAX_PATH_NESTING, nests_deeper_than};
     use serde_json::json;
 
     #[test]
