@@ -210,7 +210,27 @@ fn parse_environment(env: &Value) -> Result<IndexMap<String, String>, AwsError> 
             ),
         ));
     }
+    check_environment_size(&out)?;
     Ok(out)
+}
+
+/// Lambda's limit on a function's environment: its variables as JSON, at most 4 KB.
+const MAX_ENVIRONMENT_BYTES: usize = 4 * 1024;
+
+/// AWS measures the variables serialised as a JSON object and quotes that string back.
+fn check_environment_size(vars: &IndexMap<String, String>) -> Result<(), AwsError> {
+    let measured = serde_json::to_string(vars).unwrap_or_default();
+    if measured.len() <= MAX_ENVIRONMENT_BYTES {
+        return Ok(());
+    }
+    Err(AwsError::new(
+        400,
+        "InvalidParameterValueException",
+        format!(
+            "Lambda was unable to configure your environment variables because the environment \
+             variables you have provided exceeded the 4KB limit. String measured: {measured}"
+        ),
+    ))
 }
 
 /// The environment variables Lambda sets itself and refuses in a function's configuration
@@ -306,6 +326,22 @@ mod tests {
             err.message
         );
         assert!(parse_environment(&json!({"Variables": {"TZ": "UTC", "PATH": "/x"}})).is_ok());
+    }
+
+    #[test]
+    fn the_environment_is_limited_to_4_kb_measured_as_json() {
+        // {"A":"…"} is 8 bytes of JSON around the value.
+        let fits = json!({"Variables": {"A": "x".repeat(4096 - 8)}});
+        assert!(parse_environment(&fits).is_ok());
+        let over = json!({"Variables": {"A": "x".repeat(4096 - 7)}});
+        let err = parse_environment(&over).unwrap_err();
+        assert_eq!(err.code, "InvalidParameterValueException");
+        assert!(
+            err.message
+                .contains("exceeded the 4KB limit. String measured: {\"A\":\"xxx"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

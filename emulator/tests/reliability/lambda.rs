@@ -240,6 +240,26 @@ async fn reserved_environment_variables_are_refused() {
             .is_some_and(|m| m.ends_with("Reserved keys used in this request: AWS_REGION")),
         "{err:?}"
     );
+    // Found by the soak driver: a 300 KB environment was accepted, and every start of the
+    // function then failed with "Argument list too long". AWS allows 4 KB.
+    let err = client
+        .update_function_configuration()
+        .function_name("plain")
+        .environment(
+            Environment::builder()
+                .variables("BIG", "x".repeat(300 * 1024))
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("refused");
+    let err = err.into_service_error();
+    assert_eq!(err.code(), Some("InvalidParameterValueException"));
+    assert!(
+        err.message()
+            .is_some_and(|m| m.contains("exceeded the 4KB limit. String measured: {\"BIG\"")),
+        "{err:?}"
+    );
     still_invokes(&client).await;
     emulator.shutdown().await;
 }
