@@ -24,6 +24,9 @@ pub mod clock;
 pub mod control;
 pub mod dynamodb;
 pub mod events;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 pub mod lambda;
 pub mod protocol;
 pub mod server;
