@@ -145,22 +145,22 @@ DDB_HANDWRITTEN = [
 
 DDB_REQUESTS = [
     ("TransactWriteItems", {"TransactItems": [
-        {"Update": {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+        {"Update": {"TableName": "tab", "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
                     "UpdateExpression": "SET n = n + :n", "ConditionExpression": "n < :q",
                     "ExpressionAttributeValues": {":n": {"N": "1"}, ":q": {"N": "100"}}}},
-        {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}},
+        {"ConditionCheck": {"TableName": "tab", "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}},
                             "ConditionExpression": "attribute_exists(pk)"}}]}),
-    ("BatchGetItem", {"RequestItems": {"t": {"Keys": [{"pk": {"S": "a"}, "sk": {"S": "1"}}],
+    ("BatchGetItem", {"RequestItems": {"tab": {"Keys": [{"pk": {"S": "a"}, "sk": {"S": "1"}}],
                                            "ProjectionExpression": "#a, l[0]",
                                            "ExpressionAttributeNames": {"#a": "a"}}}}),
-    ("Query", {"TableName": "t", "IndexName": "byKind", "KeyConditionExpression": "kind = :k",
+    ("Query", {"TableName": "tab", "IndexName": "byKind", "KeyConditionExpression": "kind = :k",
                "FilterExpression": "n > :n", "ScanIndexForward": False, "Limit": 1,
                "ExpressionAttributeValues": {":k": {"S": "k"}, ":n": {"N": "0"}}}),
-    ("Scan", {"TableName": "t", "Segment": 0, "TotalSegments": 2, "Select": "COUNT"}),
-    ("PutItem", {"TableName": "t", "Item": {"pk": {"S": "c"}, "sk": {"S": "1"},
+    ("Scan", {"TableName": "tab", "Segment": 0, "TotalSegments": 2, "Select": "COUNT"}),
+    ("PutItem", {"TableName": "tab", "Item": {"pk": {"S": "c"}, "sk": {"S": "1"},
                                           "n": {"N": "-1.5E-10"}, "m": {"M": {}}},
                  "ReturnValues": "ALL_OLD"}),
-    ("UpdateItem", {"TableName": "t", "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+    ("UpdateItem", {"TableName": "tab", "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
                     "AttributeUpdates": {"n": {"Action": "ADD", "Value": {"N": "1"}}}}),
 ]
 
@@ -180,6 +180,16 @@ def dynamodb(sources):
         corpus.add(f"{kind}\n{expression}")
     for operation, request in DDB_REQUESTS:
         corpus.add(f"request {operation}\n{compact(request)}")
+    # The shapes of issue #10's stack overflows, at a depth that is still accepted: the fuzzer
+    # only has to double them.
+    corpus.add("condition\n" + "(" * 100 + "pk = :pk" + ")" * 100)
+    corpus.add("filter\n" + "NOT " * 100 + "n = :n")
+    corpus.add("key\n" + "(" * 100 + "pk = :pk" + ")" * 100)
+    nested = ":q"
+    for _ in range(50):
+        nested = f"if_not_exists(n, {nested})"
+    corpus.add(f"update\nSET n = {nested}")
+    corpus.add("filter\n" + " OR ".join(["n = :n"] * 200))
     return corpus
 
 
@@ -193,6 +203,13 @@ def app_definition():
 def asl(sources):
     corpus = Corpus("asl_definition")
     corpus.add(compact(app_definition()))
+    branch = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    for _ in range(20):
+        branch = {"StartAt": "Par", "States": {"Par": {"Type": "Parallel", "End": True,
+                                                        "Branches": [branch]}}}
+    corpus.add(compact(branch))
+    corpus.add(compact({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
+        "Parameters": {"x.$": "States.Array(" * 50 + "1" + ")" * 50}}}}))
     for _, text in sources:
         for value in json_macros(text):
             if isinstance(value, dict) and "StartAt" in value:
@@ -245,11 +262,20 @@ PATHS_HANDWRITTEN = [
 ]
 
 
+def nest(value, depth, key="a"):
+    for _ in range(depth):
+        value = {key: value}
+    return value
+
+
 def sfn_paths(sources):
     corpus = Corpus("sfn_paths")
     for p in PATHS_HANDWRITTEN:
         corpus.add(p)
     corpus.add('$.x.y\n{"x": {"y": [1, {"z": null}]}}')
+    corpus.add("States.Array(" * 50 + "1" + ")" * 50)
+    corpus.add("$.items[?(" + "(" * 20 + "@.id == 1" + ")" * 20 + ")].id")
+    corpus.add(compact(nest({"a.$": "States.ArrayLength($.l)"}, 50)))
 
     def visit(value):
         if not isinstance(value, dict):
@@ -293,6 +319,8 @@ def event_pattern(sources):
     for pattern in PATTERNS_HANDWRITTEN:
         corpus.add(compact(pattern))
     corpus.add(compact({"detail": {"a": [1]}}) + "\n" + compact({"detail": {"a": [2, 1]}}))
+    corpus.add(compact(nest({"a": [1]}, 50)) + "\n" + compact(nest({"a": 1}, 50)))
+    corpus.add(compact({"$or": [nest({"a": [1]}, 20), {"$or": [{"b": [2]}, {"c": [3]}]}]}))
     for path, text in sources:
         if "events" not in str(path):
             continue
@@ -380,6 +408,8 @@ def scenario():
     corpus = Corpus("scenario")
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         corpus.add(path.read_text())
+    happy = (ROOT / "scenarios" / "happy-path.yaml").read_text()
+    corpus.add(happy + "\nextra: " + "[" * 100 + "]" * 100 + "\n")
     return corpus
 
 

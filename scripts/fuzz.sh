@@ -19,7 +19,9 @@
 #   FUZZ_OUT          where results go (default fuzz/out)
 #   FUZZ_TIMEOUT_MS   an input running longer is a hang (default 5000)
 #   FUZZ_FAIL_ON_HANGS=1  hangs fail the run too (default: reported only)
-#   AFL_OPT_LEVEL     -C opt-level of the instrumented build (default 1)
+#   AFL_OPT_LEVEL     -C opt-level of the instrumented build (default 0: the recursion depth
+#                     at which a stack overflows is then that of the debug build `orderlab
+#                     emulate` runs, e.g. 250 parentheses in a condition; 1 runs ~2x faster)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,7 +33,7 @@ CARGO_AFL_VERSION=0.18.2
 export FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/orderlab-fuzz-target}"
 FUZZ_OUT="${FUZZ_OUT:-$ROOT/fuzz/out}"
 FUZZ_TIMEOUT_MS="${FUZZ_TIMEOUT_MS:-5000}"
-export AFL_OPT_LEVEL="${AFL_OPT_LEVEL:-1}"
+export AFL_OPT_LEVEL="${AFL_OPT_LEVEL:-0}"
 export CARGO_TERM_COLOR=never
 
 # AFL++ in CI: no terminal UI, no CPU-frequency or core_pattern checks (we cannot change
@@ -109,7 +111,7 @@ fuzz_one() {
   mkdir -p "$afl_out" "$crashes"
   local dict_args=()
   [[ -f $dict ]] && dict_args=(-x "$dict")
-  if ! cargo afl fuzz -i "$seeds" -o "$afl_out" -V "$seconds" -t "$FUZZ_TIMEOUT_MS+" \
+  if ! cargo afl fuzz -i "$seeds" -o "$afl_out" -V "$seconds" -t "$FUZZ_TIMEOUT_MS" \
     "${dict_args[@]}" -- "$(binary "$target")" >"$afl_out.log" 2>&1; then
     tail -30 "$afl_out.log"
     echo "  afl-fuzz failed (log: $afl_out.log)"

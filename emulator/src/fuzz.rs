@@ -139,10 +139,10 @@ pub fn dynamodb_expression(data: &[u8]) {
     });
 }
 
-/// Table `t` (pk S, sk S; index `byKind` on kind) with three items of every attribute type.
+/// Table `tab` (pk S, sk S; index `byKind` on kind) with three items of every attribute type.
 async fn ddb_fixture(db: &dyn JsonService) {
     let table = json!({
-        "TableName": "t",
+        "TableName": "tab",
         "AttributeDefinitions": [
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
@@ -171,7 +171,7 @@ async fn ddb_fixture(db: &dyn JsonService) {
         });
         must(
             "PutItem",
-            db.call("PutItem", json!({"TableName": "t", "Item": item}))
+            db.call("PutItem", json!({"TableName": "tab", "Item": item}))
                 .await,
         );
     }
@@ -234,40 +234,40 @@ fn ddb_requests(kind: &str, expression: &str) -> Vec<(&'static str, Value)> {
     let mut requests = match kind {
         "update" => vec![(
             "UpdateItem",
-            json!({"TableName": "t", "Key": key, "UpdateExpression": expression, "ReturnValues": "ALL_NEW"}),
+            json!({"TableName": "tab", "Key": key, "UpdateExpression": expression, "ReturnValues": "ALL_NEW"}),
         )],
         "filter" => vec![(
             "Scan",
-            json!({"TableName": "t", "FilterExpression": expression}),
+            json!({"TableName": "tab", "FilterExpression": expression}),
         )],
         "key" => vec![
             (
                 "Query",
-                json!({"TableName": "t", "KeyConditionExpression": expression}),
+                json!({"TableName": "tab", "KeyConditionExpression": expression}),
             ),
             (
                 "Query",
-                json!({"TableName": "t", "IndexName": "byKind", "KeyConditionExpression": expression}),
+                json!({"TableName": "tab", "IndexName": "byKind", "KeyConditionExpression": expression}),
             ),
         ],
         "projection" => vec![
             (
                 "GetItem",
-                json!({"TableName": "t", "Key": key, "ProjectionExpression": expression}),
+                json!({"TableName": "tab", "Key": key, "ProjectionExpression": expression}),
             ),
             (
                 "Scan",
-                json!({"TableName": "t", "ProjectionExpression": expression}),
+                json!({"TableName": "tab", "ProjectionExpression": expression}),
             ),
         ],
         _ => vec![
             (
                 "UpdateItem",
-                json!({"TableName": "t", "Key": key, "ConditionExpression": expression}),
+                json!({"TableName": "tab", "Key": key, "ConditionExpression": expression}),
             ),
             (
                 "DeleteItem",
-                json!({"TableName": "t", "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}}, "ConditionExpression": expression}),
+                json!({"TableName": "tab", "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}}, "ConditionExpression": expression}),
             ),
         ],
     };
