@@ -154,11 +154,11 @@ impl Known {
         if let Some(arn) = value["executionArn"].as_str() {
             remember(&self.executions, arn.to_owned());
         }
-        if request.method == "POST" && request.path == "/restapis" {
-            if let (Some(id), Some(root)) = (value["id"].as_str(), value["rootResourceId"].as_str())
-            {
-                remember(&self.rest_apis, (id.to_owned(), root.to_owned()));
-            }
+        if request.method == "POST"
+            && request.path == "/restapis"
+            && let (Some(id), Some(root)) = (value["id"].as_str(), value["rootResourceId"].as_str())
+        {
+            remember(&self.rest_apis, (id.to_owned(), root.to_owned()));
         }
     }
 }
@@ -288,7 +288,7 @@ fn dynamodb(rng: &mut ChaCha8Rng) -> Request {
         ),
         1 => ddb("DescribeTable", json!({"TableName": t})),
         2 => ddb("ListTables", json!({"Limit": rng.random_range(1..10)})),
-        3 | 4 | 5 => {
+        3..=5 => {
             let body = json!({"TableName": t, "Item": item(rng)});
             if rng.random_bool(0.3) {
                 ddb(
