@@ -83,7 +83,8 @@ replay_one() {
   if ((status != 0)); then
     echo "  CRASH (exit $status): $file"
     printf '    input: %s\n' "$(head -c 160 "$file" | tr '\n\t' '  ' | LC_ALL=C tr -c '[:print:]' '?')"
-    grep -m3 -E "panicked|overflow|error|abort|SIG" <<<"$log" | sed 's/^/    /' || true
+    { grep -m1 -A1 "panicked at" <<<"$log" || grep -m2 -E "overflowed|fatal runtime|Abort|SIG" <<<"$log" \
+      || tail -2 <<<"$log"; } | sed 's/^/    /' || true
     return 1
   fi
 }
