@@ -91,13 +91,13 @@ class Corpus:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.seen = set()
 
-    def add(self, data, limit=16 * 1024):
+    def add(self, data, limit=16 * 1024, prefix=""):
         if isinstance(data, str):
             data = data.encode()
         if not data or len(data) > limit or data in self.seen:
             return
         self.seen.add(data)
-        name = hashlib.sha1(data).hexdigest()[:16]
+        name = prefix + hashlib.sha1(data).hexdigest()[:16]
         (self.dir / name).write_bytes(data)
 
 
@@ -182,14 +182,14 @@ def dynamodb(sources):
         corpus.add(f"request {operation}\n{compact(request)}")
     # The shapes of issue #10's stack overflows, at a depth that is still accepted: the fuzzer
     # only has to double them.
-    corpus.add("condition\n" + "(" * 100 + "pk = :pk" + ")" * 100)
-    corpus.add("filter\n" + "NOT " * 100 + "n = :n")
-    corpus.add("key\n" + "(" * 100 + "pk = :pk" + ")" * 100)
+    corpus.add("condition\n" + "(" * 100 + "pk = :pk" + ")" * 100, prefix="deep-")
+    corpus.add("filter\n" + "NOT " * 100 + "n = :n", prefix="deep-")
+    corpus.add("key\n" + "(" * 100 + "pk = :pk" + ")" * 100, prefix="deep-")
     nested = ":q"
     for _ in range(50):
         nested = f"if_not_exists(n, {nested})"
-    corpus.add(f"update\nSET n = {nested}")
-    corpus.add("filter\n" + " OR ".join(["n = :n"] * 200))
+    corpus.add(f"update\nSET n = {nested}", prefix="deep-")
+    corpus.add("filter\n" + " OR ".join(["n = :n"] * 200), prefix="deep-")
     return corpus
 
 
@@ -207,9 +207,9 @@ def asl(sources):
     for _ in range(20):
         branch = {"StartAt": "Par", "States": {"Par": {"Type": "Parallel", "End": True,
                                                         "Branches": [branch]}}}
-    corpus.add(compact(branch))
+    corpus.add(compact(branch), prefix="deep-")
     corpus.add(compact({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True,
-        "Parameters": {"x.$": "States.Array(" * 50 + "1" + ")" * 50}}}}))
+        "Parameters": {"x.$": "States.Array(" * 50 + "1" + ")" * 50}}}}), prefix="deep-")
     for _, text in sources:
         for value in json_macros(text):
             if isinstance(value, dict) and "StartAt" in value:
@@ -273,9 +273,9 @@ def sfn_paths(sources):
     for p in PATHS_HANDWRITTEN:
         corpus.add(p)
     corpus.add('$.x.y\n{"x": {"y": [1, {"z": null}]}}')
-    corpus.add("States.Array(" * 50 + "1" + ")" * 50)
-    corpus.add("$.items[?(" + "(" * 20 + "@.id == 1" + ")" * 20 + ")].id")
-    corpus.add(compact(nest({"a.$": "States.ArrayLength($.l)"}, 50)))
+    corpus.add("States.Array(" * 50 + "1" + ")" * 50, prefix="deep-")
+    corpus.add("$.items[?(" + "(" * 20 + "@.id == 1" + ")" * 20 + ")].id", prefix="deep-")
+    corpus.add(compact(nest({"a.$": "States.ArrayLength($.l)"}, 50)), prefix="deep-")
 
     def visit(value):
         if not isinstance(value, dict):
@@ -319,8 +319,8 @@ def event_pattern(sources):
     for pattern in PATTERNS_HANDWRITTEN:
         corpus.add(compact(pattern))
     corpus.add(compact({"detail": {"a": [1]}}) + "\n" + compact({"detail": {"a": [2, 1]}}))
-    corpus.add(compact(nest({"a": [1]}, 50)) + "\n" + compact(nest({"a": 1}, 50)))
-    corpus.add(compact({"$or": [nest({"a": [1]}, 20), {"$or": [{"b": [2]}, {"c": [3]}]}]}))
+    corpus.add(compact(nest({"a": [1]}, 50)) + "\n" + compact(nest({"a": 1}, 50)), prefix="deep-")
+    corpus.add(compact({"$or": [nest({"a": [1]}, 20), {"$or": [{"b": [2]}, {"c": [3]}]}]}), prefix="deep-")
     for path, text in sources:
         if "events" not in str(path):
             continue
@@ -409,11 +409,24 @@ def scenario():
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         corpus.add(path.read_text())
     happy = (ROOT / "scenarios" / "happy-path.yaml").read_text()
-    corpus.add(happy + "\nextra: " + "[" * 100 + "]" * 100 + "\n")
+    corpus.add(happy + "\nextra: " + "[" * 100 + "]" * 100 + "\n", prefix="deep-")
     return corpus
 
 
 def main():
+    import sys
+
+    if "--only-deep" in sys.argv:
+        # After `scripts/fuzz.sh cmin`: put back the deep-* seeds, which add depth, not coverage.
+        before = set(CORPUS.glob("*/*"))
+        sources = rust_sources()
+        for make in (dynamodb, asl, sfn_paths, event_pattern):
+            make(sources)
+        scenario()
+        for path in set(CORPUS.glob("*/*")) - before:
+            if not path.name.startswith("deep-"):
+                path.unlink()
+        return
     shutil.rmtree(CORPUS, ignore_errors=True)
     sources = rust_sources()
     corpora = [dynamodb(sources), asl(sources), sfn_paths(sources), event_pattern(sources),

@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   run each target SECONDS (default 30), one at a time
 #   scripts/fuzz.sh replay TARGET FILE...   run inputs through a target (crash reproduction)
-#   scripts/fuzz.sh cmin [TARGET...]        minimise fuzz/corpus/TARGET with afl-cmin
+#   scripts/fuzz.sh cmin [TARGET...]        minimise fuzz/corpus/TARGET + the last run's queue
 #   scripts/fuzz.sh list                    the target names
 #
 # Installs what it needs itself (cargo-afl from crates.io, which builds AFL++ from the source
@@ -171,18 +171,32 @@ cmd_replay() {
   exit $failed
 }
 
+# Minimises fuzz/corpus/TARGET together with the queue of the last run (so a long run's
+# discoveries become seeds), keeping inputs that add coverage and do not crash or hang.
 cmd_cmin() {
   local targets=("$@") t
   ((${#targets[@]})) || targets=("${ALL_TARGETS[@]}")
   install_tools
   build "${targets[@]}"
   for t in "${targets[@]}"; do
-    local seeds="$ROOT/fuzz/corpus/$t" tmp
+    local seeds="$ROOT/fuzz/corpus/$t" queue="$FUZZ_OUT/afl/$t/default/queue" tmp
     tmp=$(mktemp -d)
-    cargo afl cmin -i "$seeds" -o "$tmp/min" -t "$FUZZ_TIMEOUT_MS" -- "$(binary "$t")" >/dev/null
-    rm -rf "$seeds" && mv "$tmp/min" "$seeds" && rm -rf "$tmp"
+    mkdir "$tmp/all"
+    cp "$seeds"/* "$tmp/all/"
+    if [[ -d $queue ]]; then
+      local f
+      for f in "$queue"/id:*; do [[ -f $f ]] && cp "$f" "$tmp/all/q-$(sha1sum "$f" | cut -c1-16)"; done
+    fi
+    AFL_SKIP_CRASHES=1 cargo afl cmin -e -i "$tmp/all" -o "$tmp/min" -t "$FUZZ_TIMEOUT_MS" -- "$(binary "$t")" >"$tmp/log" 2>&1 \
+      || { tail -20 "$tmp/log"; die "afl-cmin failed for $t"; }
+    rm -rf "$seeds" && mkdir -p "$seeds"
+    local f
+    for f in "$tmp/min"/*; do cp "$f" "$seeds/$(sha1sum "$f" | cut -c1-16)"; done
+    rm -rf "$tmp"
     echo "$t: $(find "$seeds" -type f | wc -l) seeds, $(du -sb "$seeds" | cut -f1) bytes"
   done
+  # The deep-* seeds add depth, not coverage: afl-cmin drops them; put them back.
+  python3 fuzz/make_corpus.py --only-deep
 }
 
 case "${1:-}" in
