@@ -41,6 +41,9 @@ mod clock;
 mod control;
 mod dynamodb;
 mod events;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 mod jsonpath;
 mod lambda;
 mod protocol;

@@ -1,0 +1,4 @@
+//! AFL++ target: `orderlab_emulator::fuzz::dynamodb_expression` (input format in its docs and fuzz/README.md).
+fn main() {
+    afl::fuzz!(|data: &[u8]| orderlab_emulator::fuzz::dynamodb_expression(data));
+}
