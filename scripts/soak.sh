@@ -13,7 +13,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orderlab-target}"
 seconds=${1:-60}
 seed=${2:-1}
 shift $(($# < 2 ? $# : 2))
-cargo build --quiet --bin orderlab
+# The whole workspace, so the AWS SDK crates keep the one feature set `cargo test --workspace` built.
+cargo build --quiet --workspace
 cargo build --quiet --manifest-path fuzz/Cargo.toml -p orderlab-soak
 rm -rf fuzz/out/soak
 exec "$CARGO_TARGET_DIR/debug/orderlab-soak" --spawn "$CARGO_TARGET_DIR/debug/orderlab" \

@@ -90,7 +90,7 @@ fn services() -> Arc<Services> {
         function_faults: Default::default(),
         state_mocks: Default::default(),
     });
-    Services::new(&ctx)
+    Services::new(&ctx, &Arc::default())
 }
 
 /// A fixture step that must succeed, or the target would fuzz nothing: abort loudly.
@@ -465,7 +465,6 @@ pub fn protocol_query(data: &[u8]) {
 /// Routes `request` on a fresh emulator and stops its Lambda processes (if one was started).
 async fn route_fresh(request: AwsRequest) {
     let services = services();
-    let _ = request.signing_service();
     let _ = request.query_params();
     let _ = rest::segments(&request.path);
     route(&services, &request).await;
