@@ -245,18 +245,8 @@ fn decode_binary(value: &Value) -> Result<Vec<u8>, AwsError> {
         .map_err(|_| AwsError::serialization("Base64 encoded binary data could not be decoded"))
 }
 
-/// The Jackson token name AWS names in its serialization errors.
-pub fn json_token(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "VALUE_NULL",
-        Value::Bool(true) => "VALUE_TRUE",
-        Value::Bool(false) => "VALUE_FALSE",
-        Value::Number(_) => "NUMBER_VALUE",
-        Value::String(_) => "STRING_VALUE",
-        Value::Array(_) => "START_ARRAY",
-        Value::Object(_) => "START_OBJECT",
-    }
-}
+/// The Jackson token name AWS names in its serialization errors (the one shared definition).
+pub use crate::protocol::members::json_token;
 
 /// Parses a map of attribute values (`Item`, `Key`).
 pub fn item_from_json(value: &Value) -> Result<Item, AwsError> {
