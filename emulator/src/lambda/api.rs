@@ -183,7 +183,7 @@ fn delete_function(lambda: &Lambda, name: &str) -> Answer {
     let function = lock(&lambda.functions)
         .shift_remove(&name)
         .ok_or_else(|| super::function_not_found(&lambda.ctx, &name, None))?;
-    function.pool.close();
+    function.pool.delete();
     Ok(rest::empty(204))
 }
 

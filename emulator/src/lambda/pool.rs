@@ -68,6 +68,9 @@ pub struct Pool {
     state: Mutex<PoolState>,
     freed: Notify,
     closed: AtomicBool,
+    /// Closed by DeleteFunction (not by the emulator stopping): an invocation that looked the
+    /// function up just before is answered as if it came just after, `ResourceNotFoundException`.
+    deleted: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -91,6 +94,7 @@ impl Pool {
             state: Mutex::default(),
             freed: Notify::new(),
             closed: AtomicBool::new(false),
+            deleted: AtomicBool::new(false),
         }
     }
 
@@ -112,6 +116,13 @@ impl Pool {
         self.closed.store(true, Ordering::SeqCst);
         let spec = lock(&self.spec).clone();
         self.update(spec);
+    }
+
+    /// [`Pool::close`] for DeleteFunction: in-flight invocations finish, later ones find no
+    /// function.
+    pub fn delete(&self) {
+        self.deleted.store(true, Ordering::SeqCst);
+        self.close();
     }
 
     /// Runs one invocation on an instance, within the function's timeout.
@@ -188,9 +199,17 @@ impl Pool {
             let freed = self.freed.notified();
             let generation = {
                 let mut state = lock(&self.state);
+                if self.deleted.load(Ordering::SeqCst) {
+                    let arn = lock(&self.spec).function_arn.clone();
+                    return Err(AwsError::new(
+                        404,
+                        "ResourceNotFoundException",
+                        format!("Function not found: {arn}"),
+                    ));
+                }
                 if self.closed.load(Ordering::SeqCst) {
                     return Err(AwsError::service_unavailable(
-                        "The function is being deleted",
+                        "The emulator is shutting down",
                     ));
                 }
                 if let Some(instance) = state.idle.pop() {

@@ -24,7 +24,11 @@ pub const LIMIT_CAUSE: &str = "The execution reached the maximum number of histo
 
 #[derive(Default)]
 struct Events {
-    list: Vec<Value>,
+    /// Each event as its JSON text: a finished execution is kept compactly (a `Value` per
+    /// event costs ten times the text), and a page is parsed back only when it is read.
+    list: Vec<Box<str>>,
+    /// The length of every text in `list`, summed.
+    bytes: usize,
     /// State events were dropped because the history is full.
     exhausted: bool,
     /// A terminal event was recorded; nothing more is.
@@ -109,14 +113,21 @@ impl History {
         if let Some((key, value)) = details {
             event.insert(key.into(), value);
         }
-        events.list.push(Value::Object(event));
+        let text = Value::Object(event).to_string().into_boxed_str();
+        events.bytes += text.len();
+        events.list.push(text);
         id
     }
 
     /// A copy of every event, oldest first.
     #[cfg(test)]
     pub fn events(&self) -> Vec<Value> {
-        self.lock().list.clone()
+        self.lock().list.iter().map(|text| parse(text)).collect()
+    }
+
+    /// The bytes the stored events take (their JSON text).
+    pub fn stored_bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// How many events there are.
@@ -130,15 +141,22 @@ impl History {
         let events = self.lock();
         let list = &events.list;
         if !reverse {
-            return list.get(positions).unwrap_or_default().to_vec();
+            return (list.get(positions).unwrap_or_default().iter())
+                .map(|text| parse(text))
+                .collect();
         }
         let len = list.len();
         let from = len.saturating_sub(positions.end);
         let to = len.saturating_sub(positions.start);
-        let mut page = list.get(from..to).unwrap_or_default().to_vec();
-        page.reverse();
-        page
+        (list.get(from..to).unwrap_or_default().iter().rev())
+            .map(|text| parse(text))
+            .collect()
     }
+}
+
+/// An event back from its stored text (which `Value::to_string` wrote, so it parses).
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 /// The fields GetExecutionHistory leaves out when `includeExecutionData` is false.

@@ -44,12 +44,17 @@ struct Args {
     spawn: Option<PathBuf>,
     out: PathBuf,
     attacks: bool,
+    trace: Option<PathBuf>,
+    /// The run fails when the emulator's RSS exceeds this (MiB).
+    max_rss_mib: u64,
+    /// The run fails when the ListTables prober's p99 exceeds this (ms).
+    max_p99_ms: f64,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: orderlab-soak (--spawn ORDERLAB | --endpoint URL --pid PID) [--seconds N] [--seed N] \
-         [--workers N] [--out DIR] [--no-attacks]"
+         [--workers N] [--out DIR] [--no-attacks] [--trace FILE] [--max-rss-mib N] [--max-p99-ms N]"
     );
     std::process::exit(2);
 }
@@ -64,6 +69,9 @@ fn parse_args() -> Args {
         spawn: None,
         out: PathBuf::from("fuzz/out/soak"),
         attacks: true,
+        trace: None,
+        max_rss_mib: 2048,
+        max_p99_ms: 1000.0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -77,6 +85,9 @@ fn parse_args() -> Args {
             "--spawn" => args.spawn = Some(PathBuf::from(value())),
             "--out" => args.out = PathBuf::from(value()),
             "--no-attacks" => args.attacks = false,
+            "--trace" => args.trace = Some(PathBuf::from(value())),
+            "--max-rss-mib" => args.max_rss_mib = value().parse().unwrap_or_else(|_| usage()),
+            "--max-p99-ms" => args.max_p99_ms = value().parse().unwrap_or_else(|_| usage()),
             _ => usage(),
         }
     }
@@ -108,6 +119,10 @@ struct Shared {
     saved: AtomicU64,
     out: PathBuf,
     attacks: bool,
+    /// `--trace`: one line per request (elapsed ms, label, mutation, body bytes, status, ms,
+    /// emulator RSS MiB after it), to find which request makes memory or latency jump.
+    trace: Option<Mutex<std::fs::File>>,
+    started: Instant,
 }
 
 impl Shared {
@@ -327,6 +342,7 @@ async fn worker(shared: Arc<Shared>, seed: u64, deadline: Instant) {
             && answer.as_ref().is_ok_and(|a| a.0 == 200)
             && request.label.ends_with("CreateStateMachine");
         let body = answer.as_ref().ok().map(|a| a.2.clone());
+        trace(&shared, &request, mutation, &answer, start.elapsed());
         record(&shared, &request, mutation, answer, start.elapsed());
         if created_attack
             && let Some(arn) = body
@@ -340,6 +356,32 @@ async fn worker(shared: Arc<Shared>, seed: u64, deadline: Instant) {
             record(&shared, &start_execution, mutation, answer, start.elapsed());
         }
     }
+}
+
+fn trace(
+    shared: &Shared,
+    request: &Request,
+    mutation: &str,
+    answer: &Result<(u16, Option<String>, Vec<u8>), String>,
+    took: Duration,
+) {
+    use std::io::Write as _;
+    let Some(file) = &shared.trace else {
+        return;
+    };
+    let status = answer.as_ref().map_or(0, |a| a.0);
+    let rss = rss_kib(shared.pid).unwrap_or(0) / 1024;
+    let line = format!(
+        "{} {} {mutation} {} {status} {} {rss}\n",
+        shared.started.elapsed().as_millis(),
+        request.label,
+        request.body.len(),
+        took.as_millis()
+    );
+    let _ = file
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .write_all(line.as_bytes());
 }
 
 fn requests_start(arn: &str) -> Request {
@@ -444,10 +486,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(index).copied().unwrap_or_default()
 }
 
-/// SIGINT, then the time until the process exits (SIGKILL after 10 s).
-fn stop(child: &mut Child) -> String {
+/// The longest a stop may take (issue #10: SIGINT and SIGTERM stop within 5 s).
+const STOP_WITHIN: Duration = Duration::from_secs(5);
+
+/// SIGINT, then the time until the process exits (SIGKILL after 10 s); whether it stopped
+/// within [`STOP_WITHIN`].
+fn stop(child: &mut Child) -> (String, bool) {
     if let Ok(Some(status)) = child.try_wait() {
-        return format!("had already exited ({status})");
+        return (format!("had already exited ({status})"), false);
     }
     let start = Instant::now();
     let _ = Command::new("kill")
@@ -455,16 +501,23 @@ fn stop(child: &mut Child) -> String {
         .status();
     while start.elapsed() < Duration::from_secs(10) {
         if let Ok(Some(status)) = child.try_wait() {
-            return format!(
-                "stopped by SIGINT in {:.2} s ({status})",
-                start.elapsed().as_secs_f64()
+            let took = start.elapsed();
+            return (
+                format!(
+                    "stopped by SIGINT in {:.2} s ({status})",
+                    took.as_secs_f64()
+                ),
+                took <= STOP_WITHIN,
             );
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = child.kill();
     let _ = child.wait();
-    "did NOT stop within 10 s of SIGINT (killed)".to_owned()
+    (
+        "did NOT stop within 10 s of SIGINT (killed)".to_owned(),
+        false,
+    )
 }
 
 #[tokio::main]
@@ -514,6 +567,10 @@ async fn main() -> ExitCode {
         saved: AtomicU64::new(0),
         out: args.out.clone(),
         attacks: args.attacks,
+        trace: (args.trace.as_ref())
+            .and_then(|path| std::fs::File::create(path).ok())
+            .map(Mutex::new),
+        started: Instant::now(),
     });
     println!(
         "soak: {endpoint} (pid {pid}), {} s, seed {}, {} workers, attacks {}",
@@ -546,7 +603,23 @@ async fn main() -> ExitCode {
     }
     let stopped = child.as_mut().map(stop);
     latencies.sort();
-    let stats = shared.stats();
+    let p99 = percentile(&latencies, 0.99).as_secs_f64() * 1e3;
+    let mut stats = shared.stats();
+    if max_rss / 1024 > args.max_rss_mib {
+        let message = format!(
+            "emulator RSS reached {} MiB (bound: {} MiB)",
+            max_rss / 1024,
+            args.max_rss_mib
+        );
+        stats.failures.push(message);
+    }
+    if p99 > args.max_p99_ms {
+        let message = format!("ListTables p99 {p99:.1} ms (bound: {} ms)", args.max_p99_ms);
+        stats.failures.push(message);
+    }
+    if let Some((stopped, false)) = &stopped {
+        stats.failures.push(format!("emulator {stopped}"));
+    }
     let total: u64 = stats.by_status.values().sum();
     println!(
         "requests: {total} in {:.0} s ({:.0}/s)",
@@ -582,11 +655,17 @@ async fn main() -> ExitCode {
         max_rss / 1024,
         last_rss / 1024
     );
-    if let Some(stopped) = stopped {
+    if let Some((stopped, _)) = &stopped {
         println!("emulator {stopped}");
     }
     if stats.failures.is_empty() {
-        println!("soak passed: 0 crashes, 0 transport errors, 0 5xx other than InternalFailure");
+        println!(
+            "soak passed: 0 crashes, 0 transport errors, 0 5xx other than InternalFailure, \
+             RSS ≤ {} MiB, ListTables p99 ≤ {} ms, stopped within {} s",
+            args.max_rss_mib,
+            args.max_p99_ms,
+            STOP_WITHIN.as_secs()
+        );
         ExitCode::SUCCESS
     } else {
         println!(

@@ -195,7 +195,10 @@ impl StepFunctions {
             execution.status = "ABORTED";
             execution.error = optional(input, "error").map(str::to_owned);
             execution.cause = optional(input, "cause").map(str::to_owned);
-            execution.stop_date = Some(self.ctx.clock.now_epoch_seconds());
+            let now = self.ctx.clock.now_epoch_seconds();
+            execution.stop_date = Some(now);
+            store.closed(arn, now);
+            return Ok(json!({ "stopDate": now }));
         }
         let stop_date = execution
             .stop_date
@@ -295,8 +298,10 @@ async fn run_to_end(
             execution.cause = Some(failure.cause);
         }
     }
-    execution.stop_date = Some(ctx.clock.now_epoch_seconds());
+    let now = ctx.clock.now_epoch_seconds();
+    execution.stop_date = Some(now);
     execution.abort = None;
+    store.closed(&engine.info.execution_arn, now);
 }
 
 /// The text a panic carried (`panic!("…")` gives a `&str` or a `String`).

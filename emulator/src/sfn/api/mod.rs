@@ -2,6 +2,7 @@
 //! shapes, and pagination. Operations live in [`state_machines`] and [`executions`].
 
 pub mod executions;
+mod retention;
 pub mod state_machines;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct ExecutionRecord {
 pub struct Store {
     pub machines: IndexMap<String, MachineRecord>,
     pub executions: IndexMap<String, ExecutionRecord>,
+    /// Which closed executions are kept ([`retention`]).
+    retention: retention::Retention,
 }
 
 /// A required string member, or AWS's "must not be null" ValidationException.
