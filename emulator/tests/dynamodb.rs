@@ -13,6 +13,10 @@ use orderlab_emulator::{Config, Emulator};
 
 mod support;
 
+#[path = "dynamodb/capacity.rs"]
+mod capacity;
+#[path = "dynamodb/checks.rs"]
+mod checks;
 #[path = "dynamodb/indexes.rs"]
 mod indexes;
 #[path = "dynamodb/limits.rs"]

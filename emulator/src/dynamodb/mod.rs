@@ -11,6 +11,7 @@
 //! services' requests keep flowing while DynamoDB works. A panic in an operation becomes an
 //! `InternalFailure` answer rather than taking the worker down.
 
+pub mod capacity;
 pub mod expr;
 pub mod index;
 pub mod input;
