@@ -21,6 +21,8 @@ mod checks;
 mod indexes;
 #[path = "dynamodb/limits.rs"]
 mod limits;
+#[path = "dynamodb/members.rs"]
+mod members;
 #[path = "dynamodb/tags.rs"]
 mod tags;
 #[path = "dynamodb/transactions.rs"]
