@@ -13,10 +13,16 @@ use orderlab_emulator::{Config, Emulator};
 
 mod support;
 
+#[path = "dynamodb/capacity.rs"]
+mod capacity;
+#[path = "dynamodb/checks.rs"]
+mod checks;
 #[path = "dynamodb/indexes.rs"]
 mod indexes;
 #[path = "dynamodb/limits.rs"]
 mod limits;
+#[path = "dynamodb/members.rs"]
+mod members;
 #[path = "dynamodb/tags.rs"]
 mod tags;
 #[path = "dynamodb/transactions.rs"]

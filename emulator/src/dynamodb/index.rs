@@ -393,7 +393,8 @@ fn walk_condition(cond: &Cond, out: &mut Vec<String>) {
 
 fn walk_operand(operand: &Operand, out: &mut Vec<String>) {
     match operand {
-        Operand::Path(p) | Operand::Size(p) => push_path(p, out),
+        Operand::Path(p) => push_path(p, out),
+        Operand::Size(inner) => walk_operand(inner, out),
         Operand::Value(_) => {}
         Operand::IfNotExists(p, o) => {
             push_path(p, out);

@@ -11,9 +11,11 @@
 //! services' requests keep flowing while DynamoDB works. A panic in an operation becomes an
 //! `InternalFailure` answer rather than taking the worker down.
 
+pub mod capacity;
 pub mod expr;
 pub mod index;
 pub mod input;
+pub mod members;
 pub mod model;
 pub mod number;
 pub mod ops;

@@ -21,23 +21,81 @@ fn scalar(value: &AttrValue) -> bool {
     matches!(value, AttrValue::S(_) | AttrValue::N(_) | AttrValue::B(_))
 }
 
-/// Rejects a condition AWS refuses whatever the item; the first offence in source order.
-pub fn condition(cond: &Cond, kind: &str) -> Result<(), AwsError> {
-    let mut pending = vec![cond];
-    while let Some(cond) = pending.pop() {
-        match cond {
-            Cond::And(a, b) | Cond::Or(a, b) => {
-                pending.push(b);
-                pending.push(a);
-            }
-            Cond::Not(a) => pending.push(a),
-            leaf => leaf_condition(leaf, kind)?,
+/// Rejects a leaf condition AWS refuses whatever the item. The parser runs this on each leaf
+/// as it completes, so these errors take their place in source order among undefined
+/// placeholders (`n < :t AND #q = :n` reports the type, `#q = :n AND n = n` the name).
+pub fn leaf_condition(cond: &Cond, kind: &str) -> Result<(), AwsError> {
+    leaf_operands(cond)
+        .into_iter()
+        .try_for_each(|op| size_operand(op, kind))?;
+    leaf_types(cond, kind)?;
+    distinct_operands(cond, kind)
+}
+
+/// A leaf's operands, first to last.
+fn leaf_operands(cond: &Cond) -> Vec<&Operand> {
+    match cond {
+        Cond::Compare(a, _, b) | Cond::BeginsWith(a, b) | Cond::Contains(a, b) => vec![a, b],
+        Cond::Between(a, b, c) => vec![a, b, c],
+        Cond::In(a, list) => std::iter::once(a).chain(list).collect(),
+        Cond::AttrType(_, o) => vec![o],
+        _ => Vec::new(),
+    }
+}
+
+/// `size` takes a string, binary, set, list or map: a literal number, boolean or null — or
+/// another `size`, a number — is refused.
+fn size_operand(op: &Operand, kind: &str) -> Result<(), AwsError> {
+    let Operand::Size(inner) = op else {
+        return Ok(());
+    };
+    match inner.as_ref() {
+        Operand::Value(value)
+            if matches!(
+                value.as_ref(),
+                AttrValue::N(_) | AttrValue::Bool(_) | AttrValue::Null
+            ) =>
+        {
+            Err(operand_type_error("size", value, kind))
         }
+        Operand::Size(_) => Err(invalid(
+            kind,
+            "Incorrect operand type for operator or function; operator or function: size, operand type: N",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `a = a`, `a BETWEEN a AND :v`, `contains(a, a)`…: the first operand, a path, may not
+/// appear again among the others.
+fn distinct_operands(cond: &Cond, kind: &str) -> Result<(), AwsError> {
+    let operator = match cond {
+        Cond::Compare(_, op, _) => op.symbol(),
+        Cond::Between(..) => "BETWEEN",
+        Cond::In(..) => "IN",
+        Cond::BeginsWith(..) => "begins_with",
+        Cond::Contains(..) => "contains",
+        _ => return Ok(()),
+    };
+    let operands = leaf_operands(cond);
+    let Some((Operand::Path(first), rest)) = operands.split_first() else {
+        return Ok(());
+    };
+    if rest
+        .iter()
+        .any(|op| matches!(op, Operand::Path(p) if p == first))
+    {
+        return Err(invalid(
+            kind,
+            format!(
+                "The first operand must be distinct from the remaining operands for this operator or function; operator: {operator}, first operand: {first}"
+            ),
+        ));
     }
     Ok(())
 }
 
-fn leaf_condition(cond: &Cond, kind: &str) -> Result<(), AwsError> {
+fn leaf_types(cond: &Cond, kind: &str) -> Result<(), AwsError> {
     match cond {
         Cond::Compare(a, op, b) => {
             check_comparable(a, op.symbol(), kind)?;
@@ -105,22 +163,54 @@ fn long_type_name(value: &AttrValue) -> &'static str {
     }
 }
 
-/// ADD takes a number or a set; DELETE takes a set.
+/// The operand types an update expression's actions take, in source order: ADD a number or
+/// a set, DELETE a set, `+`/`-` numbers and `list_append` lists — checked on literal values
+/// before the item is read (`SET n = n + :s` with `:s` a string is refused whatever `n` is).
+/// The *last* offending action is reported (DynamoDB Local: `ADD z :s DELETE y :s` names
+/// DELETE, `DELETE y :s ADD z :s` ADD).
 pub fn update_operands(actions: &[Action]) -> Result<(), AwsError> {
+    let mut last = None;
     for action in actions {
-        let (operator, value, allowed): (&str, _, &[&str]) = match action {
-            Action::Add(_, Operand::Value(v)) => ("ADD", v.as_ref(), &["N", "SS", "NS", "BS"]),
-            Action::Delete(_, Operand::Value(v)) => ("DELETE", v.as_ref(), &["SS", "NS", "BS"]),
-            _ => continue,
-        };
-        if !allowed.contains(&value.type_name()) {
-            return Err(invalid(
-                "UpdateExpression",
-                format!(
-                    "Incorrect operand type for operator or function; operator: {operator}, operand type: {}, typeSet: ALLOWED_FOR_{operator}_OPERAND",
-                    long_type_name(value)
-                ),
-            ));
+        if let Err(err) = action_operands(action) {
+            last = Some(err);
+        }
+    }
+    last.map_or(Ok(()), Err)
+}
+
+fn action_operands(action: &Action) -> Result<(), AwsError> {
+    let (operator, value, allowed): (&str, _, &[&str]) = match action {
+        Action::Add(_, Operand::Value(v)) => ("ADD", v.as_ref(), &["N", "SS", "NS", "BS"]),
+        Action::Delete(_, Operand::Value(v)) => ("DELETE", v.as_ref(), &["SS", "NS", "BS"]),
+        Action::Set(_, operand) => return set_operand(operand),
+        _ => return Ok(()),
+    };
+    if !allowed.contains(&value.type_name()) {
+        return Err(invalid(
+            "UpdateExpression",
+            format!(
+                "Incorrect operand type for operator or function; operator: {operator}, operand type: {}, typeSet: ALLOWED_FOR_{operator}_OPERAND",
+                long_type_name(value)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A SET value: the literal sides of `+`/`-` must be numbers, of `list_append` lists. An
+/// `if_not_exists` is only known once the item is read. (`list_append` takes no `+`/`-` and
+/// `+`/`-` take no `list_append`, so this looks two levels deep at most.)
+fn set_operand(operand: &Operand) -> Result<(), AwsError> {
+    let (function, sides, wanted) = match operand {
+        Operand::Arith(a, plus, b) => (if *plus { "+" } else { "-" }, [a, b], "N"),
+        Operand::ListAppend(a, b) => ("list_append", [a, b], "L"),
+        _ => return Ok(()),
+    };
+    for side in sides {
+        if let Operand::Value(value) = side.as_ref()
+            && value.type_name() != wanted
+        {
+            return Err(operand_type_error(function, value, "UpdateExpression"));
         }
     }
     Ok(())

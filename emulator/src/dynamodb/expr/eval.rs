@@ -37,14 +37,18 @@ pub fn operand<'a>(
     Ok(match op {
         Operand::Path(path) => resolve(item, path).map(Cow::Borrowed),
         Operand::Value(value) => Some(Cow::Borrowed(value.as_ref())),
-        Operand::Size(path) => resolve(item, path).and_then(size_of).map(Cow::Owned),
+        Operand::Size(inner) => operand(item, inner, kind)?
+            .and_then(|value| size_of(&value))
+            .map(Cow::Owned),
         _ => return Err(invalid(kind, "Syntax error; token: \"(\", near: \"\"")),
     })
 }
 
+/// `size`: characters of a string (UTF-16 code units, as DynamoDB counts them: `abÿ` is 3,
+/// `a😀` 3), bytes of a binary, elements of a set, list or map.
 fn size_of(value: &AttrValue) -> Option<AttrValue> {
     let size = match value {
-        AttrValue::S(s) => s.len(),
+        AttrValue::S(s) => s.encode_utf16().count(),
         AttrValue::B(b) => b.len(),
         AttrValue::M(m) => m.len(),
         AttrValue::L(l) => l.len(),

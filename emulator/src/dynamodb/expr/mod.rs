@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod keys;
 pub mod lexer;
 pub mod limits;
 pub mod overlap;
@@ -68,7 +69,9 @@ pub enum Operand {
     Path(Path),
     /// A placeholder's value, shared with the request's [`Placeholders`].
     Value(Arc<AttrValue>),
-    Size(Path),
+    /// `size(x)`: `x` a path, a value, or another `size` (kept two levels deep at most: a
+    /// `size` of anything deeper is refused for its number operand just the same).
+    Size(Box<Operand>),
     IfNotExists(Path, Box<Operand>),
     ListAppend(Box<Operand>, Box<Operand>),
     /// `a + b` (`plus` true) or `a - b`.

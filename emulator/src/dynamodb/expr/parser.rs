@@ -41,7 +41,6 @@ pub fn condition(source: &str, kind: &str, ph: &mut Placeholders) -> Result<Cond
     let cond = parser.boolean()?;
     parser.end()?;
     parser.take_deferred()?;
-    super::check::condition(&cond, kind)?;
     limits::check_operators(parser.operators, kind)?;
     Ok(cond)
 }
@@ -108,6 +107,13 @@ struct Parser<'a> {
     deep_path: Option<AwsError>,
     /// Operators and functions so far.
     operators: usize,
+}
+
+/// What [`Parser::leaf`] found.
+enum Leaf {
+    Cond(Cond),
+    /// An operand right before `)`, and whether no error was deferred before it.
+    Operand(Operand, bool),
 }
 
 /// Where an operand stands, which decides the functions it may call.
@@ -238,16 +244,25 @@ impl<'a> Parser<'a> {
     }
 
     /// A condition without NOT/AND/OR or an opening parenthesis: a comparison, BETWEEN, IN
-    /// or a function.
-    fn leaf(&mut self) -> Result<Cond, AwsError> {
+    /// or a function — or, right before a `)`, an operand the boolean layer parenthesised
+    /// (`(c) = :c`), whose comparison [`Parser::leaf_rest`] finishes after the `)`.
+    fn leaf(&mut self) -> Result<Leaf, AwsError> {
         if let (Some(Tok::Word(name)), Some(Tok::Sym("("))) = (self.peek(), self.peek_at(1))
             && name != "size"
         {
             let name = name.clone();
-            return self.function_condition(&name);
+            return self.function_condition(&name).map(Leaf::Cond);
         }
         let clean_before = self.deferred.is_none();
         let left = self.operand(false)?;
+        if self.peek() == Some(&Tok::Sym(")")) {
+            return Ok(Leaf::Operand(left, clean_before));
+        }
+        self.leaf_rest(left, clean_before).map(Leaf::Cond)
+    }
+
+    /// A comparison, BETWEEN or IN after its first operand.
+    fn leaf_rest(&mut self, left: Operand, clean_before: bool) -> Result<Cond, AwsError> {
         if self.eat_word("BETWEEN") {
             self.operators += 1;
             let low = self.operand(false)?;
@@ -360,22 +375,31 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
+    /// A value, a path or a function call; in a condition also in parentheses (`(:v)`).
+    fn simple_operand(&mut self, place: Place) -> Result<Operand, AwsError> {
+        let mut opened = 0usize;
+        while place == Place::Condition && self.eat_sym("(") {
+            opened += 1;
+        }
+        let operand = self.bare_operand(place)?;
+        for _ in 0..opened {
+            self.expect_sym(")")?;
+        }
+        Ok(operand)
+    }
+
     /// A value, a path or a function call. Function arguments are simple operands
     /// (`if_not_exists(a, :v + :w)` is a syntax error); `list_append` may only be an action's
-    /// whole value, so the one function that nests is `if_not_exists`, whose chain is parsed
-    /// in a loop: however deep it goes, it costs no call stack.
-    fn simple_operand(&mut self, place: Place) -> Result<Operand, AwsError> {
+    /// whole value, so the functions that nest are `if_not_exists` and `size`, whose chains
+    /// are parsed in a loop: however deep they go, they cost no call stack.
+    fn bare_operand(&mut self, place: Place) -> Result<Operand, AwsError> {
         let mut place = place;
         let mut enclosing: Vec<Path> = Vec::new();
         let innermost = loop {
             match self.peek().cloned() {
                 Some(Tok::Value(placeholder)) => {
                     self.pos += 1;
-                    let value = self.ph.value(&placeholder).unwrap_or_else(|| {
-                        self.defer(invalid(self.kind, format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}")));
-                        Arc::new(AttrValue::Null)
-                    });
-                    break Operand::Value(value);
+                    break Operand::Value(self.value(&placeholder));
                 }
                 Some(Tok::Word(name)) if self.peek_at(1) == Some(&Tok::Sym("(")) => {
                     let allowed: &[&str] = match place {
@@ -394,11 +418,7 @@ impl<'a> Parser<'a> {
                             self.expect_sym(",")?;
                             place = Place::Nested;
                         }
-                        "size" => {
-                            let path = self.path()?;
-                            self.expect_sym(")")?;
-                            break Operand::Size(path);
-                        }
+                        "size" => break self.size_argument()?,
                         _ => {
                             let first = self.simple_operand(Place::Nested)?;
                             self.expect_sym(",")?;
@@ -417,6 +437,42 @@ impl<'a> Parser<'a> {
             operand = Operand::IfNotExists(path, Box::new(operand));
         }
         Ok(operand)
+    }
+
+    /// A placeholder's value (an undefined one is reported later, in AWS's order).
+    fn value(&mut self, placeholder: &str) -> Arc<AttrValue> {
+        self.ph.value(placeholder).unwrap_or_else(|| {
+            self.defer(invalid(self.kind, format!("An expression attribute value used in expression is not defined; attribute value: {placeholder}")));
+            Arc::new(AttrValue::Null)
+        })
+    }
+
+    /// What follows `size(`: a path, a value or more `size(`, then the closing parentheses.
+    fn size_argument(&mut self) -> Result<Operand, AwsError> {
+        let mut depth = 1usize;
+        while matches!(self.peek(), Some(Tok::Word(w)) if w == "size")
+            && self.peek_at(1) == Some(&Tok::Sym("("))
+        {
+            self.pos += 2;
+            self.operators += 1;
+            depth += 1;
+        }
+        let inner = match self.peek().cloned() {
+            Some(Tok::Value(placeholder)) => {
+                self.pos += 1;
+                Operand::Value(self.value(&placeholder))
+            }
+            _ => Operand::Path(self.path()?),
+        };
+        for _ in 0..depth {
+            self.expect_sym(")")?;
+        }
+        let size = Operand::Size(Box::new(inner));
+        Ok(if depth > 1 {
+            Operand::Size(Box::new(size))
+        } else {
+            size
+        })
     }
 
     /// `name ( '.' name | '[' int ']' )*`
@@ -459,7 +515,11 @@ impl<'a> Parser<'a> {
                 if is_grammar || word.starts_with(|c: char| c.is_ascii_digit()) {
                     return Err(self.syntax_error());
                 }
-                if is_reserved(&word) && self.reserved.is_none() {
+                // `size` is a function only before `(`; elsewhere it names an attribute.
+                if is_reserved(&word)
+                    && !word.eq_ignore_ascii_case("size")
+                    && self.reserved.is_none()
+                {
                     self.reserved = Some(invalid(
                         self.kind,
                         format!("Attribute name is a reserved keyword; reserved keyword: {word}"),

@@ -7,18 +7,25 @@
 
 use serde_json::{Map, Value, json};
 
-use super::items::{prepare_delete, prepare_put, projection, read_item};
+use std::collections::BTreeMap;
+
+use super::items::{plan_usage, prepare_delete, prepare_put, projection, read_item};
 use super::parsed::{ReadInput, WriteInput, WriteKind};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
+use crate::dynamodb::capacity::{self, Usage};
 use crate::dynamodb::input;
 use crate::dynamodb::model::{item_size, item_to_json};
 use crate::protocol::AwsError;
+
+/// The most keys one BatchGetItem may ask for, over all its tables.
+const MAX_KEYS: usize = 100;
 
 /// The most item data one BatchGetItem answer holds.
 const RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let detail = capacity::requested(request)?;
     let tables = input::req_object(request, "RequestItems")?;
     let mut writes = Vec::new();
     for (table, requests) in tables {
@@ -29,9 +36,18 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
             writes.push(write_request(table, entry)?);
         }
     }
-    if writes.is_empty() || writes.len() > 25 {
+    // The model bounds each table's list to 1..=25; the service, the whole request to 25.
+    let per_table_ok = tables
+        .values()
+        .all(|list| list.as_array().is_some_and(|l| (1..=25).contains(&l.len())));
+    if writes.is_empty() || !per_table_ok {
         return Err(AwsError::validation(
             "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+        ));
+    }
+    if writes.len() > 25 {
+        return Err(AwsError::validation(
+            "Too many items requested for the BatchWriteItem call",
         ));
     }
     // Every attribute value is parsed, and validated, before any table or key is looked at.
@@ -75,10 +91,14 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
         }
         plans.push(plan);
     }
+    let mut usages: BTreeMap<String, Usage> = BTreeMap::new();
     for plan in &plans {
+        let usage = plan_usage(&state, plan);
+        usages.entry(plan.table.clone()).or_default().add(&usage);
         commit(db.context(), &mut state, plan);
     }
-    Ok(json!({ "UnprocessedItems": {} }))
+    let output = json!({ "UnprocessedItems": {} });
+    Ok(capacity::with_usages(output, detail, &usages))
 }
 
 /// One `PutRequest` / `DeleteRequest` turned into a PutItem/DeleteItem-shaped body.
@@ -103,6 +123,7 @@ fn write_request(table: &str, entry: &Value) -> Result<(Value, bool), AwsError> 
 }
 
 pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let detail = capacity::requested(request)?;
     let tables = input::req_object(request, "RequestItems")?;
     if tables.is_empty() {
         return Err(AwsError::validation(
@@ -110,9 +131,22 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
         ));
     }
     // Every table's keys are checked before any table is read: shapes and duplicates first,
-    // then empty key values, then (while reading) key types.
+    // counted across tables as they are checked (more than 100 is refused before a missing
+    // `Keys` of a later table), then empty key values, then (while reading) key types.
+    let mut requested = 0usize;
     for (table, spec) in tables {
-        check_keys(table, input::req_array(spec, "Keys")?)?;
+        if let Some(keys) = input::opt_array(spec, "Keys")? {
+            check_keys(table, keys)?;
+            requested += keys.len();
+            if requested > MAX_KEYS {
+                return Err(AwsError::validation(
+                    "Too many items requested for the BatchGetItem call",
+                ));
+            }
+        }
+    }
+    for spec in tables.values() {
+        input::req_array(spec, "Keys")?;
     }
     // Each table's read options are parsed once, before the lock.
     let reads: Vec<(&String, &Value, Value, super::parsed::Projection)> = tables
@@ -134,8 +168,10 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
     let mut responses = Map::new();
     let mut unprocessed = Map::new();
     let mut bytes = 0;
+    let mut usages: BTreeMap<String, Usage> = BTreeMap::new();
     for (table, spec, body, paths) in &reads {
         let keys = input::req_array(spec, "Keys")?;
+        let consistent = input::opt_bool(spec, "ConsistentRead")?.unwrap_or(false);
         let mut found = Vec::new();
         let mut left = Vec::new();
         for key in keys {
@@ -143,7 +179,10 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
                 left.push(key.clone());
                 continue;
             }
-            if let Some(item) = read_item(&state, ReadInput::with_key(body, key), paths)? {
+            let (item, size) = read_item(&state, ReadInput::with_key(body, key), paths)?;
+            let usage = Usage::table(capacity::read_units(size, consistent));
+            usages.entry((*table).clone()).or_default().add(&usage);
+            if let Some(item) = item {
                 bytes += item_size(&item);
                 if bytes > RESPONSE_BYTES {
                     left.push(key.clone());
@@ -161,11 +200,18 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
             unprocessed.insert((*table).clone(), rest);
         }
     }
-    Ok(json!({ "Responses": responses, "UnprocessedKeys": unprocessed }))
+    let output = json!({ "Responses": responses, "UnprocessedKeys": unprocessed });
+    Ok(capacity::with_usages(output, detail, &usages))
 }
 
-/// The keys of one table: none empty, no duplicates.
+/// The keys of one table: at least one, none empty, values valid, no duplicates.
 fn check_keys(table: &str, keys: &[Value]) -> Result<(), AwsError> {
+    if keys.is_empty() {
+        // AWS's model constraint (KeyList has at least one member).
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '[]' at 'requestItems.{table}.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        )));
+    }
     if keys
         .iter()
         .any(|k| k.as_object().is_none_or(|m| m.is_empty()))
@@ -173,6 +219,9 @@ fn check_keys(table: &str, keys: &[Value]) -> Result<(), AwsError> {
         return Err(AwsError::validation(format!(
             "The list of keys in RequestItems for BatchGetItem may not contain null or empty values: {table} has one or more empty keys"
         )));
+    }
+    for key in keys {
+        crate::dynamodb::model::item_from_json(key)?;
     }
     reject_duplicate_keys(keys)
 }

@@ -6,13 +6,14 @@ use serde_json::{Value, json};
 use super::parsed::{Expressions, Projection, ReadInput, WriteInput, WriteKind};
 use super::{
     WriteError, WritePlan, check_item_size, check_placeholders_need_expression, commit,
-    condition_failed, with_capacity,
+    condition_failed,
 };
 use crate::dynamodb::DynamoDb;
-use crate::dynamodb::expr::{Placeholders, eval, parser, update};
+use crate::dynamodb::capacity::{self, Usage, read_units, with_usage};
+use crate::dynamodb::expr::{Placeholders, eval, keys, parser, update};
 use crate::dynamodb::input;
 use crate::dynamodb::model::{AttrValue, ITEM_NESTING, Item, item_to_json};
-use crate::dynamodb::table::State;
+use crate::dynamodb::table::{KeySchema, State};
 use crate::protocol::AwsError;
 
 const RETURN_VALUES: [&str; 5] = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
@@ -20,8 +21,15 @@ const RETURN_VALUES: [&str; 5] = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "
 /// How a write is prepared against the store, once its input is parsed.
 pub type Prepare = fn(&State, WriteInput<'_>) -> Result<WritePlan, WriteError>;
 
-/// Checks the condition of a planned write; `Ok` means it may go ahead.
-fn guard(request: &Value, exprs: &Expressions, old: Option<&Item>) -> Result<(), WriteError> {
+/// Checks the condition of a planned write; `Ok` means it may go ahead. Evaluation errors,
+/// then unused placeholders, then a path into a key attribute, then the outcome.
+fn guard(
+    request: &Value,
+    scalar_keys: bool,
+    key: &KeySchema,
+    exprs: &Expressions,
+    old: Option<&Item>,
+) -> Result<(), WriteError> {
     let empty = Item::new();
     let outcome = match &exprs.condition {
         Some(cond) => Some(eval::condition(
@@ -34,6 +42,9 @@ fn guard(request: &Value, exprs: &Expressions, old: Option<&Item>) -> Result<(),
     exprs
         .ph
         .check_all_used(outcome.is_some() || has_other_expression(request))?;
+    if let (Some(cond), true) = (&exprs.condition, scalar_keys) {
+        keys::check_scalar(keys::condition_paths(cond), |name| key.is_key(name))?;
+    }
     if outcome == Some(false) {
         return Err(WriteError::ConditionFailed(old.cloned()));
     }
@@ -54,7 +65,13 @@ pub fn prepare_put(state: &State, input: WriteInput<'_>) -> Result<WritePlan, Wr
     check_item_size(&item)?;
     crate::dynamodb::index::check_item(table, &item)?;
     let old = table.items.get(&key).cloned();
-    guard(input.request, &input.expressions?, old.as_ref())?;
+    guard(
+        input.request,
+        input.scalar_keys,
+        &table.key,
+        &input.expressions?,
+        old.as_ref(),
+    )?;
     Ok(WritePlan {
         table: table_name.to_owned(),
         key,
@@ -70,7 +87,13 @@ pub fn prepare_delete(state: &State, input: WriteInput<'_>) -> Result<WritePlan,
     let table = state.table(table_name)?;
     let key = table.key.key_from_map(&key_map)?;
     let old = table.items.get(&key).cloned();
-    guard(input.request, &input.expressions?, old.as_ref())?;
+    guard(
+        input.request,
+        input.scalar_keys,
+        &table.key,
+        &input.expressions?,
+        old.as_ref(),
+    )?;
     Ok(WritePlan {
         table: table_name.to_owned(),
         key,
@@ -97,9 +120,21 @@ pub fn prepare_update(state: &State, input: WriteInput<'_>) -> Result<WritePlan,
     let key = table.key.key_from_map(&key_map)?;
     let exprs = input.expressions?;
     let old = table.items.get(&key).cloned();
-    guard(input.request, &exprs, old.as_ref())?;
-    // As DynamoDB Local does: a failing condition is reported before a key attribute update.
+    guard(
+        input.request,
+        input.scalar_keys,
+        &table.key,
+        &exprs,
+        old.as_ref(),
+    )?;
+    // As DynamoDB Local does: a failing condition is reported before a key attribute update,
+    // and that before a value read from inside a key attribute.
     refuse_key_updates(&table.key, &exprs.update)?;
+    if input.scalar_keys {
+        keys::check_scalar(keys::update_value_paths(&exprs.update), |name| {
+            table.key.is_key(name)
+        })?;
+    }
     let new = update::apply(old.as_ref().unwrap_or(&key_map), &exprs.update)?;
     check_nesting(&new)?;
     check_item_size(&new)?;
@@ -165,6 +200,7 @@ fn write(
         "ReturnValuesOnConditionCheckFailure",
         &["ALL_OLD", "NONE"],
     )?;
+    let detail = capacity::requested(request)?;
     check_placeholders_need_expression(request, kind != WriteKind::Update)?;
     let parsed = WriteInput::new(request, kind);
     let mut state = db.lock();
@@ -175,12 +211,21 @@ fn write(
             return Err(condition_failed(request, old.as_ref()));
         }
     };
+    let usage = plan_usage(&state, &plan);
     commit(db.context(), &mut state, &plan);
     let mut output = json!({});
     if let Some(attributes) = returned_attributes(&plan, returns) {
         input::set_member(&mut output, "Attributes", item_to_json(&attributes));
     }
-    Ok(with_capacity(output, request, &plan.table, 1.0))
+    Ok(with_usage(output, detail, &plan.table, &usage))
+}
+
+/// What a planned write costs its table and indexes.
+pub fn plan_usage(state: &State, plan: &WritePlan) -> Usage {
+    match state.table(&plan.table) {
+        Ok(table) => capacity::write_usage(table, plan.old.as_ref(), plan.new.as_ref()),
+        Err(_) => Usage::default(),
+    }
 }
 
 fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {
@@ -237,21 +282,27 @@ pub fn update_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     )
 }
 
-/// Reads one item (GetItem, TransactGetItems, BatchGetItem), projected.
+/// Reads one item (GetItem, TransactGetItems, BatchGetItem), projected, with the size of the
+/// whole stored item (what the read costs; 0 when there is none).
 pub fn read_item(
     state: &State,
     input: ReadInput<'_>,
     projection: &Projection,
-) -> Result<Option<Item>, AwsError> {
+) -> Result<(Option<Item>, usize), AwsError> {
     let table_name = input::table_name(input.request)?;
     let key_map = input.key?;
     let table = state.table(table_name)?;
-    let key = table.key.key_from_map(&key_map)?;
     let projection = projection.as_ref().map_err(Clone::clone)?;
-    Ok(table.items.get(&key).map(|item| match projection {
+    // A projection into a key attribute is refused before the key is looked at.
+    keys::check_scalar(projection.iter().flatten(), |name| table.key.is_key(name))?;
+    let key = table.key.key_from_map(&key_map)?;
+    let stored = table.items.get(&key);
+    let size = stored.map_or(0, crate::dynamodb::model::item_size);
+    let item = stored.map(|item| match projection {
         Some(paths) => eval::project(item, paths),
         None => item.clone(),
-    }))
+    });
+    Ok((item, size))
 }
 
 /// The request's ProjectionExpression (or legacy AttributesToGet), with placeholders checked.
@@ -276,7 +327,8 @@ pub fn projection(request: &Value) -> Result<Option<Vec<crate::dynamodb::expr::P
 }
 
 pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
-    input::opt_bool(request, "ConsistentRead")?;
+    let consistent = input::opt_bool(request, "ConsistentRead")?.unwrap_or(false);
+    let detail = capacity::requested(request)?;
     let has_projection = request.get("ProjectionExpression").is_some();
     let mut ph = Placeholders::for_request(request, has_projection)?;
     if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
@@ -286,12 +338,13 @@ pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     ph.check_names_used(has_projection)?;
     let read = ReadInput::new(request);
     let paths = projection(request);
-    let item = read_item(&db.lock(), read, &paths)?;
+    let (item, size) = read_item(&db.lock(), read, &paths)?;
     ph.check_all_used(has_projection)?;
     let mut output = json!({});
     if let Some(item) = item {
         input::set_member(&mut output, "Item", item_to_json(&item));
     }
     let table = input::table_name(request)?;
-    Ok(with_capacity(output, request, table, 0.5))
+    let usage = Usage::table(read_units(size, consistent));
+    Ok(with_usage(output, detail, table, &usage))
 }

@@ -14,7 +14,7 @@ pub mod tags;
 pub mod transact;
 pub mod ttl;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::DynamoDb;
 use super::expr::{Placeholders, parser, update};
@@ -129,21 +129,6 @@ pub fn check_item_size(item: &Item) -> Result<(), AwsError> {
         return Err(update::item_too_large());
     }
     Ok(())
-}
-
-/// Adds `ConsumedCapacity` when the request asked for it.
-pub fn with_capacity(mut output: Value, request: &Value, table: &str, units: f64) -> Value {
-    let wanted = input::opt_str(request, "ReturnConsumedCapacity")
-        .ok()
-        .flatten();
-    if matches!(wanted, Some("TOTAL") | Some("INDEXES")) {
-        input::set_member(
-            &mut output,
-            "ConsumedCapacity",
-            json!({ "TableName": table, "CapacityUnits": units }),
-        );
-    }
-    output
 }
 
 /// Parses a write's expressions and checks its placeholders without looking at any table:

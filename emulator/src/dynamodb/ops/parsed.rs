@@ -70,6 +70,9 @@ pub struct WriteInput<'a> {
     /// `Item` for a put, `Key` for the others.
     pub attributes: Result<Item, AwsError>,
     pub expressions: Result<Expressions, AwsError>,
+    /// Whether a path into a key attribute is refused (not in a transaction, where DynamoDB
+    /// Local evaluates it as missing).
+    pub scalar_keys: bool,
 }
 
 impl<'a> WriteInput<'a> {
@@ -83,6 +86,7 @@ impl<'a> WriteInput<'a> {
             kind,
             attributes: input::req_item(request, member),
             expressions: Expressions::parse(request, kind),
+            scalar_keys: true,
         }
     }
 }

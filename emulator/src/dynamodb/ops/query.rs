@@ -7,10 +7,10 @@ use std::cmp::Ordering;
 use serde_json::{Value, json};
 
 use super::items::projection;
-use super::with_capacity;
 use crate::dynamodb::DynamoDb;
+use crate::dynamodb::capacity::{self, Detail, Usage};
 use crate::dynamodb::expr::{
-    CmpOp, Cond, Elem, Operand, Path, Placeholders, eval, java_hash_order, parser,
+    CmpOp, Cond, Elem, Operand, Path, Placeholders, eval, java_hash_order, keys, parser,
 };
 use crate::dynamodb::index::{self, Entry, Index, Projection};
 use crate::dynamodb::input;
@@ -37,6 +37,7 @@ struct Reader {
     index_name: Option<String>,
     consistent: bool,
     is_query: bool,
+    capacity: Option<Detail>,
 }
 
 /// Where a Query or Scan reads from: the table, or one of its indexes.
@@ -58,6 +59,14 @@ impl<'a> Source<'a> {
     }
 
     /// The item as the read returns it.
+    /// The bytes a read of `item` is charged for: the index entry for an index read.
+    fn charged_size(&self, item: &Item) -> usize {
+        match self.index {
+            Some(index) => item_size(&index.project(&self.table.key, item)),
+            None => item_size(item),
+        }
+    }
+
     fn view(&self, item: &Item) -> Item {
         match self.index {
             Some(index) if !self.fetch => index.project(&self.table.key, item),
@@ -76,6 +85,7 @@ impl Reader {
         ph: &mut Placeholders,
         is_query: bool,
     ) -> Result<Reader, AwsError> {
+        let capacity = capacity::requested(request)?;
         // AWS's order: Limit, then FilterExpression, then ProjectionExpression.
         let limit = match input::opt_int(request, "Limit")? {
             Some(n) if n < 1 => {
@@ -120,6 +130,7 @@ impl Reader {
             index_name: input::opt_str(request, "IndexName")?.map(str::to_owned),
             consistent: input::opt_bool(request, "ConsistentRead")?.unwrap_or(false),
             is_query,
+            capacity,
         })
     }
 
@@ -164,6 +175,17 @@ impl Reader {
             .filter(|name| !index.projects(&table.key, name) && seen.insert(*name))
             .collect();
         java_hash_order(unprojected, |s| s)
+    }
+
+    /// No expression may look inside a key attribute of the table: the filter's paths, then
+    /// the projection's, then the key condition's.
+    fn check_scalar_keys(&self, table: &Table, key_cond: Option<&Cond>) -> Result<(), AwsError> {
+        let filter = self.filter.iter().flat_map(keys::condition_paths);
+        let projection = self.projection.iter().flatten();
+        let key_cond = key_cond.into_iter().flat_map(keys::condition_paths);
+        keys::check_scalar(filter.chain(projection).chain(key_cond), |name| {
+            table.key.is_key(name)
+        })
     }
 
     /// What a read of an index may ask for: filter attributes, Select and projection.
@@ -218,6 +240,7 @@ impl Reader {
         let mut last_key = None;
         let mut bytes_read = 0;
         let mut page_full = false;
+        let mut charged = 0;
         for (key, stored) in candidates {
             if self.limit.is_some_and(|limit| scanned >= limit) {
                 break;
@@ -230,6 +253,7 @@ impl Reader {
             last_key = Some(key);
             let seen = source.read_view(stored);
             bytes_read += item_size(&seen);
+            charged += source.charged_size(stored);
             let keep = match &self.filter {
                 Some(cond) => eval::condition(&seen, cond, "FilterExpression")?,
                 None => true,
@@ -254,7 +278,18 @@ impl Reader {
         if let (true, Some(key)) = (hit_limit || page_full, last_key) {
             input::set_member(&mut output, "LastEvaluatedKey", item_to_json(&key));
         }
-        Ok(output)
+        // The bytes read are summed, then rounded up once; an index read is the index's.
+        let units = capacity::read_units(charged, self.consistent);
+        let usage = match source.index {
+            Some(index) => Usage::index(index, units),
+            None => Usage::table(units),
+        };
+        Ok(capacity::with_usage(
+            output,
+            self.capacity,
+            &source.table.name,
+            &usage,
+        ))
     }
 }
 
@@ -270,6 +305,7 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let segment = segment(request)?;
     let state = db.lock();
     let table = state.table(table_name)?;
+    reader.check_scalar_keys(table, None)?;
     let source = reader.source(table)?;
     reader.check_index_read(&source)?;
     let start = exclusive_start(&source, request)?;
@@ -280,8 +316,7 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         .filter(|row| start.as_ref().is_none_or(|s| position(row) > (&s.0, &s.1)))
         .filter(|row| segment.is_none_or(|(n, total)| segment_of(&row.index_key, total) == n))
         .map(|row| (last_key(&source, row), row.item));
-    let output = reader.read(&source, candidates)?;
-    Ok(with_capacity(output, request, table_name, 0.5))
+    reader.read(&source, candidates)
 }
 
 /// An unknown IndexName is refused before the expressions are looked at.
@@ -457,6 +492,7 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
     let state = db.lock();
     let table = state.table(table_name)?;
+    reader.check_scalar_keys(table, Some(&key_cond))?;
     let source = reader.source(table)?;
     let (hash, range) = key_condition(source.key_schema(), &key_cond)?;
     reader.check_index_read(&source)?;
@@ -482,8 +518,7 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             None => true,
         })
         .map(|row| (last_key(&source, row), row.item));
-    let output = reader.read(&source, candidates)?;
-    Ok(with_capacity(output, request, table_name, 0.5))
+    reader.read(&source, candidates)
 }
 
 /// Splits a KeyConditionExpression into the partition key value and the sort key condition.

@@ -1,17 +1,19 @@
 //! TransactWriteItems (all-or-nothing, with AWS's cancellation reasons and client request
 //! tokens) and TransactGetItems.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
 use super::idempotency::{self, Verdict};
 use super::items::{
-    Prepare, prepare_check, prepare_delete, prepare_put, prepare_update, projection, read_item,
+    Prepare, plan_usage, prepare_check, prepare_delete, prepare_put, prepare_update, projection,
+    read_item,
 };
 use super::parsed::{ReadInput, WriteInput, WriteKind};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
+use crate::dynamodb::capacity::{self, Detail, Usage};
 use crate::dynamodb::expr::Placeholders;
 use crate::dynamodb::input;
 use crate::dynamodb::model::{AttrValue, Item, item_to_json};
@@ -61,7 +63,10 @@ impl<'a> Action<'a> {
             values,
             placeholder_values,
             placeholders,
-            input: WriteInput::new(body, kind),
+            input: WriteInput {
+                scalar_keys: false,
+                ..WriteInput::new(body, kind)
+            },
         }
     }
 
@@ -97,6 +102,7 @@ fn action(element: &Value) -> Result<(&Value, WriteKind, Prepare), AwsError> {
 }
 
 pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let detail = capacity::requested(request)?;
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
     let token = idempotency::client_request_token(request)?;
@@ -122,7 +128,7 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
             Verdict::Mismatch => return Err(idempotency::mismatch()),
         }
     }
-    let result = run_transaction(db, &mut state, actions);
+    let result = run_transaction(db, &mut state, actions, detail);
     if let (Some(token), Ok(_)) = (token, &result) {
         state.client_tokens.record(token, request, now);
     }
@@ -134,6 +140,7 @@ fn run_transaction(
     db: &DynamoDb,
     state: &mut State,
     actions: Vec<Action<'_>>,
+    detail: Option<Detail>,
 ) -> Result<Value, AwsError> {
     validate_in_stages(state, &actions)?;
     let mut plans = Vec::new();
@@ -167,10 +174,14 @@ fn run_transaction(
     if failed {
         return Err(cancelled(reasons));
     }
+    // Every action, ConditionCheck included, writes twice its units (a transaction).
+    let mut usages: BTreeMap<String, Usage> = BTreeMap::new();
     for plan in &plans {
+        let usage = plan_usage(state, plan).doubled();
+        usages.entry(plan.table.clone()).or_default().add(&usage);
         commit(db.context(), state, plan);
     }
-    Ok(json!({}))
+    Ok(capacity::with_usages(json!({}), detail, &usages))
 }
 
 /// The first validation stage for one action: its expressions, placeholders and values.
@@ -321,6 +332,7 @@ fn cancelled(reasons: Vec<Value>) -> AwsError {
 }
 
 pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
+    let detail = capacity::requested(request)?;
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
     // Keys and projections are parsed before the lock; errors keep their place.
@@ -337,6 +349,7 @@ pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsEr
     let state = db.lock();
     let mut responses = Vec::new();
     let mut seen = BTreeSet::new();
+    let mut usages: BTreeMap<String, Usage> = BTreeMap::new();
     for parsed in gets {
         let (get, read, paths) = parsed?;
         let table = state.table(input::table_name(get)?)?;
@@ -346,10 +359,15 @@ pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsEr
                 "Transaction request cannot include multiple operations on one item",
             ));
         }
-        responses.push(match read_item(&state, read, &paths)? {
+        let (item, size) = read_item(&state, read, &paths)?;
+        // A transactional read: strongly consistent, and twice the units.
+        let usage = Usage::table(capacity::read_units(size, true)).doubled();
+        usages.entry(table.name.clone()).or_default().add(&usage);
+        responses.push(match item {
             Some(item) => json!({ "Item": item_to_json(&item) }),
             None => json!({}),
         });
     }
-    Ok(json!({ "Responses": responses }))
+    let output = json!({ "Responses": responses });
+    Ok(capacity::with_usages(output, detail, &usages))
 }

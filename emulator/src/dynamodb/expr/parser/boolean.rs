@@ -6,7 +6,7 @@
 
 use super::super::lexer::Tok;
 use super::super::{Cond, invalid};
-use super::Parser;
+use super::{Leaf, Parser};
 use crate::protocol::AwsError;
 
 /// One open group: the whole expression, or a parenthesised part of it.
@@ -73,11 +73,59 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
-            let leaf = self.leaf()?;
+            let leaf = match self.leaf()? {
+                Leaf::Cond(cond) => cond,
+                Leaf::Operand(operand, clean_before) => {
+                    self.close_operand_groups(&mut groups)?;
+                    self.leaf_rest(operand, clean_before)?
+                }
+            };
+            if let Err(err) = super::super::check::leaf_condition(&leaf, self.kind) {
+                self.defer(err);
+            }
             if let Some(done) = self.close_groups(&mut groups, leaf)? {
                 return Ok(done);
             }
         }
+    }
+
+    /// Closes the groups that only parenthesise an operand (`(c) = :c`, `((c)) = :c`): each
+    /// must hold nothing else, and the pair of them is redundant as a pair of groups is.
+    fn close_operand_groups(&mut self, groups: &mut Vec<Group>) -> Result<(), AwsError> {
+        while self.peek() == Some(&Tok::Sym(")")) {
+            let Some(group) = groups.last() else {
+                return Err(self.syntax_error());
+            };
+            let bare = group.nots == 0 && group.and_left.is_none() && group.or_left.is_none();
+            let Some(open) = group.open.filter(|_| bare) else {
+                return Err(self.syntax_error());
+            };
+            self.pos += 1;
+            self.close_group(groups, open)?;
+        }
+        Ok(())
+    }
+
+    /// Pops the innermost group at its `)` (just eaten), refusing redundant parentheses.
+    fn close_group(&mut self, groups: &mut Vec<Group>, open: usize) -> Result<(), AwsError> {
+        let close = self.pos - 1;
+        if groups
+            .last()
+            .and_then(|g| g.first_child_close)
+            .is_some_and(|child| child + 1 == close)
+        {
+            return Err(invalid(
+                self.kind,
+                "The expression has redundant parentheses;",
+            ));
+        }
+        groups.pop();
+        if let Some(parent) = groups.last_mut()
+            && parent.open.is_some_and(|o| o + 1 == open)
+        {
+            parent.first_child_close = Some(close);
+        }
+        Ok(())
     }
 
     /// Folds a finished operand into the open groups, closing each group whose `)` follows,
@@ -107,22 +155,7 @@ impl Parser<'_> {
                 return Ok(Some(value));
             };
             self.expect_sym(")")?;
-            let close = self.pos - 1;
-            if group
-                .first_child_close
-                .is_some_and(|child| child + 1 == close)
-            {
-                return Err(invalid(
-                    self.kind,
-                    "The expression has redundant parentheses;",
-                ));
-            }
-            groups.pop();
-            if let Some(parent) = groups.last_mut()
-                && parent.open.is_some_and(|o| o + 1 == open)
-            {
-                parent.first_child_close = Some(close);
-            }
+            self.close_group(groups, open)?;
         }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 fn placeholders() -> Placeholders {
     Placeholders::from_input(&json!({
         "ExpressionAttributeNames": {"#s": "status", "#n": "name"},
-        "ExpressionAttributeValues": {":v": {"N": "1"}, ":w": {"S": "x"}, ":s": {"SS": ["x"]}}
+        "ExpressionAttributeValues": {":v": {"N": "1"}, ":w": {"S": "x"}, ":s": {"SS": ["x"]}, ":l": {"L": []}}
     }))
     .unwrap()
 }
@@ -106,7 +106,7 @@ fn errors_read_like_aws() {
 #[test]
 fn update_clauses() {
     let actions = update(
-        "SET a = a + :v, b = list_append(b, :w), c = if_not_exists(c, :v) REMOVE d ADD e :v DELETE f :s",
+        "SET a = a + :v, b = list_append(b, :l), c = if_not_exists(c, :v) REMOVE d ADD e :v DELETE f :s",
         &mut placeholders(),
     )
     .unwrap();
@@ -275,7 +275,7 @@ fn update_operands_follow_dynamodb_grammar() {
     );
     assert!(
         update(
-            "SET a = list_append(if_not_exists(a, :v), :v)",
+            "SET a = list_append(if_not_exists(a, :v), :l)",
             &mut placeholders()
         )
         .is_ok()

@@ -1,0 +1,144 @@
+//! "No request member of any DynamoDB operation in the AWS API model is silently ignored":
+//! every input member botocore's model lists (`model_members.txt`, with its provenance) is
+//! either in the emulator's table of members it reads (`src/dynamodb/members.rs`) — and then
+//! really read somewhere in `src/dynamodb/` — or listed below as pending or as a known gap.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// PENDING LEGACY — the legacy API members another branch implements. Once it is merged, move
+/// each into `src/dynamodb/members.rs` and empty this list.
+const PENDING_LEGACY: &[&str] = &[
+    "KeyConditions",
+    "QueryFilter",
+    "ScanFilter",
+    "Expected",
+    "ConditionalOperator",
+    "AttributeUpdates",
+    "AttributesToGet",
+];
+
+/// KNOWN GAPS — members the emulator does not read yet (accepted and ignored: a breach of the
+/// rule, listed so that it is visible, in docs/dynamodb-differences.md too).
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    ("CreateTable", "SSESpecification"),
+    ("CreateTable", "TableClass"),
+    ("CreateTable", "DeletionProtectionEnabled"),
+    ("CreateTable", "WarmThroughput"),
+    ("CreateTable", "ResourcePolicy"),
+    ("CreateTable", "OnDemandThroughput"),
+    ("CreateTable", "GlobalTableSourceArn"),
+    ("CreateTable", "GlobalTableSettingsReplicationMode"),
+    ("UpdateTable", "SSESpecification"),
+    ("UpdateTable", "ReplicaUpdates"),
+    ("UpdateTable", "TableClass"),
+    ("UpdateTable", "DeletionProtectionEnabled"),
+    ("UpdateTable", "MultiRegionConsistency"),
+    ("UpdateTable", "GlobalTableWitnessUpdates"),
+    ("UpdateTable", "OnDemandThroughput"),
+    ("UpdateTable", "WarmThroughput"),
+    ("UpdateTable", "GlobalTableSettingsReplicationMode"),
+    ("PutItem", "ReturnItemCollectionMetrics"),
+    ("UpdateItem", "ReturnItemCollectionMetrics"),
+    ("DeleteItem", "ReturnItemCollectionMetrics"),
+    ("TransactWriteItems", "ReturnItemCollectionMetrics"),
+    ("BatchWriteItem", "ReturnItemCollectionMetrics"),
+];
+
+fn emulator_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `Operation: Member Member …` lines, `#` comments skipped.
+fn model() -> BTreeMap<String, Vec<String>> {
+    let text = std::fs::read_to_string(emulator_dir().join("tests/dynamodb/model_members.txt"))
+        .expect("model members");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (op, members) = l.split_once(':').expect("op: members");
+            let members = members.split_whitespace().map(str::to_owned).collect();
+            (op.trim().to_owned(), members)
+        })
+        .collect()
+}
+
+/// The `READS` table of `src/dynamodb/members.rs`, read as text: `("Op", &["A", "B"]),`.
+fn reads() -> BTreeMap<String, BTreeSet<String>> {
+    let text = std::fs::read_to_string(emulator_dir().join("src/dynamodb/members.rs"))
+        .expect("members.rs");
+    let quoted =
+        |s: &str| -> Vec<String> { s.split('"').skip(1).step_by(2).map(str::to_owned).collect() };
+    let table = text.split_once("= &[").expect("READS").1;
+    table
+        .split('(')
+        .skip(1)
+        .map(|row| {
+            let mut names = quoted(row).into_iter();
+            let op = names.next().expect("operation");
+            (op, names.collect())
+        })
+        .collect()
+}
+
+/// Every `.rs` file under `src/dynamodb/` but the table itself, concatenated.
+fn decoder_source() -> String {
+    let mut text = String::new();
+    let mut dirs = vec![emulator_dir().join("src/dynamodb")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("members.rs") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn every_model_member_is_read_pending_or_a_listed_gap() {
+    let model = model();
+    let reads = reads();
+    assert_eq!(model.len(), 20, "the model list covers the 20 operations");
+    assert_eq!(
+        model.keys().collect::<Vec<_>>(),
+        reads.keys().collect::<Vec<_>>(),
+        "members.rs has a row per operation"
+    );
+    let mut unaccounted = Vec::new();
+    for (op, members) in &model {
+        for member in members {
+            let read = reads[op].contains(member);
+            let pending = PENDING_LEGACY.contains(&member.as_str());
+            let gap = KNOWN_GAPS.contains(&(op.as_str(), member.as_str()));
+            assert!(
+                [read, pending, gap].iter().filter(|b| **b).count() <= 1,
+                "{op}.{member} is listed twice"
+            );
+            if !(read || pending || gap) {
+                unaccounted.push(format!("{op}.{member}"));
+            }
+        }
+        for member in &reads[op] {
+            assert!(
+                members.contains(member),
+                "{op}.{member} is not in the model"
+            );
+        }
+    }
+    assert!(unaccounted.is_empty(), "silently ignored: {unaccounted:?}");
+}
+
+#[test]
+fn every_member_the_table_names_is_read_by_the_decoder() {
+    let source = decoder_source();
+    let missing: Vec<String> = reads()
+        .into_values()
+        .flatten()
+        .filter(|m| !source.contains(&format!("\"{m}\"")))
+        .collect();
+    assert!(missing.is_empty(), "named but never read: {missing:?}");
+}
