@@ -1,5 +1,7 @@
 //! SES v1 (query protocol, XML): identities (verified at once) and SendEmail/SendRawEmail into
-//! an outbox that `GET /_aws/ses` shows in LocalStack's shape.
+//! an outbox that `GET /_aws/ses` shows in LocalStack's shape (bounded: [`outbox`]).
+
+mod outbox;
 
 use std::sync::{Arc, Mutex};
 
@@ -17,7 +19,7 @@ pub struct Ses {
     ctx: Arc<Context>,
     /// Identity → "EmailAddress" or "Domain".
     identities: Mutex<IndexMap<String, &'static str>>,
-    outbox: Mutex<Vec<Value>>,
+    outbox: Mutex<outbox::Outbox>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
