@@ -65,7 +65,7 @@ impl Dialect {
                      `{}` from {} value (token `JsonToken.{}`)",
                     shape.java(),
                     jackson_kind(value),
-                    json_token(value)
+                    jackson_token(value)
                 ),
             ),
             Dialect::ApiGateway => {
@@ -124,6 +124,20 @@ fn jackson_kind(value: &Value) -> &'static str {
         Value::String(_) => "String",
         Value::Array(_) => "Array",
         Value::Object(_) => "Object",
+    }
+}
+
+/// The token name Jackson reports for a value (`VALUE_NUMBER_INT`, `START_OBJECT`, …).
+fn jackson_token(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "VALUE_NULL",
+        Value::Bool(true) => "VALUE_TRUE",
+        Value::Bool(false) => "VALUE_FALSE",
+        Value::Number(n) if n.is_f64() => "VALUE_NUMBER_FLOAT",
+        Value::Number(_) => "VALUE_NUMBER_INT",
+        Value::String(_) => "VALUE_STRING",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
     }
 }
 

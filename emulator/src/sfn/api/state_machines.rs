@@ -71,9 +71,9 @@ impl StepFunctions {
         check_arn(arn, "stateMachine")?;
         let definition_text = members.sensitive_str("definition", MAX_DEFINITION_BYTES)?;
         let role_arn = members.str("roleArn")?;
-        let other_changes = ["loggingConfiguration", "tracingConfiguration"]
-            .iter()
-            .any(|key| members.has(key));
+        let logging = members.structure("loggingConfiguration")?;
+        let tracing = members.structure("tracingConfiguration")?;
+        let other_changes = logging.is_some() || tracing.is_some();
         if definition_text.is_none() && role_arn.is_none() && !other_changes {
             return Err(AwsError::new(
                 400,
