@@ -27,6 +27,22 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// `Message.Body.<name>.Data`, when the body has that part.
+fn content<'a>(body: Option<&Members<'a>>, name: &str) -> Result<Option<&'a str>, AwsError> {
+    match body.map(|body| body.structure(name)).transpose()?.flatten() {
+        Some(content) => content.str("Data"),
+        None => Ok(None),
+    }
+}
+
+/// `Destination.<name>.member.N`, empty when there is no such list.
+fn addresses<'a>(destination: Option<&Members<'a>>, name: &str) -> Result<Vec<&'a str>, AwsError> {
+    match destination {
+        Some(destination) => Ok(destination.str_list(name)?.unwrap_or_default()),
+        None => Ok(Vec::new()),
+    }
+}
+
 impl Ses {
     pub fn new(ctx: Arc<Context>) -> Arc<Ses> {
         Arc::new(Ses {
@@ -138,29 +154,11 @@ impl Ses {
         let subject = message.require("Subject", message.structure("Subject")?)?;
         let subject = subject.required_str("Data")?;
         let body = message.structure("Body")?;
-        let part = |name: &str| -> Result<Option<&str>, AwsError> {
-            match body
-                .as_ref()
-                .map(|body| body.structure(name))
-                .transpose()?
-                .flatten()
-            {
-                Some(content) => content.str("Data"),
-                None => Ok(None),
-            }
-        };
-        let (text, html) = (part("Text")?, part("Html")?);
-        let addresses = |name: &str| -> Result<Vec<&str>, AwsError> {
-            match &destination {
-                Some(destination) => Ok(destination.str_list(name)?.unwrap_or_default()),
-                None => Ok(Vec::new()),
-            }
-        };
-        let (to, cc, bcc) = (
-            addresses("ToAddresses")?,
-            addresses("CcAddresses")?,
-            addresses("BccAddresses")?,
-        );
+        let text = content(body.as_ref(), "Text")?;
+        let html = content(body.as_ref(), "Html")?;
+        let to = addresses(destination.as_ref(), "ToAddresses")?;
+        let cc = addresses(destination.as_ref(), "CcAddresses")?;
+        let bcc = addresses(destination.as_ref(), "BccAddresses")?;
         if to.is_empty() && cc.is_empty() && bcc.is_empty() {
             return Err(AwsError::new(
                 400,
