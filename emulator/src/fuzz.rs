@@ -500,8 +500,7 @@ async fn route(services: &Services, request: &AwsRequest) {
     } else if crate::apigateway::owns_path(&request.path) {
         services.apigateway.handle_http(request).await;
     } else if request.is_form() {
-        let params = query::QueryParams::parse(request);
-        let _ = (params.action(), params.list("Destination.ToAddresses"));
+        let _ = query::QueryParams::parse(request).to_json();
         services.ses.handle_http(request).await;
     }
 }

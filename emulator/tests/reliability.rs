@@ -9,6 +9,8 @@ mod support;
 mod dynamodb;
 #[path = "reliability/lambda.rs"]
 mod lambda;
+#[path = "reliability/members.rs"]
+mod members;
 #[path = "reliability/server.rs"]
 mod server;
 #[path = "reliability/sfn.rs"]

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::{ApiGateway, Deployment, Method, Resource, RestApi, Stage, new_id, not_found};
+use crate::protocol::members::{Dialect, Members};
 use crate::protocol::{AwsError, AwsRequest, rest};
 
 type Answer = Result<(u16, Value), AwsError>;
@@ -164,7 +165,9 @@ fn resource_mut<'a>(api: &'a mut RestApi, id: &str) -> Result<&'a mut Resource, 
 }
 
 fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64) -> Answer {
-    let name = input["name"].as_str().ok_or_else(|| {
+    let members = Members::with(input, Dialect::ApiGateway);
+    let description = members.str("description")?;
+    let name = members.str("name")?.ok_or_else(|| {
         AwsError::new(
             400,
             "BadRequestException",
@@ -186,7 +189,7 @@ fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64
     let api = RestApi {
         id: new_id(),
         name: name.to_owned(),
-        description: input["description"].as_str().map(str::to_owned),
+        description: description.map(str::to_owned),
         created_date: now.floor(),
         root_resource_id: root_id,
         resources,
@@ -258,8 +261,9 @@ fn stage_json(stage: &Stage) -> Value {
 }
 
 fn create_resource(api: &mut RestApi, parent_id: &str, input: &Value) -> Answer {
+    let path_part = Members::with(input, Dialect::ApiGateway).str("pathPart")?;
     let parent_path = resource(api, parent_id)?.path.clone();
-    let path_part = input["pathPart"].as_str().ok_or_else(|| {
+    let path_part = path_part.ok_or_else(|| {
         AwsError::new(
             400,
             "BadRequestException",
@@ -291,8 +295,8 @@ fn create_resource(api: &mut RestApi, parent_id: &str, input: &Value) -> Answer 
 }
 
 fn put_method(api: &mut RestApi, rid: &str, http_method: &str, input: &Value) -> Answer {
-    let authorization_type = input["authorizationType"]
-        .as_str()
+    let authorization_type = Members::with(input, Dialect::ApiGateway)
+        .str("authorizationType")?
         .unwrap_or("NONE")
         .to_owned();
     let method = Method {
@@ -308,6 +312,22 @@ fn put_method(api: &mut RestApi, rid: &str, http_method: &str, input: &Value) ->
 }
 
 fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Value) -> Answer {
+    let members = Members::with(input, Dialect::ApiGateway);
+    let kind = members.str("type")?.unwrap_or_default();
+    let mut integration = json!({
+        "type": kind,
+        "httpMethod": members.str("integrationHttpMethod")?.unwrap_or("POST"),
+        "uri": members.str("uri")?.unwrap_or_default(),
+        "passthroughBehavior": members.str("passthroughBehavior")?.unwrap_or("WHEN_NO_MATCH"),
+        "timeoutInMillis": members.int("timeoutInMillis")?.unwrap_or(29000),
+        "cacheNamespace": rid,
+        "cacheKeyParameters": [],
+    });
+    if let (Some(credentials), Some(object)) =
+        (members.str("credentials")?, integration.as_object_mut())
+    {
+        object.insert("credentials".into(), json!(credentials));
+    }
     let method = resource_mut(api, rid)?
         .methods
         .get_mut(http_method)
@@ -318,7 +338,6 @@ fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Valu
                 "Invalid Method identifier specified",
             )
         })?;
-    let kind = input["type"].as_str().unwrap_or_default();
     if kind.is_empty() {
         return Err(AwsError::new(
             400,
@@ -326,30 +345,23 @@ fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Valu
             "Enumeration value for IntegrationType must be non-empty",
         ));
     }
-    let mut integration = json!({
-        "type": kind,
-        "httpMethod": input["integrationHttpMethod"].as_str().unwrap_or("POST"),
-        "uri": input["uri"].as_str().unwrap_or_default(),
-        "passthroughBehavior": input["passthroughBehavior"].as_str().unwrap_or("WHEN_NO_MATCH"),
-        "timeoutInMillis": input["timeoutInMillis"].as_u64().unwrap_or(29000),
-        "cacheNamespace": rid,
-        "cacheKeyParameters": [],
-    });
-    if let (Some(credentials), Some(object)) = (
-        input.get("credentials").and_then(Value::as_str),
-        integration.as_object_mut(),
-    ) {
-        object.insert("credentials".into(), json!(credentials));
-    }
     method.integration = Some(integration.clone());
     Ok((201, integration))
 }
 
 fn create_deployment(api: &mut RestApi, input: &Value, now: f64) -> Answer {
+    let members = Members::with(input, Dialect::ApiGateway);
+    let stage_name = members.str("stageName")?;
+    let variables: IndexMap<String, String> = members
+        .string_map("variables")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     let deployment = Deployment {
         id: new_id(),
         created_date: now.floor(),
-        description: input["description"].as_str().unwrap_or_default().to_owned(),
+        description: members.str("description")?.unwrap_or_default().to_owned(),
         resources: api.resources.clone(),
     };
     let answer = json!({
@@ -357,15 +369,7 @@ fn create_deployment(api: &mut RestApi, input: &Value, now: f64) -> Answer {
         "description": deployment.description,
         "createdDate": deployment.created_date,
     });
-    if let Some(stage_name) = input["stageName"].as_str() {
-        let variables = input["variables"]
-            .as_object()
-            .map(|v| {
-                v.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
+    if let Some(stage_name) = stage_name {
         api.stages.insert(
             stage_name.to_owned(),
             Stage {

@@ -12,6 +12,7 @@ use super::rules::{Registry, bus_name};
 use crate::Context;
 use crate::bus::{InvocationType, Service};
 use crate::protocol::AwsError;
+use crate::protocol::members::Members;
 
 /// One delivery to do: the target entry, the event and the rule's name.
 struct Delivery {
@@ -20,12 +21,37 @@ struct Delivery {
     rule: String,
 }
 
+/// One PutEvents entry's members, type-checked before any entry is processed (a member of
+/// the wrong type fails the whole request, as AWS's deserializer does).
+struct Entry<'a> {
+    source: Option<&'a str>,
+    detail_type: Option<&'a str>,
+    detail: Option<&'a str>,
+    bus: String,
+    time: Option<&'a Value>,
+    resources: Vec<&'a str>,
+}
+
+impl<'a> Entry<'a> {
+    fn read(members: &Members<'a>) -> Result<Entry<'a>, AwsError> {
+        Ok(Entry {
+            source: members.str("Source")?,
+            detail_type: members.str("DetailType")?,
+            detail: members.str("Detail")?,
+            bus: bus_name(members, "EventBusName")?,
+            time: members.timestamp("Time")?,
+            resources: members.str_list("Resources")?.unwrap_or_default(),
+        })
+    }
+}
+
 pub fn put_events(
     ctx: &Arc<Context>,
     registry: &Mutex<Registry>,
     input: &Value,
 ) -> Result<Value, AwsError> {
-    let entries = input["Entries"].as_array().cloned().unwrap_or_default();
+    let members = Members::of(input);
+    let entries = members.require("Entries", members.structures("Entries")?)?;
     if entries.is_empty() || entries.len() > 10 {
         return Err(AwsError::validation(format!(
             "1 validation error detected: Value at 'entries' failed to satisfy constraint: \
@@ -37,6 +63,10 @@ pub fn put_events(
             }
         )));
     }
+    let entries = entries
+        .iter()
+        .map(Entry::read)
+        .collect::<Result<Vec<_>, _>>()?;
     let mut results = Vec::new();
     let mut failed = 0;
     let mut deliveries = Vec::new();
@@ -46,7 +76,7 @@ pub fn put_events(
             match build_event(ctx, &registry, entry) {
                 Ok(event) => {
                     let id = event.get("id").cloned().unwrap_or_default();
-                    deliveries.extend(matching_targets(&registry, &bus_name(entry), event));
+                    deliveries.extend(matching_targets(&registry, &entry.bus, event));
                     results.push(json!({ "EventId": id }));
                 }
                 Err((code, message)) => {
@@ -65,7 +95,7 @@ pub fn put_events(
 fn build_event(
     ctx: &Context,
     registry: &Registry,
-    entry: &Value,
+    entry: &Entry,
 ) -> Result<Value, (&'static str, String)> {
     let missing = |field: &str| {
         (
@@ -73,20 +103,17 @@ fn build_event(
             format!("Parameter {field} is not valid. Reason: {field} is a required argument."),
         )
     };
-    let source = entry["Source"].as_str().ok_or_else(|| missing("Source"))?;
-    let detail_type = entry["DetailType"]
-        .as_str()
-        .ok_or_else(|| missing("DetailType"))?;
-    let detail_text = entry["Detail"].as_str().ok_or_else(|| missing("Detail"))?;
+    let source = entry.source.ok_or_else(|| missing("Source"))?;
+    let detail_type = entry.detail_type.ok_or_else(|| missing("DetailType"))?;
+    let detail_text = entry.detail.ok_or_else(|| missing("Detail"))?;
     let detail: Value = serde_json::from_str(detail_text)
         .ok()
         .filter(Value::is_object)
         .ok_or(("MalformedDetail", "Detail is malformed.".to_owned()))?;
-    let bus = bus_name(entry);
     registry
-        .bus(&bus)
+        .bus(&entry.bus)
         .map_err(|e| ("ResourceNotFoundException", e.message))?;
-    let time = entry_time(ctx, entry);
+    let time = entry_time(ctx, entry.time);
     Ok(json!({
         "version": "0",
         "id": uuid::Uuid::new_v4().to_string(),
@@ -95,20 +122,20 @@ fn build_event(
         "account": ctx.account_id,
         "time": time,
         "region": ctx.region,
-        "resources": entry["Resources"].as_array().cloned().unwrap_or_default(),
+        "resources": entry.resources,
         "detail": detail,
     }))
 }
 
 /// The entry's `Time` (epoch seconds or RFC 3339) or now, as `2026-01-01T00:00:00Z`.
-fn entry_time(ctx: &Context, entry: &Value) -> String {
+fn entry_time(ctx: &Context, time: Option<&Value>) -> String {
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    let at = match &entry["Time"] {
-        Value::Number(n) => n
+    let at = match time {
+        Some(Value::Number(n)) => n
             .as_f64()
             .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s as i64).ok()),
-        Value::String(s) => {
+        Some(Value::String(s)) => {
             time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
         }
         _ => None,

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::Context;
 use crate::bus::JsonService;
 use crate::protocol::AwsError;
+use crate::protocol::members::Members;
 use rules::Registry;
 
 pub struct EventBridge {
@@ -64,7 +65,7 @@ impl EventBridge {
             "RemoveTargets" => registry.remove_targets(input),
             "CreateEventBus" => registry.create_event_bus(&self.ctx, input),
             "DescribeEventBus" => registry.describe_event_bus(input),
-            "ListEventBuses" => Ok(registry.list_event_buses(input)),
+            "ListEventBuses" => registry.list_event_buses(input),
             "DeleteEventBus" => registry.delete_event_bus(input),
             _ => Err(AwsError::unknown_operation()),
         }
@@ -73,8 +74,9 @@ impl EventBridge {
 
 /// TestEventPattern: `{"Result": bool}`.
 fn test_event_pattern(input: &Value) -> Result<Value, AwsError> {
-    let pattern_text = input["EventPattern"].as_str().unwrap_or_default();
-    let event_text = input["Event"].as_str().unwrap_or_default();
+    let members = Members::of(input);
+    let pattern_text = members.required_str("EventPattern")?;
+    let event_text = members.required_str("Event")?;
     let pattern = pattern::parse::parse(pattern_text)?;
     let event: Value = serde_json::from_str(event_text)
         .map_err(|_| AwsError::validation("Parameter Event is not valid."))?;

@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use super::pattern::{Pattern, parse};
 use crate::Context;
-use crate::protocol::{AwsError, lower_camel, null_member_message};
+use crate::protocol::AwsError;
+use crate::protocol::members::Members;
 
 pub const DEFAULT_BUS: &str = "default";
 
@@ -60,21 +61,14 @@ fn not_found(message: String) -> AwsError {
     AwsError::new(400, "ResourceNotFoundException", message)
 }
 
-fn str_field<'a>(input: &'a Value, field: &str) -> Option<&'a str> {
-    input.get(field).and_then(Value::as_str)
-}
-
-/// The bus name an `EventBusName` (name or ARN) refers to, `default` when absent.
-pub fn bus_name(input: &Value) -> String {
-    let name = str_field(input, "EventBusName").unwrap_or(DEFAULT_BUS);
-    name.rsplit_once("event-bus/")
+/// The bus name the member `member` (a name or an ARN; `EventBusName` in most operations)
+/// refers to, `default` when absent.
+pub fn bus_name(members: &Members, member: &str) -> Result<String, AwsError> {
+    let name = members.str(member)?.unwrap_or(DEFAULT_BUS);
+    Ok(name
+        .rsplit_once("event-bus/")
         .map_or(name, |(_, n)| n)
-        .to_owned()
-}
-
-fn required<'a>(input: &'a Value, field: &str) -> Result<&'a str, AwsError> {
-    str_field(input, field)
-        .ok_or_else(|| AwsError::validation(null_member_message(&lower_camel(field))))
+        .to_owned())
 }
 
 impl Registry {
@@ -96,18 +90,21 @@ impl Registry {
             .ok_or_else(|| not_found(format!("Event bus {name} does not exist.")))
     }
 
-    fn rule_mut(&mut self, input: &Value) -> Result<&mut Rule, AwsError> {
-        let bus = bus_name(input);
-        let name = required(input, "Rule").or_else(|_| required(input, "Name"))?;
+    /// The rule the member `member` (`Name` or `Rule`) names on the request's bus.
+    fn rule_mut(&mut self, input: &Value, member: &str) -> Result<&mut Rule, AwsError> {
+        let members = Members::of(input);
+        let name = members.required_str(member)?;
+        let bus = bus_name(&members, "EventBusName")?;
         self.bus_mut(&bus)?
             .rules
             .get_mut(name)
             .ok_or_else(|| not_found(format!("Rule {name} does not exist on EventBus {bus}.")))
     }
 
-    fn rule(&self, input: &Value) -> Result<&Rule, AwsError> {
-        let bus = bus_name(input);
-        let name = required(input, "Rule").or_else(|_| required(input, "Name"))?;
+    fn rule(&self, input: &Value, member: &str) -> Result<&Rule, AwsError> {
+        let members = Members::of(input);
+        let name = members.required_str(member)?;
+        let bus = bus_name(&members, "EventBusName")?;
         self.bus(&bus)?
             .rules
             .get(name)
@@ -115,7 +112,7 @@ impl Registry {
     }
 
     pub fn create_event_bus(&mut self, ctx: &Context, input: &Value) -> Result<Value, AwsError> {
-        let name = required(input, "Name")?;
+        let name = Members::of(input).required_str("Name")?;
         if self.buses.contains_key(name) {
             return Err(AwsError::new(
                 400,
@@ -130,23 +127,23 @@ impl Registry {
     }
 
     pub fn describe_event_bus(&self, input: &Value) -> Result<Value, AwsError> {
-        let bus = self.bus(&bus_name(&rename(input, "Name", "EventBusName")))?;
+        let bus = self.bus(&bus_name(&Members::of(input), "Name")?)?;
         Ok(json!({ "Name": bus.name, "Arn": bus.arn }))
     }
 
-    pub fn list_event_buses(&self, input: &Value) -> Value {
-        let prefix = str_field(input, "NamePrefix").unwrap_or_default();
+    pub fn list_event_buses(&self, input: &Value) -> Result<Value, AwsError> {
+        let prefix = Members::of(input).str("NamePrefix")?.unwrap_or_default();
         let buses: Vec<Value> = self
             .buses
             .values()
             .filter(|b| b.name.starts_with(prefix))
             .map(|b| json!({ "Name": b.name, "Arn": b.arn }))
             .collect();
-        json!({ "EventBuses": buses })
+        Ok(json!({ "EventBuses": buses }))
     }
 
     pub fn delete_event_bus(&mut self, input: &Value) -> Result<Value, AwsError> {
-        let name = required(input, "Name")?;
+        let name = Members::of(input).required_str("Name")?;
         if name == DEFAULT_BUS {
             return Err(AwsError::validation("Cannot delete event bus default."));
         }
@@ -155,36 +152,23 @@ impl Registry {
     }
 
     pub fn put_rule(&mut self, ctx: &Context, input: &Value) -> Result<Value, AwsError> {
-        let name = required(input, "Name")?;
-        if str_field(input, "ScheduleExpression").is_some() {
+        let members = Members::of(input);
+        let name = members.require("Name", members.str_len("Name", 1, 64)?)?;
+        if members.str("ScheduleExpression")?.is_some() {
             return Err(AwsError::validation(
                 "ScheduleExpression is not supported by this emulator; use EventPattern.",
             ));
         }
-        let Some(pattern_text) = str_field(input, "EventPattern") else {
+        let description = members.str("Description")?;
+        let role_arn = members.str("RoleArn")?;
+        let Some(pattern_text) = members.str_len("EventPattern", 0, MAX_PATTERN_CHARS)? else {
             return Err(AwsError::validation(
                 "Parameter(s) EventPattern or ScheduleExpression must be specified.",
             ));
         };
-        if pattern_text.chars().count() > MAX_PATTERN_CHARS {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{pattern_text}' at 'eventPattern' failed to \
-                 satisfy constraint: Member must have length less than or equal to \
-                 {MAX_PATTERN_CHARS}"
-            )));
-        }
         let pattern = parse::parse(pattern_text)?;
-        let enabled = match str_field(input, "State").unwrap_or("ENABLED") {
-            "ENABLED" => true,
-            "DISABLED" => false,
-            other => {
-                return Err(AwsError::validation(format!(
-                    "1 validation error detected: Value '{other}' at 'state' failed to satisfy \
-                     constraint: Member must satisfy enum value set: [ENABLED, DISABLED]"
-                )));
-            }
-        };
-        let bus_name = bus_name(input);
+        let enabled = members.enumeration("State", &["ENABLED", "DISABLED"])? != Some("DISABLED");
+        let bus_name = bus_name(&members, "EventBusName")?;
         let arn = rule_arn(ctx, &bus_name, name);
         let bus = self.bus_mut(&bus_name)?;
         let targets = bus
@@ -201,8 +185,8 @@ impl Registry {
                 pattern_text: pattern_text.to_owned(),
                 pattern,
                 enabled,
-                description: str_field(input, "Description").map(str::to_owned),
-                role_arn: str_field(input, "RoleArn").map(str::to_owned),
+                description: description.map(str::to_owned),
+                role_arn: role_arn.map(str::to_owned),
                 targets,
             },
         );
@@ -210,24 +194,20 @@ impl Registry {
     }
 
     pub fn describe_rule(&self, input: &Value) -> Result<Value, AwsError> {
-        let mut out = self.rule(input)?.to_json();
+        let rule = self.rule(input, "Name")?;
+        let mut out = rule.to_json();
+        let account = rule.arn.split(':').nth(4).unwrap_or_default();
         if let Some(object) = out.as_object_mut() {
-            object.insert("CreatedBy".into(), json!(self.account_of(input)));
+            object.insert("CreatedBy".into(), json!(account));
         }
         Ok(out)
     }
 
-    fn account_of(&self, input: &Value) -> String {
-        self.bus(&bus_name(input))
-            .ok()
-            .and_then(|b| b.arn.split(':').nth(4).map(str::to_owned))
-            .unwrap_or_default()
-    }
-
     pub fn list_rules(&self, input: &Value) -> Result<Value, AwsError> {
-        let prefix = str_field(input, "NamePrefix").unwrap_or_default();
+        let members = Members::of(input);
+        let prefix = members.str("NamePrefix")?.unwrap_or_default();
         let rules: Vec<Value> = self
-            .bus(&bus_name(input))?
+            .bus(&bus_name(&members, "EventBusName")?)?
             .rules
             .values()
             .filter(|r| r.name.starts_with(prefix))
@@ -237,8 +217,9 @@ impl Registry {
     }
 
     pub fn delete_rule(&mut self, input: &Value) -> Result<Value, AwsError> {
-        let bus = bus_name(input);
-        let name = required(input, "Name")?;
+        let members = Members::of(input);
+        let name = members.required_str("Name")?;
+        let bus = bus_name(&members, "EventBusName")?;
         let rules = &mut self.bus_mut(&bus)?.rules;
         if rules.get(name).is_some_and(|r| !r.targets.is_empty()) {
             return Err(AwsError::validation(
@@ -250,89 +231,80 @@ impl Registry {
     }
 
     pub fn set_enabled(&mut self, input: &Value, enabled: bool) -> Result<Value, AwsError> {
-        self.rule_mut(&rename(input, "Name", "Rule"))?.enabled = enabled;
+        self.rule_mut(input, "Name")?.enabled = enabled;
         Ok(json!({}))
     }
 
     pub fn put_targets(&mut self, input: &Value) -> Result<Value, AwsError> {
-        let targets = input["Targets"].as_array().cloned().unwrap_or_default();
-        if targets.is_empty() {
+        let members = Members::of(input);
+        let targets = members.required_array("Targets")?;
+        let entries = members.structures("Targets")?.unwrap_or_default();
+        if entries.is_empty() {
             return Err(AwsError::validation(
                 "1 validation error detected: Value '[]' at 'targets' failed to satisfy \
                  constraint: Member must have length greater than or equal to 1",
             ));
         }
-        for target in &targets {
-            validate_target(target)?;
-        }
-        let rule = self.rule_mut(input)?;
-        for target in targets {
-            let id = target
-                .get("Id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            rule.targets.insert(id, target);
+        let ids = entries
+            .iter()
+            .map(validate_target)
+            .collect::<Result<Vec<_>, _>>()?;
+        let rule = self.rule_mut(input, "Rule")?;
+        for (id, target) in ids.into_iter().zip(targets) {
+            rule.targets.insert(id, target.clone());
         }
         Ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
     }
 
     pub fn list_targets(&self, input: &Value) -> Result<Value, AwsError> {
-        let targets: Vec<&Value> = self.rule(input)?.targets.values().collect();
+        let targets: Vec<&Value> = self.rule(input, "Rule")?.targets.values().collect();
         Ok(json!({ "Targets": targets }))
     }
 
     pub fn remove_targets(&mut self, input: &Value) -> Result<Value, AwsError> {
-        let ids: Vec<String> = input["Ids"]
-            .as_array()
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(|i| i.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let rule = self.rule_mut(input)?;
+        let members = Members::of(input);
+        let ids = members.require("Ids", members.str_list("Ids")?)?;
+        let rule = self.rule_mut(input, "Rule")?;
         for id in ids {
-            rule.targets.shift_remove(&id);
+            rule.targets.shift_remove(id);
         }
         Ok(json!({ "FailedEntryCount": 0, "FailedEntries": [] }))
     }
 }
 
-fn validate_target(target: &Value) -> Result<(), AwsError> {
+/// Checks one PutTargets entry's members (types, required `Id` and `Arn`, at most one of
+/// the input members, a valid `InputPath`); returns its id.
+fn validate_target(target: &Members) -> Result<String, AwsError> {
+    let mut id = "";
     for field in ["Id", "Arn"] {
-        if target[field].as_str().is_none_or(str::is_empty) {
-            return Err(AwsError::validation(null_member_message(&format!(
-                "targets.1.member.{}",
-                lower_camel(field)
-            ))));
+        let value = target.str(field)?.unwrap_or_default();
+        if value.is_empty() {
+            return Err(target.missing(field));
+        }
+        if field == "Id" {
+            id = value;
         }
     }
-    let set = ["Input", "InputPath", "InputTransformer"]
-        .iter()
-        .filter(|f| !target[**f].is_null())
-        .count();
-    if set > 1 {
+    target.str("RoleArn")?;
+    let input_path = target.str("InputPath")?;
+    let set = [
+        target.str("Input")?.is_some(),
+        input_path.is_some(),
+        target.has("InputTransformer"),
+    ];
+    if let Some(transformer) = target.structure("InputTransformer")? {
+        transformer.required_str("InputTemplate")?;
+        transformer.string_map("InputPathsMap")?;
+    }
+    if set.iter().filter(|set| **set).count() > 1 {
         return Err(AwsError::validation(
             "Only one of Input, InputPath, or InputTransformer must be provided.",
         ));
     }
-    if let Some(path) = target["InputPath"].as_str() {
+    if let Some(path) = input_path {
         super::input::select(path, &json!({}))?;
     }
-    Ok(())
-}
-
-/// A copy of `input` where `from` is also available as `to`.
-fn rename(input: &Value, from: &str, to: &str) -> Value {
-    let mut out = input.clone();
-    if out.get(to).is_none()
-        && let Some(value) = input.get(from)
-        && let Some(object) = out.as_object_mut()
-    {
-        object.insert(to.to_owned(), value.clone());
-    }
-    out
+    Ok(id.to_owned())
 }
 
 fn new_bus(ctx: &Context, name: &str) -> EventBus {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::config::{self, FunctionConfig};
 use super::{Function, Lambda, code, esm, lock};
 use crate::bus::{FunctionInvoker, InvocationType};
+use crate::protocol::members::{Dialect, Members};
 use crate::protocol::{AwsError, AwsRequest, request_id, rest};
 
 type Answer = Result<Response, AwsError>;
@@ -81,11 +82,12 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
     if lock(&lambda.functions).contains_key(&config.name) {
         return Err(conflict(&config.name));
     }
-    let zip = input
-        .get("Code")
-        .and_then(|code| code.get("ZipFile"))
-        .and_then(Value::as_str)
-        .ok_or_else(no_code_source)?;
+    let code = Members::with(&input, Dialect::Lambda).structure("Code")?;
+    let zip = match code {
+        Some(code) => code.str("ZipFile")?,
+        None => None,
+    }
+    .ok_or_else(no_code_source)?;
     let code = unpack(zip.to_owned()).await?;
     config.code_size = code.size;
     config.code_sha256 = code.sha256.clone();
@@ -153,15 +155,11 @@ fn list_functions(lambda: &Lambda) -> Response {
 
 fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(&qualified(name, request))?;
-    let configuration = lock(&function.config).to_json();
-    let location = format!(
-        "{}/_orderlab/lambda-code/{}",
-        lambda.ctx.endpoint,
-        configuration
-            .get("FunctionName")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    );
+    let (configuration, name) = {
+        let config = lock(&function.config);
+        (config.to_json(), config.name.clone())
+    };
+    let location = format!("{}/_orderlab/lambda-code/{name}", lambda.ctx.endpoint);
     Ok(rest::json(
         200,
         &json!({
@@ -206,9 +204,8 @@ fn update_configuration(lambda: &Lambda, name: &str, request: &AwsRequest) -> An
 async fn update_code(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(name)?;
     let input = rest::parse_body(request)?;
-    let zip = input
-        .get("ZipFile")
-        .and_then(Value::as_str)
+    let zip = Members::with(&input, Dialect::Lambda)
+        .str("ZipFile")?
         .ok_or_else(no_code_source)?;
     let code = unpack(zip.to_owned()).await?;
     let mut config = lock(&function.config).clone();
@@ -230,9 +227,12 @@ async fn update_code(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answe
 fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(&qualified(name, request))?;
     let input = rest::parse_body(request)?;
-    let sid = required(&input, "StatementId", "statementId")?;
-    let action = required(&input, "Action", "action")?;
-    let principal = required(&input, "Principal", "principal")?;
+    let members = Members::with(&input, Dialect::Lambda);
+    let sid = members.required_str("StatementId")?;
+    let action = members.required_str("Action")?;
+    let principal = members.required_str("Principal")?;
+    let source_arn = members.str("SourceArn")?;
+    let source_account = members.str("SourceAccount")?;
     let mut policy = lock(&function.policy);
     if policy.iter().any(|s| s["Sid"] == sid) {
         return Err(AwsError::new(
@@ -257,10 +257,10 @@ fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         "Resource": lock(&function.config).arn,
     });
     let mut condition = serde_json::Map::new();
-    if let Some(source_arn) = input.get("SourceArn").and_then(Value::as_str) {
+    if let Some(source_arn) = source_arn {
         condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source_arn }));
     }
-    if let Some(account) = input.get("SourceAccount").and_then(Value::as_str) {
+    if let Some(account) = source_account {
         condition.insert(
             "StringEquals".into(),
             json!({ "AWS:SourceAccount": account }),
@@ -274,12 +274,6 @@ fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         201,
         &json!({ "Statement": statement.to_string() }),
     ))
-}
-
-fn required<'a>(input: &'a Value, field: &str, member: &str) -> Result<&'a str, AwsError> {
-    input[field]
-        .as_str()
-        .ok_or_else(|| AwsError::validation(crate::protocol::null_member_message(member)))
 }
 
 fn no_policy() -> AwsError {
@@ -381,7 +375,7 @@ fn invoke_answer(status: u16, version: &str, error: Option<&str>, payload: Bytes
 
 async fn create_mapping(lambda: &Lambda, request: &AwsRequest) -> Answer {
     let input = rest::parse_body(request)?;
-    let reference = required(&input, "FunctionName", "functionName")?;
+    let reference = Members::with(&input, Dialect::Lambda).required_str("FunctionName")?;
     let function_arn = lock(&lambda.function(reference)?.config).arn.clone();
     let mapping = esm::create(&lambda.ctx, function_arn, &input).await?;
     let answer = mapping.to_json("Creating");

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::Context;
 use crate::protocol::AwsError;
+use crate::protocol::members::{Dialect, Members};
 
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
@@ -31,7 +32,8 @@ pub struct FunctionConfig {
 impl FunctionConfig {
     /// Validates CreateFunction's input (the code is handled separately).
     pub fn from_create(ctx: &Context, input: &Value) -> Result<FunctionConfig, AwsError> {
-        let name = required_str(input, "FunctionName", "functionName")?;
+        let members = Members::with(input, Dialect::Lambda);
+        let name = members.required_str("FunctionName")?;
         if name.is_empty()
             || name.len() > 64
             || !name
@@ -45,26 +47,23 @@ impl FunctionConfig {
                  (function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
             )));
         }
-        let role = required_str(input, "Role", "role")?;
+        let role = members.required_str("Role")?;
         let mut config = FunctionConfig {
             arn: ctx.arn("lambda", &format!("function:{name}")),
             name: name.to_owned(),
-            runtime: str_or(input, "Runtime", "provided.al2023"),
+            runtime: members
+                .str("Runtime")?
+                .unwrap_or("provided.al2023")
+                .to_owned(),
             role: role.to_owned(),
-            handler: str_or(input, "Handler", ""),
-            description: str_or(input, "Description", ""),
+            handler: members.str("Handler")?.unwrap_or_default().to_owned(),
+            description: members.str("Description")?.unwrap_or_default().to_owned(),
             timeout: 3,
             memory_size: 128,
             environment: None,
-            architectures: input
-                .get("Architectures")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
+            architectures: members
+                .str_list("Architectures")?
+                .map(|a| a.into_iter().map(str::to_owned).collect())
                 .unwrap_or_else(|| vec!["x86_64".to_owned()]),
             code_size: 0,
             code_sha256: String::new(),
@@ -78,14 +77,15 @@ impl FunctionConfig {
 
     /// Applies the fields UpdateFunctionConfiguration (and CreateFunction) may set.
     pub fn apply_update(&mut self, input: &Value) -> Result<(), AwsError> {
-        if let Some(timeout) = input.get("Timeout") {
-            self.timeout = ranged(timeout, "timeout", 1, 900)?;
+        let members = Members::with(input, Dialect::Lambda);
+        if let Some(timeout) = members.u64_in("Timeout", 1, 900)? {
+            self.timeout = timeout;
         }
-        if let Some(memory) = input.get("MemorySize") {
-            self.memory_size = ranged(memory, "memorySize", 128, 10240)?;
+        if let Some(memory) = members.u64_in("MemorySize", 128, 10240)? {
+            self.memory_size = memory;
         }
-        if let Some(env) = input.get("Environment") {
-            self.environment = Some(parse_environment(env)?);
+        if let Some(env) = members.structure("Environment")? {
+            self.environment = Some(parse_environment(&env)?);
         }
         for (field, slot) in [
             ("Description", &mut self.description),
@@ -93,7 +93,7 @@ impl FunctionConfig {
             ("Role", &mut self.role),
             ("Runtime", &mut self.runtime),
         ] {
-            if let Some(value) = input.get(field).and_then(Value::as_str) {
+            if let Some(value) = members.str(field)? {
                 *slot = value.to_owned();
             }
         }
@@ -138,59 +138,12 @@ impl FunctionConfig {
     }
 }
 
-fn required_str<'a>(input: &'a Value, field: &str, member: &str) -> Result<&'a str, AwsError> {
-    input
-        .get(field)
-        .and_then(Value::as_str)
-        .ok_or_else(|| AwsError::validation(crate::protocol::null_member_message(member)))
-}
-
-fn str_or(input: &Value, field: &str, default: &str) -> String {
-    input
-        .get(field)
-        .and_then(Value::as_str)
-        .unwrap_or(default)
-        .to_owned()
-}
-
-fn ranged(value: &Value, member: &str, min: u64, max: u64) -> Result<u64, AwsError> {
-    let number = value.as_i64().unwrap_or(i64::MIN);
-    if number < min as i64 {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
-             constraint: Member must have value greater than or equal to {min}"
-        )));
-    }
-    if number > max as i64 {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
-             constraint: Member must have value less than or equal to {max}"
-        )));
-    }
-    Ok(number as u64)
-}
-
-fn parse_environment(env: &Value) -> Result<IndexMap<String, String>, AwsError> {
+/// `Environment`: its `Variables`, a map of strings (a value of another type is Lambda's
+/// `InvalidRequestContentException`, from the decoder).
+fn parse_environment(env: &Members) -> Result<IndexMap<String, String>, AwsError> {
     let mut out = IndexMap::new();
-    let Some(vars) = env.get("Variables") else {
-        return Ok(out);
-    };
-    let Some(vars) = vars.as_object() else {
-        return Err(AwsError::new(
-            400,
-            "InvalidParameterValueException",
-            "Environment.Variables must be a map of strings",
-        ));
-    };
-    for (key, value) in vars {
-        let Some(value) = value.as_str() else {
-            return Err(AwsError::new(
-                400,
-                "InvalidParameterValueException",
-                format!("The value of environment variable {key} must be a string"),
-            ));
-        };
-        out.insert(key.clone(), value.to_owned());
+    for (key, value) in env.string_map("Variables")?.unwrap_or_default() {
+        out.insert(key.to_owned(), value.to_owned());
     }
     let reserved: Vec<&str> = out
         .keys()
@@ -297,6 +250,10 @@ pub fn rfc3339_millis(at: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_environment(env: &Value) -> Result<IndexMap<String, String>, AwsError> {
+        super::parse_environment(&Members::with(env, Dialect::Lambda))
+    }
 
     #[test]
     fn references_resolve_to_names() {

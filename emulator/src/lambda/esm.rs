@@ -10,6 +10,7 @@ use tokio::sync::{oneshot, watch};
 use super::esm_poller::{self, BusFunction, BusStream, Poller, PollerSettings};
 use crate::Context;
 use crate::protocol::AwsError;
+use crate::protocol::members::{Dialect, Members};
 
 /// Retries of a failed batch when the mapping asks for infinite ones (-1): the emulator bounds
 /// them so a poisoned record cannot block a shard forever.
@@ -73,8 +74,9 @@ pub async fn create(
     function_arn: String,
     input: &Value,
 ) -> Result<Mapping, AwsError> {
-    let event_source_arn = input["EventSourceArn"]
-        .as_str()
+    let members = Members::with(input, Dialect::Lambda);
+    let event_source_arn = members
+        .str("EventSourceArn")?
         .ok_or_else(|| {
             invalid("Unrecognized event source, must be kinesis, dynamodb stream or sqs.")
         })?
@@ -84,21 +86,26 @@ pub async fn create(
             "Unrecognized event source, must be kinesis, dynamodb stream or sqs.",
         ));
     }
-    let starting_position = input["StartingPosition"].as_str().unwrap_or_default();
+    let starting_position = members.str("StartingPosition")?.unwrap_or_default();
     if !matches!(starting_position, "TRIM_HORIZON" | "LATEST") {
         return Err(invalid(crate::protocol::null_member_message(
             "startingPosition",
         )));
     }
-    let batch_size = input["BatchSize"].as_u64().unwrap_or(100);
-    if !(1..=10_000).contains(&batch_size) {
+    let batch_size = members.int("BatchSize")?.unwrap_or(100);
+    let Some(batch_size) = u64::try_from(batch_size)
+        .ok()
+        .filter(|size| (1..=10_000).contains(size))
+    else {
         return Err(invalid(format!(
             "BatchSize {batch_size} is not within the allowed range of 1 to 10000 for \
              DynamoDB streams"
         )));
-    }
-    let maximum_retry_attempts = input["MaximumRetryAttempts"].as_i64().unwrap_or(-1);
-    let enabled = input["Enabled"].as_bool().unwrap_or(true);
+    };
+    let maximum_retry_attempts = members
+        .int_in("MaximumRetryAttempts", -1, 10_000)?
+        .unwrap_or(-1);
+    let enabled = members.bool("Enabled")?.unwrap_or(true);
     let (stop, stopped) = watch::channel(false);
     let mapping = Mapping {
         uuid: uuid::Uuid::new_v4().to_string(),

@@ -10,8 +10,9 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use crate::Context;
+use crate::protocol::members::{Dialect, Members};
 use crate::protocol::query::{self, QueryParams, escape};
-use crate::protocol::{AwsError, AwsRequest, lower_camel, null_member_message};
+use crate::protocol::{AwsError, AwsRequest};
 
 pub const XML_NAMESPACE: &str = "http://ses.amazonaws.com/doc/2010-12-01/";
 
@@ -28,12 +29,20 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn missing(name: &str) -> AwsError {
-    AwsError::new(
-        400,
-        "ValidationError",
-        null_member_message(&lower_camel(name)),
-    )
+/// `Message.Body.<name>.Data`, when the body has that part.
+fn content<'a>(body: Option<&Members<'a>>, name: &str) -> Result<Option<&'a str>, AwsError> {
+    match body.map(|body| body.structure(name)).transpose()?.flatten() {
+        Some(content) => content.str("Data"),
+        None => Ok(None),
+    }
+}
+
+/// `Destination.<name>.member.N`, empty when there is no such list.
+fn addresses<'a>(destination: Option<&Members<'a>>, name: &str) -> Result<Vec<&'a str>, AwsError> {
+    match destination {
+        Some(destination) => Ok(destination.str_list(name)?.unwrap_or_default()),
+        None => Ok(Vec::new()),
+    }
 }
 
 impl Ses {
@@ -46,36 +55,35 @@ impl Ses {
     }
 
     pub async fn handle_http(&self, request: &AwsRequest) -> Response {
-        let params = QueryParams::parse(request);
-        let action = params.action().unwrap_or_default().to_owned();
-        match self.dispatch(&action, &params) {
-            Ok(result) => query::ok(XML_NAMESPACE, &action, &result),
+        let params = QueryParams::parse(request).to_json();
+        let members = Members::with(&params, Dialect::Query);
+        let action = members.str("Action").ok().flatten().unwrap_or_default();
+        match self.dispatch(action, &members) {
+            Ok(result) => query::ok(XML_NAMESPACE, action, &result),
             Err(err) => query::error(XML_NAMESPACE, &err),
         }
     }
 
-    fn dispatch(&self, action: &str, params: &QueryParams) -> Result<String, AwsError> {
+    fn dispatch(&self, action: &str, params: &Members) -> Result<String, AwsError> {
         match action {
             "VerifyEmailIdentity" | "VerifyEmailAddress" => {
-                let email = params
-                    .get("EmailAddress")
-                    .ok_or_else(|| missing("EmailAddress"))?;
+                let email = params.required_str("EmailAddress")?;
                 lock(&self.identities).insert(email.to_owned(), "EmailAddress");
                 Ok(String::new())
             }
             "VerifyDomainIdentity" => {
-                let domain = params.get("Domain").ok_or_else(|| missing("Domain"))?;
+                let domain = params.required_str("Domain")?;
                 lock(&self.identities).insert(domain.to_owned(), "Domain");
                 let token = uuid::Uuid::new_v4().simple().to_string();
                 Ok(format!("<VerificationToken>{token}</VerificationToken>"))
             }
-            "ListIdentities" => Ok(self.list_identities(params)),
+            "ListIdentities" => self.list_identities(params),
             "DeleteIdentity" => {
-                let identity = params.get("Identity").ok_or_else(|| missing("Identity"))?;
+                let identity = params.required_str("Identity")?;
                 lock(&self.identities).shift_remove(identity);
                 Ok(String::new())
             }
-            "GetIdentityVerificationAttributes" => Ok(self.verification_attributes(params)),
+            "GetIdentityVerificationAttributes" => self.verification_attributes(params),
             "SendEmail" => self.send_email(params),
             "SendRawEmail" => self.send_raw_email(params),
             _ => Err(AwsError::new(
@@ -86,20 +94,20 @@ impl Ses {
         }
     }
 
-    fn list_identities(&self, params: &QueryParams) -> String {
-        let kind = params.get("IdentityType");
+    fn list_identities(&self, params: &Members) -> Result<String, AwsError> {
+        let kind = params.enumeration("IdentityType", &["EmailAddress", "Domain"])?;
         let members: String = lock(&self.identities)
             .iter()
             .filter(|(_, k)| kind.is_none_or(|wanted| wanted == **k))
             .map(|(identity, _)| format!("<member>{}</member>", escape(identity)))
             .collect();
-        format!("<Identities>{members}</Identities>")
+        Ok(format!("<Identities>{members}</Identities>"))
     }
 
-    fn verification_attributes(&self, params: &QueryParams) -> String {
+    fn verification_attributes(&self, params: &Members) -> Result<String, AwsError> {
+        let wanted = params.require("Identities", params.str_list("Identities")?)?;
         let identities = lock(&self.identities);
-        let entries: String = params
-            .list("Identities")
+        let entries: String = wanted
             .into_iter()
             .filter(|i| identities.contains_key(*i))
             .map(|identity| {
@@ -110,7 +118,9 @@ impl Ses {
                 )
             })
             .collect();
-        format!("<VerificationAttributes>{entries}</VerificationAttributes>")
+        Ok(format!(
+            "<VerificationAttributes>{entries}</VerificationAttributes>"
+        ))
     }
 
     /// Whether `address` (or its domain) is a verified identity.
@@ -139,14 +149,18 @@ impl Ses {
         ))
     }
 
-    fn send_email(&self, params: &QueryParams) -> Result<String, AwsError> {
-        let source = params.get("Source").ok_or_else(|| missing("Source"))?;
-        let subject = params
-            .get("Message.Subject.Data")
-            .ok_or_else(|| missing("Message.Subject"))?;
-        let to = params.list("Destination.ToAddresses");
-        let cc = params.list("Destination.CcAddresses");
-        let bcc = params.list("Destination.BccAddresses");
+    fn send_email(&self, params: &Members) -> Result<String, AwsError> {
+        let source = params.required_str("Source")?;
+        let destination = params.structure("Destination")?;
+        let message = params.require("Message", params.structure("Message")?)?;
+        let subject = message.require("Subject", message.structure("Subject")?)?;
+        let subject = subject.required_str("Data")?;
+        let body = message.structure("Body")?;
+        let text = content(body.as_ref(), "Text")?;
+        let html = content(body.as_ref(), "Html")?;
+        let to = addresses(destination.as_ref(), "ToAddresses")?;
+        let cc = addresses(destination.as_ref(), "CcAddresses")?;
+        let bcc = addresses(destination.as_ref(), "BccAddresses")?;
         if to.is_empty() && cc.is_empty() && bcc.is_empty() {
             return Err(AwsError::new(
                 400,
@@ -163,10 +177,7 @@ impl Ses {
         if !bcc.is_empty() {
             destination.insert("BccAddresses".into(), json!(bcc));
         }
-        let body = json!({
-            "text_part": params.get("Message.Body.Text.Data"),
-            "html_part": params.get("Message.Body.Html.Data"),
-        });
+        let body = json!({ "text_part": text, "html_part": html });
         let message_id = self.record(json!({
             "Source": source,
             "Destination": destination,
@@ -176,26 +187,22 @@ impl Ses {
         Ok(format!("<MessageId>{message_id}</MessageId>"))
     }
 
-    fn send_raw_email(&self, params: &QueryParams) -> Result<String, AwsError> {
+    fn send_raw_email(&self, params: &Members) -> Result<String, AwsError> {
         use base64::Engine;
-        let data = params
-            .get("RawMessage.Data")
-            .ok_or_else(|| missing("RawMessage"))?;
+        let raw_message = params.require("RawMessage", params.structure("RawMessage")?)?;
+        let data = raw_message.required_str("Data")?;
+        let source = params.str("Source")?;
+        let listed = params.str_list("Destinations")?.unwrap_or_default();
         let raw = base64::engine::general_purpose::STANDARD
             .decode(data)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_else(|_| data.to_owned());
-        let source = params
-            .get("Source")
+        let source = source
             .map(str::to_owned)
             .or_else(|| header(&raw, "From"))
-            .ok_or_else(|| missing("Source"))?;
+            .ok_or_else(|| params.missing("Source"))?;
         self.check_source(&source)?;
-        let mut destinations: Vec<String> = params
-            .list("Destinations")
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let mut destinations: Vec<String> = listed.into_iter().map(str::to_owned).collect();
         if destinations.is_empty() {
             destinations = header(&raw, "To")
                 .map(|to| to.split(',').map(|a| a.trim().to_owned()).collect())

@@ -8,25 +8,36 @@ use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
 use super::{
-    ExecutionRecord, check_arn, check_length, check_name, check_name_length,
-    execution_does_not_exist, optional, page_bounds, paginate, required,
-    state_machine_does_not_exist,
+    ExecutionRecord, check_arn, check_name, check_name_length, execution_does_not_exist,
+    page_bounds, paginate, state_machine_does_not_exist,
 };
 use crate::protocol::AwsError;
+use crate::protocol::members::Members;
 use crate::sfn::StepFunctions;
 use crate::sfn::engine::context::ExecutionInfo;
 use crate::sfn::engine::limits::{MAX_EXECUTION_TIME, MAX_PAYLOAD_BYTES};
 use crate::sfn::engine::{Engine, Failure, failure_details, paths::to_text};
 use crate::sfn::history::{History, without_execution_data};
 
-const STATUSES: &[&str] = &["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+/// botocore's `ExecutionStatus` enum, in the order AWS's message lists it.
+const STATUS_FILTERS: &[&str] = &[
+    "SUCCEEDED",
+    "TIMED_OUT",
+    "PENDING_REDRIVE",
+    "ABORTED",
+    "FAILED",
+    "RUNNING",
+];
 
 impl StepFunctions {
     pub(crate) fn start_execution(&self, input: &Value) -> Result<Value, AwsError> {
-        let machine_arn = required(input, "stateMachineArn")?;
-        let input_text = optional(input, "input").unwrap_or("{}");
-        check_length("input", input_text, MAX_PAYLOAD_BYTES)?;
-        let name = optional(input, "name")
+        let members = Members::of(input);
+        let machine_arn = members.required_str("stateMachineArn")?;
+        let input_text = members
+            .sensitive_str("input", MAX_PAYLOAD_BYTES)?
+            .unwrap_or("{}");
+        let name = members
+            .str("name")?
             .map(str::to_owned)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         check_name_length(&name)?;
@@ -114,7 +125,7 @@ impl StepFunctions {
     }
 
     pub(crate) fn describe_execution(&self, input: &Value) -> Result<Value, AwsError> {
-        let arn = required(input, "executionArn")?;
+        let arn = Members::of(input).required_str("executionArn")?;
         check_arn(arn, "execution")?;
         let store = self.lock();
         let execution = store
@@ -139,14 +150,9 @@ impl StepFunctions {
     }
 
     pub(crate) fn list_executions(&self, input: &Value) -> Result<Value, AwsError> {
-        let machine_arn = required(input, "stateMachineArn")?;
+        let machine_arn = Members::of(input).required_str("stateMachineArn")?;
         check_arn(machine_arn, "stateMachine")?;
-        let filter = optional(input, "statusFilter");
-        if let Some(status) = filter.filter(|s| !STATUSES.contains(s) && *s != "PENDING_REDRIVE") {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [SUCCEEDED, TIMED_OUT, PENDING_REDRIVE, ABORTED, FAILED, RUNNING]"
-            )));
-        }
+        let filter = Members::of(input).enumeration("statusFilter", STATUS_FILTERS)?;
         let store = self.lock();
         if !store.machines.contains_key(machine_arn) {
             return Err(state_machine_does_not_exist(machine_arn));
@@ -169,7 +175,10 @@ impl StepFunctions {
     }
 
     pub(crate) fn stop_execution(&self, input: &Value) -> Result<Value, AwsError> {
-        let arn = required(input, "executionArn")?;
+        let members = Members::of(input);
+        let arn = members.required_str("executionArn")?;
+        let error = members.str("error")?;
+        let cause = members.str("cause")?;
         check_arn(arn, "execution")?;
         let mut store = self.lock();
         let execution = store
@@ -182,10 +191,7 @@ impl StepFunctions {
             if let Some(abort) = execution.abort.take() {
                 abort.abort();
             }
-            let failure = Failure::new(
-                optional(input, "error").unwrap_or_default(),
-                optional(input, "cause").unwrap_or_default(),
-            );
+            let failure = Failure::new(error.unwrap_or_default(), cause.unwrap_or_default());
             let last = execution.history.last_id();
             execution.history.record_terminal(
                 last,
@@ -193,8 +199,8 @@ impl StepFunctions {
                 Some(("executionAbortedEventDetails", failure_details(&failure))),
             );
             execution.status = "ABORTED";
-            execution.error = optional(input, "error").map(str::to_owned);
-            execution.cause = optional(input, "cause").map(str::to_owned);
+            execution.error = error.map(str::to_owned);
+            execution.cause = cause.map(str::to_owned);
             let now = self.ctx.clock.now_epoch_seconds();
             execution.stop_date = Some(now);
             store.closed(arn, now);
@@ -207,7 +213,10 @@ impl StepFunctions {
     }
 
     pub(crate) fn get_execution_history(&self, input: &Value) -> Result<Value, AwsError> {
-        let arn = required(input, "executionArn")?;
+        let members = Members::of(input);
+        let arn = members.required_str("executionArn")?;
+        let reverse = members.bool("reverseOrder")? == Some(true);
+        let include_data = members.bool("includeExecutionData")?;
         check_arn(arn, "execution")?;
         let history = self
             .lock()
@@ -215,11 +224,10 @@ impl StepFunctions {
             .get(arn)
             .map(|e| e.history.clone())
             .ok_or_else(|| execution_does_not_exist(arn))?;
-        let reverse = input.get("reverseOrder").and_then(Value::as_bool) == Some(true);
         let (range, next) = page_bounds(input, history.count())?;
         // Only the page is copied out of a history that may hold 25,000 events.
         let mut page = history.page(range, reverse);
-        if input.get("includeExecutionData").and_then(Value::as_bool) == Some(false) {
+        if include_data == Some(false) {
             page = page.into_iter().map(without_execution_data).collect();
         }
         let mut output = json!({ "events": page });

@@ -1,5 +1,6 @@
-//! The Step Functions API: the service's state ([`Store`]), request-field helpers, AWS's error
-//! shapes, and pagination. Operations live in [`state_machines`] and [`executions`].
+//! The Step Functions API: the service's state ([`Store`]), AWS's error shapes and checks, and
+//! pagination (request members are read through `protocol::members`). Operations live in
+//! [`state_machines`] and [`executions`].
 
 pub mod executions;
 mod retention;
@@ -13,6 +14,7 @@ use serde_json::Value;
 use tokio::task::AbortHandle;
 
 use crate::protocol::AwsError;
+use crate::protocol::members::Members;
 use crate::sfn::asl::Definition;
 use crate::sfn::history::History;
 
@@ -50,18 +52,6 @@ pub struct Store {
     pub executions: IndexMap<String, ExecutionRecord>,
     /// Which closed executions are kept ([`retention`]).
     retention: retention::Retention,
-}
-
-/// A required string member, or AWS's "must not be null" ValidationException.
-pub fn required<'a>(input: &'a Value, field: &str) -> Result<&'a str, AwsError> {
-    input
-        .get(field)
-        .and_then(Value::as_str)
-        .ok_or_else(|| AwsError::validation(crate::protocol::null_member_message(field)))
-}
-
-pub fn optional<'a>(input: &'a Value, field: &str) -> Option<&'a str> {
-    input.get(field).and_then(Value::as_str)
 }
 
 pub fn state_machine_does_not_exist(arn: &str) -> AwsError {
@@ -112,18 +102,6 @@ pub fn check_name(name: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// AWS's length constraint on a member whose value it does not echo (a `sensitive` shape in
-/// botocore's model): `Value at '<member>' failed to satisfy constraint: …`. Lengths are
-/// bytes of UTF-8, as the model documents for `SensitiveData`.
-pub fn check_length(member: &str, value: &str, max: usize) -> Result<(), AwsError> {
-    if value.len() <= max {
-        return Ok(());
-    }
-    Err(AwsError::validation(format!(
-        "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
-    )))
-}
-
 /// An execution `name` longer than botocore's `Name` shape allows (80).
 pub fn check_name_length(name: &str) -> Result<(), AwsError> {
     if name.chars().count() <= 80 {
@@ -149,16 +127,12 @@ pub fn page_bounds(
     input: &Value,
     len: usize,
 ) -> Result<(std::ops::Range<usize>, Option<String>), AwsError> {
-    let max = match input.get("maxResults").and_then(Value::as_u64) {
+    let members = Members::of(input);
+    let max = match members.u64_in("maxResults", 0, 1000)? {
         None | Some(0) => 100,
-        Some(n) if n <= 1000 => n as usize,
-        Some(n) => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
-            )));
-        }
+        Some(n) => usize::try_from(n).unwrap_or(100),
     };
-    let start = match optional(input, "nextToken") {
+    let start = match members.str("nextToken")? {
         Some(token) => decode_token(token)?,
         None => 0,
     };

@@ -6,31 +6,31 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::{
-    MachineRecord, check_arn, check_length, check_name, check_name_length, optional, paginate,
-    required, state_machine_does_not_exist,
+    MachineRecord, check_arn, check_name, check_name_length, paginate, state_machine_does_not_exist,
 };
 
 /// botocore's `Definition` shape: max 1048576 ("Maximum size of state machine definition:
 /// 1 MB", a hard quota).
 const MAX_DEFINITION_BYTES: usize = 1_048_576;
 use crate::protocol::AwsError;
+use crate::protocol::members::Members;
 use crate::sfn::StepFunctions;
 use crate::sfn::asl::{check_definition, parse_definition};
 
 impl StepFunctions {
     pub(crate) fn create_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
-        let name = required(input, "name")?;
-        let definition_text = required(input, "definition")?;
-        let role_arn = required(input, "roleArn")?;
-        let machine_type = optional(input, "type").unwrap_or("STANDARD");
+        let members = Members::of(input);
+        let name = members.required_str("name")?;
+        let definition_text = members.require(
+            "definition",
+            members.sensitive_str("definition", MAX_DEFINITION_BYTES)?,
+        )?;
+        let role_arn = members.required_str("roleArn")?;
         check_name_length(name)?;
-        check_length("definition", definition_text, MAX_DEFINITION_BYTES)?;
         check_name(name)?;
-        if machine_type != "STANDARD" && machine_type != "EXPRESS" {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{machine_type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
-            )));
-        }
+        let machine_type = members
+            .enumeration("type", &["STANDARD", "EXPRESS"])?
+            .unwrap_or("STANDARD");
         let definition = parse_definition(definition_text)
             .map_err(|message| AwsError::new(400, "InvalidDefinition", message))?;
         let arn = self.ctx.arn("states", &format!("stateMachine:{name}"));
@@ -66,16 +66,14 @@ impl StepFunctions {
     /// Replaces the definition and/or role; running executions keep the definition they began
     /// with, as on AWS.
     pub(crate) fn update_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
-        let arn = required(input, "stateMachineArn")?;
+        let members = Members::of(input);
+        let arn = members.required_str("stateMachineArn")?;
         check_arn(arn, "stateMachine")?;
-        let definition_text = optional(input, "definition");
-        if let Some(text) = definition_text {
-            check_length("definition", text, MAX_DEFINITION_BYTES)?;
-        }
-        let role_arn = optional(input, "roleArn");
-        let other_changes = ["loggingConfiguration", "tracingConfiguration"]
-            .iter()
-            .any(|key| input.get(key).is_some());
+        let definition_text = members.sensitive_str("definition", MAX_DEFINITION_BYTES)?;
+        let role_arn = members.str("roleArn")?;
+        let logging = members.structure("loggingConfiguration")?;
+        let tracing = members.structure("tracingConfiguration")?;
+        let other_changes = logging.is_some() || tracing.is_some();
         if definition_text.is_none() && role_arn.is_none() && !other_changes {
             return Err(AwsError::new(
                 400,
@@ -110,8 +108,11 @@ impl StepFunctions {
         &self,
         input: &Value,
     ) -> Result<Value, AwsError> {
-        let definition_text = required(input, "definition")?;
-        check_length("definition", definition_text, MAX_DEFINITION_BYTES)?;
+        let members = Members::of(input);
+        let definition_text = members.require(
+            "definition",
+            members.sensitive_str("definition", MAX_DEFINITION_BYTES)?,
+        )?;
         let (_, problems) = check_definition(definition_text);
         let diagnostics: Vec<Value> = problems.iter().map(|p| diagnostic(p)).collect();
         let result = if diagnostics.is_empty() { "OK" } else { "FAIL" };
@@ -119,7 +120,7 @@ impl StepFunctions {
     }
 
     pub(crate) fn describe_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
-        let arn = required(input, "stateMachineArn")?;
+        let arn = Members::of(input).required_str("stateMachineArn")?;
         check_arn(arn, "stateMachine")?;
         let store = self.lock();
         let machine = store
@@ -162,7 +163,7 @@ impl StepFunctions {
     }
 
     pub(crate) fn delete_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
-        let arn = required(input, "stateMachineArn")?;
+        let arn = Members::of(input).required_str("stateMachineArn")?;
         check_arn(arn, "stateMachine")?;
         self.lock().machines.shift_remove(arn);
         Ok(json!({}))
