@@ -56,8 +56,8 @@ impl FunctionConfig {
                 .unwrap_or("provided.al2023")
                 .to_owned(),
             role: role.to_owned(),
-            handler: members.str("Handler")?.unwrap_or_default().to_owned(),
-            description: members.str("Description")?.unwrap_or_default().to_owned(),
+            handler: String::new(),
+            description: String::new(),
             timeout: 3,
             memory_size: 128,
             environment: None,
@@ -87,12 +87,15 @@ impl FunctionConfig {
         if let Some(env) = members.structure("Environment")? {
             self.environment = Some(parse_environment(&env)?);
         }
-        for (field, slot) in [
-            ("Description", &mut self.description),
-            ("Handler", &mut self.handler),
-            ("Role", &mut self.role),
-            ("Runtime", &mut self.runtime),
-        ] {
+        // Lengths from Lambda's API model (botocore lambda-2015-03-31: Handler max 128,
+        // Description max 256); `_HANDLER` reaches the bootstrap's environment.
+        if let Some(handler) = members.str_len("Handler", 0, 128)? {
+            self.handler = handler.to_owned();
+        }
+        if let Some(description) = members.str_len("Description", 0, 256)? {
+            self.description = description.to_owned();
+        }
+        for (field, slot) in [("Role", &mut self.role), ("Runtime", &mut self.runtime)] {
             if let Some(value) = members.str(field)? {
                 *slot = value.to_owned();
             }
@@ -267,6 +270,30 @@ mod tests {
             resolve_name("arn:aws:lambda:us-east-1:000000000000:function:f:1"),
             ("f".into(), Some("1".into()))
         );
+    }
+
+    #[test]
+    fn handler_and_description_lengths_are_aws_s() {
+        let mut config = FunctionConfig::from_create(
+            &Context::for_tests(),
+            &json!({"FunctionName": "f", "Role": "arn:aws:iam::000000000000:role/r",
+                    "Handler": "h".repeat(128), "Description": "d".repeat(256)}),
+        )
+        .unwrap();
+        let err = config
+            .apply_update(&json!({"Handler": "h".repeat(129)}))
+            .unwrap_err();
+        assert_eq!(err.code, "ValidationException");
+        assert!(
+            err.message
+                .ends_with("at 'handler' failed to satisfy constraint: Member must have length less than or equal to 128"),
+            "{err}"
+        );
+        let err = config
+            .apply_update(&json!({"Description": "d".repeat(257)}))
+            .unwrap_err();
+        assert!(err.message.contains("at 'description'"), "{err}");
+        assert_eq!(config.handler.len(), 128);
     }
 
     #[test]

@@ -25,8 +25,13 @@ pub(crate) use super::process_tree::become_subreaper;
 #[derive(Default)]
 pub struct Reaper {
     processes: Mutex<HashMap<u64, Watched>>,
-    pids: Mutex<Vec<u32>>,
+    /// The most recent [`PIDS_KEPT`] bootstrap pids, oldest first.
+    pids: Mutex<std::collections::VecDeque<u32>>,
 }
+
+/// How many bootstrap pids [`Reaper::pids`] remembers (bounded: a long session starts
+/// processes without end).
+const PIDS_KEPT: usize = 65_536;
 
 struct Watched {
     /// Asks the watcher to kill the instance; carries processes already killed synchronously
@@ -92,7 +97,11 @@ impl Reaper {
                 reaped,
             },
         );
-        lock(&self.pids).push(pid);
+        let mut pids = lock(&self.pids);
+        if pids.len() == PIDS_KEPT {
+            pids.pop_front();
+        }
+        pids.push_back(pid);
         Ok(pid)
     }
 
@@ -142,9 +151,10 @@ impl Reaper {
         }
     }
 
-    /// The pid of every process ever started (for tests and diagnostics).
+    /// The pids of the bootstrap processes started, the most recent [`PIDS_KEPT`] (for tests
+    /// and diagnostics).
     pub fn pids(&self) -> Vec<u32> {
-        lock(&self.pids).clone()
+        lock(&self.pids).iter().copied().collect()
     }
 }
 
