@@ -1,89 +1,62 @@
-//! Reading request members: required/optional fields with AWS's validation and
-//! serialization errors, so malformed input becomes an AWS error and never a panic.
+//! Reading DynamoDB's request members through the one decoder (`protocol::members`):
+//! required/optional fields with AWS's validation and serialization errors, so malformed input
+//! becomes an AWS error and never a panic; plus DynamoDB's own shapes (attribute-value maps,
+//! table names).
 
 use serde_json::{Map, Value};
 
-use super::model::{self, Item, json_token};
-use crate::protocol::{AwsError, lower_camel};
+use super::model::{self, Item};
+use crate::protocol::AwsError;
+use crate::protocol::members::Members;
+
+// Every reader here is a thin DynamoDB-flavoured view of `protocol::members`, the one
+// decoder: the same value gives the same answer in every service.
 
 /// `1 validation error detected: Value null at 'member' failed to satisfy constraint: ...`
 pub fn missing(member: &str) -> AwsError {
-    AwsError::validation(crate::protocol::null_member_message(&lower_camel(member)))
-}
-
-fn wrong_type(value: &Value, expected: &str) -> AwsError {
-    AwsError::serialization(format!(
-        "{} can not be converted to {expected}",
-        json_token(value)
-    ))
+    Members::of(&Value::Null).missing(member)
 }
 
 fn present<'a>(input: &'a Value, member: &str) -> Option<&'a Value> {
-    input.get(member).filter(|v| !v.is_null())
+    Members::of(input).value(member)
 }
 
 pub fn opt_str<'a>(input: &'a Value, member: &str) -> Result<Option<&'a str>, AwsError> {
-    match present(input, member) {
-        None => Ok(None),
-        Some(v) => v
-            .as_str()
-            .map(Some)
-            .ok_or_else(|| wrong_type(v, "a String")),
-    }
+    Members::of(input).str(member)
 }
 
 pub fn req_str<'a>(input: &'a Value, member: &str) -> Result<&'a str, AwsError> {
-    opt_str(input, member)?.ok_or_else(|| missing(member))
+    Members::of(input).required_str(member)
 }
 
 pub fn opt_bool(input: &Value, member: &str) -> Result<Option<bool>, AwsError> {
-    match present(input, member) {
-        None => Ok(None),
-        Some(v) => v
-            .as_bool()
-            .map(Some)
-            .ok_or_else(|| wrong_type(v, "a Boolean")),
-    }
+    Members::of(input).bool(member)
 }
 
 pub fn opt_int(input: &Value, member: &str) -> Result<Option<i64>, AwsError> {
-    match present(input, member) {
-        None => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| wrong_type(v, "an Integer")),
-    }
+    Members::of(input).int(member)
 }
 
 pub fn opt_array<'a>(input: &'a Value, member: &str) -> Result<Option<&'a Vec<Value>>, AwsError> {
-    match present(input, member) {
-        None => Ok(None),
-        Some(v) => v
-            .as_array()
-            .map(Some)
-            .ok_or_else(|| AwsError::serialization("Unexpected token received from parser")),
-    }
+    Members::of(input).array(member)
 }
 
 pub fn req_array<'a>(input: &'a Value, member: &str) -> Result<&'a Vec<Value>, AwsError> {
-    opt_array(input, member)?.ok_or_else(|| missing(member))
+    Members::of(input).required_array(member)
 }
 
 pub fn opt_object<'a>(
     input: &'a Value,
     member: &str,
 ) -> Result<Option<&'a Map<String, Value>>, AwsError> {
-    match present(input, member) {
-        None => Ok(None),
-        Some(v) => v.as_object().map(Some).ok_or_else(|| {
-            AwsError::serialization("Start of structure or map found where not expected.")
-        }),
-    }
+    Members::of(input).object(member)
 }
 
 pub fn req_object<'a>(input: &'a Value, member: &str) -> Result<&'a Map<String, Value>, AwsError> {
-    opt_object(input, member)?.ok_or_else(|| missing(member))
+    let members = Members::of(input);
+    members
+        .object(member)?
+        .ok_or_else(|| members.missing(member))
 }
 
 /// An attribute-value map member (`Item`, `Key`, `ExclusiveStartKey`).
@@ -104,17 +77,7 @@ pub fn opt_enum<'a>(
     member: &str,
     allowed: &[&str],
 ) -> Result<Option<&'a str>, AwsError> {
-    let Some(value) = opt_str(input, member)? else {
-        return Ok(None);
-    };
-    if allowed.contains(&value) {
-        return Ok(Some(value));
-    }
-    Err(AwsError::validation(format!(
-        "1 validation error detected: Value '{value}' at '{}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-        lower_camel(member),
-        allowed.join(", ")
-    )))
+    Members::of(input).enumeration(member, allowed)
 }
 
 /// `TableName`, with AWS's length and pattern constraints.

@@ -21,7 +21,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-pub use error::{AwsError, lower_camel, null_member_message};
+pub use error::{AwsError, null_member_message};
 
 /// The `__type` namespace AWS's JSON services use for errors their request framework raises
 /// (authentication, unknown operations, internal failures) rather than the service itself.
