@@ -14,6 +14,7 @@
 pub mod expr;
 pub mod index;
 pub mod input;
+pub mod legacy;
 pub mod model;
 pub mod number;
 pub mod ops;

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::items::{prepare_delete, prepare_put, projection, read_item};
+use super::items::{batch_projection, prepare_delete, prepare_put, read_item};
 use super::parsed::{ReadInput, WriteInput, WriteKind};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
@@ -123,7 +123,7 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
                 object.remove("Keys");
                 object.insert("TableName".to_owned(), json!(table));
             }
-            let paths = projection(&body);
+            let paths = batch_projection(&body);
             (table, spec, body, paths)
         })
         .collect();

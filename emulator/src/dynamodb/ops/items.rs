@@ -11,6 +11,7 @@ use super::{
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::expr::{Placeholders, eval, parser, update};
 use crate::dynamodb::input;
+use crate::dynamodb::legacy::{self, Duplicates};
 use crate::dynamodb::model::{AttrValue, ITEM_NESTING, Item, item_to_json};
 use crate::dynamodb::table::State;
 use crate::protocol::AwsError;
@@ -100,7 +101,12 @@ pub fn prepare_update(state: &State, input: WriteInput<'_>) -> Result<WritePlan,
     guard(input.request, &exprs, old.as_ref())?;
     // As DynamoDB Local does: a failing condition is reported before a key attribute update.
     refuse_key_updates(&table.key, &exprs.update)?;
-    let new = update::apply(old.as_ref().unwrap_or(&key_map), &exprs.update)?;
+    let base = old.as_ref().unwrap_or(&key_map);
+    let new = if exprs.legacy_updates.is_empty() {
+        update::apply(base, &exprs.update)?
+    } else {
+        legacy::updates::apply(&table.key, base, &exprs.legacy_updates)?
+    };
     check_nesting(&new)?;
     check_item_size(&new)?;
     crate::dynamodb::index::check_item(table, &new)?;
@@ -108,6 +114,7 @@ pub fn prepare_update(state: &State, input: WriteInput<'_>) -> Result<WritePlan,
         .update
         .iter()
         .map(|a| update::action_path(a).clone())
+        .chain(legacy::updates::paths(&exprs.legacy_updates))
         .collect();
     Ok(WritePlan {
         table: table_name.to_owned(),
@@ -165,8 +172,13 @@ fn write(
         "ReturnValuesOnConditionCheckFailure",
         &["ALL_OLD", "NONE"],
     )?;
+    let params = match kind {
+        WriteKind::Update => &legacy::UPDATE,
+        _ => &legacy::PUT_OR_DELETE,
+    };
+    legacy::check_mixing(request, params)?;
     check_placeholders_need_expression(request, kind != WriteKind::Update)?;
-    let parsed = WriteInput::new(request, kind);
+    let parsed = WriteInput::single(request, kind);
     let mut state = db.lock();
     let plan = match prepare(&state, parsed) {
         Ok(plan) => plan,
@@ -256,27 +268,32 @@ pub fn read_item(
 
 /// The request's ProjectionExpression (or legacy AttributesToGet), with placeholders checked.
 pub fn projection(request: &Value) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
+    projection_reporting(request, Duplicates::SameName)
+}
+
+/// [`projection`] for a BatchGetItem table, which words a repeated attribute name its own way.
+pub fn batch_projection(
+    request: &Value,
+) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
+    legacy::check_mixing(request, &legacy::GET)?;
+    projection_reporting(request, Duplicates::Batch)
+}
+
+fn projection_reporting(
+    request: &Value,
+    duplicates: Duplicates,
+) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
     let has_projection = request.get("ProjectionExpression").is_some();
     let mut ph = Placeholders::for_request(request, has_projection)?;
-    let paths = match input::opt_str(request, "ProjectionExpression")? {
-        Some(source) => Some(parser::projection(source, &mut ph)?),
-        None => input::opt_array(request, "AttributesToGet")?.map(|names| {
-            names
-                .iter()
-                .filter_map(Value::as_str)
-                .map(|n| {
-                    crate::dynamodb::expr::Path(vec![crate::dynamodb::expr::Elem::Attr(
-                        n.to_owned(),
-                    )])
-                })
-                .collect()
-        }),
-    };
-    Ok(paths)
+    match input::opt_str(request, "ProjectionExpression")? {
+        Some(source) => Ok(Some(parser::projection(source, &mut ph)?)),
+        None => legacy::attributes_to_get(request, duplicates),
+    }
 }
 
 pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     input::opt_bool(request, "ConsistentRead")?;
+    legacy::check_mixing(request, &legacy::GET)?;
     let has_projection = request.get("ProjectionExpression").is_some();
     let mut ph = Placeholders::for_request(request, has_projection)?;
     if let Some(source) = input::opt_str(request, "ProjectionExpression")? {
