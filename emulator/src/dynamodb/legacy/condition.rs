@@ -158,14 +158,23 @@ fn check(condition: &Condition) -> Result<(), AwsError> {
 /// A map of `Condition`s (`KeyConditions`, `QueryFilter`, `ScanFilter`), validated.
 /// `None` when the member is absent.
 pub fn conditions(request: &Value, member: &str) -> Result<Option<Vec<Condition>>, AwsError> {
-    let Some(map) = Members::of(request).object(member)? else {
-        return Ok(None);
-    };
-    let parsed = read_conditions(map, member)?;
-    for condition in &parsed {
-        check(condition)?;
-    }
-    Ok(Some(parsed))
+    let parsed = read(request, member)?;
+    check_all(parsed.as_deref().unwrap_or_default())?;
+    Ok(parsed)
+}
+
+/// A map of `Condition`s read but not yet validated: shapes and the operator's enum only,
+/// which DynamoDB checks before placeholders.
+pub fn read(request: &Value, member: &str) -> Result<Option<Vec<Condition>>, AwsError> {
+    Members::of(request)
+        .object(member)?
+        .map(|map| read_conditions(map, member))
+        .transpose()
+}
+
+/// Validates conditions [`read`] before.
+pub fn check_all(conditions: &[Condition]) -> Result<(), AwsError> {
+    conditions.iter().try_for_each(check)
 }
 
 /// Shapes and constraints first, for every entry, as AWS's request validation does.
@@ -188,6 +197,26 @@ fn read_conditions(map: &Map<String, Value>, member: &str) -> Result<Vec<Conditi
         });
     }
     Ok(parsed)
+}
+
+/// `Expected`'s shapes and operators, the checks DynamoDB makes before placeholders.
+pub fn expected_shapes(request: &Value) -> Result<(), AwsError> {
+    let Some(map) = Members::of(request).object("Expected")? else {
+        return Ok(());
+    };
+    for (name, body) in map {
+        let prefix = format!("expected.{name}.member");
+        let members = Members::nested(body, &prefix);
+        if body.as_object().is_none() {
+            return Err(AwsError::serialization(
+                "Unexpected token received from parser",
+            ));
+        }
+        operator(&members)?;
+        members.bool("Exists")?;
+        values(&members)?;
+    }
+    Ok(())
 }
 
 /// `Expected`, validated: `None` when absent, and an empty list for `{}`.

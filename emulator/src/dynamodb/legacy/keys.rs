@@ -3,8 +3,8 @@
 //! value and the sort key condition as it does for an expression.
 //!
 //! Checks in DynamoDB Local 11.1.0's order: the number of conditions, then the partition key's
-//! condition (present, EQ, of the schema's type), then the sort key's (an attribute of the
-//! schema, an indexable operator, of the schema's type).
+//! condition (present, of the schema's type, EQ), then the sort key's (an attribute of the
+//! schema, of the schema's type, an indexable operator).
 
 use super::condition::{Condition, Op, to_cond};
 use crate::dynamodb::expr::Cond;
@@ -50,6 +50,7 @@ pub fn to_key_cond(schema: &KeySchema, conditions: &[Condition]) -> Result<Cond,
         .iter()
         .find(|c| c.name == schema.hash.name)
         .ok_or_else(|| missed(&schema.hash))?;
+    check_type(&schema.hash, hash)?;
     match hash.op {
         Op::Null | Op::NotNull => {
             return Err(refuse("Only scalar types can be used as Hash Key values"));
@@ -57,7 +58,6 @@ pub fn to_key_cond(schema: &KeySchema, conditions: &[Condition]) -> Result<Cond,
         Op::Eq => {}
         _ => return Err(refuse("Query key condition not supported")),
     }
-    check_type(&schema.hash, hash)?;
     let Some(range) = conditions.iter().find(|c| c.name != schema.hash.name) else {
         return Ok(to_cond(hash));
     };
@@ -66,6 +66,7 @@ pub fn to_key_cond(schema: &KeySchema, conditions: &[Condition]) -> Result<Cond,
         .as_ref()
         .filter(|attr| attr.name == range.name)
         .ok_or_else(|| missed(schema.range.as_ref().unwrap_or(&schema.hash)))?;
+    check_type(range_attr, range)?;
     match range.op {
         Op::Null | Op::NotNull => {
             return Err(refuse("Only scalar types can be used as Range Key values"));
@@ -77,6 +78,5 @@ pub fn to_key_cond(schema: &KeySchema, conditions: &[Condition]) -> Result<Cond,
         }
         _ => {}
     }
-    check_type(range_attr, range)?;
     Ok(Cond::And(Box::new(to_cond(hash)), Box::new(to_cond(range))))
 }

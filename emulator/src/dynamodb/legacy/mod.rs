@@ -62,8 +62,28 @@ pub const QUERY: Params = Params {
     ],
 };
 
+/// A member that is there: an empty map or list counts as absent (DynamoDB Local 11.1.0
+/// accepts `AttributeUpdates: {}` beside a ConditionExpression).
 fn given(request: &Value, member: &str) -> bool {
-    Members::of(request).value(member).is_some()
+    Members::of(request).value(member).is_some_and(|v| match v {
+        Value::Object(map) => !map.is_empty(),
+        Value::Array(list) => !list.is_empty(),
+        _ => true,
+    })
+}
+
+/// A PutItem, DeleteItem or UpdateItem's legacy shapes (operators, actions), read before
+/// anything else.
+pub fn check_write_shapes(request: &Value) -> Result<(), AwsError> {
+    condition::expected_shapes(request)?;
+    updates::parse(request).map(|_| ())
+}
+
+/// After the placeholders: `Expected`'s rules (DynamoDB Local reports them before mixed
+/// parameters), then the mixing check.
+pub fn check_write(request: &Value, params: &Params) -> Result<(), AwsError> {
+    condition::expected(request)?;
+    check_mixing(request, params)
 }
 
 /// AWS refuses a request that mixes legacy and expression parameters. `KeyConditions` counts
@@ -119,6 +139,8 @@ pub fn conditional_operator(request: &Value, count: usize) -> Result<bool, AwsEr
 pub enum Duplicates {
     /// GetItem, Query, Scan.
     SameName,
+    /// Not checked here: Query and Scan check them after Select ([`check_duplicates`]).
+    Later,
     /// BatchGetItem's KeysAndAttributes.
     Batch,
 }
@@ -150,16 +172,28 @@ pub fn attributes_to_get(
             ))
         })?;
         if !seen.insert(name) {
-            return Err(AwsError::validation(match duplicates {
-                Duplicates::SameName => "Cannot have two attributes with the same name".to_owned(),
-                Duplicates::Batch => format!(
-                    "One or more parameter values were invalid: Duplicate value in attribute name: {name}"
-                ),
-            }));
+            match duplicates {
+                Duplicates::SameName => {
+                    return Err(AwsError::validation(
+                        "Cannot have two attributes with the same name",
+                    ));
+                }
+                Duplicates::Batch => {
+                    return Err(AwsError::validation(format!(
+                        "One or more parameter values were invalid: Duplicate value in attribute name: {name}"
+                    )));
+                }
+                Duplicates::Later => {}
+            }
         }
         paths.push(Path(vec![Elem::Attr(name.to_owned())]));
     }
     Ok(Some(paths))
+}
+
+/// A name repeated in a Query's or Scan's `AttributesToGet`.
+pub fn check_duplicates(request: &Value) -> Result<(), AwsError> {
+    attributes_to_get(request, Duplicates::SameName).map(|_| ())
 }
 
 /// What Select allows beside `AttributesToGet` or a ProjectionExpression, checked where AWS

@@ -12,11 +12,12 @@ use crate::protocol::AwsError;
 use crate::protocol::members::Members;
 
 /// A Query's or Scan's legacy members, parsed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LegacyRead {
     pub key_conditions: Option<Vec<Condition>>,
-    /// `QueryFilter` / `ScanFilter` with `ConditionalOperator`, as one condition.
-    pub filter: Option<Cond>,
+    /// `QueryFilter` / `ScanFilter` with `ConditionalOperator`, as one condition; an error is
+    /// kept, as a Query reports it only after its key conditions.
+    pub filter: Result<Option<Cond>, AwsError>,
     filter_names: Vec<String>,
 }
 
@@ -30,21 +31,26 @@ impl LegacyRead {
     pub fn parse(request: &Value, is_query: bool) -> Result<LegacyRead, AwsError> {
         check_mixing(request, if is_query { &QUERY } else { &SCAN })?;
         let key_conditions = if is_query {
-            condition::conditions(request, "KeyConditions")?
+            condition::read(request, "KeyConditions")?
         } else {
             None
         };
-        if let Some(conditions) = &key_conditions {
-            keys::check_count(conditions)?;
-        }
         let member = if is_query {
             "QueryFilter"
         } else {
             "ScanFilter"
         };
-        let filter = condition::conditions(request, member)?;
-        let filter_names = filter.iter().flatten().map(|c| c.name.clone()).collect();
-        let filter = condition::combined(request, filter.as_deref())?;
+        let (filter, filter_names) = match condition::conditions(request, member) {
+            Ok(conditions) => {
+                let names = conditions
+                    .iter()
+                    .flatten()
+                    .map(|c| c.name.clone())
+                    .collect();
+                (condition::combined(request, conditions.as_deref()), names)
+            }
+            Err(err) => (Err(err), Vec::new()),
+        };
         Ok(LegacyRead {
             key_conditions,
             filter,
@@ -52,8 +58,18 @@ impl LegacyRead {
         })
     }
 
-    /// A Query by `KeyConditions` alone: placeholders need an expression to be used in.
-    pub fn check_placeholders(&self, request: &Value) -> Result<(), AwsError> {
+    /// A Query's checks after its members are read: placeholders without an expression to
+    /// be used in (for a Query by `KeyConditions`), then the key conditions' own rules.
+    pub fn check_query(&self, request: &Value) -> Result<(), AwsError> {
+        self.check_placeholders(request)?;
+        let Some(conditions) = self.key_conditions.as_deref() else {
+            return Ok(());
+        };
+        condition::check_all(conditions)?;
+        keys::check_count(conditions)
+    }
+
+    fn check_placeholders(&self, request: &Value) -> Result<(), AwsError> {
         let given = |member: &str| Members::of(request).value(member).is_some();
         if self.key_conditions.is_none() || given("KeyConditionExpression") {
             return Ok(());

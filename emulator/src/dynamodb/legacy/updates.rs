@@ -1,9 +1,10 @@
 //! `AttributeUpdates`: PUT, ADD and DELETE on top-level attributes (`AttributeValueUpdate`).
 //!
 //! The shapes are read before the lock; everything else is checked while applying, after the
-//! `Expected` condition, one action at a time in request order (DynamoDB Local 11.1.0 reports
-//! the first failing action of the request): a key attribute, a missing value, a type the
-//! action does not take, then the stored value's type.
+//! `Expected` condition, in request order (DynamoDB Local 11.1.0 reports the first failing
+//! action): first each action's own rules (a key attribute, a missing value, a type the action
+//! does not take), then, action by action, the stored value's type and a local index key's
+//! type.
 //!
 //! - PUT sets the attribute (the default action);
 //! - DELETE without a value removes it; with a set, removes those elements (an emptied set
@@ -15,7 +16,7 @@ use serde_json::Value;
 
 use crate::dynamodb::expr::{Elem, Path};
 use crate::dynamodb::model::{AttrValue, ITEM_NESTING, Item};
-use crate::dynamodb::table::KeySchema;
+use crate::dynamodb::table::{KeySchema, Table};
 use crate::protocol::AwsError;
 use crate::protocol::members::Members;
 
@@ -138,11 +139,34 @@ fn check(key: &KeySchema, update: &Update) -> Result<(), AwsError> {
     }
 }
 
-/// The item after the updates.
-pub fn apply(key: &KeySchema, old: &Item, updates: &[Update]) -> Result<Item, AwsError> {
+/// A value given for a local secondary index's key attribute must have the key's type
+/// (DynamoDB Local 11.1.0; a global index's key is checked on the new item, as for any write).
+fn check_local_index_key(table: &Table, update: &Update) -> Result<(), AwsError> {
+    let Some(value) = &update.value else {
+        return Ok(());
+    };
+    let mismatched = table
+        .indexes
+        .iter()
+        .filter(|i| !i.global)
+        .flat_map(|i| i.key.attrs())
+        .any(|a| a.name == update.name && a.kind != value.type_name());
+    if mismatched {
+        return Err(AwsError::validation(
+            "Updates on index keys must be of the same data type as the key attribute",
+        ));
+    }
+    Ok(())
+}
+
+/// The item after the updates: every action's own checks first, then each action applied
+/// in turn.
+pub fn apply(table: &Table, old: &Item, updates: &[Update]) -> Result<Item, AwsError> {
+    for update in updates {
+        check(&table.key, update)?;
+    }
     let mut item = old.clone();
     for update in updates {
-        check(key, update)?;
         let existing = item.get(&update.name);
         let new = match (&update.value, update.action) {
             (None, _) => None,
@@ -154,6 +178,7 @@ pub fn apply(key: &KeySchema, old: &Item, updates: &[Update]) -> Result<Item, Aw
             Some(value) => item.insert(update.name.clone(), value),
             None => item.remove(&update.name),
         };
+        check_local_index_key(table, update)?;
     }
     Ok(item)
 }

@@ -105,7 +105,7 @@ pub fn prepare_update(state: &State, input: WriteInput<'_>) -> Result<WritePlan,
     let new = if exprs.legacy_updates.is_empty() {
         update::apply(base, &exprs.update)?
     } else {
-        legacy::updates::apply(&table.key, base, &exprs.legacy_updates)?
+        legacy::updates::apply(table, base, &exprs.legacy_updates)?
     };
     check_nesting(&new)?;
     check_item_size(&new)?;
@@ -176,8 +176,16 @@ fn write(
         WriteKind::Update => &legacy::UPDATE,
         _ => &legacy::PUT_OR_DELETE,
     };
-    legacy::check_mixing(request, params)?;
-    check_placeholders_need_expression(request, kind != WriteKind::Update)?;
+    legacy::check_write_shapes(request)?;
+    // DynamoDB Local 11.1.0 reports placeholders without an expression before a bad
+    // `Expected` in a PutItem, after it in an UpdateItem or DeleteItem.
+    if kind == WriteKind::Put {
+        check_placeholders_need_expression(request, true)?;
+        legacy::check_write(request, params)?;
+    } else {
+        legacy::check_write(request, params)?;
+        check_placeholders_need_expression(request, kind == WriteKind::Delete)?;
+    }
     let parsed = WriteInput::single(request, kind);
     let mut state = db.lock();
     let plan = match prepare(&state, parsed) {
@@ -271,6 +279,13 @@ pub fn projection(request: &Value) -> Result<Option<Vec<crate::dynamodb::expr::P
     projection_reporting(request, Duplicates::SameName)
 }
 
+/// [`projection`] for a Query or Scan, which check repeated names in `AttributesToGet` later.
+pub fn legacy_projection(
+    request: &Value,
+) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
+    projection_reporting(request, Duplicates::Later)
+}
+
 /// [`projection`] for a BatchGetItem table, which words a repeated attribute name its own way.
 pub fn batch_projection(
     request: &Value,
@@ -293,6 +308,20 @@ fn projection_reporting(
 
 pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     input::opt_bool(request, "ConsistentRead")?;
+    // GetItem has no ExpressionAttributeValues member: one sent is ignored, as AWS ignores
+    // any member outside an operation's shape.
+    let without_values;
+    let request = match request.as_object() {
+        Some(map) if map.contains_key("ExpressionAttributeValues") => {
+            let mut map = map.clone();
+            map.remove("ExpressionAttributeValues");
+            without_values = Value::Object(map);
+            &without_values
+        }
+        _ => request,
+    };
+    // A repeated AttributesToGet name comes first (DynamoDB Local 11.1.0).
+    legacy::attributes_to_get(request, Duplicates::SameName)?;
     legacy::check_mixing(request, &legacy::GET)?;
     let has_projection = request.get("ProjectionExpression").is_some();
     let mut ph = Placeholders::for_request(request, has_projection)?;

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
-use super::items::projection;
+use super::items::legacy_projection;
 use super::with_capacity;
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::expr::{
@@ -111,7 +111,7 @@ impl Reader {
                 "COUNT",
             ],
         )?;
-        let projection = projection(request)?;
+        let projection = legacy_projection(request)?;
         Ok(Reader {
             filter,
             specific_without_projection: select == Some("SPECIFIC_ATTRIBUTES")
@@ -204,7 +204,7 @@ impl Reader {
                 "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
             ));
         }
-        Ok(())
+        legacy::check_duplicates(request)
     }
 
     /// Walks `candidates` (already past ExclusiveStartKey) and shapes the answer.
@@ -269,7 +269,7 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let mut ph = Placeholders::for_request(request, any_expression)?;
     let mut reader = Reader::from_request(request, &mut ph, false)?;
     ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
-    reader.filter = reader.filter.take().or(legacy.filter);
+    reader.filter = reader.filter.take().or(legacy.filter?);
     let segment = segment(request)?;
     let state = db.lock();
     let table = state.table(table_name)?;
@@ -455,7 +455,7 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         ));
     }
-    legacy.check_placeholders(request)?;
+    legacy.check_query(request)?;
     let any_expression = key_source.is_some()
         || ["FilterExpression", "ProjectionExpression"]
             .iter()
@@ -466,8 +466,6 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         .map(|source| parser::condition(source, KEY_KIND, &mut ph))
         .transpose()?;
     ph.check_all_used(any_expression)?;
-    let legacy_filter = legacy.filter.is_some();
-    reader.filter = reader.filter.take().or(legacy.filter.clone());
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
     let state = db.lock();
     let table = state.table(table_name)?;
@@ -479,8 +477,9 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             .ok_or_else(|| AwsError::validation("Conditions must be at least length 1"))?,
     };
     let (hash, range) = key_condition(source.key_schema(), &key_cond)?;
-    if legacy_filter {
+    if let Some(filter) = legacy.filter.clone()? {
         legacy.check_filter_keys(source.key_schema())?;
+        reader.filter = Some(filter);
     }
     reader.check_index_read(request, &source)?;
     let start = exclusive_start(&source, request)?;
