@@ -15,6 +15,8 @@ mod support;
 
 #[path = "dynamodb/indexes.rs"]
 mod indexes;
+#[path = "dynamodb/legacy.rs"]
+mod legacy;
 #[path = "dynamodb/limits.rs"]
 mod limits;
 #[path = "dynamodb/tags.rs"]

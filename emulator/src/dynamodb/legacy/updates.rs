@@ -1,10 +1,9 @@
 //! `AttributeUpdates`: PUT, ADD and DELETE on top-level attributes (`AttributeValueUpdate`).
 //!
 //! The shapes are read before the lock; everything else is checked while applying, after the
-//! `Expected` condition, in request order (DynamoDB Local 11.1.0 reports the first failing
-//! action): first each action's own rules (a key attribute, a missing value, a type the action
-//! does not take), then, action by action, the stored value's type and a local index key's
-//! type.
+//! `Expected` condition, one action at a time in request order (DynamoDB Local 11.1.0 reports
+//! the first failing action): a key attribute, a missing value, a type the action does not
+//! take, the stored value's type, then a local index key's type.
 //!
 //! - PUT sets the attribute (the default action);
 //! - DELETE without a value removes it; with a set, removes those elements (an emptied set
@@ -49,7 +48,7 @@ pub fn parse(request: &Value) -> Result<Option<Vec<Update>>, AwsError> {
         }
         let prefix = format!("attributeUpdates.{name}.member");
         let members = Members::nested(body, &prefix);
-        let action = match members.enumeration("Action", &["ADD", "DELETE", "PUT"])? {
+        let action = match members.enumeration("Action", &["ADD", "PUT", "DELETE"])? {
             Some("ADD") => Action::Add,
             Some("DELETE") => Action::Delete,
             _ => Action::Put,
@@ -159,14 +158,12 @@ fn check_local_index_key(table: &Table, update: &Update) -> Result<(), AwsError>
     Ok(())
 }
 
-/// The item after the updates: every action's own checks first, then each action applied
-/// in turn.
+/// The item after the updates, applied one by one: each action checked, applied, and its
+/// value checked against a local index's key.
 pub fn apply(table: &Table, old: &Item, updates: &[Update]) -> Result<Item, AwsError> {
-    for update in updates {
-        check(&table.key, update)?;
-    }
     let mut item = old.clone();
     for update in updates {
+        check(&table.key, update)?;
         let existing = item.get(&update.name);
         let new = match (&update.value, update.action) {
             (None, _) => None,

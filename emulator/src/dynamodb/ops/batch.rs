@@ -109,6 +109,10 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
             "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
+    // Legacy and expression parameters mixed in any table, before anything else.
+    for spec in tables.values() {
+        crate::dynamodb::legacy::check_mixing(spec, &crate::dynamodb::legacy::GET)?;
+    }
     // Every table's keys are checked before any table is read: shapes and duplicates first,
     // then empty key values, then (while reading) key types.
     for (table, spec) in tables {

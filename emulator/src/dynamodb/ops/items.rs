@@ -177,9 +177,11 @@ fn write(
         _ => &legacy::PUT_OR_DELETE,
     };
     legacy::check_write_shapes(request)?;
-    // DynamoDB Local 11.1.0 reports placeholders without an expression before a bad
-    // `Expected` in a PutItem, after it in an UpdateItem or DeleteItem.
+    // DynamoDB Local 11.1.0 reports placeholders without an expression, and mixed
+    // parameters, before a bad `Expected` in a PutItem, after it in an UpdateItem or
+    // DeleteItem.
     if kind == WriteKind::Put {
+        legacy::check_mixing(request, params)?;
         check_placeholders_need_expression(request, true)?;
         legacy::check_write(request, params)?;
     } else {
@@ -290,7 +292,6 @@ pub fn legacy_projection(
 pub fn batch_projection(
     request: &Value,
 ) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
-    legacy::check_mixing(request, &legacy::GET)?;
     projection_reporting(request, Duplicates::Batch)
 }
 
