@@ -92,14 +92,13 @@ fn condition(rng: &mut ChaCha8Rng, valid: bool) -> Value {
     let first = operand(rng, valid);
     for _ in 0..count {
         // One type for all values, unless broken on purpose.
-        let mut value = if list.is_empty() || (!valid && rng.random_bool(0.3)) {
+        let value = if list.is_empty() {
             first.clone()
+        } else if !valid && rng.random_bool(0.3) {
+            operand(rng, false)
         } else {
             same_type(rng, &first)
         };
-        if list.is_empty() {
-            value = first.clone();
-        }
         list.push(value);
     }
     if op == "BETWEEN" && list.len() == 2 && valid && rng.random_bool(0.7) {

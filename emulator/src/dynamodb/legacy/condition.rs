@@ -2,11 +2,11 @@
 //! the `ExpectedAttributeValue` of `Expected`, validated as AWS validates them and translated
 //! into the expression AST.
 //!
-//! Checks per condition, in AWS's order (DynamoDB Local 11.1.0; dynalite's
-//! `validateConditions` / `validateAttributeConditions`): the `ComparisonOperator`'s argument
-//! count, then every value of one type, then the type allowed for the operator, then BETWEEN's
-//! bounds. `Expected` first checks how Value, Exists, ComparisonOperator and
-//! AttributeValueList combine.
+//! Checks per condition, in DynamoDB Local 11.1.0's order (the messages are also dynalite's,
+//! `validateConditions` / `validateAttributeConditions`, which checks the types the other way
+//! round): the `ComparisonOperator`'s argument count, then each value's type against the
+//! operator, then every value of one type, then BETWEEN's bounds. `Expected` first checks how
+//! Value, Exists, ComparisonOperator and AttributeValueList combine.
 
 use std::sync::Arc;
 
@@ -130,6 +130,13 @@ fn check(condition: &Condition) -> Result<(), AwsError> {
             op.name()
         )));
     }
+    if let Some(value) = condition.values.iter().find(|v| !op.accepts(v)) {
+        return Err(invalid(format!(
+            "ComparisonOperator {} is not valid for {} AttributeValue type",
+            op.name(),
+            value.type_name()
+        )));
+    }
     let mut types = condition.values.iter().map(AttrValue::type_name);
     if let Some(first) = types.next()
         && types.any(|t| t != first)
@@ -137,13 +144,6 @@ fn check(condition: &Condition) -> Result<(), AwsError> {
         return Err(invalid(
             "AttributeValues inside AttributeValueList must be of same type",
         ));
-    }
-    if let Some(value) = condition.values.iter().find(|v| !op.accepts(v)) {
-        return Err(invalid(format!(
-            "ComparisonOperator {} is not valid for {} AttributeValue type",
-            op.name(),
-            value.type_name()
-        )));
     }
     if let (Op::Between, [low, high]) = (op, condition.values.as_slice())
         && order(low, high) == Some(std::cmp::Ordering::Greater)
@@ -292,10 +292,7 @@ fn exists_condition(
         (Some(false), Some(_)) => {
             return Err(for_attribute("Value cannot be used when Exists is false"));
         }
-        (exists, Some(value)) => {
-            let _ = exists;
-            (Op::Eq, vec![value])
-        }
+        (_, Some(value)) => (Op::Eq, vec![value]),
         (exists, None) => {
             let shown = if exists.is_some() { "true" } else { "null" };
             return Err(for_attribute(&format!(
