@@ -226,7 +226,7 @@ mod tests {
     #[test]
     fn mixed_parameters_are_listed_in_dynamodb_order() {
         let query = json!({
-            "KeyConditions": {}, "KeyConditionExpression": "k", "QueryFilter": {},
+            "KeyConditions": {"k": {}}, "KeyConditionExpression": "k", "QueryFilter": {"a": {}},
             "FilterExpression": "f", "AttributesToGet": ["a"], "ProjectionExpression": "p",
         });
         assert_eq!(
@@ -234,7 +234,7 @@ mod tests {
             "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet, QueryFilter, KeyConditions} Expression parameters: {ProjectionExpression, FilterExpression, KeyConditionExpression}"
         );
         let update = json!({
-            "AttributeUpdates": {}, "Expected": {}, "UpdateExpression": "u",
+            "AttributeUpdates": {"a": {}}, "Expected": {"a": {}}, "UpdateExpression": "u",
             "ConditionExpression": "c",
         });
         assert!(
@@ -244,7 +244,7 @@ mod tests {
                 .ends_with("{AttributeUpdates, Expected} Expression parameters: {UpdateExpression, ConditionExpression}")
         );
         let scan = json!({
-            "ScanFilter": {}, "FilterExpression": "f", "AttributesToGet": ["a"],
+            "ScanFilter": {"a": {}}, "FilterExpression": "f", "AttributesToGet": ["a"],
             "ProjectionExpression": "p", "ConditionalOperator": "OR",
         });
         assert!(
@@ -253,8 +253,10 @@ mod tests {
                 .message
                 .contains("{AttributesToGet, ScanFilter, ConditionalOperator}")
         );
-        // KeyConditions may go with a FilterExpression.
-        let allowed = json!({"KeyConditions": {}, "FilterExpression": "f"});
+        // KeyConditions may go with a FilterExpression; an empty map counts as absent.
+        let allowed = json!({"KeyConditions": {"k": {}}, "FilterExpression": "f"});
         assert!(check_mixing(&allowed, &QUERY).is_ok());
+        let empty = json!({"AttributeUpdates": {}, "ConditionExpression": "c"});
+        assert!(check_mixing(&empty, &UPDATE).is_ok());
     }
 }
