@@ -19,6 +19,8 @@ mod capacity;
 mod checks;
 #[path = "dynamodb/indexes.rs"]
 mod indexes;
+#[path = "dynamodb/legacy.rs"]
+mod legacy;
 #[path = "dynamodb/limits.rs"]
 mod limits;
 #[path = "dynamodb/members.rs"]

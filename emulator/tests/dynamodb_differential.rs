@@ -15,6 +15,8 @@ mod control;
 mod deviations;
 #[path = "dynamodb_differential/exprs.rs"]
 mod exprs;
+#[path = "dynamodb_differential/legacy.rs"]
+mod legacy;
 #[path = "dynamodb_differential/limits.rs"]
 mod limits;
 #[path = "dynamodb_differential/operations.rs"]

@@ -47,6 +47,8 @@ pub const READS: &[(&str, &[&str])] = &[
             "ExpressionAttributeNames",
             "ExpressionAttributeValues",
             "ReturnValuesOnConditionCheckFailure",
+            "Expected",
+            "ConditionalOperator",
         ],
     ),
     (
@@ -58,6 +60,7 @@ pub const READS: &[(&str, &[&str])] = &[
             "ReturnConsumedCapacity",
             "ProjectionExpression",
             "ExpressionAttributeNames",
+            "AttributesToGet",
         ],
     ),
     (
@@ -72,6 +75,9 @@ pub const READS: &[(&str, &[&str])] = &[
             "ExpressionAttributeNames",
             "ExpressionAttributeValues",
             "ReturnValuesOnConditionCheckFailure",
+            "AttributeUpdates",
+            "Expected",
+            "ConditionalOperator",
         ],
     ),
     (
@@ -85,6 +91,8 @@ pub const READS: &[(&str, &[&str])] = &[
             "ExpressionAttributeNames",
             "ExpressionAttributeValues",
             "ReturnValuesOnConditionCheckFailure",
+            "Expected",
+            "ConditionalOperator",
         ],
     ),
     (
@@ -103,6 +111,10 @@ pub const READS: &[(&str, &[&str])] = &[
             "KeyConditionExpression",
             "ExpressionAttributeNames",
             "ExpressionAttributeValues",
+            "AttributesToGet",
+            "KeyConditions",
+            "QueryFilter",
+            "ConditionalOperator",
         ],
     ),
     (
@@ -121,6 +133,9 @@ pub const READS: &[(&str, &[&str])] = &[
             "ExpressionAttributeNames",
             "ExpressionAttributeValues",
             "ConsistentRead",
+            "AttributesToGet",
+            "ScanFilter",
+            "ConditionalOperator",
         ],
     ),
     (

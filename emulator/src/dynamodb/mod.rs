@@ -15,6 +15,7 @@ pub mod capacity;
 pub mod expr;
 pub mod index;
 pub mod input;
+pub mod legacy;
 pub mod members;
 pub mod model;
 pub mod number;

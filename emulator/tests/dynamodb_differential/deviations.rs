@@ -43,6 +43,7 @@ const RULES: &[(&str, Rule)] = &[
         tolerances::update_error_choice,
     ),
     ("transaction repeating an item", repeated_item),
+    ("NE sort key condition answered 500", ne_sort_key_condition),
     (
         "which of several invalid transaction actions is reported",
         tolerances::transaction_error_choice,
@@ -560,6 +561,28 @@ fn update_table_internal_failure(request: &Request, ours: &Answer, local: &mut A
         && local.status == 500
         && local.code.as_deref() == Some("InternalFailure")
         && ours.code.as_deref() == Some("ValidationException")
+    {
+        *local = ours.clone();
+        return true;
+    }
+    false
+}
+
+/// `KeyConditions` with NE on the sort key: DynamoDB Local fails with a 500; AWS refuses NE
+/// (like IN, CONTAINS, NULL) as not indexable.
+fn ne_sort_key_condition(request: &Request, ours: &Answer, local: &mut Answer) -> bool {
+    let not_indexable = "Attempted conditional constraint is not an indexable operation";
+    let ne_on_key = serde_json::from_str::<Value>(&request.body)
+        .ok()
+        .and_then(|b| b.get("KeyConditions").cloned())
+        .and_then(|k| k.as_object().cloned())
+        .is_some_and(|k| {
+            k.values()
+                .any(|c| c.get("ComparisonOperator").and_then(Value::as_str) == Some("NE"))
+        });
+    if ne_on_key
+        && local.code.as_deref() == Some("InternalFailure")
+        && ours.message.as_deref() == Some(not_indexable)
     {
         *local = ours.clone();
         return true;

@@ -50,6 +50,9 @@ pub fn next(rng: &mut ChaCha8Rng) -> Generated {
     if rng.random_bool(0.03) {
         return super::control::next(rng);
     }
+    if rng.random_bool(0.25) {
+        return super::legacy::next(rng);
+    }
     match rng.random_range(0..100) {
         0..18 => put_item(rng, valid),
         18..30 => get_item(rng, valid),

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use std::collections::BTreeMap;
 
-use super::items::{plan_usage, prepare_delete, prepare_put, projection, read_item};
+use super::items::{batch_projection, plan_usage, prepare_delete, prepare_put, read_item};
 use super::parsed::{ReadInput, WriteInput, WriteKind};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
@@ -130,6 +130,10 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
             "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
         ));
     }
+    // Legacy and expression parameters mixed in any table, before anything else.
+    for spec in tables.values() {
+        crate::dynamodb::legacy::check_mixing(spec, &crate::dynamodb::legacy::GET)?;
+    }
     // Every table's keys are checked before any table is read: shapes and duplicates first,
     // counted across tables as they are checked (more than 100 is refused before a missing
     // `Keys` of a later table), then empty key values, then (while reading) key types.
@@ -157,7 +161,7 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
                 object.remove("Keys");
                 object.insert("TableName".to_owned(), json!(table));
             }
-            let paths = projection(&body);
+            let paths = batch_projection(&body);
             (table, spec, body, paths)
         })
         .collect();

@@ -12,6 +12,7 @@ use crate::dynamodb::DynamoDb;
 use crate::dynamodb::capacity::{self, Usage, read_units, with_usage};
 use crate::dynamodb::expr::{Placeholders, eval, keys, parser, update};
 use crate::dynamodb::input;
+use crate::dynamodb::legacy::{self, Duplicates};
 use crate::dynamodb::model::{AttrValue, ITEM_NESTING, Item, item_to_json};
 use crate::dynamodb::table::{KeySchema, State};
 use crate::protocol::AwsError;
@@ -135,7 +136,12 @@ pub fn prepare_update(state: &State, input: WriteInput<'_>) -> Result<WritePlan,
             table.key.is_key(name)
         })?;
     }
-    let new = update::apply(old.as_ref().unwrap_or(&key_map), &exprs.update)?;
+    let base = old.as_ref().unwrap_or(&key_map);
+    let new = if exprs.legacy_updates.is_empty() {
+        update::apply(base, &exprs.update)?
+    } else {
+        legacy::updates::apply(table, base, &exprs.legacy_updates)?
+    };
     check_nesting(&new)?;
     check_item_size(&new)?;
     crate::dynamodb::index::check_item(table, &new)?;
@@ -143,6 +149,7 @@ pub fn prepare_update(state: &State, input: WriteInput<'_>) -> Result<WritePlan,
         .update
         .iter()
         .map(|a| update::action_path(a).clone())
+        .chain(legacy::updates::paths(&exprs.legacy_updates))
         .collect();
     Ok(WritePlan {
         table: table_name.to_owned(),
@@ -201,8 +208,23 @@ fn write(
         &["ALL_OLD", "NONE"],
     )?;
     let detail = capacity::requested(request)?;
-    check_placeholders_need_expression(request, kind != WriteKind::Update)?;
-    let parsed = WriteInput::new(request, kind);
+    let params = match kind {
+        WriteKind::Update => &legacy::UPDATE,
+        _ => &legacy::PUT_OR_DELETE,
+    };
+    legacy::check_write_shapes(request)?;
+    // DynamoDB Local 11.1.0 reports placeholders without an expression, and mixed
+    // parameters, before a bad `Expected` in a PutItem, after it in an UpdateItem or
+    // DeleteItem.
+    if kind == WriteKind::Put {
+        legacy::check_mixing(request, params)?;
+        check_placeholders_need_expression(request, true)?;
+        legacy::check_write(request, params)?;
+    } else {
+        legacy::check_write(request, params)?;
+        check_placeholders_need_expression(request, kind == WriteKind::Delete)?;
+    }
+    let parsed = WriteInput::single(request, kind);
     let mut state = db.lock();
     let plan = match prepare(&state, parsed) {
         Ok(plan) => plan,
@@ -307,28 +329,53 @@ pub fn read_item(
 
 /// The request's ProjectionExpression (or legacy AttributesToGet), with placeholders checked.
 pub fn projection(request: &Value) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
+    projection_reporting(request, Duplicates::SameName)
+}
+
+/// [`projection`] for a Query or Scan, which check repeated names in `AttributesToGet` later.
+pub fn legacy_projection(
+    request: &Value,
+) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
+    projection_reporting(request, Duplicates::Later)
+}
+
+/// [`projection`] for a BatchGetItem table, which words a repeated attribute name its own way.
+pub fn batch_projection(
+    request: &Value,
+) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
+    projection_reporting(request, Duplicates::Batch)
+}
+
+fn projection_reporting(
+    request: &Value,
+    duplicates: Duplicates,
+) -> Result<Option<Vec<crate::dynamodb::expr::Path>>, AwsError> {
     let has_projection = request.get("ProjectionExpression").is_some();
     let mut ph = Placeholders::for_request(request, has_projection)?;
-    let paths = match input::opt_str(request, "ProjectionExpression")? {
-        Some(source) => Some(parser::projection(source, &mut ph)?),
-        None => input::opt_array(request, "AttributesToGet")?.map(|names| {
-            names
-                .iter()
-                .filter_map(Value::as_str)
-                .map(|n| {
-                    crate::dynamodb::expr::Path(vec![crate::dynamodb::expr::Elem::Attr(
-                        n.to_owned(),
-                    )])
-                })
-                .collect()
-        }),
-    };
-    Ok(paths)
+    match input::opt_str(request, "ProjectionExpression")? {
+        Some(source) => Ok(Some(parser::projection(source, &mut ph)?)),
+        None => legacy::attributes_to_get(request, duplicates),
+    }
 }
 
 pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let consistent = input::opt_bool(request, "ConsistentRead")?.unwrap_or(false);
     let detail = capacity::requested(request)?;
+    // GetItem has no ExpressionAttributeValues member: one sent is ignored, as AWS ignores
+    // any member outside an operation's shape.
+    let without_values;
+    let request = match request.as_object() {
+        Some(map) if map.contains_key("ExpressionAttributeValues") => {
+            let mut map = map.clone();
+            map.remove("ExpressionAttributeValues");
+            without_values = Value::Object(map);
+            &without_values
+        }
+        _ => request,
+    };
+    // A repeated AttributesToGet name comes first (DynamoDB Local 11.1.0).
+    legacy::attributes_to_get(request, Duplicates::SameName)?;
+    legacy::check_mixing(request, &legacy::GET)?;
     let has_projection = request.get("ProjectionExpression").is_some();
     let mut ph = Placeholders::for_request(request, has_projection)?;
     if let Some(source) = input::opt_str(request, "ProjectionExpression")? {

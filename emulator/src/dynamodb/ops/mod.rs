@@ -162,11 +162,14 @@ pub fn check_placeholders_need_expression(
     Placeholders::for_request(request, false)?
         .check_all_used(false)
         .map_err(|mut err| {
-            if put_or_delete
-                && err.message
-                    == "ExpressionAttributeValues can only be specified when using expressions"
+            if err.message
+                == "ExpressionAttributeValues can only be specified when using expressions"
             {
-                err.message.push_str(": ConditionExpression is null");
+                err.message.push_str(if put_or_delete {
+                    ": ConditionExpression is null"
+                } else {
+                    ": UpdateExpression and ConditionExpression are null"
+                });
             }
             err
         })

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::dynamodb::expr::{Action, Cond, Path, Placeholders, parser};
 use crate::dynamodb::input;
+use crate::dynamodb::legacy;
 use crate::dynamodb::model::{Item, item_from_json};
 use crate::protocol::AwsError;
 
@@ -30,9 +31,25 @@ pub struct Expressions {
     /// The UpdateExpression's actions (none for other writes).
     pub update: Vec<Action>,
     pub condition: Option<Cond>,
+    /// The legacy `AttributeUpdates` of an UpdateItem (none for other writes).
+    pub legacy_updates: Vec<legacy::updates::Update>,
 }
 
 impl Expressions {
+    /// A single-item write's expressions, or its legacy `Expected` / `AttributeUpdates`
+    /// translated (the two never mix: [`legacy::check_mixing`] runs first).
+    fn parse_single(request: &Value, kind: WriteKind) -> Result<Expressions, AwsError> {
+        let mut exprs = Expressions::parse(request, kind)?;
+        let expected = legacy::condition::expected(request)?;
+        if let Some(cond) = legacy::condition::combined(request, expected.as_deref())? {
+            exprs.condition = Some(cond);
+        }
+        if kind == WriteKind::Update {
+            exprs.legacy_updates = legacy::updates::parse(request)?.unwrap_or_default();
+        }
+        Ok(exprs)
+    }
+
     fn parse(request: &Value, kind: WriteKind) -> Result<Expressions, AwsError> {
         let update_source = match kind {
             WriteKind::Update => input::opt_str(request, "UpdateExpression")?,
@@ -57,6 +74,7 @@ impl Expressions {
             ph,
             update,
             condition,
+            legacy_updates: Vec::new(),
         })
     }
 }
@@ -86,6 +104,23 @@ impl<'a> WriteInput<'a> {
             kind,
             attributes: input::req_item(request, member),
             expressions: Expressions::parse(request, kind),
+            scalar_keys: true,
+        }
+    }
+
+    /// A PutItem, UpdateItem or DeleteItem request, whose shapes also hold the legacy
+    /// `Expected`, `ConditionalOperator` and (UpdateItem) `AttributeUpdates`; transaction and
+    /// batch actions have no such members.
+    pub fn single(request: &'a Value, kind: WriteKind) -> WriteInput<'a> {
+        let member = match kind {
+            WriteKind::Put => "Item",
+            _ => "Key",
+        };
+        WriteInput {
+            request,
+            kind,
+            attributes: input::req_item(request, member),
+            expressions: Expressions::parse_single(request, kind),
             scalar_keys: true,
         }
     }

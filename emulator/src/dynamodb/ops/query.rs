@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
-use super::items::projection;
+use super::items::legacy_projection;
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::capacity::{self, Detail, Usage};
 use crate::dynamodb::expr::{
@@ -14,6 +14,7 @@ use crate::dynamodb::expr::{
 };
 use crate::dynamodb::index::{self, Entry, Index, Projection};
 use crate::dynamodb::input;
+use crate::dynamodb::legacy::{self, read::LegacyRead};
 use crate::dynamodb::model::{AttrValue, Item, item_size, item_to_json};
 use crate::dynamodb::table::{KeyPart, KeySchema, PrimaryKey, Table};
 use crate::protocol::AwsError;
@@ -120,12 +121,13 @@ impl Reader {
                 "COUNT",
             ],
         )?;
+        let projection = legacy_projection(request)?;
         Ok(Reader {
             filter,
-            projection: projection(request)?,
-            select: select.map(str::to_owned),
             specific_without_projection: select == Some("SPECIFIC_ATTRIBUTES")
-                && projection_source.is_none(),
+                && projection.is_none(),
+            projection,
+            select: select.map(str::to_owned),
             limit,
             index_name: input::opt_str(request, "IndexName")?.map(str::to_owned),
             consistent: input::opt_bool(request, "ConsistentRead")?.unwrap_or(false),
@@ -189,7 +191,7 @@ impl Reader {
     }
 
     /// What a read of an index may ask for: filter attributes, Select and projection.
-    fn check_index_read(&self, source: &Source<'_>) -> Result<(), AwsError> {
+    fn check_index_read(&self, request: &Value, source: &Source<'_>) -> Result<(), AwsError> {
         let Some(index) = source.index else {
             return Ok(());
         };
@@ -197,10 +199,8 @@ impl Reader {
         if let (Some(filter), true) = (&self.filter, self.is_query) {
             index::check_filter(index, &source.table.key, filter)?;
         }
-        if self.select.as_deref() == Some("ALL_PROJECTED_ATTRIBUTES") && self.projection.is_some() {
-            return Err(AwsError::validation(
-                "Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES",
-            ));
+        if self.select.as_deref() == Some("ALL_PROJECTED_ATTRIBUTES") {
+            legacy::check_select(request, self.select.as_deref())?;
         }
         let wants_all = self.select.as_deref() == Some("ALL_ATTRIBUTES");
         if index.global && wants_all && index.projection != Projection::All {
@@ -219,13 +219,14 @@ impl Reader {
     }
 
     /// Checked after the start key, as AWS does.
-    fn check_select(&self) -> Result<(), AwsError> {
+    fn check_select(&self, request: &Value) -> Result<(), AwsError> {
+        legacy::check_select(request, self.select.as_deref())?;
         if self.specific_without_projection {
             return Err(AwsError::validation(
                 "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
             ));
         }
-        Ok(())
+        legacy::check_duplicates(request)
     }
 
     /// Walks `candidates` (already past ExclusiveStartKey) and shapes the answer.
@@ -296,20 +297,22 @@ impl Reader {
 pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
     check_index_exists(db, table_name, request)?;
+    let legacy = LegacyRead::parse(request, false)?;
     let any_expression = ["FilterExpression", "ProjectionExpression"]
         .iter()
         .any(|m| request.get(*m).is_some_and(|v| !v.is_null()));
     let mut ph = Placeholders::for_request(request, any_expression)?;
-    let reader = Reader::from_request(request, &mut ph, false)?;
+    let mut reader = Reader::from_request(request, &mut ph, false)?;
     ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
+    reader.filter = reader.filter.take().or(legacy.filter?);
     let segment = segment(request)?;
     let state = db.lock();
     let table = state.table(table_name)?;
     reader.check_scalar_keys(table, None)?;
     let source = reader.source(table)?;
-    reader.check_index_read(&source)?;
+    reader.check_index_read(request, &source)?;
     let start = exclusive_start(&source, request)?;
-    reader.check_select()?;
+    reader.check_select(request)?;
     let rows = rows(&source);
     let candidates = rows
         .iter()
@@ -480,25 +483,44 @@ impl RangeCond {
 pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let table_name = input::table_name(request)?;
     check_index_exists(db, table_name, request)?;
-    let mut ph = Placeholders::from_input(request)?;
-    let source = input::opt_str(request, KEY_KIND)?.ok_or_else(|| {
-        AwsError::validation(
+    let legacy = LegacyRead::parse(request, true)?;
+    let key_source = input::opt_str(request, KEY_KIND)?;
+    if key_source.is_none() && legacy.key_conditions.is_none() {
+        return Err(AwsError::validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
-        )
-    })?;
-    let reader = Reader::from_request(request, &mut ph, true)?;
-    let key_cond = parser::condition(source, KEY_KIND, &mut ph)?;
-    ph.check_all_used(true)?;
+        ));
+    }
+    legacy.check_query(request)?;
+    let any_expression = key_source.is_some()
+        || ["FilterExpression", "ProjectionExpression"]
+            .iter()
+            .any(|m| request.get(*m).is_some_and(|v| !v.is_null()));
+    let mut ph = Placeholders::for_request(request, any_expression)?;
+    let mut reader = Reader::from_request(request, &mut ph, true)?;
+    let key_expression = key_source
+        .map(|source| parser::condition(source, KEY_KIND, &mut ph))
+        .transpose()?;
+    ph.check_all_used(any_expression)?;
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
     let state = db.lock();
     let table = state.table(table_name)?;
-    reader.check_scalar_keys(table, Some(&key_cond))?;
     let source = reader.source(table)?;
+    let key_cond = match key_expression {
+        Some(cond) => cond,
+        None => legacy
+            .key_cond(source.key_schema())?
+            .ok_or_else(|| AwsError::validation("Conditions must be at least length 1"))?,
+    };
+    reader.check_scalar_keys(table, Some(&key_cond))?;
     let (hash, range) = key_condition(source.key_schema(), &key_cond)?;
-    reader.check_index_read(&source)?;
+    if let Some(filter) = legacy.filter.clone()? {
+        legacy.check_filter_keys(source.key_schema())?;
+        reader.filter = Some(filter);
+    }
+    reader.check_index_read(request, &source)?;
     let start = exclusive_start(&source, request)?;
     check_start_in_range(start.as_ref().map(|s| &s.0), &hash, range.as_ref(), forward)?;
-    reader.check_select()?;
+    reader.check_select(request)?;
     let mut rows: Vec<Entry<'_>> = rows(&source)
         .into_iter()
         .filter(|row| row.index_key.0 == hash)
