@@ -40,7 +40,7 @@ fn create(name: &str, range: bool) -> Generated {
     )
 }
 
-/// Tables dropped before the phase, so a DynamoDB Local left running starts clean.
+/// The tables the phase creates (dropped on DynamoDB Local before and after a run).
 pub fn tables() -> [&'static str; 2] {
     [PAGE_TABLE, BATCH_TABLE]
 }
