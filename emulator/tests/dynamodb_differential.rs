@@ -9,6 +9,8 @@
 //! docs/dynamodb-differences.md.
 #![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
+#[path = "dynamodb_differential/batches.rs"]
+mod batches;
 #[path = "dynamodb_differential/control.rs"]
 mod control;
 #[path = "dynamodb_differential/deviations.rs"]

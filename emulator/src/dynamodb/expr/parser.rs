@@ -2,8 +2,11 @@
 //! syntax (a redundant pair of parentheses counts as one, reported where it closes), then — in
 //! the order they appear — reserved words used as names and functions that are unknown or do
 //! not belong where they stand (a function before its arguments), then an update's repeated
-//! clause, then — in the order they appear — undefined placeholders, too-deep document paths
-//! and `IN` lists over 100 operands; then each kind's own checks, and the operator count last.
+//! clause, then — in the order they appear — undefined placeholders, too-deep document paths,
+//! `IN` lists over 100 operands and calls with wrong operands; then each kind's own checks, and
+//! the operator count last. An update differs after its repeated clause: too-deep paths,
+//! overlapping paths, the first undefined name, then of the actions with an undefined value,
+//! a wrong call or a wrong operand type the *last* one.
 //! (Observed with DynamoDB Local 3.3.1, e.g. a syntax error at the end of an expression is
 //! reported before a reserved word or an unknown function at its start.) A refused function's
 //! arguments are still scanned, so a syntax error after it is found first.
@@ -57,6 +60,7 @@ pub fn update(source: &str, ph: &mut Placeholders) -> Result<Vec<Action>, AwsErr
     let mut actions = Vec::new();
     let mut seen = Vec::new();
     let mut repeated = None;
+    let mut last_failed = None;
     while parser.peek().is_some() {
         let clause = parser.clause_keyword()?;
         if seen.contains(&clause) {
@@ -71,7 +75,14 @@ pub fn update(source: &str, ph: &mut Placeholders) -> Result<Vec<Action>, AwsErr
         }
         seen.push(clause);
         loop {
-            actions.push(parser.action(clause)?);
+            let action = parser.action(clause)?;
+            // Each action's first undefined value, operand count, path or operand type: the
+            // last action with one is reported.
+            let failed = parser.deferred.take();
+            if let Some(err) = failed.or_else(|| super::check::action_operands(&action).err()) {
+                last_failed = Some(err);
+            }
+            actions.push(action);
             if !parser.eat_sym(",") {
                 break;
             }
@@ -81,13 +92,15 @@ pub fn update(source: &str, ph: &mut Placeholders) -> Result<Vec<Action>, AwsErr
     if let Some(err) = repeated {
         return Err(err);
     }
-    // A too-deep path, then overlapping paths, are reported before undefined placeholders.
+    // A too-deep path, then overlapping paths, then the first undefined name, then the last
+    // failing action.
     if let Some(err) = parser.deep_path.take() {
         return Err(err);
     }
     super::update::check_overlap(&actions)?;
-    parser.take_deferred()?;
-    super::check::update_operands(&actions)?;
+    if let Some(err) = parser.undefined_name.take().or(last_failed) {
+        return Err(err);
+    }
     limits::check_operators(parser.operators, "UpdateExpression")?;
     Ok(actions)
 }
@@ -121,6 +134,8 @@ struct Parser<'a> {
     deferred: Option<AwsError>,
     /// An update's first too-deep path: reported before overlapping paths.
     deep_path: Option<AwsError>,
+    /// An update's first undefined name: reported before its actions' failures.
+    undefined_name: Option<AwsError>,
     /// Operators and functions so far.
     operators: usize,
 }
@@ -159,6 +174,7 @@ impl<'a> Parser<'a> {
             reserved: None,
             deferred: None,
             deep_path: None,
+            undefined_name: None,
             operators: 0,
         })
     }
@@ -531,7 +547,12 @@ impl<'a> Parser<'a> {
     fn path_name(&mut self) -> Result<String, AwsError> {
         let name = match self.peek().cloned() {
             Some(Tok::Name(placeholder)) => self.ph.name(&placeholder).unwrap_or_else(|| {
-                self.defer(invalid(self.kind, format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}")));
+                let err = invalid(self.kind, format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}"));
+                if self.kind == "UpdateExpression" {
+                    self.undefined_name.get_or_insert(err);
+                } else {
+                    self.defer(err);
+                }
                 placeholder.clone()
             }),
             Some(Tok::Word(word)) => {

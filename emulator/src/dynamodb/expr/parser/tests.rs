@@ -412,6 +412,33 @@ fn update_functions_are_checked_in_aws_order() {
 }
 
 #[test]
+fn the_last_failing_update_action_is_reported() {
+    let u = |text: &str| update(text, &mut placeholders()).unwrap_err().message;
+    let undefined = |v: &str| {
+        format!(
+            "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: {v}"
+        )
+    };
+    assert_eq!(u("SET a = :x1, b = :x2"), undefined(":x2"));
+    assert_eq!(u("SET b = b - :w, a = :x"), undefined(":x"));
+    assert_eq!(
+        u("SET a = :x, b = b - :w"),
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: S"
+    );
+    assert_eq!(
+        u("REMOVE x SET a = :x ADD c :w"),
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"
+    );
+    // Within an action, an undefined value before the operand type.
+    assert_eq!(u("SET q = :w - :x"), undefined(":x"));
+    // An undefined name, wherever it is, before them all.
+    assert_eq!(
+        u("SET b = :x, #x = :v"),
+        "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #x"
+    );
+}
+
+#[test]
 fn refused_calls_nest_without_stack() {
     let worker = std::thread::Builder::new()
         .stack_size(SMALL_STACK)
