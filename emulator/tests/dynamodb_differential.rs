@@ -9,6 +9,8 @@
 //! docs/dynamodb-differences.md.
 #![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
+#[path = "dynamodb_differential/batches.rs"]
+mod batches;
 #[path = "dynamodb_differential/control.rs"]
 mod control;
 #[path = "dynamodb_differential/deviations.rs"]
@@ -134,11 +136,19 @@ impl Pair {
 }
 
 impl Pair {
-    /// Deletes a table on DynamoDB Local only, uncompared: one left running by an earlier run
-    /// may still hold it.
-    async fn drop_on_oracle(&self, name: &Value) {
-        let delete = Request::json("DeleteTable", &json!({ "TableName": name }));
-        let _ = wire::send(&self.http, &self.local, &delete).await;
+    /// Deletes, on DynamoDB Local only and uncompared, every table a run creates (the main
+    /// ones, the scratch table and the limit tables), so runs of several seeds against one
+    /// DynamoDB Local each start from nothing: a table left over shows in ListTables and makes
+    /// CreateTable answer ResourceInUseException.
+    async fn drop_all_on_oracle(&self) {
+        let main = table_definitions()
+            .into_iter()
+            .map(|t| t["TableName"].clone());
+        let others = limits::tables().into_iter().chain([control::SCRATCH]);
+        for name in main.chain(others.map(|n| json!(n))) {
+            let delete = Request::json("DeleteTable", &json!({ "TableName": name }));
+            let _ = wire::send(&self.http, &self.local, &delete).await;
+        }
     }
 
     /// For a single-item write that mismatched: the item as each side holds it now (the write
@@ -225,10 +235,11 @@ async fn emulator_matches_dynamodb_local() {
         mismatches: Vec::new(),
         excused: BTreeMap::new(),
     };
+    // A DynamoDB Local left running by an earlier run (another seed) may hold any of them.
+    pair.drop_all_on_oracle().await;
     let mut index = 0;
     for table in table_definitions() {
         let name = table["TableName"].clone();
-        pair.drop_on_oracle(&name).await;
         pair.compare(
             index,
             &Request::json("DeleteTable", &json!({ "TableName": name })),
@@ -254,9 +265,6 @@ async fn emulator_matches_dynamodb_local() {
         }
         index += 1;
     }
-    for name in limits::tables() {
-        pair.drop_on_oracle(&json!(name)).await;
-    }
     for generated in limits::requests() {
         pair.compare(index, &generated.request, generated.compare)
             .await;
@@ -269,6 +277,7 @@ async fn emulator_matches_dynamodb_local() {
         index += 1;
     }
     emulator.shutdown().await;
+    pair.drop_all_on_oracle().await;
     println!(
         "dynamodb_differential: seed {seed}, {index} operations, {} mismatches, excused as known DynamoDB Local deviations: {:?}",
         pair.mismatches.len(),

@@ -130,10 +130,28 @@ fn atom(rng: &mut ChaCha8Rng, ph: &mut Placeholders) -> String {
             };
             format!("{f}({p}, {v})")
         }
+        _ => size_atom(rng, ph),
+    }
+}
+
+/// `size` of a path or of a value (unicode strings count characters), `size` as a plain
+/// attribute name, and a first operand repeated (`p = p`, refused).
+fn size_atom(rng: &mut ChaCha8Rng, ph: &mut Placeholders) -> String {
+    let v = ph.value(values::number(rng));
+    let comparator = pick(rng, COMPARATORS);
+    match rng.random_range(0..5) {
+        0 => {
+            let w = ph.value(values::any(rng));
+            format!("size({w}) {comparator} {v}")
+        }
+        1 => format!("size {comparator} {v}"),
+        2 => {
+            let p = path(rng, ph);
+            format!("{p} {comparator} {p}")
+        }
         _ => {
             let p = path(rng, ph);
-            let v = ph.value(values::number(rng));
-            format!("size({p}) {} {v}", pick(rng, COMPARATORS))
+            format!("size({p}) {comparator} {v}")
         }
     }
 }
@@ -201,7 +219,12 @@ pub fn update(rng: &mut ChaCha8Rng, ph: &mut Placeholders) -> String {
                 sets.push(format!("{t} = {v}"));
             }
             2 => {
-                let v = ph.value(values::number(rng));
+                // Now and then a string operand: refused before the item is read.
+                let v = ph.value(if rng.random_bool(0.8) {
+                    values::number(rng)
+                } else {
+                    values::string(rng)
+                });
                 let op = if rng.random_bool(0.5) { "+" } else { "-" };
                 sets.push(format!("{t} = {t} {op} {v}"));
             }

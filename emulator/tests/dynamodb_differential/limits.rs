@@ -1,10 +1,13 @@
 //! A fixed phase after the random stream: the size limits, which need items far larger than
 //! the generator's. A table of twelve 100 KB items (a Query or Scan page stops after 1 MB) and
 //! one of sixty 300 KB items (a BatchGetItem answer holds at most 16 MB). Then the expression
-//! and value limits ([`expressions`]).
+//! and value limits ([`expressions`]), and Query pages ending at `Limit` exactly where the key
+//! range ends ([`query_limit`]).
 
 #[path = "limits/expressions.rs"]
 mod expressions;
+#[path = "limits/query_limit.rs"]
+mod query_limit;
 
 use serde_json::{Value, json};
 
@@ -40,7 +43,7 @@ fn create(name: &str, range: bool) -> Generated {
     )
 }
 
-/// Tables dropped before the phase, so a DynamoDB Local left running starts clean.
+/// The tables the phase creates (dropped on DynamoDB Local before and after a run).
 pub fn tables() -> [&'static str; 2] {
     [PAGE_TABLE, BATCH_TABLE]
 }
@@ -75,6 +78,7 @@ pub fn requests() -> Vec<Generated> {
         Compare::BatchCounts,
     ));
     out.extend(expressions::requests());
+    out.extend(query_limit::requests());
     out
 }
 

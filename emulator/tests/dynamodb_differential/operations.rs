@@ -349,6 +349,9 @@ fn write_request(rng: &mut ChaCha8Rng, table: &str, valid: bool) -> Value {
 }
 
 fn batch_write(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
+    if rng.random_bool(0.1) {
+        return super::batches::write(rng, valid);
+    }
     let mut items = serde_json::Map::new();
     for table in [HASH_TABLE, RANGE_TABLE] {
         if rng.random_bool(0.6) {
@@ -370,6 +373,9 @@ fn batch_write(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
 }
 
 fn batch_get(rng: &mut ChaCha8Rng, valid: bool) -> Generated {
+    if rng.random_bool(0.1) {
+        return super::batches::get(rng, valid);
+    }
     let mut items = serde_json::Map::new();
     for table in [HASH_TABLE, RANGE_TABLE] {
         if rng.random_bool(0.6) {

@@ -12,7 +12,7 @@ pub const GSI: &str = "by_status";
 /// The range table's local secondary index (`pk`, `n`; keys only).
 pub const LSI: &str = "by_n";
 
-const STRINGS: &[&str] = &["x", "y", "xy", "z", "ab", "abc"];
+const STRINGS: &[&str] = &["x", "y", "xy", "z", "ab", "abc", "abÿ"];
 const NUMBERS: &[&str] = &["1", "2", "10", "-3", "1.5", "0", "100", "2.50", "007"];
 const BINARIES: &[&str] = &["AQI=", "AA==", "AQ=="];
 

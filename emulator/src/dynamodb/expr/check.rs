@@ -163,22 +163,12 @@ fn long_type_name(value: &AttrValue) -> &'static str {
     }
 }
 
-/// The operand types an update expression's actions take, in source order: ADD a number or
-/// a set, DELETE a set, `+`/`-` numbers and `list_append` lists — checked on literal values
-/// before the item is read (`SET n = n + :s` with `:s` a string is refused whatever `n` is).
-/// The *last* offending action is reported (DynamoDB Local: `ADD z :s DELETE y :s` names
-/// DELETE, `DELETE y :s ADD z :s` ADD).
-pub fn update_operands(actions: &[Action]) -> Result<(), AwsError> {
-    let mut last = None;
-    for action in actions {
-        if let Err(err) = action_operands(action) {
-            last = Some(err);
-        }
-    }
-    last.map_or(Ok(()), Err)
-}
-
-fn action_operands(action: &Action) -> Result<(), AwsError> {
+/// The operand types an update action takes: ADD a number or a set, DELETE a set, `+`/`-`
+/// numbers and `list_append` lists — checked on literal values before the item is read
+/// (`SET n = n + :s` with `:s` a string is refused whatever `n` is). Of several failing
+/// actions the parser reports the last (DynamoDB Local: `ADD z :s DELETE y :s` names DELETE,
+/// `DELETE y :s ADD z :s` ADD).
+pub fn action_operands(action: &Action) -> Result<(), AwsError> {
     let (operator, value, allowed): (&str, _, &[&str]) = match action {
         Action::Add(_, Operand::Value(v)) => ("ADD", v.as_ref(), &["N", "SS", "NS", "BS"]),
         Action::Delete(_, Operand::Value(v)) => ("DELETE", v.as_ref(), &["SS", "NS", "BS"]),

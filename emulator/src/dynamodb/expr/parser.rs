@@ -1,16 +1,24 @@
 //! Parser for every DynamoDB expression kind, in AWS's order of checks: the 4 KB size, then
-//! syntax (a redundant pair of parentheses counts as one, reported where it closes), then
-//! reserved words used as names, then — in the order they appear — undefined placeholders,
-//! too-deep document paths and `IN` lists over 100 operands; then each kind's own checks, and
-//! the operator count last. (Observed with DynamoDB Local 3.3.1, e.g. a syntax error at the end
-//! of an expression is reported before a reserved word at its start.)
+//! syntax (a redundant pair of parentheses counts as one, reported where it closes), then — in
+//! the order they appear — reserved words used as names and functions that are unknown or do
+//! not belong where they stand (a function before its arguments), then an update's repeated
+//! clause, then — in the order they appear — undefined placeholders, too-deep document paths,
+//! `IN` lists over 100 operands and calls with wrong operands; then each kind's own checks, and
+//! the operator count last. An update differs after its repeated clause: too-deep paths,
+//! overlapping paths, the first undefined name, then of the actions with an undefined value,
+//! a wrong call or a wrong operand type the *last* one.
+//! (Observed with DynamoDB Local 3.3.1, e.g. a syntax error at the end of an expression is
+//! reported before a reserved word or an unknown function at its start.) A refused function's
+//! arguments are still scanned, so a syntax error after it is found first.
 //!
 //! Precedence, loosest first: OR, AND, NOT, then comparisons / BETWEEN / IN / functions, with
 //! parentheses. Nothing recurses as deep as the input nests: the boolean layer ([`boolean`])
 //! runs on an explicit stack, and so does the one update function that nests
-//! (`if_not_exists`); `list_append`'s arguments are one level deep at most.
+//! (`if_not_exists`); `list_append`'s arguments are one level deep at most, and a refused
+//! call's are only scanned, on a stack ([`calls`], which also checks each call's operands).
 
 mod boolean;
+mod calls;
 
 use std::sync::Arc;
 
@@ -21,6 +29,7 @@ use super::reserved::is_reserved;
 use super::{Action, CmpOp, Cond, Elem, Operand, Path, Placeholders, invalid};
 use crate::dynamodb::model::AttrValue;
 use crate::protocol::AwsError;
+use calls::{misused_function, refused_condition, refused_operand};
 
 const GRAMMAR_WORDS: [&str; 9] = [
     "AND", "OR", "NOT", "BETWEEN", "IN", "SET", "REMOVE", "ADD", "DELETE",
@@ -50,30 +59,48 @@ pub fn update(source: &str, ph: &mut Placeholders) -> Result<Vec<Action>, AwsErr
     let mut parser = Parser::new(source, "UpdateExpression", ph)?;
     let mut actions = Vec::new();
     let mut seen = Vec::new();
+    let mut repeated = None;
+    let mut last_failed = None;
     while parser.peek().is_some() {
         let clause = parser.clause_keyword()?;
         if seen.contains(&clause) {
-            return Err(invalid(
-                "UpdateExpression",
-                format!("The \"{clause}\" section can only be used once in an update expression;"),
-            ));
+            repeated.get_or_insert_with(|| {
+                invalid(
+                    "UpdateExpression",
+                    format!(
+                        "The \"{clause}\" section can only be used once in an update expression;"
+                    ),
+                )
+            });
         }
         seen.push(clause);
         loop {
-            actions.push(parser.action(clause)?);
+            let action = parser.action(clause)?;
+            // Each action's first undefined value, operand count, path or operand type: the
+            // last action with one is reported.
+            let failed = parser.deferred.take();
+            if let Some(err) = failed.or_else(|| super::check::action_operands(&action).err()) {
+                last_failed = Some(err);
+            }
+            actions.push(action);
             if !parser.eat_sym(",") {
                 break;
             }
         }
     }
     parser.end()?;
-    // A too-deep path, then overlapping paths, are reported before undefined placeholders.
+    if let Some(err) = repeated {
+        return Err(err);
+    }
+    // A too-deep path, then overlapping paths, then the first undefined name, then the last
+    // failing action.
     if let Some(err) = parser.deep_path.take() {
         return Err(err);
     }
     super::update::check_overlap(&actions)?;
-    parser.take_deferred()?;
-    super::check::update_operands(&actions)?;
+    if let Some(err) = parser.undefined_name.take().or(last_failed) {
+        return Err(err);
+    }
     limits::check_operators(parser.operators, "UpdateExpression")?;
     Ok(actions)
 }
@@ -98,13 +125,17 @@ struct Parser<'a> {
     pos: usize,
     kind: &'a str,
     ph: &'a mut Placeholders,
-    /// The first reserved word used as a name: reported once the syntax is known good.
+    /// The first reserved word used as a name or misplaced function: reported once the syntax
+    /// is known good.
     reserved: Option<AwsError>,
-    /// The first undefined placeholder, too-deep path (conditions, projections) or `IN`
-    /// with too many operands: reported after the syntax and reserved words.
+    /// The first undefined placeholder, too-deep path (conditions, projections), `IN` with
+    /// too many operands, call with a wrong number of operands or value where a call needs a
+    /// path: reported after the syntax and reserved words.
     deferred: Option<AwsError>,
     /// An update's first too-deep path: reported before overlapping paths.
     deep_path: Option<AwsError>,
+    /// An update's first undefined name: reported before its actions' failures.
+    undefined_name: Option<AwsError>,
     /// Operators and functions so far.
     operators: usize,
 }
@@ -143,8 +174,16 @@ impl<'a> Parser<'a> {
             reserved: None,
             deferred: None,
             deep_path: None,
+            undefined_name: None,
             operators: 0,
         })
+    }
+
+    /// A reserved word or a refused function, kept if it is the first.
+    fn note(&mut self, err: AwsError) {
+        if self.reserved.is_none() {
+            self.reserved = Some(err);
+        }
     }
 
     fn defer(&mut self, err: AwsError) {
@@ -247,18 +286,50 @@ impl<'a> Parser<'a> {
     /// or a function — or, right before a `)`, an operand the boolean layer parenthesised
     /// (`(c) = :c`), whose comparison [`Parser::leaf_rest`] finishes after the `)`.
     fn leaf(&mut self) -> Result<Leaf, AwsError> {
-        if let (Some(Tok::Word(name)), Some(Tok::Sym("("))) = (self.peek(), self.peek_at(1))
+        let call = match (self.peek(), self.peek_at(1)) {
+            (Some(Tok::Word(name)), Some(Tok::Sym("("))) => Some(name.clone()),
+            _ => None,
+        };
+        let clean_before = self.deferred.is_none();
+        let walk_clean = self.reserved.is_none();
+        if let Some(name) = call.as_deref()
+            && CONDITION_FUNCTIONS.contains(&name)
             && name != "size"
         {
-            let name = name.clone();
-            return self.function_condition(&name).map(Leaf::Cond);
+            let cond = self.function_condition(name)?;
+            if !self.at_comparison() {
+                return Ok(Leaf::Cond(cond));
+            }
+            // A condition function as an operand (`attribute_exists(a) = :v`).
+            if walk_clean {
+                self.reserved = Some(misused_function(self.kind, name));
+            }
+            return self
+                .leaf_rest(refused_operand(), clean_before)
+                .map(Leaf::Cond);
         }
-        let clean_before = self.deferred.is_none();
         let left = self.operand(false)?;
         if self.peek() == Some(&Tok::Sym(")")) {
             return Ok(Leaf::Operand(left, clean_before));
         }
+        if call.is_some() && !self.at_comparison() {
+            // A function standing as a whole condition: `size` is refused, an unknown or
+            // update function was (see `bare_operand`). The tree is never used: parsing fails.
+            if call.as_deref() == Some("size") && walk_clean {
+                self.reserved = Some(misused_function(self.kind, "size"));
+            }
+            return Ok(Leaf::Cond(refused_condition()));
+        }
         self.leaf_rest(left, clean_before).map(Leaf::Cond)
+    }
+
+    /// Whether a comparator, `BETWEEN` or `IN` follows.
+    fn at_comparison(&self) -> bool {
+        match self.peek() {
+            Some(Tok::Sym(s)) => ["=", "<>", "<", "<=", ">", ">="].contains(s),
+            Some(Tok::Word(w)) => w.eq_ignore_ascii_case("BETWEEN") || w.eq_ignore_ascii_case("IN"),
+            _ => false,
+        }
     }
 
     /// A comparison, BETWEEN or IN after its first operand.
@@ -308,67 +379,22 @@ impl<'a> Parser<'a> {
         Ok(op)
     }
 
-    fn function_condition(&mut self, name: &str) -> Result<Cond, AwsError> {
-        self.check_function(name, &CONDITION_FUNCTIONS)?;
-        self.pos += 2;
-        self.operators += 1;
-        let cond = match name {
-            "attribute_exists" => Cond::Exists(self.path()?),
-            "attribute_not_exists" => Cond::NotExists(self.path()?),
-            "attribute_type" => {
-                let path = self.path()?;
-                self.expect_sym(",")?;
-                Cond::AttrType(path, self.operand(false)?)
-            }
-            _ => {
-                let left = self.operand(false)?;
-                self.expect_sym(",")?;
-                let right = self.operand(false)?;
-                if name == "begins_with" {
-                    Cond::BeginsWith(left, right)
-                } else {
-                    Cond::Contains(left, right)
-                }
-            }
-        };
-        self.expect_sym(")")?;
-        Ok(cond)
-    }
-
-    /// Rejects unknown functions and functions used where they are not allowed.
-    fn check_function(&self, name: &str, allowed: &[&str]) -> Result<(), AwsError> {
-        if allowed.contains(&name) {
-            return Ok(());
-        }
-        let known = CONDITION_FUNCTIONS.contains(&name) || UPDATE_FUNCTIONS.contains(&name);
-        if !known {
-            return Err(invalid(
-                self.kind,
-                format!("Invalid function name; function: {name}"),
-            ));
-        }
-        if self.kind == "UpdateExpression" && !UPDATE_FUNCTIONS.contains(&name) {
-            return Err(invalid(
-                self.kind,
-                format!("The function is not allowed in an update expression; function: {name}"),
-            ));
-        }
-        Err(misused_function(self.kind, name))
-    }
-
     /// An operand; in update expressions also `if_not_exists`, `list_append` and `+`/`-`.
     fn operand(&mut self, in_update: bool) -> Result<Operand, AwsError> {
         if !in_update {
             return self.simple_operand(Place::Condition);
         }
+        let walk_clean = self.reserved.is_none();
+        let list_append = self.peek_word("list_append") && self.peek_at(1) == Some(&Tok::Sym("("));
         let left = self.simple_operand(Place::Value)?;
         for (sym, plus) in [("+", true), ("-", false)] {
             if self.eat_sym(sym) {
                 self.operators += 1;
-                let right = self.simple_operand(Place::Nested)?;
-                if let Operand::ListAppend(..) = left {
-                    return Err(misused_function(self.kind, "list_append"));
+                // A list_append beside `+`/`-` is refused before what its arguments hold.
+                if list_append && walk_clean {
+                    self.reserved = Some(misused_function(self.kind, "list_append"));
                 }
+                let right = self.simple_operand(Place::Nested)?;
                 return Ok(Operand::Arith(Box::new(left), plus, Box::new(right)));
             }
         }
@@ -406,26 +432,28 @@ impl<'a> Parser<'a> {
                         Place::Condition => &["size"],
                         Place::Value | Place::Nested => &UPDATE_FUNCTIONS,
                     };
-                    self.check_function(&name, allowed)?;
-                    if name == "list_append" && place == Place::Nested {
-                        return Err(misused_function(self.kind, "list_append"));
+                    let refused = match self.check_function(&name, allowed) {
+                        Err(err) => Some(err),
+                        Ok(()) if name == "list_append" && place == Place::Nested => {
+                            Some(misused_function(self.kind, "list_append"))
+                        }
+                        Ok(()) => None,
+                    };
+                    if let Some(err) = refused {
+                        break self.refused_call(err)?;
                     }
                     self.pos += 2;
                     self.operators += 1;
                     match name.as_str() {
-                        "if_not_exists" => {
-                            enclosing.push(self.path()?);
-                            self.expect_sym(",")?;
-                            place = Place::Nested;
-                        }
+                        "if_not_exists" => match self.if_not_exists_path()? {
+                            Some(path) => {
+                                enclosing.push(path);
+                                place = Place::Nested;
+                            }
+                            None => break refused_operand(),
+                        },
                         "size" => break self.size_argument()?,
-                        _ => {
-                            let first = self.simple_operand(Place::Nested)?;
-                            self.expect_sym(",")?;
-                            let second = self.simple_operand(Place::Nested)?;
-                            self.expect_sym(")")?;
-                            break Operand::ListAppend(Box::new(first), Box::new(second));
-                        }
+                        _ => break self.list_append()?,
                     }
                 }
                 _ => break Operand::Path(self.path()?),
@@ -433,8 +461,11 @@ impl<'a> Parser<'a> {
         };
         let mut operand = innermost;
         for path in enclosing.into_iter().rev() {
-            self.expect_sym(")")?;
-            operand = Operand::IfNotExists(path, Box::new(operand));
+            operand = if self.close_call("if_not_exists", 2)? {
+                Operand::IfNotExists(path, Box::new(operand))
+            } else {
+                refused_operand()
+            };
         }
         Ok(operand)
     }
@@ -457,15 +488,24 @@ impl<'a> Parser<'a> {
             self.operators += 1;
             depth += 1;
         }
-        let inner = match self.peek().cloned() {
-            Some(Tok::Value(placeholder)) => {
+        let inner = match (self.peek().cloned(), self.peek_at(1)) {
+            (Some(Tok::Value(placeholder)), _) => {
                 self.pos += 1;
                 Operand::Value(self.value(&placeholder))
             }
+            (Some(Tok::Word(name)), Some(Tok::Sym("("))) => {
+                // Not `size` (eaten above): refused.
+                let err = self.check_function(&name, &[]).err();
+                self.refused_call(err.unwrap_or_else(|| misused_function(self.kind, &name)))?
+            }
             _ => Operand::Path(self.path()?),
         };
-        for _ in 0..depth {
+        let whole = self.close_call("size", 1)?;
+        for _ in 1..depth {
             self.expect_sym(")")?;
+        }
+        if !whole {
+            return Ok(refused_operand());
         }
         let size = Operand::Size(Box::new(inner));
         Ok(if depth > 1 {
@@ -507,7 +547,12 @@ impl<'a> Parser<'a> {
     fn path_name(&mut self) -> Result<String, AwsError> {
         let name = match self.peek().cloned() {
             Some(Tok::Name(placeholder)) => self.ph.name(&placeholder).unwrap_or_else(|| {
-                self.defer(invalid(self.kind, format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}")));
+                let err = invalid(self.kind, format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}"));
+                if self.kind == "UpdateExpression" {
+                    self.undefined_name.get_or_insert(err);
+                } else {
+                    self.defer(err);
+                }
                 placeholder.clone()
             }),
             Some(Tok::Word(word)) => {
@@ -516,11 +561,8 @@ impl<'a> Parser<'a> {
                     return Err(self.syntax_error());
                 }
                 // `size` is a function only before `(`; elsewhere it names an attribute.
-                if is_reserved(&word)
-                    && !word.eq_ignore_ascii_case("size")
-                    && self.reserved.is_none()
-                {
-                    self.reserved = Some(invalid(
+                if is_reserved(&word) && !word.eq_ignore_ascii_case("size") {
+                    self.note(invalid(
                         self.kind,
                         format!("Attribute name is a reserved keyword; reserved keyword: {word}"),
                     ));
@@ -562,16 +604,6 @@ impl<'a> Parser<'a> {
             _ => Err(self.syntax_error()),
         }
     }
-}
-
-/// `The function is not allowed to be used this way in an expression; function: <name>`
-fn misused_function(kind: &str, name: &str) -> AwsError {
-    invalid(
-        kind,
-        format!(
-            "The function is not allowed to be used this way in an expression; function: {name}"
-        ),
-    )
 }
 
 #[cfg(test)]

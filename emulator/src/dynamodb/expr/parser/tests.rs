@@ -296,3 +296,164 @@ fn update_operands_follow_dynamodb_grammar() {
         "Invalid UpdateExpression: The expression contains too many operators; operator count: 301"
     );
 }
+
+#[test]
+fn functions_are_checked_in_aws_order() {
+    let c = |text: &str| cond(text).unwrap_err().message;
+    let condition = |m: &str| format!("Invalid ConditionExpression: {m}");
+    let unknown = condition("Invalid function name; function: foo");
+    let reserved = condition("Attribute name is a reserved keyword; reserved keyword: status");
+    // Syntax, and redundant parentheses, anywhere before a refused function.
+    assert_eq!(
+        c("foo(a) AND ((b = :v))"),
+        condition("The expression has redundant parentheses;")
+    );
+    assert_eq!(
+        c("foo(a) AND b = )"),
+        condition("Syntax error; token: \")\", near: \"= )\"")
+    );
+    assert_eq!(
+        c("foo()"),
+        condition("Syntax error; token: \")\", near: \"()\"")
+    );
+    // Refused functions and reserved words: the first in the source, a call before its
+    // operands; both before undefined placeholders wherever they are.
+    assert_eq!(c("foo(a) AND status = :v"), unknown);
+    assert_eq!(c("status = :v AND foo(a)"), reserved);
+    assert_eq!(c("foo(status)"), unknown);
+    assert_eq!(c("b = :nope AND foo(a, (b), bar(c))"), unknown);
+    assert_eq!(
+        c("if_not_exists(a, :v)"),
+        condition("The function is not allowed in a condition expression; function: if_not_exists")
+    );
+    let misused = |f: &str| {
+        condition(&format!(
+            "The function is not allowed to be used this way in an expression; function: {f}"
+        ))
+    };
+    assert_eq!(c("size(a) AND b = :v"), misused("size"));
+    assert_eq!(
+        c("attribute_exists(status) = :v"),
+        misused("attribute_exists")
+    );
+    assert_eq!(
+        c("contains(attribute_exists(a), :v)"),
+        misused("attribute_exists")
+    );
+    // Operand counts and document paths: in source order with undefined placeholders.
+    let count = |f: &str, n: usize| {
+        condition(&format!(
+            "Incorrect number of operands for operator or function; operator or function: {f}, number of operands: {n}"
+        ))
+    };
+    assert_eq!(c("contains(a) AND b = :nope"), count("contains", 1));
+    assert_eq!(c("contains(:nope)"), count("contains", 1));
+    assert_eq!(
+        c("b = :nope AND contains(a)"),
+        condition(
+            "An expression attribute value used in expression is not defined; attribute value: :nope"
+        )
+    );
+    assert_eq!(c("contains(a) AND status = :v"), reserved);
+    assert_eq!(c("attribute_type(a)"), count("attribute_type", 1));
+    assert_eq!(c("size(a, b) = :v"), count("size", 2));
+    assert_eq!(
+        c("attribute_exists(size(a))"),
+        condition(
+            "Operator or function requires a document path; operator or function: attribute_exists"
+        )
+    );
+    assert!(cond("attribute_exists((a)) AND begins_with(a, :w)").is_ok());
+}
+
+#[test]
+fn update_functions_are_checked_in_aws_order() {
+    let u = |text: &str| update(text, &mut placeholders()).unwrap_err().message;
+    let update_error = |m: &str| format!("Invalid UpdateExpression: {m}");
+    assert_eq!(
+        u("SET a = :v SET c = foo(b)"),
+        update_error("Invalid function name; function: foo")
+    );
+    assert_eq!(
+        u("SET a = :v SET c = :v"),
+        update_error("The \"SET\" section can only be used once in an update expression;")
+    );
+    assert_eq!(
+        u("SET a = if_not_exists(a) REMOVE status"),
+        update_error("Attribute name is a reserved keyword; reserved keyword: status")
+    );
+    let count = |f: &str, n: usize| {
+        update_error(&format!(
+            "Incorrect number of operands for operator or function; operator or function: {f}, number of operands: {n}"
+        ))
+    };
+    assert_eq!(u("SET a = if_not_exists(a)"), count("if_not_exists", 1));
+    assert_eq!(
+        u("SET a = if_not_exists(a, b, c)"),
+        count("if_not_exists", 3)
+    );
+    assert_eq!(u("SET a = list_append(a)"), count("list_append", 1));
+    assert_eq!(
+        u("SET a = if_not_exists(:v, a)"),
+        update_error(
+            "Operator or function requires a document path; operator or function: if_not_exists"
+        )
+    );
+    assert_eq!(
+        u("SET a = list_append(a) + :v"),
+        update_error(
+            "The function is not allowed to be used this way in an expression; function: list_append"
+        )
+    );
+    assert_eq!(
+        u("SET a = size(b) REMOVE status"),
+        update_error("The function is not allowed in an update expression; function: size")
+    );
+}
+
+#[test]
+fn the_last_failing_update_action_is_reported() {
+    let u = |text: &str| update(text, &mut placeholders()).unwrap_err().message;
+    let undefined = |v: &str| {
+        format!(
+            "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: {v}"
+        )
+    };
+    assert_eq!(u("SET a = :x1, b = :x2"), undefined(":x2"));
+    assert_eq!(u("SET b = b - :w, a = :x"), undefined(":x"));
+    assert_eq!(
+        u("SET a = :x, b = b - :w"),
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: S"
+    );
+    assert_eq!(
+        u("REMOVE x SET a = :x ADD c :w"),
+        "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"
+    );
+    // Within an action, an undefined value before the operand type.
+    assert_eq!(u("SET q = :w - :x"), undefined(":x"));
+    // An undefined name, wherever it is, before them all.
+    assert_eq!(
+        u("SET b = :x, #x = :v"),
+        "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #x"
+    );
+}
+
+#[test]
+fn refused_calls_nest_without_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(SMALL_STACK)
+        .spawn(|| {
+            let deep = format!("{}a{} = :v", "foo(".repeat(800), ")".repeat(800));
+            assert_eq!(
+                cond(&deep).unwrap_err().message,
+                "Invalid ConditionExpression: Invalid function name; function: foo"
+            );
+            let extra = format!("SET a = if_not_exists(a, :v, {}b{})", "f(".repeat(1300), ")".repeat(1300));
+            assert_eq!(
+                update(&extra, &mut placeholders()).unwrap_err().message,
+                "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 3"
+            );
+        })
+        .unwrap();
+    worker.join().unwrap();
+}
