@@ -11,6 +11,7 @@
 
 pub mod backend;
 pub mod cleanup;
+pub mod coverage;
 pub mod junit;
 pub mod output;
 pub mod report;
