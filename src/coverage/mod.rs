@@ -37,3 +37,24 @@ pub fn load_model(app_dir: &Path) -> anyhow::Result<Model> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     Model::from_text(&text).with_context(|| format!("{}", path.display()))
 }
+
+/// The coverage of every execution in `reports`, each credited to its scenario and order.
+pub fn of_reports(model: &Model, reports: &[crate::suite::ScenarioReport]) -> Coverage {
+    let mut coverage = Coverage::new(model);
+    for report in reports {
+        for (order, events) in &report.histories {
+            coverage.add(&report.name, order, &observe(model, events));
+        }
+    }
+    coverage
+}
+
+/// The figures alone (for `--json`'s report): covered, total and percent of each.
+pub fn figures_json(coverage: &Coverage) -> serde_json::Value {
+    let figure = |f: report::Figure| serde_json::json!({"covered": f.covered, "total": f.total, "percent": f.percent()});
+    serde_json::json!({
+        "executions": coverage.executions,
+        "states": figure(coverage.state_figure()),
+        "transitions": figure(coverage.transition_figure()),
+    })
+}
