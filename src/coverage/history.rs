@@ -27,8 +27,10 @@ pub struct Event {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
+    /// A state was entered; a Choice's input (JSON text) is kept to tell its rules apart.
     StateEntered {
         name: String,
+        input: Option<String>,
     },
     StateExited {
         name: String,
@@ -51,11 +53,15 @@ pub enum EventKind {
 /// Reduces an SDK history event.
 pub fn from_sdk(event: &HistoryEvent) -> Event {
     let kind_name = event.r#type().as_str();
-    let entered = event.state_entered_event_details().map(|d| d.name());
+    let entered = event.state_entered_event_details();
     let exited = event.state_exited_event_details().map(|d| d.name());
     let kind = match (entered, exited) {
-        (Some(name), _) if kind_name.ends_with("StateEntered") => EventKind::StateEntered {
-            name: name.to_owned(),
+        (Some(details), _) if kind_name.ends_with("StateEntered") => EventKind::StateEntered {
+            name: details.name().to_owned(),
+            input: details
+                .input()
+                .filter(|_| kind_name == "ChoiceStateEntered")
+                .map(str::to_owned),
         },
         (_, Some(name)) if kind_name.ends_with("StateExited") => EventKind::StateExited {
             name: name.to_owned(),
@@ -187,6 +193,8 @@ enum Leaving {
 struct Exit {
     state: usize,
     leaving: Leaving,
+    /// A Choice's input.
+    input: Option<serde_json::Value>,
 }
 
 /// A state entered and not yet left.
@@ -201,6 +209,8 @@ struct Open {
     retries: Vec<u32>,
     /// In a Map or Parallel: the last state its body left, not yet followed.
     last_child: Option<(i64, Exit)>,
+    /// A Choice's input, to tell rules leading to the same state apart.
+    input: Option<serde_json::Value>,
 }
 
 struct Walker<'m> {
@@ -215,7 +225,7 @@ struct Walker<'m> {
 impl Walker<'_> {
     fn step(&mut self, event: &Event) {
         match &event.kind {
-            EventKind::StateEntered { name } => self.entered(event, name),
+            EventKind::StateEntered { name, input } => self.entered(event, name, input),
             EventKind::StateExited { name } => self.exited(event.id, name),
             EventKind::AttemptStarted => {
                 if let Some(top) = self.stack.len().checked_sub(1) {
@@ -288,7 +298,7 @@ impl Walker<'_> {
         }
     }
 
-    fn entered(&mut self, event: &Event, name: &str) {
+    fn entered(&mut self, event: &Event, name: &str, input: &Option<String>) {
         let container = self
             .stack
             .iter()
@@ -304,7 +314,7 @@ impl Walker<'_> {
             self.observed
                 .unmatched
                 .insert(format!("state {name} is not in the definition"));
-            self.push(None, name);
+            self.push(None, name, None);
             return;
         };
         match self.predecessor(event, to) {
@@ -317,10 +327,13 @@ impl Walker<'_> {
                 state: to.id.clone(),
             });
         }
-        self.push(index, name);
+        let input = input
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok());
+        self.push(index, name, input);
     }
 
-    fn push(&mut self, state: Option<usize>, name: &str) {
+    fn push(&mut self, state: Option<usize>, name: &str, input: Option<serde_json::Value>) {
         let retries = self.state(state).map_or(0, |s| s.retry.len());
         self.stack.push(Open {
             state,
@@ -329,6 +342,7 @@ impl Walker<'_> {
             attempts: 0,
             retries: vec![0; retries],
             last_child: None,
+            input,
         });
     }
 
@@ -460,11 +474,34 @@ impl Walker<'_> {
         let exit = Exit {
             state: open.state.unwrap_or_default(),
             leaving,
+            input: open.input,
         };
         self.exits.insert(id, exit.clone());
         let state = state.clone();
         *self.last_slot(&state) = Some((id, exit));
     }
+}
+
+/// The rule (or Default) the Choice took, by evaluating its rules on its input — when that
+/// is possible and agrees with where the execution went.
+fn evaluated(from: &State, to: &State, input: Option<&serde_json::Value>) -> Option<Transition> {
+    let transition = match super::choice::taken(&from.rules, input?)? {
+        Some(rule) => Transition::ChoiceRule {
+            state: from.id.clone(),
+            rule,
+            to: from.choices.get(rule)?.clone(),
+        },
+        None => Transition::ChoiceDefault {
+            state: from.id.clone(),
+            to: from.default.clone()?,
+        },
+    };
+    let lands = match &transition {
+        Transition::ChoiceRule { to: target, .. }
+        | Transition::ChoiceDefault { to: target, .. } => *target == to.id,
+        _ => false,
+    };
+    lands.then_some(transition)
 }
 
 /// Whether the state at `inner` lies in a body of the state at `outer`.
@@ -513,7 +550,9 @@ fn classify(model: &Model, exit: &Exit, to: &State) -> Result<Transition, String
     };
     match &exit.leaving {
         Leaving::Caught(error) => caught(from, error, to),
-        Leaving::Normally if from.kind == StateType::Choice => choice(from, to),
+        Leaving::Normally if from.kind == StateType::Choice => {
+            choice(from, to, exit.input.as_ref())
+        }
         Leaving::Normally if from.next.as_deref() == Some(to.id.as_str()) => Ok(Transition::Next {
             from: from.id.clone(),
             to: to.id.clone(),
@@ -572,7 +611,11 @@ fn caught(from: &State, error: &str, to: &State) -> Result<Transition, String> {
     }
 }
 
-fn choice(from: &State, to: &State) -> Result<Transition, String> {
+fn choice(
+    from: &State,
+    to: &State,
+    input: Option<&serde_json::Value>,
+) -> Result<Transition, String> {
     let mut candidates: Vec<Transition> = from
         .choices
         .iter()
@@ -593,6 +636,7 @@ fn choice(from: &State, to: &State) -> Result<Transition, String> {
     match candidates.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(format!("{} → {} is no rule of the Choice", from.id, to.id)),
+        _ if let Some(found) = evaluated(from, to, input) => Ok(found),
         many => Err(format!(
             "{} → {}: {} rules lead there and the history does not say which matched",
             from.id,

@@ -86,6 +86,8 @@ pub struct State {
     pub terminal: bool,
     /// A Choice's rules, each as its `Next` (state id), in order.
     pub choices: Vec<String>,
+    /// The same rules as written (to evaluate when two lead to the same state).
+    pub rules: Vec<Value>,
     pub default: Option<String>,
     pub retry: Vec<Retrier>,
     pub catch: Vec<Catcher>,
@@ -274,6 +276,7 @@ fn read_machine(
                 .iter()
                 .filter_map(|rule| rule.get("Next").and_then(target))
                 .collect(),
+            rules: list(state, "Choices").to_vec(),
             default: state.get("Default").and_then(target),
             retry: list(state, "Retry").iter().map(retrier).collect(),
             catch: list(state, "Catch")

@@ -65,7 +65,10 @@ impl History {
     }
 
     fn enter(&mut self, name: &str) -> &mut Self {
-        self.push(EventKind::StateEntered { name: name.into() });
+        self.push(EventKind::StateEntered {
+            name: name.into(),
+            input: None,
+        });
         self
     }
 
@@ -158,8 +161,20 @@ fn retries_are_counted_per_clause_then_the_choice_and_both_branches() {
         .event("ParallelStateStarted", None);
     let started = h.0.last().unwrap().id;
     // The branches interleave: each first state points back at ParallelStateStarted.
-    let a = h.push_after(started, EventKind::StateEntered { name: "A".into() });
-    let b = h.push_after(started, EventKind::StateEntered { name: "B".into() });
+    let a = h.push_after(
+        started,
+        EventKind::StateEntered {
+            name: "A".into(),
+            input: None,
+        },
+    );
+    let b = h.push_after(
+        started,
+        EventKind::StateEntered {
+            name: "B".into(),
+            input: None,
+        },
+    );
     let a_exit = h.push_after(a, EventKind::StateExited { name: "A".into() });
     h.push_after(b, EventKind::StateExited { name: "B".into() });
     h.push_after(a_exit, kind_of("ParallelStateSucceeded", None));
@@ -365,4 +380,46 @@ fn the_report_counts_folds_retries_and_agrees_with_its_json() {
         "{short}"
     );
     assert!(short.contains("\n  uncovered state: Failed"), "{short}");
+}
+
+#[test]
+fn rules_leading_to_the_same_state_are_told_apart_by_evaluating_them() {
+    let model = Model::from_definition(&json!({
+        "StartAt": "Size?",
+        "States": {
+            "Size?": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Done"},
+                    {"Variable": "$.n", "NumericLessThan": 0, "Next": "Done"}
+                ],
+                "Default": "Done"
+            },
+            "Done": {"Type": "Succeed"}
+        }
+    }))
+    .unwrap();
+    let run = |input: Option<&str>| {
+        let mut h = History::default();
+        h.push(EventKind::StateEntered {
+            name: "Size?".into(),
+            input: input.map(str::to_owned),
+        });
+        h.exit("Size?").enter("Done");
+        observe(&model, &h.0)
+    };
+    let names = |input| -> Vec<String> {
+        run(input)
+            .transitions
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    };
+    assert!(names(Some(r#"{"n": -3}"#)).contains(&"Size? rule 2 → Done".to_owned()));
+    assert!(names(Some(r#"{"n": 5}"#)).contains(&"Size? default → Done".to_owned()));
+    let unknown = run(None);
+    assert_eq!(
+        unknown.unmatched.iter().next().map(String::as_str),
+        Some("Size? → Done: 3 rules lead there and the history does not say which matched")
+    );
 }
