@@ -106,6 +106,7 @@ mod tests {
             text: "\u{1b}[31m-old\u{1b}[0m <x>\n".into(),
             wall_time: Duration::from_millis(1500),
             phases: Vec::new(),
+            histories: Vec::new(),
         }
     }
 

@@ -5,14 +5,18 @@
 //! serves the endpoint) → [`stack`] (provision `app/` through the AWS SDK) → [`run`] (inject,
 //! wait, collect) → [`snapshot`] (normalise, render, compare). [`report`] ties them together
 //! for the CLI and the test suite; [`suite`] runs several scenarios in parallel and [`junit`]
-//! writes their JUnit XML. [`stop`] (signals, a closed stdout), [`cleanup`] (the harness's own
-//! temporary files and child processes) and [`output`] (writes that never panic) keep an
-//! interrupted run from leaving anything behind.
+//! writes their JUnit XML; [`coverage`] reads the executions' histories against the state
+//! machine's definition; [`paths`] finds the user's scenarios and `app/` at run time.
+//! [`stop`] (signals, a closed stdout), [`cleanup`] (the harness's own temporary files and
+//! child processes) and [`output`] (writes that never panic) keep an interrupted run from
+//! leaving anything behind.
 
 pub mod backend;
 pub mod cleanup;
+pub mod coverage;
 pub mod junit;
 pub mod output;
+pub mod paths;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -37,9 +37,10 @@ enum Command {
     Scenario(ScenarioArgs),
     /// List the scenarios with their descriptions.
     List {
-        /// Directory holding the scenario files.
-        #[arg(long, default_value_os_t = default_scenarios_dir())]
-        scenarios_dir: PathBuf,
+        /// Directory holding the scenario files [default: `scenarios/` in the current
+        /// directory or the nearest parent holding one].
+        #[arg(long)]
+        scenarios_dir: Option<PathBuf>,
     },
     /// Serve the embedded emulator until Ctrl-C or SIGTERM (a local endpoint for the AWS CLI
     /// or any SDK).
@@ -92,17 +93,51 @@ struct ScenarioArgs {
     /// Run the embedded emulator on the wall clock instead of its virtual clock.
     #[arg(long)]
     real_time: bool,
-    /// Directory holding the scenario files.
-    #[arg(long, default_value_os_t = default_scenarios_dir())]
-    scenarios_dir: PathBuf,
+    /// Directory holding the scenario files; their snapshots are in its `snapshots/`
+    /// [default: `scenarios/` in the current directory or the nearest parent holding one].
+    #[arg(long)]
+    scenarios_dir: Option<PathBuf>,
+    /// The application to deploy: tables, functions, state machine, … (its Lambda functions
+    /// are built in the Cargo project holding it) [default: `app/` in the current directory
+    /// or the nearest parent holding one].
+    #[arg(long)]
+    app_dir: Option<PathBuf>,
+    /// Print the state machine's coverage (states and transitions the scenarios exercised,
+    /// and those they did not) and write it as JSON.
+    #[arg(long)]
+    coverage: bool,
+    /// Where `--coverage` writes its JSON (implies `--coverage`).
+    #[arg(long, value_name = "FILE")]
+    coverage_json: Option<PathBuf>,
+    /// Fail (exit 1) when state or transition coverage is below PERCENT, listing what is
+    /// uncovered (implies `--coverage`).
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    min_coverage: Option<f64>,
 }
 
-fn default_scenarios_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+/// `0`–`100`.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if (0.0..=100.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not between 0 and 100"))
+    }
+}
+
+/// The directory a flag named, or `name` found upwards from the current directory.
+fn user_dir(flag_value: Option<&PathBuf>, name: &str, flag: &str) -> Result<PathBuf, String> {
+    match flag_value {
+        Some(dir) => Ok(dir.clone()),
+        None => orderlab::paths::discover(name, flag),
+    }
 }
 
 /// Exit codes.
 const PASSED: u8 = 0;
+const FAILED: u8 = 1;
 const ERROR: u8 = 2;
 
 /// After a signal, how long the command gets to stop cleanly (cancel, stop every backend
@@ -154,7 +189,19 @@ async fn run(command: Command) -> u8 {
 async fn dispatch(command: Command, stop: Stop) -> u8 {
     match command {
         Command::Scenario(args) => scenario_command(args, stop).await,
-        Command::List { scenarios_dir } => list_command(&scenarios_dir),
+        Command::List { scenarios_dir } => {
+            match user_dir(
+                scenarios_dir.as_ref(),
+                orderlab::paths::SCENARIOS,
+                "--scenarios-dir",
+            ) {
+                Ok(dir) => list_command(&dir),
+                Err(message) => {
+                    error_line(&format!("error: {message}"));
+                    ERROR
+                }
+            }
+        }
         Command::Emulate(args) => emulate_command(args, stop).await,
     }
 }
@@ -229,8 +276,8 @@ fn list_command(dir: &std::path::Path) -> u8 {
 }
 
 async fn scenario_command(args: ScenarioArgs, stop: Stop) -> u8 {
-    let scenarios = match load_selected(&args) {
-        Ok(scenarios) => scenarios,
+    let prepared = match prepare(&args) {
+        Ok(prepared) => prepared,
         Err(message) => {
             error_line(&format!("error: {message}"));
             return ERROR;
@@ -252,16 +299,18 @@ async fn scenario_command(args: ScenarioArgs, stop: Stop) -> u8 {
             backend: args.backend.clone(),
             timeout: Duration::from_secs(args.timeout),
             real_time: args.real_time,
+            app_dir: prepared.app_dir,
             stop: stop.clone(),
         },
         accept: args.accept,
         jobs,
+        snapshots_dir: orderlab::paths::snapshots_dir(&prepared.scenarios_dir),
     };
     let started = Instant::now();
-    let progress = scenarios.len() > 1 && std::io::stderr().is_terminal();
+    let progress = prepared.scenarios.len() > 1 && std::io::stderr().is_terminal();
     let human = !args.json;
     let mut stdout = Stdout::new(&stop);
-    let reports = suite::run_all(scenarios, &options, |report, done, total| {
+    let reports = suite::run_all(prepared.scenarios, &options, |report, done, total| {
         if progress {
             write_err("\r\x1b[2K");
         }
@@ -281,10 +330,81 @@ async fn scenario_command(args: ScenarioArgs, stop: Stop) -> u8 {
         error_line(&format!("error: cannot write {}: {err}", path.display()));
         code = ERROR;
     }
+    let coverage = prepared
+        .model
+        .map(|model| orderlab::coverage::of_reports(&model, &reports));
     if args.json {
-        stdout.write(&format!("{:#}\n", suite::json_report(&reports, wall_time)));
+        let mut report = suite::json_report(&reports, wall_time);
+        if let Some(coverage) = &coverage {
+            report["coverage"] = orderlab::coverage::figures_json(coverage);
+        }
+        stdout.write(&format!("{report:#}\n"));
     } else {
         stdout.write(&format!("{}\n", suite::summary(&reports, wall_time)));
+    }
+    if let Some(coverage) = coverage {
+        code = code.max(finish_coverage(&args, &coverage, &mut stdout));
+    }
+    code
+}
+
+/// What `scenario` needs before it runs: the scenarios, the application's directory, and
+/// with `--coverage` the model of its state machine.
+struct Prepared {
+    scenarios: Vec<Scenario>,
+    scenarios_dir: PathBuf,
+    app_dir: PathBuf,
+    model: Option<orderlab::coverage::Model>,
+}
+
+fn prepare(args: &ScenarioArgs) -> Result<Prepared, String> {
+    use orderlab::paths::{APP, SCENARIOS};
+    let scenarios_dir = user_dir(args.scenarios_dir.as_ref(), SCENARIOS, "--scenarios-dir")?;
+    let app_dir = user_dir(args.app_dir.as_ref(), APP, "--app-dir")?;
+    let scenarios = load_selected(args, &scenarios_dir)?;
+    let wants_coverage =
+        args.coverage || args.coverage_json.is_some() || args.min_coverage.is_some();
+    let model = wants_coverage
+        .then(|| orderlab::coverage::load_model(&app_dir))
+        .transpose()
+        .map_err(|err| format!("coverage: {err:#}"))?;
+    Ok(Prepared {
+        scenarios,
+        scenarios_dir,
+        app_dir,
+        model,
+    })
+}
+
+/// Prints the coverage summary (human mode), writes its JSON, and checks `--min-coverage`:
+/// the exit code this adds (1 below the bar, 2 when the JSON cannot be written).
+fn finish_coverage(
+    args: &ScenarioArgs,
+    coverage: &orderlab::coverage::Coverage,
+    stdout: &mut Stdout,
+) -> u8 {
+    let path = args
+        .coverage_json
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("coverage.json"));
+    let mut code = PASSED;
+    let text = format!("{:#}\n", coverage.to_json());
+    if !args.json {
+        stdout.write(&format!("\n{}", coverage.summary()));
+    }
+    match std::fs::write(&path, text) {
+        Ok(()) if !args.json => stdout.write(&format!("  written to {}\n", path.display())),
+        Ok(()) => {}
+        Err(err) => {
+            error_line(&format!("error: cannot write {}: {err}", path.display()));
+            code = ERROR;
+        }
+    }
+    if let Some(min) = args.min_coverage
+        && let Some(shortfall) = coverage.shortfall(min)
+    {
+        error_line(&format!("error: {shortfall}"));
+        code = code.max(FAILED);
     }
     code
 }
@@ -300,8 +420,7 @@ fn progress_bar(done: usize, total: usize) -> String {
     )
 }
 
-fn load_selected(args: &ScenarioArgs) -> Result<Vec<Scenario>, String> {
-    let dir = &args.scenarios_dir;
+fn load_selected(args: &ScenarioArgs, dir: &std::path::Path) -> Result<Vec<Scenario>, String> {
     let names = if args.all {
         scenario::list_names(dir).map_err(|err| format!("cannot list {}: {err}", dir.display()))?
     } else {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::coverage;
 use crate::report;
 use crate::run::{self, RunOptions};
 use crate::scenario::Scenario;
@@ -59,6 +61,8 @@ pub struct ScenarioReport {
     pub text: String,
     pub wall_time: Duration,
     pub phases: Vec<(&'static str, Duration)>,
+    /// Each execution's history (reduced for coverage) with its order id, in order.
+    pub histories: Vec<(String, Vec<coverage::Event>)>,
 }
 
 /// What every scenario run shares.
@@ -67,6 +71,8 @@ pub struct SuiteOptions {
     pub run: RunOptions,
     pub accept: bool,
     pub jobs: usize,
+    /// Where the scenarios' snapshots are (`<scenarios-dir>/snapshots`).
+    pub snapshots_dir: PathBuf,
 }
 
 /// Runs every scenario, at most `options.jobs` at once; `on_done` sees each report as it
@@ -192,6 +198,7 @@ fn placeholder(name: &str, description: &str) -> ScenarioReport {
         text: String::new(),
         wall_time: Duration::ZERO,
         phases: Vec::new(),
+        histories: Vec::new(),
     }
 }
 
@@ -221,20 +228,13 @@ pub async fn run_one(scenario: &Scenario, options: &SuiteOptions) -> ScenarioRep
         scenario.name,
         scenario.description.trim()
     );
-    let mut report = ScenarioReport {
-        name: scenario.name.clone(),
-        description: scenario.description.trim().to_owned(),
-        outcome: Outcome::Error,
-        message: String::new(),
-        text: String::new(),
-        wall_time: Duration::ZERO,
-        phases: Vec::new(),
-    };
+    let mut report = placeholder(&scenario.name, scenario.description.trim());
     match judge(scenario, options, &mut text).await {
-        Ok((outcome, message, phases)) => {
-            report.outcome = outcome;
-            report.message = message;
-            report.phases = phases;
+        Ok(judged) => {
+            report.outcome = judged.outcome;
+            report.message = judged.message;
+            report.phases = judged.phases;
+            report.histories = judged.histories;
         }
         Err(err) => {
             report.message = format!("{err:#}");
@@ -246,7 +246,13 @@ pub async fn run_one(scenario: &Scenario, options: &SuiteOptions) -> ScenarioRep
     report
 }
 
-type Judged = (Outcome, String, Vec<(&'static str, Duration)>);
+/// A scenario's verdict and what the run left for the reports.
+struct Judged {
+    outcome: Outcome,
+    message: String,
+    phases: Vec<(&'static str, Duration)>,
+    histories: Vec<(String, Vec<coverage::Event>)>,
+}
 
 async fn judge(
     scenario: &Scenario,
@@ -254,7 +260,7 @@ async fn judge(
     text: &mut String,
 ) -> anyhow::Result<Judged> {
     let result = run::run_scenario(scenario, &options.run).await?;
-    for line in report::order_lines(&result) {
+    for line in report::scenario_lines(scenario, &result) {
         text.push_str(&line);
         text.push('\n');
     }
@@ -266,7 +272,7 @@ async fn judge(
     }
     let rendered = snapshot::render(scenario, &result);
     let verdict = snapshot::check(
-        &snapshot::default_dir(),
+        &options.snapshots_dir,
         &scenario.name,
         &rendered,
         options.accept,
@@ -283,7 +289,24 @@ async fn judge(
     } else {
         Outcome::Failed
     };
-    Ok((outcome, problems.join("; "), result.timings.phases))
+    let histories = result
+        .collected
+        .orders
+        .iter()
+        .flat_map(|order| {
+            let id = &order.submission.order_id;
+            order
+                .executions
+                .iter()
+                .map(|e| (id.clone(), e.history.clone()))
+        })
+        .collect();
+    Ok(Judged {
+        outcome,
+        message: problems.join("; "),
+        phases: result.timings.phases,
+        histories,
+    })
 }
 
 fn verdict_text(name: &str, verdict: &Verdict) -> String {
@@ -383,6 +406,7 @@ mod tests {
             text: String::new(),
             wall_time: Duration::from_millis(5),
             phases: vec![("start", Duration::from_millis(1))],
+            histories: Vec::new(),
         }
     }
 

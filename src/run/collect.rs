@@ -32,6 +32,8 @@ pub struct ExecutionRecord {
     /// Event time of the last history event minus the first, in seconds (on the virtual
     /// clock, Wait states and retry back-off count here without taking wall time).
     pub history_span_seconds: f64,
+    /// The whole history, reduced to what coverage reads.
+    pub history: Vec<crate::coverage::Event>,
 }
 
 /// One order: how it was submitted and what its executions did.
@@ -129,6 +131,7 @@ async fn execution_record(
         path: history.path,
         failed_attempts: history.failed_attempts,
         history_span_seconds: history.span_seconds,
+        history: history.events,
         output: described.output().map(parse_json_or_text),
         error: described.error().map(str::to_owned),
         cause: described.cause().map(str::to_owned),
@@ -145,6 +148,7 @@ struct HistorySummary {
     path: Vec<String>,
     failed_attempts: Vec<String>,
     span_seconds: f64,
+    events: Vec<crate::coverage::Event>,
 }
 
 /// Reads the whole history (all pages): the name of every `*StateEntered` event in order,
@@ -165,6 +169,9 @@ async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySum
             .aws_context(|| format!("GetExecutionHistory {arn}"))?;
         for event in page.events() {
             times.push(event.timestamp().as_secs_f64());
+            summary
+                .events
+                .push(crate::coverage::history::from_sdk(event));
             if event.r#type().as_str().ends_with("StateEntered")
                 && let Some(details) = event.state_entered_event_details()
             {

@@ -27,6 +27,8 @@ pub struct RunOptions {
     /// Bounds every wait (resources becoming ready, executions ending).
     pub timeout: Duration,
     pub real_time: bool,
+    /// The application to deploy (`app/`), found at run time.
+    pub app_dir: std::path::PathBuf,
     /// Tripped to abandon the run: whatever is in flight is dropped and the backend stopped.
     pub stop: Stop,
 }
@@ -37,9 +39,17 @@ impl Default for RunOptions {
             backend: BackendKind::Embedded,
             timeout: Duration::from_secs(30),
             real_time: false,
+            app_dir: default_app_dir(),
             stop: Stop::new(),
         }
     }
+}
+
+/// `app/` in the current directory or the nearest parent holding one (`app` when there is
+/// none: provisioning then says it cannot read it).
+pub fn default_app_dir() -> std::path::PathBuf {
+    crate::paths::discover(crate::paths::APP, "--app-dir")
+        .unwrap_or_else(|_| std::path::PathBuf::from(crate::paths::APP))
 }
 
 /// How long stopping a backend may take before the harness gives up on it (the embedded
@@ -111,7 +121,7 @@ async fn run_on(
     options: &RunOptions,
     timings: &mut Timings,
 ) -> anyhow::Result<(Stack, Collected)> {
-    let settings = Settings::new(scenario.seed);
+    let settings = Settings::new(&options.app_dir, scenario.seed);
     let clients = Clients::new(endpoint, &settings.region).await;
 
     let started = Instant::now();

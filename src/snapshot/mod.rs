@@ -1,7 +1,8 @@
 //! The snapshot of a run: one YAML document per scenario holding, per order, the HTTP answer
 //! and each execution (status, path, output or error/cause); both tables in full; the e-mails.
 //! Everything run-dependent is normalised away ([`normalise`]) and the YAML is rendered with a
-//! stable key order ([`yaml`]); [`file`] compares it with `scenarios/snapshots/<name>.snap`.
+//! stable key order ([`yaml`]); [`file`] compares it with `<scenarios-dir>/snapshots/<name>.snap`
+//! (beside the scenario: [`crate::paths::snapshots_dir`]).
 
 pub mod file;
 pub mod normalise;
@@ -10,21 +11,12 @@ pub mod yaml;
 #[cfg(test)]
 mod tests;
 
-use std::path::PathBuf;
-
 use serde_json::{Map, Value, json};
 
 use crate::run::{Collected, ExecutionRecord, OrderOutcome, RunResult};
 use crate::scenario::{Scenario, Via};
 
 pub use file::{Verdict, check};
-
-/// Where snapshots live: `scenarios/snapshots/` in the workspace.
-pub fn default_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join("snapshots")
-}
 
 /// The normalised YAML snapshot of a run.
 pub fn render(scenario: &Scenario, result: &RunResult) -> String {

@@ -55,6 +55,7 @@ fn fabricated_run() -> RunResult {
                     cause: None,
                     failed_attempts: vec!["VerifyStock: Lambda.ServiceException".into()],
                     history_span_seconds: 1.5,
+                    history: Vec::new(),
                 }],
             }],
             tables,

@@ -1,6 +1,8 @@
 //! The Lambda executables and their deployment zips. The executables come from
 //! `ORDERLAB_LAMBDA_DIR` when set, otherwise from one `cargo build -p orderlab-lambdas --bins`
-//! per process, whose compiler-artifact messages name every executable's path. `cargo` and
+//! per process and checkout — run in the application's checkout (the Cargo project holding
+//! `app/`, found at run time: [`crate::paths::checkout_of`]), never in the directory the
+//! harness was compiled in — whose compiler-artifact messages name every executable's path. `cargo` and
 //! `strip` run through [`crate::cleanup`], so an interrupted run kills them and deletes the
 //! stripped copy.
 
@@ -17,15 +19,28 @@ use zip::write::SimpleFileOptions;
 /// Binary name → executable path.
 pub type Executables = BTreeMap<String, PathBuf>;
 
-static BUILT: OnceLock<Result<Executables, String>> = OnceLock::new();
-
-/// The executable of every Lambda binary, building them at most once per process.
-pub fn lambda_executables() -> anyhow::Result<Executables> {
+/// The executable of every Lambda binary of the checkout holding `app_dir`, building them at
+/// most once per process and checkout.
+pub fn lambda_executables(app_dir: &Path) -> anyhow::Result<Executables> {
+    type Slot = Arc<OnceLock<Result<Executables, String>>>;
+    static BUILT: Mutex<BTreeMap<PathBuf, Slot>> = Mutex::new(BTreeMap::new());
     if let Some(dir) = std::env::var_os("ORDERLAB_LAMBDA_DIR") {
         return Ok(from_dir(Path::new(&dir)));
     }
-    BUILT
-        .get_or_init(|| build_lambdas().map_err(|err| format!("{err:#}")))
+    let checkout = crate::paths::checkout_of(app_dir).with_context(|| {
+        format!(
+            "cannot build the Lambda functions: no Cargo.toml at or above {}; \
+             set ORDERLAB_LAMBDA_DIR to a directory holding prebuilt executables",
+            app_dir.display()
+        )
+    })?;
+    let slot = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(checkout.clone())
+        .or_default()
+        .clone();
+    slot.get_or_init(|| build_lambdas(&checkout).map_err(|err| format!("{err:#}")))
         .clone()
         .map_err(anyhow::Error::msg)
 }
@@ -54,11 +69,11 @@ fn from_dir(dir: &Path) -> Executables {
         .collect()
 }
 
-fn build_lambdas() -> anyhow::Result<Executables> {
+fn build_lambdas(checkout: &Path) -> anyhow::Result<Executables> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(&cargo);
     command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(checkout)
         .args(["build", "-p", "orderlab-lambdas", "--bins"])
         .arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped())
@@ -67,8 +82,12 @@ fn build_lambdas() -> anyhow::Result<Executables> {
         command.arg("--release");
     }
     tracing::info!(?command, "building the Lambda executables");
-    let output = crate::cleanup::output_in_own_group(&mut command)
-        .with_context(|| format!("cannot run `{cargo} build -p orderlab-lambdas`"))?;
+    let output = crate::cleanup::output_in_own_group(&mut command).with_context(|| {
+        format!(
+            "cannot run `{cargo} build -p orderlab-lambdas` in {}",
+            checkout.display()
+        )
+    })?;
     if !output.status.success() {
         bail!(
             "`{cargo} build -p orderlab-lambdas --bins` failed ({}); see the compiler output above, \

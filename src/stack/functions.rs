@@ -76,7 +76,8 @@ pub fn arn_placeholder(binary: &str) -> String {
 /// and waits until each is Active.
 pub async fn create_functions(p: &Provisioner<'_>) -> anyhow::Result<Vec<Function>> {
     let specs: Vec<FunctionSpec> = p.read_app_json("functions.json")?;
-    let executables = tokio::task::spawn_blocking(artifacts::lambda_executables)
+    let app_dir = p.settings.app_dir.clone();
+    let executables = tokio::task::spawn_blocking(move || artifacts::lambda_executables(&app_dir))
         .await
         .context("building the Lambda executables")??;
     let mut tasks = tokio::task::JoinSet::new();

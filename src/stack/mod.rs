@@ -71,10 +71,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The defaults of app/README.md, with the scenario's seed.
-    pub fn new(payment_seed: u64) -> Settings {
+    /// The defaults of app/README.md for the application in `app_dir`, with the scenario's
+    /// seed.
+    pub fn new(app_dir: &Path, payment_seed: u64) -> Settings {
         Settings {
-            app_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("app"),
+            app_dir: app_dir.to_owned(),
             prefix: "alex-".to_owned(),
             region: "us-east-1".to_owned(),
             account_id: "000000000000".to_owned(),
