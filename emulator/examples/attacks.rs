@@ -4,8 +4,9 @@
 //! `docs/reliability.md` and exits 1 if the emulator died or a p99 exceeded the bar.
 //!
 //! ```sh
-//! cargo run -p orderlab-emulator --example attacks                       # in-process emulator
-//! cargo run -p orderlab-emulator --example attacks -- http://127.0.0.1:4566   # a running one
+//! cargo build --workspace --example attacks     # the workspace's feature set: no rebuild
+//! target/debug/examples/attacks                          # in-process emulator
+//! target/debug/examples/attacks http://127.0.0.1:4566    # a running one
 //! ```
 //!
 //! The in-process emulator runs on its own two-worker runtime, so the probe measures the
