@@ -25,6 +25,8 @@ mod legacy;
 mod limits;
 #[path = "dynamodb/members.rs"]
 mod members;
+#[path = "dynamodb/table_options.rs"]
+mod table_options;
 #[path = "dynamodb/tags.rs"]
 mod tags;
 #[path = "dynamodb/transactions.rs"]

@@ -20,6 +20,7 @@ pub const READS: &[(&str, &[&str])] = &[
             "ProvisionedThroughput",
             "StreamSpecification",
             "Tags",
+            "DeletionProtectionEnabled",
         ],
     ),
     ("DescribeTable", &["TableName"]),
@@ -34,6 +35,7 @@ pub const READS: &[(&str, &[&str])] = &[
             "ProvisionedThroughput",
             "GlobalSecondaryIndexUpdates",
             "StreamSpecification",
+            "DeletionProtectionEnabled",
         ],
     ),
     (
@@ -49,6 +51,7 @@ pub const READS: &[(&str, &[&str])] = &[
             "ReturnValuesOnConditionCheckFailure",
             "Expected",
             "ConditionalOperator",
+            "ReturnItemCollectionMetrics",
         ],
     ),
     (
@@ -78,6 +81,7 @@ pub const READS: &[(&str, &[&str])] = &[
             "AttributeUpdates",
             "Expected",
             "ConditionalOperator",
+            "ReturnItemCollectionMetrics",
         ],
     ),
     (
@@ -93,6 +97,7 @@ pub const READS: &[(&str, &[&str])] = &[
             "ReturnValuesOnConditionCheckFailure",
             "Expected",
             "ConditionalOperator",
+            "ReturnItemCollectionMetrics",
         ],
     ),
     (
@@ -143,6 +148,7 @@ pub const READS: &[(&str, &[&str])] = &[
         &[
             "TransactItems",
             "ReturnConsumedCapacity",
+            "ReturnItemCollectionMetrics",
             "ClientRequestToken",
         ],
     ),
@@ -152,7 +158,11 @@ pub const READS: &[(&str, &[&str])] = &[
     ),
     (
         "BatchWriteItem",
-        &["RequestItems", "ReturnConsumedCapacity"],
+        &[
+            "RequestItems",
+            "ReturnConsumedCapacity",
+            "ReturnItemCollectionMetrics",
+        ],
     ),
     ("BatchGetItem", &["RequestItems", "ReturnConsumedCapacity"]),
     (

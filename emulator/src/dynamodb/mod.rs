@@ -12,6 +12,7 @@
 //! `InternalFailure` answer rather than taking the worker down.
 
 pub mod capacity;
+pub mod collections;
 pub mod expr;
 pub mod index;
 pub mod input;

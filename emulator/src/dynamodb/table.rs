@@ -214,6 +214,8 @@ pub struct Table {
     pub indexes: Vec<super::index::Index>,
     /// Resource tags (TagResource, CreateTable's `Tags`), by key.
     pub tags: BTreeMap<String, String>,
+    /// `DeletionProtectionEnabled`: DeleteTable is refused while it is set.
+    pub deletion_protection: bool,
 }
 
 impl Table {

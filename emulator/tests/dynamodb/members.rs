@@ -15,7 +15,6 @@ const PENDING_LEGACY: &[&str] = &[];
 const KNOWN_GAPS: &[(&str, &str)] = &[
     ("CreateTable", "SSESpecification"),
     ("CreateTable", "TableClass"),
-    ("CreateTable", "DeletionProtectionEnabled"),
     ("CreateTable", "WarmThroughput"),
     ("CreateTable", "ResourcePolicy"),
     ("CreateTable", "OnDemandThroughput"),
@@ -24,17 +23,11 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     ("UpdateTable", "SSESpecification"),
     ("UpdateTable", "ReplicaUpdates"),
     ("UpdateTable", "TableClass"),
-    ("UpdateTable", "DeletionProtectionEnabled"),
     ("UpdateTable", "MultiRegionConsistency"),
     ("UpdateTable", "GlobalTableWitnessUpdates"),
     ("UpdateTable", "OnDemandThroughput"),
     ("UpdateTable", "WarmThroughput"),
     ("UpdateTable", "GlobalTableSettingsReplicationMode"),
-    ("PutItem", "ReturnItemCollectionMetrics"),
-    ("UpdateItem", "ReturnItemCollectionMetrics"),
-    ("DeleteItem", "ReturnItemCollectionMetrics"),
-    ("TransactWriteItems", "ReturnItemCollectionMetrics"),
-    ("BatchWriteItem", "ReturnItemCollectionMetrics"),
 ];
 
 fn emulator_dir() -> &'static Path {

@@ -9,11 +9,14 @@ use serde_json::{Map, Value, json};
 
 use std::collections::BTreeMap;
 
-use super::items::{batch_projection, plan_usage, prepare_delete, prepare_put, read_item};
+use super::items::{
+    batch_projection, plan_metrics, plan_usage, prepare_delete, prepare_put, read_item,
+};
 use super::parsed::{ReadInput, WriteInput, WriteKind};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::capacity::{self, Usage};
+use crate::dynamodb::collections::{self, PerTable};
 use crate::dynamodb::input;
 use crate::dynamodb::model::{item_size, item_to_json};
 use crate::protocol::AwsError;
@@ -26,6 +29,7 @@ const RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let detail = capacity::requested(request)?;
+    let metrics = collections::requested(request)?;
     let tables = input::req_object(request, "RequestItems")?;
     let mut writes = Vec::new();
     for (table, requests) in tables {
@@ -92,12 +96,17 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
         plans.push(plan);
     }
     let mut usages: BTreeMap<String, Usage> = BTreeMap::new();
+    let mut collections = PerTable::default();
     for plan in &plans {
         let usage = plan_usage(&state, plan);
         usages.entry(plan.table.clone()).or_default().add(&usage);
         commit(db.context(), &mut state, plan);
+        if metrics {
+            collections.add(&plan.table, plan_metrics(&state, plan));
+        }
     }
-    let output = json!({ "UnprocessedItems": {} });
+    let mut output = json!({ "UnprocessedItems": {} });
+    collections.apply(&mut output, metrics);
     Ok(capacity::with_usages(output, detail, &usages))
 }
 

@@ -11,10 +11,10 @@ use super::{
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::capacity::{self, Usage, read_units, with_usage};
 use crate::dynamodb::expr::{Placeholders, eval, keys, parser, update};
-use crate::dynamodb::input;
 use crate::dynamodb::legacy::{self, Duplicates};
 use crate::dynamodb::model::{AttrValue, ITEM_NESTING, Item, item_to_json};
 use crate::dynamodb::table::{KeySchema, State};
+use crate::dynamodb::{collections, input};
 use crate::protocol::AwsError;
 
 const RETURN_VALUES: [&str; 5] = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
@@ -208,6 +208,7 @@ fn write(
         &["ALL_OLD", "NONE"],
     )?;
     let detail = capacity::requested(request)?;
+    let collection_metrics = collections::requested(request)?;
     let params = match kind {
         WriteKind::Update => &legacy::UPDATE,
         _ => &legacy::PUT_OR_DELETE,
@@ -239,6 +240,10 @@ fn write(
     if let Some(attributes) = returned_attributes(&plan, returns) {
         input::set_member(&mut output, "Attributes", item_to_json(&attributes));
     }
+    let metrics = collection_metrics
+        .then(|| plan_metrics(&state, &plan))
+        .flatten();
+    let output = collections::with_metrics(output, metrics);
     Ok(with_usage(output, detail, &plan.table, &usage))
 }
 
@@ -248,6 +253,12 @@ pub fn plan_usage(state: &State, plan: &WritePlan) -> Usage {
         Ok(table) => capacity::write_usage(table, plan.old.as_ref(), plan.new.as_ref()),
         Err(_) => Usage::default(),
     }
+}
+
+/// The item collection metrics of a committed write (`None` when its table has no LSI).
+pub fn plan_metrics(state: &State, plan: &WritePlan) -> Option<Value> {
+    let table = state.table(&plan.table).ok()?;
+    collections::metrics(table, &plan.key)
 }
 
 fn returned_attributes(plan: &WritePlan, returns: &str) -> Option<Item> {

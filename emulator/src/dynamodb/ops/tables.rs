@@ -36,6 +36,7 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             .unwrap_or("PROVISIONED");
     let provisioned = provisioned_throughput(request, billing_mode)?;
     let stream = stream_spec(request)?;
+    let deletion_protection = input::opt_bool(request, "DeletionProtectionEnabled")?;
     let ctx = db.context();
     let arn = ctx.arn("dynamodb", &format!("table/{name}"));
     let indexes = index::from_create_request(request, &arn, &key, &definitions, billing_mode)?;
@@ -69,6 +70,7 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         items: BTreeMap::new(),
         indexes,
         tags: table_tags,
+        deletion_protection: deletion_protection.unwrap_or(false),
     };
     if let Some(spec) = stream {
         let next = state.last_sequence + 1;
@@ -186,7 +188,7 @@ pub(super) fn describe(table: &Table, status: Option<&str>) -> Value {
         "ItemCount": table.items.len(),
         "TableArn": table.arn,
         "TableId": table.table_id,
-        "DeletionProtectionEnabled": false,
+        "DeletionProtectionEnabled": table.deletion_protection,
     });
     if let Some(since) = table.pay_per_request_since {
         input::set_member(
@@ -280,6 +282,15 @@ pub fn list_tables(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
 pub fn delete_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let name = input::table_name(request)?;
     let mut state = db.lock();
+    if state
+        .tables
+        .get(name)
+        .is_some_and(|t| t.deletion_protection)
+    {
+        return Err(AwsError::validation(
+            "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
+        ));
+    }
     let table = state
         .tables
         .remove(name)
@@ -294,7 +305,8 @@ pub fn delete_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     Ok(json!({ "TableDescription": describe(&table, Some("DELETING")) }))
 }
 
-/// UpdateTable: billing mode, throughput, stream settings and one GSI create or delete.
+/// UpdateTable: billing mode, throughput, stream settings, deletion protection and one GSI
+/// create or delete.
 pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let name = input::table_name(request)?;
     let stream = stream_spec(request)?;
@@ -302,7 +314,13 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         input::opt_enum(request, "BillingMode", &["PROVISIONED", "PAY_PER_REQUEST"])?;
     let gsi_change = gsi_updates::parse(request)?;
     let throughput_given = input::opt_object(request, "ProvisionedThroughput")?.is_some();
-    if stream.is_none() && billing_mode.is_none() && gsi_change.is_none() && !throughput_given {
+    let deletion_protection = input::opt_bool(request, "DeletionProtectionEnabled")?;
+    if stream.is_none()
+        && billing_mode.is_none()
+        && gsi_change.is_none()
+        && !throughput_given
+        && deletion_protection.is_none()
+    {
         return Err(AwsError::validation("Nothing to update"));
     }
     let ctx = db.context();
@@ -353,6 +371,9 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         Some(change) => gsi_updates::apply(table, request, change)?,
         None => None,
     };
+    if let Some(protection) = deletion_protection {
+        table.deletion_protection = protection;
+    }
     let mut description = describe(table, None);
     if let Some(transient) = &transient {
         gsi_updates::show_transient(&mut description, table, transient);

@@ -7,13 +7,14 @@ use serde_json::{Map, Value, json};
 
 use super::idempotency::{self, Verdict};
 use super::items::{
-    Prepare, plan_usage, prepare_check, prepare_delete, prepare_put, prepare_update, projection,
-    read_item,
+    Prepare, plan_metrics, plan_usage, prepare_check, prepare_delete, prepare_put, prepare_update,
+    projection, read_item,
 };
 use super::parsed::{ReadInput, WriteInput, WriteKind};
 use super::{WriteError, commit};
 use crate::dynamodb::DynamoDb;
 use crate::dynamodb::capacity::{self, Detail, Usage};
+use crate::dynamodb::collections::{self, PerTable};
 use crate::dynamodb::expr::Placeholders;
 use crate::dynamodb::input;
 use crate::dynamodb::model::{AttrValue, Item, item_to_json};
@@ -103,6 +104,7 @@ fn action(element: &Value) -> Result<(&Value, WriteKind, Prepare), AwsError> {
 
 pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let detail = capacity::requested(request)?;
+    let metrics = collections::requested(request)?;
     let elements = input::req_array(request, "TransactItems")?;
     check_count(elements)?;
     let token = idempotency::client_request_token(request)?;
@@ -128,7 +130,7 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
             Verdict::Mismatch => return Err(idempotency::mismatch()),
         }
     }
-    let result = run_transaction(db, &mut state, actions, detail);
+    let result = run_transaction(db, &mut state, actions, detail, metrics);
     if let (Some(token), Ok(_)) = (token, &result) {
         state.client_tokens.record(token, request, now);
     }
@@ -141,6 +143,7 @@ fn run_transaction(
     state: &mut State,
     actions: Vec<Action<'_>>,
     detail: Option<Detail>,
+    metrics: bool,
 ) -> Result<Value, AwsError> {
     validate_in_stages(state, &actions)?;
     let mut plans = Vec::new();
@@ -153,10 +156,11 @@ fn run_transaction(
         ..
     } in actions
     {
+        let writes = input.kind != WriteKind::ConditionCheck;
         match prepare(state, input) {
             Ok(plan) => {
                 reasons.push(json!({ "Code": "None" }));
-                plans.push(plan);
+                plans.push((plan, writes));
             }
             Err(WriteError::Aws(err)) => match validation_reason(&err) {
                 Some(reason) => {
@@ -176,12 +180,18 @@ fn run_transaction(
     }
     // Every action, ConditionCheck included, writes twice its units (a transaction).
     let mut usages: BTreeMap<String, Usage> = BTreeMap::new();
-    for plan in &plans {
+    let mut collections = PerTable::default();
+    for (plan, writes) in &plans {
         let usage = plan_usage(state, plan).doubled();
         usages.entry(plan.table.clone()).or_default().add(&usage);
         commit(db.context(), state, plan);
+        if metrics && *writes {
+            collections.add(&plan.table, plan_metrics(state, plan));
+        }
     }
-    Ok(capacity::with_usages(json!({}), detail, &usages))
+    let mut output = json!({});
+    collections.apply(&mut output, metrics);
+    Ok(capacity::with_usages(output, detail, &usages))
 }
 
 /// The first validation stage for one action: its expressions, placeholders and values.
