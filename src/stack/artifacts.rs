@@ -1,8 +1,9 @@
 //! The Lambda executables and their deployment zips. The executables come from
-//! `ORDERLAB_LAMBDA_DIR` when set, otherwise from one `cargo build --workspace --bins` per
-//! process and checkout (the whole workspace, not `-p orderlab-lambdas`: a one-package build
-//! resolves the dependencies' features differently and would compile the AWS SDK a second time
-//! beside what `cargo test --workspace` and `cargo run` built) — run in the application's checkout (the Cargo project holding
+//! `ORDERLAB_LAMBDA_DIR` when set, otherwise from one `cargo build -p orderlab-lambdas --bins`
+//! per process and checkout (a one-package build resolves the dependencies' features on its
+//! own, so the first one in a target dir compiles the AWS SDK a second time beside what
+//! `cargo test --workspace` built; `--workspace --bins` was tried and, run from inside
+//! `cargo test`, alternated with the shell's own builds — see docs/reliability.md) — run in the application's checkout (the Cargo project holding
 //! `app/`, found at run time: [`crate::paths::checkout_of`]), never in the directory the
 //! harness was compiled in — whose compiler-artifact messages name every executable's path. `cargo` and
 //! `strip` run through [`crate::cleanup`], so an interrupted run kills them and deletes the
@@ -76,7 +77,7 @@ fn build_lambdas(checkout: &Path) -> anyhow::Result<Executables> {
     let mut command = Command::new(&cargo);
     command
         .current_dir(checkout)
-        .args(["build", "--workspace", "--bins"])
+        .args(["build", "-p", "orderlab-lambdas", "--bins"])
         .arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
@@ -86,20 +87,20 @@ fn build_lambdas(checkout: &Path) -> anyhow::Result<Executables> {
     tracing::info!(?command, "building the Lambda executables");
     let output = crate::cleanup::output_in_own_group(&mut command).with_context(|| {
         format!(
-            "cannot run `{cargo} build --workspace --bins` in {}",
+            "cannot run `{cargo} build -p orderlab-lambdas --bins` in {}",
             checkout.display()
         )
     })?;
     if !output.status.success() {
         bail!(
-            "`{cargo} build --workspace --bins` failed ({}); see the compiler output above, \
+            "`{cargo} build -p orderlab-lambdas --bins` failed ({}); see the compiler output above, \
              or set ORDERLAB_LAMBDA_DIR to a directory holding prebuilt executables",
             output.status
         );
     }
     let executables = parse_artifacts(&String::from_utf8_lossy(&output.stdout));
     if executables.is_empty() {
-        bail!("`{cargo} build --workspace --bins` reported no executables");
+        bail!("`{cargo} build -p orderlab-lambdas --bins` reported no executables");
     }
     Ok(executables)
 }

@@ -103,6 +103,7 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
         config: Mutex::new(config.clone()),
         code: Mutex::new(Some(code)),
         policy: Mutex::default(),
+        queued: Default::default(),
     });
     let mut functions = lock(&lambda.functions);
     if lambda.is_closed() {

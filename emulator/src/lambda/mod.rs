@@ -49,6 +49,27 @@ pub struct Function {
     code: Mutex<Option<Code>>,
     pool: Pool,
     policy: Mutex<Vec<Value>>,
+    /// Asynchronous invocations accepted and not yet finished (bounded by
+    /// [`MAX_QUEUED_EVENTS`]).
+    queued: std::sync::atomic::AtomicUsize,
+}
+
+/// The most asynchronous invocations one function holds queued. AWS queues them and, when the
+/// function cannot keep up, retries and finally discards events (maximum event age, at most 6
+/// hours); the emulator keeps a bounded queue and discards, with a warning, what arrives while
+/// it is full — otherwise a sustained stream of events to a slow function (EventBridge rules,
+/// `InvocationType: Event`) grows the process without bound.
+pub(crate) const MAX_QUEUED_EVENTS: usize = 1_000;
+
+/// Counts one queued asynchronous invocation until dropped.
+struct Queued(Arc<Function>);
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.0
+            .queued
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 pub struct Lambda {
@@ -291,7 +312,21 @@ impl FunctionInvoker for Lambda {
             InvocationType::RequestResponse => self.run(&target, payload).await,
             InvocationType::Event => {
                 let name = function.to_owned();
+                let queued = target
+                    .queued
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let slot = Queued(target.clone());
+                if queued >= MAX_QUEUED_EVENTS {
+                    tracing::warn!(
+                        function = %name,
+                        "asynchronous invocation discarded: {MAX_QUEUED_EVENTS} events already \
+                         queued for the function"
+                    );
+                    drop(slot);
+                    return Ok(accepted());
+                }
                 tokio::spawn(async move {
+                    let _slot = slot;
                     match target.pool.run(payload).await {
                         Ok(result) if result.function_error => tracing::warn!(
                             function = %name,
@@ -304,13 +339,18 @@ impl FunctionInvoker for Lambda {
                         }
                     }
                 });
-                Ok(Invocation {
-                    status_code: 202,
-                    payload: Bytes::new(),
-                    function_error: None,
-                    executed_version: "$LATEST".to_owned(),
-                })
+                Ok(accepted())
             }
         }
+    }
+}
+
+/// Invoke's answer to an asynchronous invocation: 202, no payload.
+fn accepted() -> Invocation {
+    Invocation {
+        status_code: 202,
+        payload: Bytes::new(),
+        function_error: None,
+        executed_version: "$LATEST".to_owned(),
     }
 }
