@@ -95,6 +95,14 @@ pub struct WriteInput<'a> {
 
 impl<'a> WriteInput<'a> {
     pub fn new(request: &'a Value, kind: WriteKind) -> WriteInput<'a> {
+        WriteInput::with(request, kind, Expressions::parse(request, kind))
+    }
+
+    fn with(
+        request: &'a Value,
+        kind: WriteKind,
+        expressions: Result<Expressions, AwsError>,
+    ) -> WriteInput<'a> {
         let member = match kind {
             WriteKind::Put => "Item",
             _ => "Key",
@@ -103,7 +111,7 @@ impl<'a> WriteInput<'a> {
             request,
             kind,
             attributes: input::req_item(request, member),
-            expressions: Expressions::parse(request, kind),
+            expressions,
             scalar_keys: true,
         }
     }
@@ -112,17 +120,7 @@ impl<'a> WriteInput<'a> {
     /// `Expected`, `ConditionalOperator` and (UpdateItem) `AttributeUpdates`; transaction and
     /// batch actions have no such members.
     pub fn single(request: &'a Value, kind: WriteKind) -> WriteInput<'a> {
-        let member = match kind {
-            WriteKind::Put => "Item",
-            _ => "Key",
-        };
-        WriteInput {
-            request,
-            kind,
-            attributes: input::req_item(request, member),
-            expressions: Expressions::parse_single(request, kind),
-            scalar_keys: true,
-        }
+        WriteInput::with(request, kind, Expressions::parse_single(request, kind))
     }
 }
 
