@@ -328,6 +328,23 @@ impl Escapee {
         PathBuf::from(text.trim())
     }
 
+    /// Waits (bounded) until the three `sleep`s run: the bootstrap reports in before its own
+    /// `exec`, and a forked child may still be between `fork` and `exec` when it does.
+    async fn settled(&self) -> Vec<(u32, String)> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let now = self.survivors();
+            let running = |sleep: &String| {
+                now.iter()
+                    .any(|(_, cmd)| cmd.trim_end() == format!("sleep {sleep}"))
+            };
+            if self.sleeps.iter().all(running) || Instant::now() > deadline {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// This test's live processes (whatever they run now): those whose environment names its
     /// FIFO, which every process the bootstrap starts inherits.
     fn survivors(&self) -> Vec<(u32, String)> {
@@ -392,7 +409,7 @@ async fn shutdown_is_bounded_and_leaves_no_process_or_temp_dir() {
         async move { client.invoke().function_name("long").send().await }
     });
     let task_root = escapee.ready().await;
-    let before = escapee.survivors();
+    let before = escapee.settled().await;
     assert_eq!(before.len(), 3, "{before:?}");
     let started = Instant::now();
     emulator.shutdown().await;
@@ -417,6 +434,7 @@ async fn dropping_the_emulator_kills_its_processes() {
         async move { client.invoke().function_name("dropped").send().await }
     });
     let task_root = escapee.ready().await;
+    assert_eq!(escapee.settled().await.len(), 3);
     drop(emulator);
     assert_eq!(escapee.survivors(), Vec::new());
     assert!(!task_root.exists(), "{} left behind", task_root.display());
