@@ -25,6 +25,8 @@ mod legacy;
 mod limits;
 #[path = "dynamodb/members.rs"]
 mod members;
+#[path = "dynamodb/resource_policies.rs"]
+mod resource_policies;
 #[path = "dynamodb/table_options.rs"]
 mod table_options;
 #[path = "dynamodb/tags.rs"]
@@ -48,6 +50,24 @@ fn n(v: &str) -> AV {
     AV::N(v.to_owned())
 }
 
+/// An attribute definition, for every CreateTable the tests build.
+fn attr(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .unwrap()
+}
+
+/// A key schema element, for every CreateTable the tests build.
+fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .unwrap()
+}
+
 /// CreateTable of an on-demand table keyed by `pk` (S), ready for more members.
 fn create_request(
     client: &Client,
@@ -57,40 +77,16 @@ fn create_request(
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
 }
 
 async fn create(client: &Client, name: &str, range: Option<(&str, ScalarAttributeType)>) {
     let mut request = create_request(client, name);
     if let Some((range, kind)) = range {
         request = request
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(range)
-                    .attribute_type(kind)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(range)
-                    .key_type(KeyType::Range)
-                    .build()
-                    .unwrap(),
-            );
+            .attribute_definitions(attr(range, kind))
+            .key_schema(key(range, KeyType::Range));
     }
     request.send().await.expect("table created");
 }
@@ -144,20 +140,8 @@ async fn tables_are_created_described_listed_and_deleted() {
         .create_table()
         .table_name("orders")
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
         .send()
         .await
         .unwrap_err();

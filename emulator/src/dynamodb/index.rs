@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::expr::{Cond, Operand, Path};
 use super::input;
 use super::model::{AttrValue, Item, item_size};
+use super::ops::table_options::{self, OnDemand};
 use super::table::{KeyAttr, KeyPart, KeySchema, PrimaryKey, Table};
 use crate::protocol::AwsError;
 
@@ -33,6 +34,10 @@ pub struct Index {
     /// Reported with `OnDemandThroughput` (unlimited): GSIs that UpdateTable added to an
     /// on-demand table.
     pub on_demand_throughput: bool,
+    /// `OnDemandThroughput` given when the GSI was created.
+    pub on_demand: Option<OnDemand>,
+    /// `WarmThroughput` (read and write units per second) given when the GSI was created.
+    pub warm: Option<(i64, i64)>,
 }
 
 /// One entry of an index: the item's index key, its table key, and the item.
@@ -139,11 +144,20 @@ impl Index {
             if let Some(throughput) = &self.provisioned {
                 input::set_member(&mut out, "ProvisionedThroughput", throughput.clone());
             }
-            if self.on_demand_throughput {
+            if let Some(on_demand) = &self.on_demand {
+                input::set_member(&mut out, "OnDemandThroughput", on_demand.to_json());
+            } else if self.on_demand_throughput {
                 input::set_member(
                     &mut out,
                     "OnDemandThroughput",
                     json!({"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}),
+                );
+            }
+            if let Some((read, write)) = self.warm {
+                input::set_member(
+                    &mut out,
+                    "WarmThroughput",
+                    json!({"ReadUnitsPerSecond": read, "WriteUnitsPerSecond": write, "Status": "ACTIVE"}),
                 );
             }
         }
@@ -258,6 +272,12 @@ pub fn parse_index(
             "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0,
         })),
     };
+    let (on_demand, warm) = if global {
+        let capacity = provisioned.clone().unwrap_or(Value::Null);
+        table_options::index_throughput(definition, name, billing_mode, &capacity)?
+    } else {
+        (None, None)
+    };
     Ok(Index {
         name: name.to_owned(),
         arn: format!("{table_arn}/index/{name}"),
@@ -266,6 +286,8 @@ pub fn parse_index(
         projection,
         provisioned,
         on_demand_throughput: false,
+        on_demand,
+        warm,
     })
 }
 

@@ -216,6 +216,12 @@ pub struct Table {
     pub tags: BTreeMap<String, String>,
     /// `DeletionProtectionEnabled`: DeleteTable is refused while it is set.
     pub deletion_protection: bool,
+    /// Table class, encryption, on-demand and warm throughput, settings replication.
+    pub options: super::ops::table_options::Options,
+    /// The table's resource-based policy.
+    pub policy: Option<super::ops::resource_policy::Policy>,
+    /// Resource-based policies of the table's streams, by stream label.
+    pub stream_slots: BTreeMap<String, Option<super::ops::resource_policy::Policy>>,
 }
 
 impl Table {
@@ -242,6 +248,10 @@ pub struct State {
     pub last_sequence: u64,
     /// TransactWriteItems' client request tokens of the last ten minutes.
     pub client_tokens: crate::dynamodb::ops::idempotency::TokenLedger,
+    /// The key id of the account's AWS managed KMS key for DynamoDB, made on first use.
+    pub managed_kms_key: Option<String>,
+    /// The last resource-policy revision id handed out (milliseconds, strictly increasing).
+    pub last_policy_revision: u64,
 }
 
 impl State {
@@ -251,6 +261,13 @@ impl State {
 
     pub fn table_mut(&mut self, name: &str) -> Result<&mut Table, AwsError> {
         self.tables.get_mut(name).ok_or_else(not_found)
+    }
+
+    /// The key id of the AWS managed KMS key (`alias/aws/dynamodb`), made once per emulator.
+    pub fn managed_kms_key(&mut self) -> String {
+        self.managed_kms_key
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone()
     }
 }
 

@@ -4,34 +4,19 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, ConsumedCapacity, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, KeysAndAttributes, Projection, ProjectionType, Put, ReturnConsumedCapacity,
-    ScalarAttributeType, TransactWriteItem,
+    BillingMode, ConsumedCapacity, GlobalSecondaryIndex, KeyType, KeysAndAttributes, Projection,
+    ProjectionType, Put, ReturnConsumedCapacity, ScalarAttributeType, TransactWriteItem,
 };
 
-use super::{n, s, start};
+use super::{attr, key, n, s, start};
 
 async fn create(client: &Client) {
-    let def = |name: &str, kind| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(kind)
-            .build()
-            .unwrap()
-    };
-    let key = |name: &str, kind| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
     client
         .create_table()
         .table_name("cap")
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(def("pk", ScalarAttributeType::S))
-        .attribute_definitions(def("g", ScalarAttributeType::S))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
         .key_schema(key("pk", KeyType::Hash))
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()

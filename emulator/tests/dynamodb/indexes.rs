@@ -3,27 +3,11 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, GlobalSecondaryIndex, IndexStatus, KeySchemaElement, KeyType,
-    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, Select,
+    GlobalSecondaryIndex, IndexStatus, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
+    ScalarAttributeType, Select,
 };
 
-use super::{code_and_message, n, put, s, start};
-
-fn attr(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(kind)
-        .build()
-        .unwrap()
-}
-
-fn key(name: &str, kind: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kind)
-        .build()
-        .unwrap()
-}
+use super::{attr, code_and_message, key, n, put, s, start};
 
 /// `orders`: pk/sk, a GSI `by_status` (status, total; projects `customer`) and an LSI
 /// `by_total` (pk, total; keys only).

@@ -4,11 +4,14 @@
 //! record in the same critical section.
 
 pub mod batch;
+pub mod global_tables;
 pub mod gsi_updates;
 pub mod idempotency;
 pub mod items;
 pub mod parsed;
 pub mod query;
+pub mod resource_policy;
+pub mod table_options;
 pub mod tables;
 pub mod tags;
 pub mod transact;
@@ -46,6 +49,9 @@ pub fn dispatch(db: &DynamoDb, operation: &str, input: &Value) -> Result<Value, 
         "TagResource" => tags::tag_resource(db, input),
         "UntagResource" => tags::untag_resource(db, input),
         "ListTagsOfResource" => tags::list_tags_of_resource(db, input),
+        "PutResourcePolicy" => resource_policy::put_resource_policy(db, input),
+        "GetResourcePolicy" => resource_policy::get_resource_policy(db, input),
+        "DeleteResourcePolicy" => resource_policy::delete_resource_policy(db, input),
         _ => Err(AwsError::unknown_operation()),
     }
 }

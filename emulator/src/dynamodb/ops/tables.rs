@@ -10,7 +10,8 @@ use crate::dynamodb::streams::StreamLog;
 use crate::dynamodb::table::{KeySchema, StreamSpec, Table};
 use crate::dynamodb::{index, input};
 
-use super::{gsi_updates, tags};
+use super::table_options::{self, Changing, Requested};
+use super::{global_tables, gsi_updates, resource_policy, tags};
 use crate::protocol::AwsError;
 
 fn table_not_found(name: &str) -> AwsError {
@@ -38,6 +39,12 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let stream = stream_spec(request)?;
     let deletion_protection = input::opt_bool(request, "DeletionProtectionEnabled")?;
     let ctx = db.context();
+    let requested = Requested::parse(request, ctx)?;
+    global_tables::refuse_source(request, ctx)?;
+    let policy = input::opt_str(request, "ResourcePolicy")?;
+    if let Some(document) = policy {
+        resource_policy::check_document(document)?;
+    }
     let arn = ctx.arn("dynamodb", &format!("table/{name}"));
     let indexes = index::from_create_request(request, &arn, &key, &definitions, billing_mode)?;
     let mut table_tags = BTreeMap::new();
@@ -53,6 +60,12 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             format!("Table already exists: {name}"),
         ));
     }
+    let managed = managed_key_arn(ctx, &mut state);
+    let options = table_options::for_create(requested, billing_mode, &provisioned, &managed)?;
+    let policy = policy.map(|document| resource_policy::Policy {
+        document: document.to_owned(),
+        revision: resource_policy::new_revision(&mut state, ctx.clock.now_epoch_millis()),
+    });
     let mut table = Table {
         name: name.to_owned(),
         arn,
@@ -71,6 +84,9 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         indexes,
         tags: table_tags,
         deletion_protection: deletion_protection.unwrap_or(false),
+        options,
+        policy,
+        stream_slots: BTreeMap::new(),
     };
     if let Some(spec) = stream {
         let next = state.last_sequence + 1;
@@ -175,8 +191,18 @@ fn stream_spec(request: &Value) -> Result<Option<StreamSpec>, AwsError> {
     }
 }
 
+/// The ARN of the account's AWS managed KMS key for DynamoDB (`alias/aws/dynamodb`).
+fn managed_key_arn(ctx: &crate::Context, state: &mut crate::dynamodb::table::State) -> String {
+    ctx.arn("kms", &format!("key/{}", state.managed_kms_key()))
+}
+
 /// `TableDescription` as DescribeTable (and Create/Delete) return it.
 pub(super) fn describe(table: &Table, status: Option<&str>) -> Value {
+    describe_changing(table, status, &Changing::default())
+}
+
+/// `TableDescription` with the options an UpdateTable call is still changing.
+fn describe_changing(table: &Table, status: Option<&str>, changing: &Changing) -> Value {
     let mut description = json!({
         "AttributeDefinitions": table.attribute_definitions,
         "TableName": table.name,
@@ -229,6 +255,7 @@ pub(super) fn describe(table: &Table, status: Option<&str>) -> Value {
         input::set_member(&mut description, "LatestStreamArn", json!(arn));
         input::set_member(&mut description, "LatestStreamLabel", json!(label));
     }
+    table_options::describe(&table.options, changing, &mut description);
     description
 }
 
@@ -305,8 +332,9 @@ pub fn delete_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     Ok(json!({ "TableDescription": describe(&table, Some("DELETING")) }))
 }
 
-/// UpdateTable: billing mode, throughput, stream settings, deletion protection and one GSI
-/// create or delete.
+/// UpdateTable: billing mode, throughput, stream settings, deletion protection, one GSI
+/// create or delete, the table options ([`table_options`]); global-table members refused
+/// ([`global_tables`]).
 pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let name = input::table_name(request)?;
     let stream = stream_spec(request)?;
@@ -315,26 +343,49 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let gsi_change = gsi_updates::parse(request)?;
     let throughput_given = input::opt_object(request, "ProvisionedThroughput")?.is_some();
     let deletion_protection = input::opt_bool(request, "DeletionProtectionEnabled")?;
+    let ctx = db.context();
+    let requested = Requested::parse(request, ctx)?;
+    let global = [
+        "ReplicaUpdates",
+        "MultiRegionConsistency",
+        "GlobalTableWitnessUpdates",
+    ]
+    .iter()
+    .any(|m| request.get(*m).is_some_and(|v| !v.is_null()));
     if stream.is_none()
         && billing_mode.is_none()
         && gsi_change.is_none()
         && !throughput_given
         && deletion_protection.is_none()
+        && !requested.any()
+        && !global
     {
         return Err(AwsError::validation("Nothing to update"));
     }
-    let ctx = db.context();
     let mut guard = db.lock();
+    let managed = managed_key_arn(ctx, &mut guard);
     let state = &mut *guard;
     let table = state
         .tables
         .get_mut(name)
         .ok_or_else(|| table_not_found(name))?;
+    global_tables::refuse_update(request, ctx)?;
     if let Some(change) = &gsi_change {
         gsi_updates::check(table, request, change)?;
     }
+    let mode_after = billing_mode.unwrap_or(&table.billing_mode).to_owned();
+    let provisioned_after = match billing_mode {
+        Some(mode) => provisioned_throughput(request, mode)?,
+        None => table.provisioned.clone(),
+    };
+    let current = table_options::Current {
+        options: &table.options,
+        billing_mode: &mode_after,
+        provisioned: &provisioned_after,
+    };
+    table_options::check_update(&requested, &current)?;
     if let Some(mode) = billing_mode {
-        table.provisioned = provisioned_throughput(request, mode)?;
+        table.provisioned = provisioned_after;
         if mode == "PAY_PER_REQUEST" && table.billing_mode != mode {
             table.pay_per_request_since = Some(ctx.clock.now_epoch_seconds());
         }
@@ -374,7 +425,14 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     if let Some(protection) = deletion_protection {
         table.deletion_protection = protection;
     }
-    let mut description = describe(table, None);
+    let at = table_options::UpdateContext {
+        billing_mode: &mode_after,
+        provisioned: &table.provisioned,
+        now: ctx.clock.now_epoch_seconds(),
+        managed_arn: &managed,
+    };
+    let changing = table_options::apply_update(requested, &mut table.options, &at);
+    let mut description = describe_changing(table, None, &changing);
     if let Some(transient) = &transient {
         gsi_updates::show_transient(&mut description, table, transient);
     }
