@@ -103,8 +103,8 @@ impl Requested {
             "TableClass",
             &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
         )?;
-        let sse = match input::opt_object(request, "SSESpecification")? {
-            Some(_) => Some(parse_sse(&request["SSESpecification"], ctx)?),
+        let sse = match structure(request, "SSESpecification")? {
+            Some(spec) => Some(parse_sse(&spec, ctx)?),
             None => None,
         };
         let settings = input::opt_enum(
@@ -131,11 +131,16 @@ impl Requested {
     }
 }
 
+/// A structure member as a value of its own (read through the one decoder).
+fn structure(owner: &Value, member: &str) -> Result<Option<Value>, AwsError> {
+    Ok(input::opt_object(owner, member)?.map(|map| Value::Object(map.clone())))
+}
+
 fn parse_on_demand(owner: &Value) -> Result<Option<OnDemand>, AwsError> {
-    if input::opt_object(owner, "OnDemandThroughput")?.is_none() {
+    let Some(given) = structure(owner, "OnDemandThroughput")? else {
         return Ok(None);
-    }
-    let given = &owner["OnDemandThroughput"];
+    };
+    let given = &given;
     Ok(Some(OnDemand {
         read: input::opt_int(given, "MaxReadRequestUnits")?,
         write: input::opt_int(given, "MaxWriteRequestUnits")?,
@@ -143,10 +148,10 @@ fn parse_on_demand(owner: &Value) -> Result<Option<OnDemand>, AwsError> {
 }
 
 fn parse_warm(owner: &Value) -> Result<Option<Warm>, AwsError> {
-    if input::opt_object(owner, "WarmThroughput")?.is_none() {
+    let Some(given) = structure(owner, "WarmThroughput")? else {
         return Ok(None);
-    }
-    let given = &owner["WarmThroughput"];
+    };
+    let given = &given;
     Ok(Some(Warm {
         read: input::opt_int(given, "ReadUnitsPerSecond")?,
         write: input::opt_int(given, "WriteUnitsPerSecond")?,
