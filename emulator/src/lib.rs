@@ -36,6 +36,7 @@
 )]
 
 mod apigateway;
+mod background;
 mod bus;
 mod clock;
 mod control;
@@ -96,6 +97,8 @@ pub(crate) struct Context {
     pub account_id: String,
     pub clock: Clock,
     pub bus: bus::Bus,
+    /// Where work no request waits for runs (executions, event deliveries).
+    pub background: background::Background,
     /// The emulator's own endpoint (`http://127.0.0.1:PORT`), known once the listener is bound.
     pub endpoint: String,
     /// Injected function faults and state mocks (`POST /_orderlab/faults`).
@@ -112,6 +115,7 @@ impl Context {
             account_id: "000000000000".into(),
             clock: Clock::new(ClockMode::Virtual),
             bus: bus::Bus::default(),
+            background: background::Background::start().expect("background thread"),
             endpoint: "http://127.0.0.1:1".into(),
             function_faults: Default::default(),
             state_mocks: Default::default(),
@@ -185,6 +189,7 @@ impl Emulator {
             account_id: config.account_id,
             clock: Clock::new(config.clock),
             bus: bus::Bus::default(),
+            background: background::Background::start()?,
             endpoint: format!("http://{addr}"),
             function_faults: Default::default(),
             state_mocks: Default::default(),
@@ -242,6 +247,16 @@ impl Emulator {
             lambda.shutdown_now();
         }
         self.server.stop(&self.ctx.clock, SHUTDOWN_GRACE).await;
+        let background = self.ctx.background.stop_and_wait();
+        if self
+            .ctx
+            .clock
+            .real_timeout(REAP_GRACE, background)
+            .await
+            .is_err()
+        {
+            tracing::warn!("background work not stopped in time; leaving it to end by itself");
+        }
     }
 }
 
@@ -250,6 +265,7 @@ impl Drop for Emulator {
     /// [`Emulator::shutdown`]).
     fn drop(&mut self) {
         self.server.abort();
+        self.ctx.background.stop();
         self.services.lambda.shutdown_now();
     }
 }

@@ -7,6 +7,8 @@ mod support;
 
 #[path = "reliability/dynamodb.rs"]
 mod dynamodb;
+#[path = "reliability/events.rs"]
+mod events;
 #[path = "reliability/lambda.rs"]
 mod lambda;
 #[path = "reliability/members.rs"]

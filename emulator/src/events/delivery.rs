@@ -1,7 +1,13 @@
 //! PutEvents: validating entries, building each event, matching it against the enabled rules of
 //! its bus, and delivering it to every target asynchronously (state machines through the bus's
 //! Step Functions, functions through Lambda's asynchronous invoke).
+//!
+//! Deliveries run on the background thread and are bounded: at most [`MAX_PENDING`] wait or
+//! run at once; an event matched beyond that is dropped with a warning, as AWS drops an event
+//! whose delivery its retry policy gave up on. Without the bound a rule whose target puts an
+//! event the rule matches again — a loop that fans out — grows without end.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -13,6 +19,50 @@ use crate::Context;
 use crate::bus::{InvocationType, Service};
 use crate::protocol::AwsError;
 use crate::protocol::members::Members;
+
+/// Deliveries started and not yet finished, across every bus.
+pub const MAX_PENDING: usize = 10_000;
+
+/// A dropped delivery is logged once per this many (the first one included).
+const LOG_EVERY_DROPPED: usize = 10_000;
+
+/// How many deliveries are pending, and how many were dropped.
+#[derive(Debug, Default)]
+pub struct Backlog {
+    pending: AtomicUsize,
+    dropped: AtomicUsize,
+}
+
+/// One pending delivery's place in the [`Backlog`], given back when it is dropped.
+struct Slot(Arc<Backlog>);
+
+impl Backlog {
+    fn take(self: &Arc<Backlog>) -> Option<Slot> {
+        let before = self.pending.fetch_add(1, Ordering::SeqCst);
+        let slot = Slot(self.clone());
+        (before < MAX_PENDING).then_some(slot)
+    }
+
+    /// Counts a dropped delivery; logs the first and every [`LOG_EVERY_DROPPED`]th, so a loop
+    /// that drops millions does not bury the log.
+    fn dropped(&self, rule: &str) {
+        let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+        if dropped % LOG_EVERY_DROPPED == 1 {
+            tracing::warn!(
+                %rule,
+                dropped,
+                "event delivery dropped: {MAX_PENDING} deliveries already pending \
+                 (does a rule's target put events the rule matches again?)"
+            );
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.pending.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// One delivery to do: the target entry, the event and the rule's name.
 struct Delivery {
@@ -48,6 +98,7 @@ impl<'a> Entry<'a> {
 pub fn put_events(
     ctx: &Arc<Context>,
     registry: &Mutex<Registry>,
+    backlog: &Arc<Backlog>,
     input: &Value,
 ) -> Result<Value, AwsError> {
     let members = Members::of(input);
@@ -87,7 +138,15 @@ pub fn put_events(
         }
     }
     for delivery in deliveries {
-        tokio::spawn(deliver(ctx.clone(), delivery));
+        let Some(slot) = backlog.take() else {
+            backlog.dropped(&delivery.rule);
+            continue;
+        };
+        let task_ctx = ctx.clone();
+        ctx.background.spawn(async move {
+            let _slot = slot;
+            deliver(task_ctx, delivery).await;
+        });
     }
     Ok(json!({ "FailedEntryCount": failed, "Entries": results }))
 }

@@ -24,12 +24,17 @@ use rules::Registry;
 pub struct EventBridge {
     ctx: Arc<Context>,
     registry: Mutex<Registry>,
+    deliveries: Arc<delivery::Backlog>,
 }
 
 impl EventBridge {
     pub fn new(ctx: Arc<Context>) -> Arc<EventBridge> {
         let registry = Mutex::new(Registry::new(&ctx));
-        Arc::new(EventBridge { ctx, registry })
+        Arc::new(EventBridge {
+            ctx,
+            registry,
+            deliveries: Default::default(),
+        })
     }
 
     fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
@@ -43,7 +48,9 @@ impl EventBridge {
 impl JsonService for EventBridge {
     async fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
         match operation {
-            "PutEvents" => delivery::put_events(&self.ctx, &self.registry, &input),
+            "PutEvents" => {
+                delivery::put_events(&self.ctx, &self.registry, &self.deliveries, &input)
+            }
             "TestEventPattern" => test_event_pattern(&input),
             _ => self.manage(operation, &input),
         }

@@ -9,6 +9,7 @@
 //! ([`History::record_terminal`]) *seals* the history, so nothing a still-running engine
 //! records after StopExecution lands behind the `ExecutionAborted` event.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
@@ -39,6 +40,9 @@ struct Events {
 pub struct History {
     ctx: Arc<Context>,
     events: Mutex<Events>,
+    /// Where a running execution's history adds the bytes it records (the bound on running
+    /// executions' memory, `sfn::api::running`); `None` for Map iterations' scratch histories.
+    tally: Option<Arc<AtomicUsize>>,
 }
 
 impl History {
@@ -46,6 +50,15 @@ impl History {
         History {
             ctx,
             events: Mutex::new(Events::default()),
+            tally: None,
+        }
+    }
+
+    /// A history that adds the bytes it records to `tally`.
+    pub fn counted(ctx: Arc<Context>, tally: Arc<AtomicUsize>) -> History {
+        History {
+            tally: Some(tally),
+            ..History::new(ctx)
         }
     }
 
@@ -115,6 +128,9 @@ impl History {
         }
         let text = Value::Object(event).to_string().into_boxed_str();
         events.bytes += text.len();
+        if let Some(tally) = &self.tally {
+            tally.fetch_add(text.len(), Ordering::Relaxed);
+        }
         events.list.push(text);
         id
     }

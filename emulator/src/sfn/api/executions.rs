@@ -68,9 +68,11 @@ impl StepFunctions {
                 format!("Execution Already Exists: '{arn}'"),
             ));
         }
+        store.running.admit()?;
         let start_time = self.ctx.clock.now();
         let start_date = self.ctx.clock.now_epoch_seconds();
-        let history = Arc::new(History::new(self.ctx.clone()));
+        let tally = store.running.history_tally();
+        let history = Arc::new(History::counted(self.ctx.clone(), tally));
         // The machine's TimeoutSeconds, within AWS's one-year maximum execution time.
         let lifetime = machine
             .definition
@@ -93,12 +95,13 @@ impl StepFunctions {
             }),
         };
         let definition = machine.definition.clone();
+        engine.record_started();
         let run = {
             let engine = engine.clone();
-            tokio::spawn(async move { engine.run_execution(&definition).await })
+            (self.ctx.background).spawn(async move { engine.run_started(&definition).await })
         };
         let abort = run.abort_handle();
-        tokio::spawn(run_to_end(
+        self.ctx.background.spawn(run_to_end(
             self.store.clone(),
             self.ctx.clone(),
             engine,
@@ -330,8 +333,7 @@ mod tests {
     use bytes::Bytes;
     use serde_json::{Value, json};
 
-    use crate::bus::{Bus, Invocation, JsonService, Service};
-    use crate::clock::{Clock, ClockMode};
+    use crate::bus::{Invocation, JsonService, Service};
     use crate::protocol::AwsError;
     use crate::sfn::StepFunctions;
     use crate::sfn::integrations::Integrations;
@@ -352,16 +354,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_in_a_run_fails_the_execution_with_states_runtime() {
-        let ctx = Arc::new(crate::Context {
-            region: "us-east-1".into(),
-            account_id: "000000000000".into(),
-            clock: Clock::new(ClockMode::Virtual),
-            bus: Bus::default(),
-            endpoint: "http://127.0.0.1:1".into(),
-            function_faults: Default::default(),
-            state_mocks: Default::default(),
-        });
-        let sfn = StepFunctions::with_integrations(ctx, Arc::new(Panicking));
+        let ctx = Arc::new(crate::Context::for_tests());
+        let sfn = StepFunctions::with_integrations(ctx.clone(), Arc::new(Panicking));
         let definition = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
             "Parameters": {"FunctionName": "f"}, "End": true}}});
@@ -381,14 +375,21 @@ mod tests {
             .await
             .unwrap();
         let arn = json!({"executionArn": started["executionArn"]});
-        let mut described = Value::Null;
-        for _ in 0..10_000 {
-            described = sfn.call("DescribeExecution", arn.clone()).await.unwrap();
-            if described["status"] != "RUNNING" {
-                break;
+        // The run is on the background thread: poll, bounded by wall time.
+        let poll = async {
+            loop {
+                let described = sfn.call("DescribeExecution", arn.clone()).await.unwrap();
+                if described["status"] != "RUNNING" {
+                    return described;
+                }
+                tokio::task::yield_now().await;
             }
-            tokio::task::yield_now().await;
-        }
+        };
+        let described = ctx
+            .clock
+            .real_timeout(std::time::Duration::from_secs(10), poll)
+            .await
+            .expect("the execution ends within 10 s");
         assert_eq!(described["status"], "FAILED");
         assert_eq!(described["error"], "States.Runtime");
         assert_eq!(

@@ -4,6 +4,7 @@
 
 pub mod executions;
 mod retention;
+mod running;
 pub mod state_machines;
 
 use std::sync::Arc;
@@ -45,6 +46,24 @@ pub struct ExecutionRecord {
     pub abort: Option<AbortHandle>,
 }
 
+impl ExecutionRecord {
+    /// What keeping this closed execution costs, about: its history's text, its strings
+    /// (the ARN twice: it is the table's key too) and the fixed parts.
+    pub fn footprint(&self) -> usize {
+        const FIXED: usize = 512;
+        let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        FIXED
+            + self.history.stored_bytes()
+            + 2 * self.arn.len()
+            + self.name.len()
+            + self.machine_arn.len()
+            + self.input.len()
+            + optional(&self.output)
+            + optional(&self.error)
+            + optional(&self.cause)
+    }
+}
+
 /// Everything the service holds, behind one lock.
 #[derive(Default)]
 pub struct Store {
@@ -52,6 +71,8 @@ pub struct Store {
     pub executions: IndexMap<String, ExecutionRecord>,
     /// Which closed executions are kept ([`retention`]).
     retention: retention::Retention,
+    /// How many executions run and the bytes their histories hold ([`running`]).
+    running: running::Running,
 }
 
 pub fn state_machine_does_not_exist(arn: &str) -> AwsError {

@@ -1,7 +1,7 @@
 //! How long a closed execution is kept. AWS keeps a closed execution (its description and
 //! history) for 90 days and then answers `ExecutionDoesNotExist`; the emulator does the same
-//! on its clock, and also keeps at most [`RETAINED_HISTORY_BYTES`] of closed executions'
-//! histories, dropping the oldest-closed first, so a client that starts executions without end
+//! on its clock, and also keeps closed executions of at most [`RETAINED_HISTORY_BYTES`]
+//! (their histories, inputs, outputs and records), dropping the oldest-closed first, so a client that starts executions without end
 //! (or endless loops that each fill 25,000 events) cannot grow the process without bound.
 //!
 //! Both checks run when an execution closes; eviction is batched (down to 90% of the budget)
@@ -39,7 +39,8 @@ impl Store {
         let Some(execution) = self.executions.get(arn) else {
             return;
         };
-        let bytes = execution.history.stored_bytes();
+        self.running.closed(execution.history.stored_bytes());
+        let bytes = execution.footprint();
         self.retention.bytes += bytes;
         self.retention.closed.push_back(Closed {
             arn: arn.to_owned(),
@@ -115,7 +116,7 @@ mod tests {
     #[test]
     fn the_oldest_closed_executions_go_first_once_over_budget() {
         let mut store = store_with(10, 100);
-        let each = store.executions["arn:e0"].history.stored_bytes();
+        let each = store.executions["arn:e0"].footprint();
         assert!(each > 0);
         for i in 0..10 {
             store.closed(&format!("arn:e{i}"), 1.0);
@@ -126,7 +127,7 @@ mod tests {
         let kept: Vec<&str> = store.executions.keys().map(String::as_str).collect();
         assert_eq!(kept, ["arn:e6", "arn:e7", "arn:e8", "arn:e9"]);
         let kept_bytes: usize = (store.executions.values())
-            .map(|e| e.history.stored_bytes())
+            .map(ExecutionRecord::footprint)
             .sum();
         assert_eq!(store.retention.bytes, kept_bytes);
     }

@@ -11,13 +11,12 @@ use serde_json::{Value, json};
 
 use super::context::ExecutionInfo;
 use super::{Engine, Failure};
+use crate::Context;
 use crate::bus::{Invocation, Service};
-use crate::clock::{Clock, ClockMode};
 use crate::protocol::AwsError;
 use crate::sfn::asl::parse_definition;
 use crate::sfn::history::History;
 use crate::sfn::integrations::Integrations;
-use crate::{Context, bus::Bus};
 
 /// What a fake Lambda answers, in order.
 enum Answer {
@@ -75,15 +74,7 @@ impl Integrations for Fake {
 }
 
 fn engine(fake: Arc<Fake>, input: Value) -> Engine {
-    let ctx = Arc::new(Context {
-        region: "us-east-1".into(),
-        account_id: "000000000000".into(),
-        clock: Clock::new(ClockMode::Virtual),
-        bus: Bus::default(),
-        endpoint: "http://127.0.0.1:1".into(),
-        function_faults: Default::default(),
-        state_mocks: Default::default(),
-    });
+    let ctx = Arc::new(Context::for_tests());
     Engine {
         history: Arc::new(History::new(ctx.clone())),
         integrations: fake,
