@@ -270,6 +270,10 @@ async fn judge(
     for problem in &problems {
         text.push_str(&format!("  expectation failed: {problem}\n"));
     }
+    for violation in crate::invariants::check(scenario, &result) {
+        text.push_str(&format!("  {violation}\n"));
+        problems.push(violation.to_string());
+    }
     let rendered = snapshot::render(scenario, &result);
     let verdict = snapshot::check(
         &options.snapshots_dir,
@@ -277,7 +281,20 @@ async fn judge(
         &rendered,
         options.accept,
     )?;
-    text.push_str(&verdict_text(&scenario.name, &verdict));
+    if verdict.passed() && !problems.is_empty() {
+        let written = match &verdict {
+            Verdict::Accepted { path } => format!("; snapshot written to {}", path.display()),
+            _ => String::new(),
+        };
+        text.push_str(&format!(
+            "FAIL {}: {} problem{} above (the snapshot matches{written})\n",
+            scenario.name,
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ));
+    } else {
+        text.push_str(&verdict_text(&scenario.name, &verdict));
+    }
     if !verdict.passed() {
         problems.push(match verdict {
             Verdict::Missing { .. } => "no snapshot yet".to_owned(),
