@@ -7,7 +7,8 @@
 //! for the CLI and the test suite; [`suite`] runs several scenarios in parallel and [`junit`]
 //! writes their JUnit XML; [`coverage`] reads the executions' histories against the state
 //! machine's definition; [`invariants`] checks what must hold after
-//! every run (stock conserved, nothing left pending, …); [`paths`] finds the user's scenarios and `app/` at run time.
+//! every run (stock conserved, nothing left pending, …); [`pictures`] draws the HTML report and the
+//! Markdown summary; [`paths`] finds the user's scenarios and `app/` at run time.
 //! [`stop`] (signals, a closed stdout), [`cleanup`] (the harness's own temporary files and
 //! child processes) and [`output`] (writes that never panic) keep an interrupted run from
 //! leaving anything behind.
@@ -19,6 +20,7 @@ pub mod invariants;
 pub mod junit;
 pub mod output;
 pub mod paths;
+pub mod pictures;
 pub mod report;
 pub mod run;
 pub mod scenario;
