@@ -107,6 +107,7 @@ mod tests {
             wall_time: Duration::from_millis(1500),
             phases: Vec::new(),
             histories: Vec::new(),
+            details: None,
         }
     }
 

@@ -6,7 +6,9 @@
 //! wait, collect) → [`snapshot`] (normalise, render, compare). [`report`] ties them together
 //! for the CLI and the test suite; [`suite`] runs several scenarios in parallel and [`junit`]
 //! writes their JUnit XML; [`coverage`] reads the executions' histories against the state
-//! machine's definition; [`paths`] finds the user's scenarios and `app/` at run time.
+//! machine's definition; [`invariants`] checks what must hold after
+//! every run (stock conserved, nothing left pending, …); [`pictures`] draws the HTML report and the
+//! Markdown summary; [`paths`] finds the user's scenarios and `app/` at run time.
 //! [`stop`] (signals, a closed stdout), [`cleanup`] (the harness's own temporary files and
 //! child processes) and [`output`] (writes that never panic) keep an interrupted run from
 //! leaving anything behind.
@@ -14,9 +16,11 @@
 pub mod backend;
 pub mod cleanup;
 pub mod coverage;
+pub mod invariants;
 pub mod junit;
 pub mod output;
 pub mod paths;
+pub mod pictures;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -113,6 +113,14 @@ struct ScenarioArgs {
     /// uncovered (implies `--coverage`).
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     min_coverage: Option<f64>,
+    /// Write a self-contained HTML report to DIR/index.html: the state machine coloured by
+    /// coverage, each scenario's paths highlighted, timelines, tables, e-mails, diffs.
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Write a GitHub-flavoured Markdown summary to FILE (results and a Mermaid diagram of
+    /// the covered edges), e.g. `--summary "$GITHUB_STEP_SUMMARY"`.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
 }
 
 /// `0`–`100`.
@@ -332,7 +340,8 @@ async fn scenario_command(args: ScenarioArgs, stop: Stop) -> u8 {
     }
     let coverage = prepared
         .model
-        .map(|model| orderlab::coverage::of_reports(&model, &reports));
+        .as_ref()
+        .map(|model| orderlab::coverage::of_reports(model, &reports));
     if args.json {
         let mut report = suite::json_report(&reports, wall_time);
         if let Some(coverage) = &coverage {
@@ -342,19 +351,69 @@ async fn scenario_command(args: ScenarioArgs, stop: Stop) -> u8 {
     } else {
         stdout.write(&format!("{}\n", suite::summary(&reports, wall_time)));
     }
-    if let Some(coverage) = coverage {
-        code = code.max(finish_coverage(&args, &coverage, &mut stdout));
+    if let (Some(model), Some(coverage)) = (&prepared.model, &coverage) {
+        code = code.max(write_pictures(
+            &args,
+            model,
+            coverage,
+            &reports,
+            &mut stdout,
+        ));
+        if prepared.coverage_asked {
+            code = code.max(finish_coverage(&args, coverage, &mut stdout));
+        }
+    }
+    code
+}
+
+/// `--report` and `--summary`: the exit code this adds (2 when a file cannot be written).
+fn write_pictures(
+    args: &ScenarioArgs,
+    model: &orderlab::coverage::Model,
+    coverage: &orderlab::coverage::Coverage,
+    reports: &[suite::ScenarioReport],
+    stdout: &mut Stdout,
+) -> u8 {
+    let mut code = PASSED;
+    if let Some(dir) = &args.report {
+        let clock = match (&args.backend, args.real_time) {
+            (BackendKind::Embedded, false) => "virtual",
+            _ => "wall",
+        };
+        let context = orderlab::pictures::Context {
+            model,
+            coverage,
+            clock,
+        };
+        match orderlab::pictures::write_report(dir, context, reports) {
+            Ok(path) if !args.json => {
+                stdout.write(&format!("report written to {}\n", path.display()))
+            }
+            Ok(_) => {}
+            Err(err) => {
+                error_line(&format!("error: --report: {err:#}"));
+                code = ERROR;
+            }
+        }
+    }
+    if let Some(file) = &args.summary
+        && let Err(err) = orderlab::pictures::write_summary(file, model, coverage, reports)
+    {
+        error_line(&format!("error: --summary: {err:#}"));
+        code = ERROR;
     }
     code
 }
 
 /// What `scenario` needs before it runs: the scenarios, the application's directory, and
-/// with `--coverage` the model of its state machine.
+/// with `--coverage`, `--report` or `--summary` the model of its state machine.
 struct Prepared {
     scenarios: Vec<Scenario>,
     scenarios_dir: PathBuf,
     app_dir: PathBuf,
     model: Option<orderlab::coverage::Model>,
+    /// `--coverage`, `--coverage-json` or `--min-coverage` was given.
+    coverage_asked: bool,
 }
 
 fn prepare(args: &ScenarioArgs) -> Result<Prepared, String> {
@@ -362,9 +421,10 @@ fn prepare(args: &ScenarioArgs) -> Result<Prepared, String> {
     let scenarios_dir = user_dir(args.scenarios_dir.as_ref(), SCENARIOS, "--scenarios-dir")?;
     let app_dir = user_dir(args.app_dir.as_ref(), APP, "--app-dir")?;
     let scenarios = load_selected(args, &scenarios_dir)?;
-    let wants_coverage =
+    let coverage_asked =
         args.coverage || args.coverage_json.is_some() || args.min_coverage.is_some();
-    let model = wants_coverage
+    let pictures = args.report.is_some() || args.summary.is_some();
+    let model = (coverage_asked || pictures)
         .then(|| orderlab::coverage::load_model(&app_dir))
         .transpose()
         .map_err(|err| format!("coverage: {err:#}"))?;
@@ -373,6 +433,7 @@ fn prepare(args: &ScenarioArgs) -> Result<Prepared, String> {
         scenarios_dir,
         app_dir,
         model,
+        coverage_asked,
     })
 }
 

@@ -162,6 +162,7 @@ mod tests {
                 orders,
                 tables: [("orders".to_owned(), items)].into_iter().collect(),
                 emails: Vec::new(),
+                tables_before: Default::default(),
                 raw_requests: vec![RawResponse {
                     body: "{".into(),
                     http_status: 400,

@@ -63,6 +63,21 @@ pub struct ScenarioReport {
     pub phases: Vec<(&'static str, Duration)>,
     /// Each execution's history (reduced for coverage) with its order id, in order.
     pub histories: Vec<(String, Vec<coverage::Event>)>,
+    /// What the run left for the HTML report (None when it did not run).
+    pub details: Option<Arc<RunDetails>>,
+}
+
+/// A run as the HTML report shows it: what was collected, the orders table's name, the
+/// snapshot diff of a failed comparison and every problem found.
+#[derive(Debug, Clone)]
+pub struct RunDetails {
+    pub collected: run::Collected,
+    pub orders_table: String,
+    pub inventory_table: String,
+    /// The snapshot diff (stored → new), when the snapshot differs.
+    pub diff: Option<String>,
+    /// Expectation failures and invariant violations, one line each.
+    pub problems: Vec<String>,
 }
 
 /// What every scenario run shares.
@@ -199,6 +214,7 @@ fn placeholder(name: &str, description: &str) -> ScenarioReport {
         wall_time: Duration::ZERO,
         phases: Vec::new(),
         histories: Vec::new(),
+        details: None,
     }
 }
 
@@ -235,6 +251,7 @@ pub async fn run_one(scenario: &Scenario, options: &SuiteOptions) -> ScenarioRep
             report.message = judged.message;
             report.phases = judged.phases;
             report.histories = judged.histories;
+            report.details = Some(Arc::new(judged.details));
         }
         Err(err) => {
             report.message = format!("{err:#}");
@@ -252,6 +269,7 @@ struct Judged {
     message: String,
     phases: Vec<(&'static str, Duration)>,
     histories: Vec<(String, Vec<coverage::Event>)>,
+    details: RunDetails,
 }
 
 async fn judge(
@@ -270,6 +288,10 @@ async fn judge(
     for problem in &problems {
         text.push_str(&format!("  expectation failed: {problem}\n"));
     }
+    for violation in crate::invariants::check(scenario, &result) {
+        text.push_str(&format!("  {violation}\n"));
+        problems.push(violation.to_string());
+    }
     let rendered = snapshot::render(scenario, &result);
     let verdict = snapshot::check(
         &options.snapshots_dir,
@@ -277,7 +299,20 @@ async fn judge(
         &rendered,
         options.accept,
     )?;
-    text.push_str(&verdict_text(&scenario.name, &verdict));
+    if verdict.passed() && !problems.is_empty() {
+        let written = match &verdict {
+            Verdict::Accepted { path } => format!("; snapshot written to {}", path.display()),
+            _ => String::new(),
+        };
+        text.push_str(&format!(
+            "FAIL {}: {} problem{} above (the snapshot matches{written})\n",
+            scenario.name,
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ));
+    } else {
+        text.push_str(&verdict_text(&scenario.name, &verdict));
+    }
     if !verdict.passed() {
         problems.push(match verdict {
             Verdict::Missing { .. } => "no snapshot yet".to_owned(),
@@ -301,11 +336,22 @@ async fn judge(
                 .map(|e| (id.clone(), e.history.clone()))
         })
         .collect();
+    let diff = match verdict {
+        Verdict::Mismatch { diff, .. } => Some(diff),
+        _ => None,
+    };
     Ok(Judged {
         outcome,
         message: problems.join("; "),
         phases: result.timings.phases,
         histories,
+        details: RunDetails {
+            collected: result.collected,
+            orders_table: result.stack.orders_table,
+            inventory_table: result.stack.inventory_table,
+            diff,
+            problems,
+        },
     })
 }
 
@@ -407,6 +453,7 @@ mod tests {
             wall_time: Duration::from_millis(5),
             phases: vec![("start", Duration::from_millis(1))],
             histories: Vec::new(),
+            details: None,
         }
     }
 

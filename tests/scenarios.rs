@@ -1,7 +1,8 @@
 //! Every scenario under `scenarios/`, run on the embedded backend (in parallel, each on its
 //! own emulator) and asserted with insta against `scenarios/snapshots/<name>.snap` — the same
 //! files `orderlab scenario` compares with, so `cargo insta review` accepts changes for both.
-//! A few scenarios get extra assertions on what their snapshot stands for.
+//! Every scenario keeps the built-in invariants; a few get extra assertions on what their
+//! snapshot stands for.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -55,6 +56,12 @@ async fn every_scenario_matches_its_snapshot() {
             "scenario {}: {}",
             scenario.name,
             problems.join("; ")
+        );
+        let violations = orderlab::invariants::check(scenario, result);
+        assert!(
+            violations.is_empty(),
+            "scenario {}: {violations:#?}",
+            scenario.name
         );
         match scenario.name.as_str() {
             "last-unit-race" => assert_last_unit_race(result),

@@ -187,6 +187,8 @@ impl fmt::Display for Transition {
 /// Everything a run can cover, in definition order.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// The top-level `StartAt` (a state id).
+    pub start: Option<String>,
     pub states: Vec<State>,
     pub transitions: Vec<Transition>,
 }
@@ -203,6 +205,10 @@ impl Model {
         read_machine(definition, "", None, &mut states, 0)?;
         let transitions = states.iter().flat_map(transitions_of).collect();
         Ok(Model {
+            start: definition
+                .get("StartAt")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             states,
             transitions,
         })

@@ -34,6 +34,17 @@ pub struct ExecutionRecord {
     pub history_span_seconds: f64,
     /// The whole history, reduced to what coverage reads.
     pub history: Vec<crate::coverage::Event>,
+    /// For each event of `history` (same index): its type and its time in seconds after the
+    /// first event (the report's timeline).
+    pub moments: Vec<Moment>,
+}
+
+/// When a history event happened and what it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moment {
+    pub seconds: f64,
+    /// `TaskFailed`, `PassStateEntered`, …
+    pub event_type: String,
 }
 
 /// One order: how it was submitted and what its executions did.
@@ -60,6 +71,8 @@ pub struct Collected {
     pub emails: Vec<Email>,
     /// The raw request bodies and the API's answers.
     pub raw_requests: Vec<super::inject::RawResponse>,
+    /// Both tables once the inventory was loaded, before any order (same shape as `tables`).
+    pub tables_before: BTreeMap<String, Vec<Value>>,
     /// How many executions the state machine had in all.
     pub executions_started: usize,
 }
@@ -96,19 +109,14 @@ pub async fn collect(
             executions: records,
         });
     }
-    let mut tables = BTreeMap::new();
-    for (table, key) in [
-        (&stack.orders_table, "order_id"),
-        (&stack.inventory_table, "item_id"),
-    ] {
-        tables.insert(table.clone(), scan_table(clients, table, key).await?);
-    }
+    let tables = scan_tables(clients, stack).await?;
     let emails = fetch_emails(endpoint).await?;
     Ok(Collected {
         orders,
         tables,
         emails,
         raw_requests: Vec::new(),
+        tables_before: BTreeMap::new(),
         executions_started: super::wait::count_executions(clients, &stack.state_machine_arn)
             .await?,
     })
@@ -132,6 +140,7 @@ async fn execution_record(
         failed_attempts: history.failed_attempts,
         history_span_seconds: history.span_seconds,
         history: history.events,
+        moments: history.moments,
         output: described.output().map(parse_json_or_text),
         error: described.error().map(str::to_owned),
         cause: described.cause().map(str::to_owned),
@@ -149,6 +158,7 @@ struct HistorySummary {
     failed_attempts: Vec<String>,
     span_seconds: f64,
     events: Vec<crate::coverage::Event>,
+    moments: Vec<Moment>,
 }
 
 /// Reads the whole history (all pages): the name of every `*StateEntered` event in order,
@@ -169,6 +179,10 @@ async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySum
             .aws_context(|| format!("GetExecutionHistory {arn}"))?;
         for event in page.events() {
             times.push(event.timestamp().as_secs_f64());
+            summary.moments.push(Moment {
+                seconds: event.timestamp().as_secs_f64(),
+                event_type: event.r#type().as_str().to_owned(),
+            });
             summary
                 .events
                 .push(crate::coverage::history::from_sdk(event));
@@ -198,7 +212,25 @@ async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySum
     let first = times.iter().copied().fold(f64::INFINITY, f64::min);
     let last = times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     summary.span_seconds = if times.is_empty() { 0.0 } else { last - first };
+    for moment in &mut summary.moments {
+        moment.seconds -= first;
+    }
     Ok(summary)
+}
+
+/// Both tables, each in full and sorted by key.
+pub async fn scan_tables(
+    clients: &Clients,
+    stack: &Stack,
+) -> anyhow::Result<BTreeMap<String, Vec<Value>>> {
+    let mut tables = BTreeMap::new();
+    for (table, key) in [
+        (&stack.orders_table, "order_id"),
+        (&stack.inventory_table, "item_id"),
+    ] {
+        tables.insert(table.clone(), scan_table(clients, table, key).await?);
+    }
+    Ok(tables)
 }
 
 /// Every item of `table` as plain JSON, sorted by `key`.

@@ -17,7 +17,7 @@ use crate::backend::{self, BackendKind, BackendOptions};
 use crate::scenario::Scenario;
 use crate::stack::{self, Clients, Settings, Stack};
 use crate::stop::Stop;
-pub use collect::{Collected, Email, ExecutionRecord, OrderOutcome};
+pub use collect::{Collected, Email, ExecutionRecord, Moment, OrderOutcome};
 pub use inject::Submission;
 
 /// How to run a scenario.
@@ -131,7 +131,7 @@ async fn run_on(
     timings.record("provision", started);
 
     let started = Instant::now();
-    let (submissions, raw_responses) = pages::within(
+    let (submissions, raw_responses, tables_before) = pages::within(
         options.timeout,
         "inject",
         inject_all(&clients, endpoint, &stack, scenario, options),
@@ -163,6 +163,7 @@ async fn run_on(
     )
     .await?;
     collected.raw_requests = raw_responses;
+    collected.tables_before = tables_before;
     timings.record("collect", started);
     Ok((stack, collected))
 }
@@ -171,14 +172,18 @@ async fn run_on(
 const WAIT_SLACK: Duration = Duration::from_secs(10);
 
 /// Faults, inventory, orders and raw requests: what was submitted (raw requests the API
-/// accepted included) and the raw answers.
+/// accepted included), the raw answers, and both tables as they were before any order.
 async fn inject_all(
     clients: &Clients,
     endpoint: &str,
     stack: &Stack,
     scenario: &Scenario,
     options: &RunOptions,
-) -> anyhow::Result<(Vec<Submission>, Vec<inject::RawResponse>)> {
+) -> anyhow::Result<(
+    Vec<Submission>,
+    Vec<inject::RawResponse>,
+    std::collections::BTreeMap<String, Vec<serde_json::Value>>,
+)> {
     if faults::has_faults(scenario) {
         if !matches!(
             options.backend,
@@ -193,6 +198,7 @@ async fn inject_all(
         faults::inject(endpoint, &document).await?;
     }
     inject::load_inventory(clients, stack, scenario).await?;
+    let before = collect::scan_tables(clients, stack).await?;
     let mut submissions = inject::submit_orders(clients, stack, scenario).await?;
     let raw_responses = inject::send_raw_requests(stack, scenario).await?;
     submissions.extend(
@@ -200,7 +206,7 @@ async fn inject_all(
             .iter()
             .filter_map(inject::RawResponse::accepted),
     );
-    Ok((submissions, raw_responses))
+    Ok((submissions, raw_responses, before))
 }
 
 /// The final status of an order (from its item in the orders table).

@@ -217,6 +217,8 @@ fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, Sce
         .mock_config
         .map(|spec| super::faults::read_mock_config(path, spec))
         .transpose()?;
+    let (expected_statuses, expected_counts) = super::expect::validate_expect(path, file.expect)?;
+    let skipped_invariants = super::expect::validate_skips(path, file.invariants)?;
     Ok(Scenario {
         name: name.to_owned(),
         description: file.description,
@@ -227,7 +229,9 @@ fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, Sce
         faults,
         mock_config,
         race: file.race,
-        expected_statuses: file.expect.map(|expect| expect.statuses),
+        expected_statuses,
+        expected_counts,
+        skipped_invariants,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Scenarios: the YAML files under `scenarios/` — their model and their loading with
 //! file:line:column errors.
 
+mod expect;
 mod faults;
 mod load;
 mod model;

@@ -31,6 +31,19 @@ pub struct ScenarioFile {
     pub race: bool,
     #[serde(default)]
     pub expect: Option<Expectations>,
+    /// Which built-in invariants this scenario opts out of, and why.
+    #[serde(default)]
+    pub invariants: Option<InvariantsSpec>,
+}
+
+/// `invariants:` — the built-in invariants run on every scenario; `skip` names the ones this
+/// scenario opts out of, each with the reason (`{stock-conserved: "the fault drops the
+/// release on purpose"}`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvariantsSpec {
+    #[serde(default)]
+    pub skip: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 /// A request body sent as written.
@@ -182,6 +195,11 @@ pub struct Expectations {
     /// How many orders end in each status, e.g. `{COMPLETED: 1}`.
     #[serde(default)]
     pub statuses: BTreeMap<String, usize>,
+    /// How many orders end in each status, as a range or an exact number:
+    /// `{COMPLETED: {min: 1, max: 3}, FAILED: 0}`; `min` and `max` are inclusive and either
+    /// may be left out.
+    #[serde(default)]
+    pub counts: Option<Spanned<BTreeMap<String, crate::invariants::CountRange>>>,
 }
 
 /// A validated scenario, ready to run.
@@ -198,6 +216,10 @@ pub struct Scenario {
     pub mock_config: Option<serde_json::Value>,
     pub race: bool,
     pub expected_statuses: Option<BTreeMap<String, usize>>,
+    /// Status → how many orders may end in it (`expect.counts`, validated).
+    pub expected_counts: BTreeMap<String, crate::invariants::CountRange>,
+    /// Built-in invariant name → why this scenario does not check it.
+    pub skipped_invariants: BTreeMap<String, String>,
 }
 
 /// A validated inventory item.

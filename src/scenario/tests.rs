@@ -208,3 +208,69 @@ fn counts_are_bounded_where_they_are_written() {
         10_000
     );
 }
+
+#[test]
+fn counts_take_exact_numbers_and_ranges() {
+    let text = VALID.replace(
+        "  statuses: {COMPLETED: 1, PAYMENT_FAILED: 1}\n",
+        "  counts: {COMPLETED: {min: 1, max: 3}, FAILED: 0, REJECTED: {max: 2}}\n",
+    );
+    let scenario = parse_str(&text).unwrap();
+    let counts = &scenario.expected_counts;
+    assert_eq!(counts["COMPLETED"].min, Some(1));
+    assert_eq!(counts["COMPLETED"].max, Some(3));
+    assert_eq!(counts["FAILED"], crate::invariants::CountRange::exactly(0));
+    assert_eq!(counts["REJECTED"].min, None);
+}
+
+#[test]
+fn malformed_counts_are_refused_with_a_location() {
+    let with = |counts: &str| {
+        VALID.replace(
+            "  statuses: {COMPLETED: 1, PAYMENT_FAILED: 1}\n",
+            &format!("  statuses: {{COMPLETED: 1}}\n  counts: {counts}\n"),
+        )
+    };
+    let err = error_of(&with("{DONE: 1}"));
+    assert_eq!((err.line, err.column), (25, 11), "{err}");
+    assert!(err.message.contains("unknown order status DONE"), "{err}");
+    let err = error_of(&with("{COMPLETED: {min: 1}}"));
+    assert!(
+        err.message.contains("COMPLETED is also under statuses"),
+        "{err}"
+    );
+    let err = error_of(&with("{FAILED: {min: 3, max: 1}}"));
+    assert!(
+        err.message.contains("FAILED has min 3 above max 1"),
+        "{err}"
+    );
+    let err = error_of(&with("{FAILED: {least: 3}}"));
+    assert!(err.message.contains("least"), "{err}");
+    let err = error_of(&with("{FAILED: -1}"));
+    assert!(err.line > 0, "{err}");
+}
+
+#[test]
+fn invariants_may_be_skipped_by_name_with_a_reason() {
+    let skip = |body: &str| format!("{VALID}invariants:\n  skip: {body}\n");
+    let scenario = parse_str(&skip("{stock-conserved: the fault keeps the stock}")).unwrap();
+    assert_eq!(
+        scenario.skipped_invariants["stock-conserved"],
+        "the fault keeps the stock"
+    );
+    let err = error_of(&skip("{stock-kept: why}"));
+    assert!(
+        err.message.contains("unknown invariant stock-kept"),
+        "{err}"
+    );
+    assert!(
+        err.message.contains("stock-conserved, no-order-pending"),
+        "{err}"
+    );
+    assert_eq!((err.line, err.column), (26, 9), "{err}");
+    let err = error_of(&skip("{stock-conserved: \"\"}"));
+    assert!(
+        err.message.contains("stock-conserved needs a reason"),
+        "{err}"
+    );
+}
