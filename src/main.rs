@@ -1,7 +1,7 @@
-//! The `orderlab` command line: run scenarios (`scenario`), list them (`list`), or serve the
-//! embedded emulator on its own (`emulate`). Exit codes: 0 all passed, 1 a snapshot or
-//! expectation failed, 2 a scenario or usage error, 130 / 143 stopped by SIGINT / SIGTERM
-//! (in-flight scenarios cancelled, every emulator shut down, within 5 s), 141 stdout closed
+//! The `orderlab` command line: run scenarios (`scenario`), list them (`list`), serve the
+//! embedded emulator on its own (`emulate`), or write the Lambdas' deployment zips
+//! (`lambda-zips`). Exit codes: 0 all passed, 1 a snapshot or expectation failed, 2 a
+//! scenario or usage error, 130 / 143 stopped by SIGINT / SIGTERM (in-flight scenarios cancelled, every emulator shut down, within 5 s), 141 stdout closed
 //! before `scenario` finished (`| head`). Nothing here panics on a closed stdout or stderr.
 
 use std::net::{IpAddr, SocketAddr};
@@ -45,6 +45,17 @@ enum Command {
     /// Serve the embedded emulator until Ctrl-C or SIGTERM (a local endpoint for the AWS CLI
     /// or any SDK).
     Emulate(EmulateArgs),
+    /// Build the Lambda functions and write one deployment zip per function, `<binary>.zip`
+    /// with the executable as `bootstrap` (for Terraform's `filename`, see the README).
+    LambdaZips {
+        /// Directory to write the zips into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The application's `app/` directory [default: found upwards from the current
+        /// directory]; the Lambdas are built in the Cargo project holding it.
+        #[arg(long)]
+        app_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -211,6 +222,34 @@ async fn dispatch(command: Command, stop: Stop) -> u8 {
             }
         }
         Command::Emulate(args) => emulate_command(args, stop).await,
+        Command::LambdaZips { out, app_dir } => lambda_zips_command(&out, app_dir.as_ref()),
+    }
+}
+
+fn lambda_zips_command(out: &std::path::Path, app_dir: Option<&PathBuf>) -> u8 {
+    let app_dir = match user_dir(app_dir, orderlab::paths::APP, "--app-dir") {
+        Ok(dir) => dir,
+        Err(message) => {
+            error_line(&format!("error: {message}"));
+            return ERROR;
+        }
+    };
+    match orderlab::stack::artifacts::write_zips(&app_dir, out) {
+        Ok(written) => {
+            let lines: String = written
+                .iter()
+                .map(|path| format!("{}\n", path.display()))
+                .collect();
+            match write_out(&lines) {
+                Ok(()) => PASSED,
+                Err(err) if is_closed_pipe(&err) => PASSED,
+                Err(_) => ERROR,
+            }
+        }
+        Err(err) => {
+            error_line(&format!("error: {err:#}"));
+            ERROR
+        }
     }
 }
 

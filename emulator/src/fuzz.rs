@@ -79,18 +79,50 @@ where
     }
 }
 
-/// A fresh emulator without a listener: every service, a virtual clock.
-fn services() -> Arc<Services> {
+/// A fresh emulator without a listener: every service, a virtual clock. Dropping it stops its
+/// background runtime, so work an input left running (an execution in a `Wait`) cannot keep
+/// threads alive across fuzz iterations.
+fn services() -> Fixture {
+    let background = match crate::background::Background::start() {
+        Ok(background) => background,
+        Err(err) => {
+            eprintln!("fuzz: the background runtime did not start: {err}");
+            std::process::abort();
+        }
+    };
     let ctx = Arc::new(Context {
         region: "us-east-1".to_owned(),
         account_id: "000000000000".to_owned(),
         clock: Clock::new(ClockMode::Virtual),
         bus: Default::default(),
+        background,
         endpoint: "http://127.0.0.1:9".to_owned(),
         function_faults: Default::default(),
         state_mocks: Default::default(),
     });
-    Services::new(&ctx, &Arc::default())
+    Fixture {
+        services: Services::new(&ctx, &Arc::default()),
+        ctx,
+    }
+}
+
+/// One fuzz iteration's services; see [`services`].
+struct Fixture {
+    services: Arc<Services>,
+    ctx: Arc<Context>,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        self.ctx.background.stop();
+    }
 }
 
 /// A fixture step that must succeed, or the target would fuzz nothing: abort loudly.

@@ -1,8 +1,8 @@
 //! orderlab's embedded AWS emulator.
 //!
 //! One HTTP server on one loopback port answers the AWS APIs the order pipeline uses —
-//! DynamoDB, DynamoDB Streams, Step Functions, EventBridge, Lambda, API Gateway (REST) and
-//! SES v1 — with AWS's wire protocols, shapes and error codes, so unmodified AWS SDKs and the
+//! DynamoDB, DynamoDB Streams, Step Functions, EventBridge, Lambda, API Gateway (REST),
+//! SES v1, IAM and STS — with AWS's wire protocols, shapes and error codes, so unmodified AWS SDKs and the
 //! AWS CLI can talk to it.
 //!
 //! ```no_run
@@ -45,12 +45,14 @@ mod events;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
+mod iam;
 mod jsonpath;
 mod lambda;
 mod protocol;
 mod server;
 mod ses;
 mod sfn;
+mod sts;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -140,6 +142,8 @@ pub(crate) struct Services {
     pub lambda: Arc<lambda::Lambda>,
     pub apigateway: Arc<apigateway::ApiGateway>,
     pub ses: Arc<ses::Ses>,
+    pub iam: Arc<iam::Iam>,
+    pub sts: Arc<sts::Sts>,
 }
 
 impl Services {
@@ -153,6 +157,8 @@ impl Services {
             lambda: lambda::Lambda::with_access(ctx.clone(), access.clone()),
             apigateway: apigateway::ApiGateway::new(ctx.clone()),
             ses: ses::Ses::new(ctx.clone()),
+            iam: iam::Iam::new(ctx.clone()),
+            sts: sts::Sts::new(ctx.clone()),
         });
         ctx.bus.connect(&services);
         services

@@ -7,7 +7,8 @@
 //!
 //! Routing order: control routes (`/_aws/…`, `/_orderlab/…`) → API Gateway invocations
 //! (`/restapis/{id}/{stage}/_user_request_/…`) → `X-Amz-Target` (JSON protocols) → REST paths
-//! (Lambda, API Gateway control plane) → form bodies (query protocol: SES). The AWS APIs (all
+//! (Lambda, API Gateway control plane) → form bodies (query protocol: SES, IAM, STS, told apart
+//! by the signature's credential scope). The AWS APIs (all
 //! but the first two) demand a signed request; the JSON protocols also their content type.
 
 use std::any::Any;
@@ -219,7 +220,11 @@ async fn route(services: &Services, request: &AwsRequest) -> Response {
         return services.apigateway.handle_http(request).await;
     }
     if request.is_form() {
-        return services.ses.handle_http(request).await;
+        return match query::QueryService::of(request) {
+            query::QueryService::Ses => services.ses.handle_http(request).await,
+            query::QueryService::Iam => services.iam.handle_http(request).await,
+            query::QueryService::Sts => services.sts.handle_http(request).await,
+        };
     }
     not_found(request)
 }

@@ -154,6 +154,23 @@ pub fn bootstrap_zip(executable: &Path) -> anyhow::Result<Arc<Vec<u8>>> {
     .map_err(anyhow::Error::msg)
 }
 
+/// Writes `<binary>.zip` (the executable as `bootstrap`) into `out_dir` for every Lambda
+/// executable of the checkout holding `app_dir` (`orderlab lambda-zips`: the deployment
+/// packages Terraform's `filename` takes); returns the paths written.
+pub fn write_zips(app_dir: &Path, out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let mut written = Vec::new();
+    for (binary, path) in lambda_executables(app_dir)? {
+        let zip = bootstrap_zip(&path)?;
+        let target = out_dir.join(format!("{binary}.zip"));
+        std::fs::write(&target, zip.as_slice())
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        written.push(target);
+    }
+    Ok(written)
+}
+
 fn zip_as_bootstrap(executable: &Path) -> anyhow::Result<Vec<u8>> {
     let bytes = stripped(executable).map_or_else(
         || {

@@ -126,7 +126,7 @@ pub fn route(gateway: &ApiGateway, request: &AwsRequest) -> Answer {
     }
 }
 
-fn api<'a>(
+pub(super) fn api<'a>(
     apis: &'a IndexMap<String, RestApi>,
     account: &str,
     id: &str,
@@ -135,7 +135,7 @@ fn api<'a>(
         .ok_or_else(|| not_found("API", &format!("{account}:{id}")))
 }
 
-fn api_mut<'a>(
+pub(super) fn api_mut<'a>(
     apis: &'a mut IndexMap<String, RestApi>,
     account: &str,
     id: &str,
@@ -154,7 +154,10 @@ fn resource<'a>(api: &'a RestApi, id: &str) -> Result<&'a Resource, AwsError> {
     })
 }
 
-fn resource_mut<'a>(api: &'a mut RestApi, id: &str) -> Result<&'a mut Resource, AwsError> {
+pub(super) fn resource_mut<'a>(
+    api: &'a mut RestApi,
+    id: &str,
+) -> Result<&'a mut Resource, AwsError> {
     api.resources.get_mut(id).ok_or_else(|| {
         AwsError::new(
             404,
@@ -167,6 +170,12 @@ fn resource_mut<'a>(api: &'a mut RestApi, id: &str) -> Result<&'a mut Resource, 
 fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64) -> Answer {
     let members = Members::with(input, Dialect::ApiGateway);
     let description = members.str("description")?;
+    let tags: IndexMap<String, String> = members
+        .string_map("tags")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect();
     let name = members.str("name")?.ok_or_else(|| {
         AwsError::new(
             400,
@@ -195,6 +204,7 @@ fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64
         resources,
         deployments: IndexMap::new(),
         stages: IndexMap::new(),
+        tags,
     };
     let answer = api_json(&api);
     apis.insert(api.id.clone(), api);
@@ -211,8 +221,13 @@ fn api_json(api: &RestApi) -> Value {
         "disableExecuteApiEndpoint": false,
         "rootResourceId": api.root_resource_id,
     });
-    if let (Some(description), Some(object)) = (&api.description, out.as_object_mut()) {
-        object.insert("description".into(), json!(description));
+    if let Some(object) = out.as_object_mut() {
+        if let Some(description) = &api.description {
+            object.insert("description".into(), json!(description));
+        }
+        if !api.tags.is_empty() {
+            object.insert("tags".into(), json!(api.tags));
+        }
     }
     out
 }
@@ -248,16 +263,26 @@ fn method_json(method: &Method) -> Value {
     out
 }
 
-fn stage_json(stage: &Stage) -> Value {
-    json!({
+pub(super) fn stage_json(stage: &Stage) -> Value {
+    let mut out = json!({
         "stageName": stage.name,
         "deploymentId": stage.deployment_id,
         "createdDate": stage.created_date,
-        "lastUpdatedDate": stage.created_date,
+        "lastUpdatedDate": stage.updated_date,
         "variables": stage.variables,
         "cacheClusterEnabled": false,
+        "cacheClusterStatus": "NOT_AVAILABLE",
         "tracingEnabled": false,
-    })
+    });
+    if let Some(object) = out.as_object_mut() {
+        if let Some(description) = &stage.description {
+            object.insert("description".into(), json!(description));
+        }
+        if !stage.tags.is_empty() {
+            object.insert("tags".into(), json!(stage.tags));
+        }
+    }
+    out
 }
 
 fn create_resource(api: &mut RestApi, parent_id: &str, input: &Value) -> Answer {
@@ -328,6 +353,17 @@ fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Valu
     {
         object.insert("credentials".into(), json!(credentials));
     }
+    let connection = members.enumeration("connectionType", &["INTERNET", "VPC_LINK"])?;
+    if connection == Some("VPC_LINK") {
+        return Err(AwsError::new(
+            400,
+            "BadRequestException",
+            "VPC_LINK connections are not supported by this emulator",
+        ));
+    }
+    if let (Some(connection), Some(object)) = (connection, integration.as_object_mut()) {
+        object.insert("connectionType".into(), json!(connection));
+    }
     let method = resource_mut(api, rid)?
         .methods
         .get_mut(http_method)
@@ -351,7 +387,8 @@ fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Valu
 
 fn create_deployment(api: &mut RestApi, input: &Value, now: f64) -> Answer {
     let members = Members::with(input, Dialect::ApiGateway);
-    let stage_name = members.str("stageName")?;
+    let stage_name = members.str("stageName")?.filter(|name| !name.is_empty());
+    let stage_description = members.str("stageDescription")?.filter(|d| !d.is_empty());
     let variables: IndexMap<String, String> = members
         .string_map("variables")?
         .unwrap_or_default()
@@ -376,7 +413,10 @@ fn create_deployment(api: &mut RestApi, input: &Value, now: f64) -> Answer {
                 name: stage_name.to_owned(),
                 deployment_id: deployment.id.clone(),
                 created_date: now.floor(),
+                updated_date: now.floor(),
+                description: stage_description.map(str::to_owned),
                 variables,
+                tags: IndexMap::new(),
             },
         );
     }

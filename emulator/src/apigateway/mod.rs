@@ -1,9 +1,11 @@
-//! API Gateway (REST APIs): the control plane (`/restapis…`, camelCase REST-JSON) and
+//! API Gateway (REST APIs): the control plane (`/restapis…`, camelCase REST-JSON; the
+//! deletes, stages, deployments and tags in [`lifecycle`]) and
 //! invocation of deployed stages ([`invoke`], LocalStack's
 //! `/restapis/{id}/{stage}/_user_request_/{path}` URL form) through Lambda proxy integrations.
 
 mod control;
 pub mod invoke;
+mod lifecycle;
 
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +18,7 @@ use crate::protocol::{AwsError, AwsRequest, rest};
 
 /// Whether `path` is a control-plane path (`/restapis…`).
 pub fn owns_path(path: &str) -> bool {
-    path.starts_with("/restapis")
+    path.starts_with("/restapis") || lifecycle::owns_path(path)
 }
 
 /// Whether `path` invokes a deployed stage: `/restapis/{id}/{stage}/_user_request_/{path}`.
@@ -54,7 +56,10 @@ pub struct Stage {
     pub name: String,
     pub deployment_id: String,
     pub created_date: f64,
+    pub updated_date: f64,
+    pub description: Option<String>,
     pub variables: IndexMap<String, String>,
+    pub tags: IndexMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +72,7 @@ pub struct RestApi {
     pub resources: IndexMap<String, Resource>,
     pub deployments: IndexMap<String, Deployment>,
     pub stages: IndexMap<String, Stage>,
+    pub tags: IndexMap<String, String>,
 }
 
 pub struct ApiGateway {
@@ -87,7 +93,10 @@ impl ApiGateway {
     }
 
     pub async fn handle_http(&self, request: &AwsRequest) -> Response {
-        match control::route(self, request) {
+        let answer =
+            lifecycle::route(self, request).unwrap_or_else(|| control::route(self, request));
+        match answer {
+            Ok((204, _)) => rest::empty(204),
             Ok((status, body)) => rest::json(status, &body),
             Err(err) => rest::error(&err),
         }

@@ -3,12 +3,14 @@
 //! InputTransformer, and PutEvents delivery.
 //!
 //! - [`rules`]: buses, rules and targets. [`pattern`]: parsing and matching patterns.
+//! - [`tags`]: tags on rules and buses.
 //! - [`input`]: what a target receives. [`delivery`]: PutEvents and sending to targets.
 
 pub mod delivery;
 pub mod input;
 pub mod pattern;
 pub mod rules;
+pub mod tags;
 
 use std::sync::{Arc, Mutex};
 
@@ -74,6 +76,9 @@ impl EventBridge {
             "DescribeEventBus" => registry.describe_event_bus(input),
             "ListEventBuses" => registry.list_event_buses(input),
             "DeleteEventBus" => registry.delete_event_bus(input),
+            "TagResource" => registry.tag_resource(input),
+            "UntagResource" => registry.untag_resource(input),
+            "ListTagsForResource" => registry.list_tags(input),
             _ => Err(AwsError::unknown_operation()),
         }
     }

@@ -55,6 +55,8 @@ pub struct EventBus {
 /// Every bus of the account and region.
 pub struct Registry {
     pub buses: IndexMap<String, EventBus>,
+    /// Resource ARN → tags (see `super::tags`).
+    pub tags: IndexMap<String, IndexMap<String, String>>,
 }
 
 fn not_found(message: String) -> AwsError {
@@ -75,7 +77,10 @@ impl Registry {
     pub fn new(ctx: &Context) -> Registry {
         let mut buses = IndexMap::new();
         buses.insert(DEFAULT_BUS.to_owned(), new_bus(ctx, DEFAULT_BUS));
-        Registry { buses }
+        Registry {
+            buses,
+            tags: IndexMap::new(),
+        }
     }
 
     pub fn bus(&self, name: &str) -> Result<&EventBus, AwsError> {
@@ -112,7 +117,9 @@ impl Registry {
     }
 
     pub fn create_event_bus(&mut self, ctx: &Context, input: &Value) -> Result<Value, AwsError> {
-        let name = Members::of(input).required_str("Name")?;
+        let members = Members::of(input);
+        let name = members.required_str("Name")?;
+        let tags = super::tags::read(&members, "Tags")?;
         if self.buses.contains_key(name) {
             return Err(AwsError::new(
                 400,
@@ -122,6 +129,7 @@ impl Registry {
         }
         let bus = new_bus(ctx, name);
         let arn = bus.arn.clone();
+        self.add_tags(&arn, tags)?;
         self.buses.insert(name.to_owned(), bus);
         Ok(json!({ "EventBusArn": arn }))
     }
@@ -147,7 +155,12 @@ impl Registry {
         if name == DEFAULT_BUS {
             return Err(AwsError::validation("Cannot delete event bus default."));
         }
-        self.buses.shift_remove(name);
+        if let Some(bus) = self.buses.shift_remove(name) {
+            self.tags.shift_remove(&bus.arn);
+            for rule in bus.rules.values() {
+                self.tags.shift_remove(&rule.arn);
+            }
+        }
         Ok(json!({}))
     }
 
@@ -161,6 +174,7 @@ impl Registry {
         }
         let description = members.str("Description")?;
         let role_arn = members.str("RoleArn")?;
+        let tags = super::tags::read(&members, "Tags")?;
         let Some(pattern_text) = members.str_len("EventPattern", 0, MAX_PATTERN_CHARS)? else {
             return Err(AwsError::validation(
                 "Parameter(s) EventPattern or ScheduleExpression must be specified.",
@@ -170,6 +184,8 @@ impl Registry {
         let enabled = members.enumeration("State", &["ENABLED", "DISABLED"])? != Some("DISABLED");
         let bus_name = bus_name(&members, "EventBusName")?;
         let arn = rule_arn(ctx, &bus_name, name);
+        self.bus(&bus_name)?;
+        self.add_tags(&arn, tags)?;
         let bus = self.bus_mut(&bus_name)?;
         let targets = bus
             .rules
@@ -226,7 +242,9 @@ impl Registry {
                 "Rule can't be deleted since it has targets.",
             ));
         }
-        rules.shift_remove(name);
+        if let Some(rule) = rules.shift_remove(name) {
+            self.tags.shift_remove(&rule.arn);
+        }
         Ok(json!({}))
     }
 

@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use indexmap::IndexMap;
+
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
@@ -18,6 +20,9 @@ use crate::protocol::{AwsError, AwsRequest, request_id, rest};
 type Answer = Result<Response, AwsError>;
 
 pub async fn handle(lambda: &Lambda, request: &AwsRequest) -> Response {
+    if let Some(answer) = super::extras::route(lambda, request) {
+        return answer.unwrap_or_else(|err| rest::error(&err));
+    }
     route(lambda, request)
         .await
         .unwrap_or_else(|err| rest::error(&err))
@@ -44,6 +49,12 @@ async fn route(lambda: &Lambda, request: &AwsRequest) -> Answer {
         (&Method::GET, ["functions", name, "policy"]) => get_policy(lambda, name),
         (&Method::DELETE, ["functions", name, "policy", sid]) => {
             remove_permission(lambda, name, sid)
+        }
+        (&Method::GET, ["functions", name, "versions"]) => {
+            super::extras::list_versions(lambda, name, request)
+        }
+        (&Method::GET, ["functions", name, "aliases"]) => {
+            super::extras::list_aliases(lambda, name, request)
         }
         (&Method::POST, ["functions", name, "invocations"]) => invoke(lambda, name, request).await,
         (&Method::POST, ["event-source-mappings"]) => create_mapping(lambda, request).await,
@@ -82,7 +93,14 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
     if lock(&lambda.functions).contains_key(&config.name) {
         return Err(conflict(&config.name));
     }
-    let code = Members::with(&input, Dialect::Lambda).structure("Code")?;
+    let members = Members::with(&input, Dialect::Lambda);
+    let tags: IndexMap<String, String> = members
+        .string_map("Tags")?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect();
+    let code = members.structure("Code")?;
     let zip = match code {
         Some(code) => code.str("ZipFile")?,
         None => None,
@@ -103,6 +121,7 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
         config: Mutex::new(config.clone()),
         code: Mutex::new(Some(code)),
         policy: Mutex::default(),
+        tags: Mutex::new(tags),
         queued: Default::default(),
     });
     let mut functions = lock(&lambda.functions);
@@ -161,13 +180,15 @@ fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         (config.to_json(), config.name.clone())
     };
     let location = format!("{}/_orderlab/lambda-code/{name}", lambda.ctx.endpoint);
-    Ok(rest::json(
-        200,
-        &json!({
-            "Configuration": configuration,
-            "Code": {"RepositoryType": "S3", "Location": location},
-        }),
-    ))
+    let mut answer = json!({
+        "Configuration": configuration,
+        "Code": {"RepositoryType": "S3", "Location": location},
+    });
+    let tags = lock(&function.tags).clone();
+    if let (false, Some(object)) = (tags.is_empty(), answer.as_object_mut()) {
+        object.insert("Tags".into(), json!(tags));
+    }
+    Ok(rest::json(200, &answer))
 }
 
 fn delete_function(lambda: &Lambda, name: &str) -> Answer {

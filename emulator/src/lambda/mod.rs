@@ -12,6 +12,7 @@ pub mod code;
 pub mod config;
 pub mod esm;
 pub mod esm_poller;
+mod extras;
 pub mod faults;
 pub mod pool;
 pub mod process;
@@ -39,7 +40,7 @@ use process::Reaper;
 
 /// Whether `path` is a Lambda control-plane path.
 pub fn owns_path(path: &str) -> bool {
-    path.starts_with("/2015-03-31/")
+    path.starts_with("/2015-03-31/") || extras::owns_path(path)
 }
 
 /// One function: its configuration, code, instances and resource policy.
@@ -49,6 +50,7 @@ pub struct Function {
     code: Mutex<Option<Code>>,
     pool: Pool,
     policy: Mutex<Vec<Value>>,
+    tags: Mutex<IndexMap<String, String>>,
     /// Asynchronous invocations accepted and not yet finished (bounded by
     /// [`MAX_QUEUED_EVENTS`]).
     queued: std::sync::atomic::AtomicUsize,

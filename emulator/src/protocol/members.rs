@@ -253,13 +253,31 @@ impl<'a> Members<'a> {
         )))
     }
 
+    /// A boolean member; in the query protocol the text `true` or `false`.
     pub fn bool(&self, member: &str) -> Result<Option<bool>, AwsError> {
-        self.typed(member, Value::as_bool, Shape::Boolean)
+        let dialect = self.dialect;
+        let read = move |value: &Value| {
+            value
+                .as_bool()
+                .or_else(|| match query_text(dialect, value)? {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                })
+        };
+        self.typed(member, read, Shape::Boolean)
     }
 
-    /// An integer member (AWS's `Integer`/`Long` shapes).
+    /// An integer member (AWS's `Integer`/`Long` shapes); in the query protocol its decimal
+    /// text.
     pub fn int(&self, member: &str) -> Result<Option<i64>, AwsError> {
-        self.typed(member, Value::as_i64, Shape::Integer)
+        let dialect = self.dialect;
+        let read = move |value: &Value| {
+            value
+                .as_i64()
+                .or_else(|| query_text(dialect, value)?.parse().ok())
+        };
+        self.typed(member, read, Shape::Integer)
     }
 
     /// A timestamp member: epoch seconds (a number) or text; the value as sent.
@@ -426,6 +444,13 @@ impl<'a> Members<'a> {
                 .ok_or_else(|| self.dialect.wrong_type(value, shape)),
         }
     }
+}
+
+/// A value's text when the dialect sends every value as text (the query protocol).
+fn query_text(dialect: Dialect, value: &Value) -> Option<&str> {
+    (dialect == Dialect::Query)
+        .then(|| value.as_str())
+        .flatten()
 }
 
 /// The token name AWS's JSON parser reports for a value (`STRING_VALUE`, `START_OBJECT`, …).

@@ -1,4 +1,6 @@
-//! The query protocol (SES v1): a form-encoded body with `Action=…`, answered in XML.
+//! The query protocol (SES v1, IAM, STS): a form-encoded body with `Action=…`, answered in
+//! XML. Which service a request is for is read from its signature's credential scope
+//! ([`QueryService::of`]).
 
 use std::collections::HashMap;
 
@@ -85,6 +87,41 @@ fn lists(value: &mut Value) {
             .collect();
         *value = Value::Array(items);
     }
+}
+
+/// The services that speak the query protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryService {
+    Ses,
+    Iam,
+    Sts,
+}
+
+impl QueryService {
+    /// The service a signed request names in its credential scope
+    /// (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`, in the `Authorization` header or a
+    /// presigned URL's `X-Amz-Credential`); SES when the scope names none of the others.
+    pub fn of(request: &AwsRequest) -> QueryService {
+        let scope = request
+            .header("authorization")
+            .and_then(|auth| auth.split_once("Credential="))
+            .map(|(_, rest)| rest.split([',', ' ']).next().unwrap_or_default().to_owned())
+            .or_else(|| request.query_param("X-Amz-Credential"));
+        match scope.as_deref().and_then(|scope| scope.split('/').nth(3)) {
+            Some("iam") => QueryService::Iam,
+            Some("sts") => QueryService::Sts,
+            _ => QueryService::Ses,
+        }
+    }
+}
+
+/// `InvalidAction`, as IAM and STS word an action they do not have.
+pub fn invalid_action(action: &str, version: &str) -> AwsError {
+    AwsError::new(
+        400,
+        "InvalidAction",
+        format!("Could not find operation {action} for version {version}"),
+    )
 }
 
 /// Escapes text for an XML element.
@@ -178,6 +215,47 @@ mod tests {
                 "Destination": {"ToAddresses": ["c", "d"]},
             })
         );
+    }
+
+    fn signed_for(service: &str) -> AwsRequest {
+        let mut headers = http::HeaderMap::new();
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/{service}/aws4_request, \
+             SignedHeaders=host, Signature=0"
+        );
+        headers.insert("authorization", auth.parse().unwrap());
+        AwsRequest {
+            method: http::Method::POST,
+            path: "/".into(),
+            query: String::new(),
+            headers,
+            body: bytes::Bytes::new(),
+        }
+    }
+
+    #[test]
+    fn the_credential_scope_names_the_service() {
+        assert_eq!(QueryService::of(&signed_for("iam")), QueryService::Iam);
+        assert_eq!(QueryService::of(&signed_for("sts")), QueryService::Sts);
+        assert_eq!(QueryService::of(&signed_for("ses")), QueryService::Ses);
+        assert_eq!(QueryService::of(&signed_for("email")), QueryService::Ses);
+        let mut presigned = signed_for("x");
+        presigned.headers.clear();
+        presigned.query = "X-Amz-Credential=AK%2F20260101%2Fus-east-1%2Fsts%2Faws4_request".into();
+        assert_eq!(QueryService::of(&presigned), QueryService::Sts);
+    }
+
+    #[test]
+    fn query_integers_and_booleans_are_read_from_their_text() {
+        use crate::protocol::members::{Dialect, Members};
+        let document = params("MaxItems=5&OnlyAttached=true&Bad=x").to_json();
+        let members = Members::with(&document, Dialect::Query);
+        assert_eq!(members.int("MaxItems").unwrap(), Some(5));
+        assert_eq!(members.bool("OnlyAttached").unwrap(), Some(true));
+        assert!(members.int("Bad").is_err());
+        assert!(members.bool("Bad").is_err());
+        let json = serde_json::json!({"MaxItems": "5"});
+        assert!(Members::of(&json).int("MaxItems").is_err());
     }
 
     #[test]

@@ -71,6 +71,13 @@ impl JsonService for StepFunctions {
             "ListExecutions" => self.list_executions(&input),
             "StopExecution" => self.stop_execution(&input),
             "GetExecutionHistory" => self.get_execution_history(&input),
+            "TagResource" => self.tag_resource(&input),
+            "UntagResource" => self.untag_resource(&input),
+            "ListTagsForResource" => self.list_tags_for_resource(&input),
+            "ListStateMachineVersions" => {
+                self.list_machine_children(&input, "stateMachineVersions")
+            }
+            "ListStateMachineAliases" => self.list_machine_children(&input, "stateMachineAliases"),
             _ => Err(AwsError::unknown_operation()),
         }
     }

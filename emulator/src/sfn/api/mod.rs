@@ -6,6 +6,7 @@ pub mod executions;
 mod retention;
 mod running;
 pub mod state_machines;
+pub mod tags;
 
 use std::sync::Arc;
 
@@ -28,6 +29,11 @@ pub struct MachineRecord {
     pub role_arn: String,
     pub machine_type: String,
     pub creation_date: f64,
+    /// `loggingConfiguration` and `tracingConfiguration` as last set (stored and returned;
+    /// the emulator writes no logs or traces).
+    pub logging: Value,
+    pub tracing: Value,
+    pub tags: IndexMap<String, String>,
 }
 
 /// One execution, running or ended.

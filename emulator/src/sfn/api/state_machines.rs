@@ -31,6 +31,10 @@ impl StepFunctions {
         let machine_type = members
             .enumeration("type", &["STANDARD", "EXPRESS"])?
             .unwrap_or("STANDARD");
+        let logging = configuration(&members, "loggingConfiguration", default_logging())?;
+        let tracing = configuration(&members, "tracingConfiguration", default_tracing())?;
+        let tags = super::tags::read(&members)?;
+        refuse_publish(&members)?;
         let definition = parse_definition(definition_text)
             .map_err(|message| AwsError::new(400, "InvalidDefinition", message))?;
         let arn = self.ctx.arn("states", &format!("stateMachine:{name}"));
@@ -58,6 +62,9 @@ impl StepFunctions {
                 role_arn: role_arn.to_owned(),
                 machine_type: machine_type.to_owned(),
                 creation_date,
+                logging,
+                tracing,
+                tags,
             },
         );
         Ok(json!({ "stateMachineArn": arn, "creationDate": creation_date }))
@@ -74,6 +81,13 @@ impl StepFunctions {
         let logging = members.structure("loggingConfiguration")?;
         let tracing = members.structure("tracingConfiguration")?;
         let other_changes = logging.is_some() || tracing.is_some();
+        refuse_publish(&members)?;
+        let new_logging = logging
+            .map(|_| configuration(&members, "loggingConfiguration", default_logging()))
+            .transpose()?;
+        let new_tracing = tracing
+            .map(|_| configuration(&members, "tracingConfiguration", default_tracing()))
+            .transpose()?;
         if definition_text.is_none() && role_arn.is_none() && !other_changes {
             return Err(AwsError::new(
                 400,
@@ -96,6 +110,12 @@ impl StepFunctions {
         }
         if let Some(role_arn) = role_arn {
             machine.role_arn = role_arn.to_owned();
+        }
+        if let Some(logging) = new_logging {
+            machine.logging = logging;
+        }
+        if let Some(tracing) = new_tracing {
+            machine.tracing = tracing;
         }
         Ok(json!({
             "updateDate": self.ctx.clock.now_epoch_seconds(),
@@ -135,8 +155,8 @@ impl StepFunctions {
             "roleArn": machine.role_arn,
             "type": machine.machine_type,
             "creationDate": machine.creation_date,
-            "loggingConfiguration": { "level": "OFF", "includeExecutionData": false },
-            "tracingConfiguration": { "enabled": false },
+            "loggingConfiguration": machine.logging,
+            "tracingConfiguration": machine.tracing,
         }))
     }
 
@@ -168,6 +188,48 @@ impl StepFunctions {
         self.lock().machines.shift_remove(arn);
         Ok(json!({}))
     }
+}
+
+fn default_logging() -> Value {
+    json!({ "level": "OFF", "includeExecutionData": false })
+}
+
+fn default_tracing() -> Value {
+    json!({ "enabled": false })
+}
+
+/// A logging or tracing configuration member: validated (`level` ALL/ERROR/FATAL/OFF,
+/// booleans) and kept as sent, or the default.
+fn configuration(members: &Members, member: &str, default: Value) -> Result<Value, AwsError> {
+    let Some(config) = members.structure(member)? else {
+        return Ok(default);
+    };
+    config.enumeration("level", &["ALL", "ERROR", "FATAL", "OFF"])?;
+    config.bool("includeExecutionData")?;
+    config.bool("enabled")?;
+    Ok(members.value(member).cloned().unwrap_or(default))
+}
+
+/// `publish: true` (and `versionDescription`) ask for a version, which the emulator does not
+/// keep, and a customer managed KMS key is not available: refused. `encryptionConfiguration`
+/// of type `AWS_OWNED_KEY` is what every state machine has.
+fn refuse_publish(members: &Members) -> Result<(), AwsError> {
+    if let Some(encryption) = members.structure("encryptionConfiguration")? {
+        let kind =
+            encryption.enumeration("type", &["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY"])?;
+        if kind == Some("CUSTOMER_MANAGED_KMS_KEY") {
+            return Err(AwsError::validation(
+                "encryptionConfiguration: customer managed KMS keys are not supported by this \
+                 emulator",
+            ));
+        }
+    }
+    if members.bool("publish")? == Some(true) || members.has("versionDescription") {
+        return Err(AwsError::validation(
+            "publish: state machine versions are not supported by this emulator",
+        ));
+    }
+    Ok(())
 }
 
 /// `CODE: message at /pointer` as a ValidateStateMachineDefinition diagnostic.

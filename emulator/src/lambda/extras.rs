@@ -1,0 +1,135 @@
+//! What Lambda's control plane answers beyond functions, invocations and mappings, as
+//! infrastructure tools read it: tags (`/2017-03-31/tags/{ARN}`), versions and aliases (a
+//! function has `$LATEST` only: PublishVersion and CreateAlias are not served), the code
+//! signing configuration (none) and reserved concurrency (none).
+
+use serde_json::{Value, json};
+
+use super::{Lambda, lock};
+use crate::protocol::members::{Dialect, Members};
+use crate::protocol::{AwsError, AwsRequest, rest};
+
+type Answer = Result<axum::response::Response, AwsError>;
+
+/// The API-version prefixes of the operations served here.
+const PREFIXES: [&str; 3] = [
+    "/2017-03-31/tags/",
+    "/2020-06-30/functions/",
+    "/2019-09-30/functions/",
+];
+
+/// Whether `path` is one of this file's operations.
+pub fn owns_path(path: &str) -> bool {
+    PREFIXES.iter().any(|prefix| path.starts_with(prefix))
+}
+
+/// Routes a request under one of [`PREFIXES`]; None for what is not served here.
+pub fn route(lambda: &Lambda, request: &AwsRequest) -> Option<Answer> {
+    let segments = rest::segments(&request.path);
+    let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let method = request.method.as_str();
+    Some(match (method, parts.as_slice()) {
+        ("GET", ["2017-03-31", "tags", arn]) => list_tags(lambda, arn),
+        ("POST", ["2017-03-31", "tags", arn]) => tag(lambda, arn, request),
+        ("DELETE", ["2017-03-31", "tags", arn]) => untag(lambda, arn, request),
+        ("GET", ["2020-06-30", "functions", name, "code-signing-config"]) => {
+            code_signing(lambda, name)
+        }
+        ("GET", ["2019-09-30", "functions", name, "concurrency"]) => {
+            lambda.function(name).map(|_| rest::json(200, &json!({})))
+        }
+        _ => return None,
+    })
+}
+
+/// `ListTags`.
+fn list_tags(lambda: &Lambda, arn: &str) -> Answer {
+    let function = lambda.function(arn)?;
+    let tags = lock(&function.tags).clone();
+    Ok(rest::json(200, &json!({ "Tags": tags })))
+}
+
+/// `TagResource`: the `Tags` map merged into the function's tags (at most 50 in all).
+fn tag(lambda: &Lambda, arn: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(arn)?;
+    let input = rest::parse_body(request)?;
+    let members = Members::with(&input, Dialect::Lambda);
+    let tags = members.require("Tags", members.string_map("Tags")?)?;
+    let mut stored = lock(&function.tags);
+    let mut merged = stored.clone();
+    for (key, value) in tags {
+        merged.insert(key.to_owned(), value.to_owned());
+    }
+    if merged.len() > 50 {
+        return Err(AwsError::new(
+            400,
+            "InvalidParameterValueException",
+            "Number of tags exceeds resource tag limit.",
+        ));
+    }
+    *stored = merged;
+    Ok(rest::empty(204))
+}
+
+/// `UntagResource`: the `tagKeys` query parameters removed.
+fn untag(lambda: &Lambda, arn: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(arn)?;
+    let keys: Vec<String> = request
+        .query_params()
+        .into_iter()
+        .filter(|(name, _)| name == "tagKeys")
+        .map(|(_, key)| key)
+        .collect();
+    if keys.is_empty() {
+        return Err(AwsError::validation(crate::protocol::null_member_message(
+            "tagKeys",
+        )));
+    }
+    let mut tags = lock(&function.tags);
+    for key in keys {
+        tags.shift_remove(&key);
+    }
+    Ok(rest::empty(204))
+}
+
+/// `GetFunctionCodeSigningConfig`: no configuration (an empty ARN, as AWS answers).
+fn code_signing(lambda: &Lambda, name: &str) -> Answer {
+    let function = lambda.function(name)?;
+    let name = lock(&function.config).name.clone();
+    Ok(rest::json(
+        200,
+        &json!({ "CodeSigningConfigArn": "", "FunctionName": name }),
+    ))
+}
+
+/// `ListVersionsByFunction`: `$LATEST` alone (no version is ever published).
+pub fn list_versions(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(name)?;
+    page_limit(request)?;
+    let latest = lock(&function.config).to_json();
+    Ok(rest::json(200, &json!({ "Versions": [latest] })))
+}
+
+/// `ListAliases`: none (aliases cannot be created).
+pub fn list_aliases(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
+    lambda.function(name)?;
+    page_limit(request)?;
+    Ok(rest::json(
+        200,
+        &json!({ "Aliases": Value::Array(Vec::new()) }),
+    ))
+}
+
+/// The `MaxItems` query parameter of the list operations: 1 to 10,000.
+fn page_limit(request: &AwsRequest) -> Result<(), AwsError> {
+    let Some(text) = request.query_param("MaxItems") else {
+        return Ok(());
+    };
+    match text.parse::<i64>() {
+        Ok(1..=10_000) => Ok(()),
+        _ => Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{text}' at 'maxItems' failed to satisfy \
+             constraint: Member must have value between 1 and 10000"
+        ))),
+    }
+}
