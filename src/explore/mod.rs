@@ -58,6 +58,8 @@ pub struct VariantResult {
     pub new_transitions: usize,
     /// The reproducer written for it (a violation only).
     pub reproducer: Option<PathBuf>,
+    /// The command that runs the reproducer.
+    pub command: Option<String>,
 }
 
 /// What an exploration found.
@@ -116,7 +118,7 @@ pub async fn explore(options: &Options, progress: Progress<'_>) -> anyhow::Resul
     let started = Instant::now();
     let model = coverage::load_model(&options.app_dir).context("reading the state machine")?;
     let (base, base_text) = load_base(options)?;
-    let runner = run::Runner {
+    let runner = &run::Runner {
         run: RunOptions {
             timeout: options.timeout,
             app_dir: options.app_dir.clone(),
@@ -159,7 +161,7 @@ pub async fn explore(options: &Options, progress: Progress<'_>) -> anyhow::Resul
     let reports = runner
         .run(scenarios, jobs, |r, done, total| {
             let line = by_name.get(&r.name).map(|variant| {
-                let result = result_of(&model, &baseline_set, variant.clone(), r.clone(), options);
+                let result = result_of(&model, &baseline_set, variant.clone(), r.clone(), runner);
                 report::variant_line(&result)
             });
             progress("variants", line, done, total)
@@ -168,7 +170,7 @@ pub async fn explore(options: &Options, progress: Progress<'_>) -> anyhow::Resul
     let results = variants
         .into_iter()
         .zip(reports)
-        .map(|((_, variant), report)| result_of(&model, &baseline_set, variant, report, options))
+        .map(|((_, variant), report)| result_of(&model, &baseline_set, variant, report, runner))
         .collect::<Vec<_>>();
     let mut all = baseline_reports.clone();
     all.extend(results.iter().map(|r| r.report.clone()));
@@ -296,14 +298,15 @@ fn result_of(
     baseline: &BTreeSet<Transition>,
     variant: Variant,
     report: ScenarioReport,
-    options: &Options,
+    runner: &run::Runner,
 ) -> VariantResult {
     let (_, covered) = judge::covered_by(model, &report);
     let reproducer = (report.outcome == Outcome::Failed)
-        .then(|| options.out_dir.join(format!("{}.yaml", report.name)))
+        .then(|| runner.out_dir.join(format!("{}.yaml", report.name)))
         .filter(|path| path.is_file());
     VariantResult {
         variant,
+        command: reproducer.as_ref().map(|_| runner.command(&report.name)),
         new_transitions: covered.difference(baseline).count(),
         reproducer,
         report,

@@ -126,15 +126,8 @@ pub fn summary(exploration: &Exploration) -> String {
             for violation in result.report.message.split("; ") {
                 let _ = writeln!(text, "    {violation}");
             }
-            if let Some(path) = &result.reproducer {
-                let _ = writeln!(
-                    text,
-                    "    reproduce: orderlab scenario --scenarios-dir {} {}",
-                    path.parent()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default(),
-                    result.report.name
-                );
+            if let Some(command) = &result.command {
+                let _ = writeln!(text, "    reproduce: {command}");
             }
         }
     }
@@ -254,6 +247,7 @@ pub fn json(exploration: &Exploration) -> Value {
                 "violations": v.report.details.as_ref().map(|d| d.problems.clone()).unwrap_or_default(),
                 "new_transitions": v.new_transitions,
                 "reproducer": v.reproducer.as_ref().map(|p| p.display().to_string()),
+                "reproduce_command": v.command,
                 "wall_time_ms": v.report.wall_time.as_millis() as u64,
             })
         })

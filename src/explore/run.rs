@@ -57,6 +57,21 @@ impl Runner {
         suite::run_tasks(scenarios, self.jobs, &self.run.stop, runner, on_done).await
     }
 
+    /// The command that runs the reproducer `name`.
+    pub fn command(&self, name: &str) -> String {
+        let absolute = |p: &std::path::Path| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.to_path_buf())
+                .display()
+                .to_string()
+        };
+        format!(
+            "orderlab scenario --scenarios-dir {} --app-dir {} {name}",
+            absolute(&self.out_dir),
+            absolute(&self.run.app_dir)
+        )
+    }
+
     async fn one(&self, scenario: &Scenario, job: Option<&VariantJob>) -> ScenarioReport {
         let mut report = blank(scenario);
         if Instant::now() >= self.deadline {
@@ -97,7 +112,7 @@ impl Runner {
                     "Found by `orderlab explore {}`: {}",
                     self.base, job.describe
                 ),
-                "Run it: orderlab scenario --scenarios-dir <this directory> <name>".to_owned(),
+                format!("Run it: {}", self.command(&scenario.name)),
             ];
             header.extend(violations.iter().cloned());
             let snapshot = crate::snapshot::render(scenario, &result);
