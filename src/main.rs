@@ -1,4 +1,5 @@
-//! The `orderlab` command line: run scenarios (`scenario`), list them (`list`), serve the
+//! The `orderlab` command line: run scenarios (`scenario`), explore one's failure branches
+//! fault by fault (`explore`: 1 when a variant breaks an invariant), list them (`list`), serve the
 //! embedded emulator on its own (`emulate`), or write the Lambdas' deployment zips
 //! (`lambda-zips`). Exit codes: 0 all passed, 1 a snapshot or expectation failed, 2 a
 //! scenario or usage error, 130 / 143 stopped by SIGINT / SIGTERM (in-flight scenarios cancelled, every emulator shut down, within 5 s), 141 stdout closed
