@@ -58,6 +58,11 @@ fn exploring_the_real_application_covers_more_and_breaks_nothing() {
         shipped,
         "the baseline is every shipped scenario"
     );
+    assert_eq!(
+        result["baseline"]["not_passed"],
+        serde_json::json!([]),
+        "every shipped scenario holds the invariants"
+    );
     let variants = result["variants"].as_array().unwrap();
     assert_eq!(variants.len(), 3, "{result:#}");
     for variant in variants {

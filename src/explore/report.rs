@@ -256,7 +256,11 @@ pub fn json(exploration: &Exploration) -> Value {
         "base": exploration.base,
         "exit_code": exploration.exit_code(),
         "wall_time_ms": exploration.wall_time.as_millis() as u64,
-        "baseline": {"scenarios": exploration.baseline_names, "transitions": figure(&exploration.baseline_coverage)},
+        "baseline": {
+            "scenarios": exploration.baseline_names,
+            "transitions": figure(&exploration.baseline_coverage),
+            "not_passed": exploration.baseline_problems.iter().map(|(name, message)| json!({"scenario": name, "message": message})).collect::<Vec<_>>(),
+        },
         "with_faults": {"transitions": figure(&exploration.total_coverage)},
         "variants": variants,
         "left_out_by_max_variants": exploration.plan.truncated.len(),
