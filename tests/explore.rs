@@ -229,6 +229,23 @@ fn usage_errors_exit_2() {
         .output()
         .unwrap();
     assert_eq!(zero.status.code(), Some(2));
+    let typo = orderlab()
+        .args([
+            "explore",
+            "happy-path",
+            "--no-baseline",
+            "--state",
+            "ProcesPayment",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2));
+    let stderr = text(&typo.stderr);
+    assert!(
+        stderr.contains("--state \"ProcesPayment\": the state machine has no Task state")
+            && stderr.contains("ProcessPayment"),
+        "{stderr}"
+    );
     let mocked = orderlab()
         .args(["explore", "mock-config", "--no-baseline"])
         .output()

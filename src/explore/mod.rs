@@ -117,6 +117,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str, Option<String>, usize, usize);
 pub async fn explore(options: &Options, progress: Progress<'_>) -> anyhow::Result<Exploration> {
     let started = Instant::now();
     let model = coverage::load_model(&options.app_dir).context("reading the state machine")?;
+    check_states(&model, &options.states)?;
     let (base, base_text) = load_base(options)?;
     let runner = &run::Runner {
         run: RunOptions {
@@ -204,6 +205,25 @@ pub async fn explore(options: &Options, progress: Progress<'_>) -> anyhow::Resul
         variants: results,
         wall_time: started.elapsed(),
     })
+}
+
+/// Every `--state` names a Task state of the definition (by name or path).
+fn check_states(model: &Model, names: &[String]) -> anyhow::Result<()> {
+    let tasks: Vec<&coverage::model::State> = model
+        .states
+        .iter()
+        .filter(|s| s.kind == coverage::model::StateType::Task)
+        .collect();
+    for name in names {
+        if !tasks.iter().any(|s| s.name == *name || s.id == *name) {
+            let known: Vec<&str> = tasks.iter().map(|s| s.id.as_str()).collect();
+            bail!(
+                "--state {name:?}: the state machine has no Task state of that name (its Task states: {})",
+                known.join(", ")
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The base scenario (its seed replaced by `--seed`) and the text it was parsed from.
