@@ -7,7 +7,8 @@
 //! for the CLI and the test suite; [`suite`] runs several scenarios in parallel and [`junit`]
 //! writes their JUnit XML; [`coverage`] reads the executions' histories against the state
 //! machine's definition; [`invariants`] checks what must hold after
-//! every run (stock conserved, nothing left pending, …); [`pictures`] draws the HTML report and the
+//! every run (stock conserved, nothing left pending, …); [`explore`] runs the base scenario
+//! once per fault the definition allows and reports what breaks; [`pictures`] draws the HTML report and the
 //! Markdown summary; [`paths`] finds the user's scenarios and `app/` at run time.
 //! [`stop`] (signals, a closed stdout), [`cleanup`] (the harness's own temporary files and
 //! child processes) and [`output`] (writes that never panic) keep an interrupted run from
@@ -16,6 +17,7 @@
 pub mod backend;
 pub mod cleanup;
 pub mod coverage;
+pub mod explore;
 pub mod invariants;
 pub mod junit;
 pub mod output;

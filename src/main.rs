@@ -1,4 +1,5 @@
-//! The `orderlab` command line: run scenarios (`scenario`), list them (`list`), serve the
+//! The `orderlab` command line: run scenarios (`scenario`), explore one's failure branches
+//! fault by fault (`explore`: 1 when a variant breaks an invariant), list them (`list`), serve the
 //! embedded emulator on its own (`emulate`), or write the Lambdas' deployment zips
 //! (`lambda-zips`). Exit codes: 0 all passed, 1 a snapshot or expectation failed, 2 a
 //! scenario or usage error, 130 / 143 stopped by SIGINT / SIGTERM (in-flight scenarios cancelled, every emulator shut down, within 5 s), 141 stdout closed
@@ -35,6 +36,10 @@ struct Cli {
 enum Command {
     /// Run scenarios and compare each with its snapshot.
     Scenario(ScenarioArgs),
+    /// Fault exploration: run SCENARIO once per fault its state machine's Retry and Catch
+    /// clauses allow (each on a fresh emulator), check the invariants, report the coverage
+    /// gained and write a reproducer scenario for every violation.
+    Explore(ExploreArgs),
     /// List the scenarios with their descriptions.
     List {
         /// Directory holding the scenario files [default: `scenarios/` in the current
@@ -73,6 +78,48 @@ struct EmulateArgs {
     /// (repeatable; requests with another `Origin` header are refused).
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct ExploreArgs {
+    /// The base scenario (scenarios/<name>.yaml); each variant is it plus one fault.
+    scenario: String,
+    /// How many variants run at once (each on its own emulator).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    jobs: u64,
+    /// Where reproducer scenarios (and their snapshots) are written.
+    #[arg(long, value_name = "DIR", default_value = "explore-out")]
+    out: PathBuf,
+    /// At most this many variants (the plan puts each error's exhausted-retries variant
+    /// first, so a short plan still reaches every Catch).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..))]
+    max_variants: u64,
+    /// Variants not started within SECS of the start are reported as not run.
+    #[arg(long, value_name = "SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    time_limit: u64,
+    /// Replace the base scenario's seed (its order ids and payment decisions).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Fault only this state (name or path; repeatable) [default: every Task state the base
+    /// scenario enters].
+    #[arg(long = "state", value_name = "STATE")]
+    states: Vec<String>,
+    /// Compare with the base scenario alone instead of running every scenario of the
+    /// directory as the baseline.
+    #[arg(long)]
+    no_baseline: bool,
+    /// Print a machine-readable JSON result on stdout instead of the human one.
+    #[arg(long)]
+    json: bool,
+    /// Bound, in seconds, on every wait of one run (at least 1).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+    /// Directory holding the scenario files [default: `scenarios/` found upwards].
+    #[arg(long)]
+    scenarios_dir: Option<PathBuf>,
+    /// The application to deploy [default: `app/` found upwards].
+    #[arg(long)]
+    app_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -208,6 +255,7 @@ async fn run(command: Command) -> u8 {
 async fn dispatch(command: Command, stop: Stop) -> u8 {
     match command {
         Command::Scenario(args) => scenario_command(args, stop).await,
+        Command::Explore(args) => explore_command(args, stop).await,
         Command::List { scenarios_dir } => {
             match user_dir(
                 scenarios_dir.as_ref(),
@@ -511,13 +559,80 @@ fn finish_coverage(
 
 /// `[#####-----] 5/10 scenarios`
 fn progress_bar(done: usize, total: usize) -> String {
+    labelled_bar(done, total, "scenarios")
+}
+
+/// `[#####-----] 5/10 <label>`
+fn labelled_bar(done: usize, total: usize, label: &str) -> String {
     const WIDTH: usize = 30;
     let filled = (WIDTH * done / total.max(1)).min(WIDTH);
     format!(
-        "[{}{}] {done}/{total} scenarios",
+        "[{}{}] {done}/{total} {label}",
         "#".repeat(filled),
         "-".repeat(WIDTH - filled)
     )
+}
+
+async fn explore_command(args: ExploreArgs, stop: Stop) -> u8 {
+    use orderlab::paths::{APP, SCENARIOS};
+    let dirs =
+        user_dir(args.scenarios_dir.as_ref(), SCENARIOS, "--scenarios-dir").and_then(|scenarios| {
+            Ok((
+                scenarios,
+                user_dir(args.app_dir.as_ref(), APP, "--app-dir")?,
+            ))
+        });
+    let (scenarios_dir, app_dir) = match dirs {
+        Ok(dirs) => dirs,
+        Err(message) => {
+            error_line(&format!("error: {message}"));
+            return ERROR;
+        }
+    };
+    let options = orderlab::explore::Options {
+        base: args.scenario.clone(),
+        scenarios_dir,
+        app_dir,
+        out_dir: args.out.clone(),
+        jobs: usize::try_from(args.jobs).unwrap_or(1),
+        max_variants: usize::try_from(args.max_variants).unwrap_or(usize::MAX),
+        time_limit: Duration::from_secs(args.time_limit),
+        timeout: Duration::from_secs(args.timeout),
+        seed: args.seed,
+        states: args.states.clone(),
+        baseline: !args.no_baseline,
+        stop: stop.clone(),
+    };
+    let progress = std::io::stderr().is_terminal();
+    let human = !args.json;
+    let mut stdout = Stdout::new(&stop);
+    let mut on_progress = |phase: &str, line: Option<String>, done: usize, total: usize| {
+        if progress {
+            write_err("\r\x1b[2K");
+        }
+        if let (true, Some(line)) = (human, line) {
+            stdout.write(&line);
+        }
+        if progress && done < total {
+            write_err(&labelled_bar(done, total, phase));
+        }
+    };
+    let result = orderlab::explore::explore(&options, &mut on_progress).await;
+    match result {
+        Ok(exploration) => {
+            if args.json {
+                let document = orderlab::explore::report::json(&exploration);
+                stdout.write(&format!("{document:#}\n"));
+            } else {
+                stdout.write(&orderlab::explore::report::summary(&exploration));
+            }
+            exploration.exit_code()
+        }
+        Err(err) => {
+            error_line(&format!("error: {err:#}"));
+            ERROR
+        }
+    }
 }
 
 fn load_selected(args: &ScenarioArgs, dir: &std::path::Path) -> Result<Vec<Scenario>, String> {
