@@ -126,16 +126,17 @@ async fn bench(args: &Args, app_dir: &std::path::Path, endpoint: &str) -> anyhow
     let stops = stop_dates(&clients, &stack).await?;
     let completed = completed_orders(&clients, &stack).await?;
     let emails = email_count(endpoint).await?;
-    report(
-        args,
-        &accepted,
-        &stops,
-        &completed,
-        emails,
+    let arns: Vec<&str> = (accepted.iter())
+        .filter_map(|order| Some(stops.get(&order.order_id)?.arn.as_str()))
+        .collect();
+    let states = state_times(&clients, &arns).await?;
+    let phases = Phases {
         first_post,
         submitted_in,
         waited_in,
-    )
+        states,
+    };
+    report(args, &accepted, &stops, &completed, emails, &phases)
 }
 
 /// SIGINT or SIGTERM: the run is abandoned and the emulator (with its Lambda processes)
@@ -287,11 +288,16 @@ async fn list_executions(
     bail!("ListExecutions: more than 10,000 pages")
 }
 
-/// Order id → (execution status, stopDate in seconds since the epoch), by DescribeExecution.
-async fn stop_dates(
-    clients: &Clients,
-    stack: &Stack,
-) -> anyhow::Result<HashMap<String, (String, f64)>> {
+/// One order's execution: status, startDate and stopDate (seconds since the epoch), ARN.
+struct Run {
+    status: String,
+    start: f64,
+    stop: f64,
+    arn: String,
+}
+
+/// Order id → its execution, by DescribeExecution.
+async fn stop_dates(clients: &Clients, stack: &Stack) -> anyhow::Result<HashMap<String, Run>> {
     let mut stops = HashMap::new();
     for execution in list_executions(clients, stack).await? {
         let described = clients
@@ -308,10 +314,56 @@ async fn stop_dates(
         let stop = described
             .stop_date()
             .context("an execution without a stopDate")?;
-        let status = described.status().as_str().to_owned();
-        stops.insert(order_id, (status, stop.as_secs_f64()));
+        let run = Run {
+            status: described.status().as_str().to_owned(),
+            start: described.start_date().as_secs_f64(),
+            stop: stop.as_secs_f64(),
+            arn: execution.execution_arn().to_owned(),
+        };
+        stops.insert(order_id, run);
     }
     Ok(stops)
+}
+
+/// Executions whose histories are read for the per-state times.
+const HISTORY_SAMPLE: usize = 100;
+
+/// Mean milliseconds per state (entered → exited) over up to [`HISTORY_SAMPLE`] executions,
+/// in the order the states were first entered.
+async fn state_times(clients: &Clients, arns: &[&str]) -> anyhow::Result<Vec<(String, f64)>> {
+    let mut totals: Vec<(String, f64, u32)> = Vec::new();
+    for arn in arns.iter().take(HISTORY_SAMPLE) {
+        let history = clients
+            .sfn
+            .get_execution_history()
+            .execution_arn(*arn)
+            .max_results(1000)
+            .send()
+            .await
+            .context("GetExecutionHistory")?;
+        let mut entered: HashMap<String, f64> = HashMap::new();
+        for event in history.events() {
+            let at = event.timestamp().as_secs_f64();
+            if let Some(details) = event.state_entered_event_details() {
+                entered.insert(details.name().to_owned(), at);
+            } else if let Some(details) = event.state_exited_event_details()
+                && let Some(begun) = entered.remove(details.name())
+            {
+                let name = details.name();
+                match totals.iter_mut().find(|(n, _, _)| n == name) {
+                    Some(total) => {
+                        total.1 += at - begun;
+                        total.2 += 1;
+                    }
+                    None => totals.push((name.to_owned(), at - begun, 1)),
+                }
+            }
+        }
+    }
+    Ok(totals
+        .into_iter()
+        .map(|(name, sum, n)| (name, sum * 1000.0 / f64::from(n)))
+        .collect())
 }
 
 /// The ids of the orders whose status in the table is COMPLETED.
@@ -354,24 +406,33 @@ async fn email_count(endpoint: &str) -> anyhow::Result<usize> {
     Ok(outbox["messages"].as_array().map_or(0, Vec::len))
 }
 
-/// The figures as Markdown; an error when an order did not complete.
-#[allow(clippy::too_many_arguments)]
-fn report(
-    args: &Args,
-    accepted: &[Accepted],
-    stops: &HashMap<String, (String, f64)>,
-    completed: &std::collections::HashSet<String>,
-    emails: usize,
+/// When the measurement ran and what the sampled histories say.
+struct Phases {
     first_post: f64,
     submitted_in: f64,
     waited_in: f64,
+    states: Vec<(String, f64)>,
+}
+
+/// The figures as Markdown; an error when an order did not complete.
+fn report(
+    args: &Args,
+    accepted: &[Accepted],
+    stops: &HashMap<String, Run>,
+    completed: &std::collections::HashSet<String>,
+    emails: usize,
+    phases: &Phases,
 ) -> anyhow::Result<String> {
+    let (first_post, submitted_in, waited_in) =
+        (phases.first_post, phases.submitted_in, phases.waited_in);
     let mut latencies = Vec::with_capacity(accepted.len());
+    let (mut to_start, mut running) = (Vec::new(), Vec::new());
     let mut last_stop = first_post;
     for order in accepted {
-        let (status, stop) = stops
+        let run = stops
             .get(&order.order_id)
             .with_context(|| format!("order {} has no execution", order.order_id))?;
+        let (status, stop) = (&run.status, &run.stop);
         ensure!(
             status == "SUCCEEDED",
             "order {}: execution {status}",
@@ -383,6 +444,8 @@ fn report(
             order.order_id
         );
         latencies.push((stop - order.at).max(0.0) * 1000.0);
+        to_start.push((run.start - order.at).max(0.0) * 1000.0);
+        running.push((run.stop - run.start).max(0.0) * 1000.0);
         last_stop = last_stop.max(*stop);
     }
     let expected_emails = accepted.len() + args.warmup as usize;
@@ -390,25 +453,42 @@ fn report(
         emails == expected_emails,
         "{emails} e-mails, expected {expected_emails}"
     );
-    latencies.sort_by(f64::total_cmp);
+    for values in [&mut latencies, &mut to_start, &mut running] {
+        values.sort_by(f64::total_cmp);
+    }
     let span = (last_stop - first_post).max(f64::EPSILON);
     let n = accepted.len();
-    Ok(format!(
+    let mut text = format!(
         "| end-to-end (embedded emulator, real clock) | figure |\n|---|---|\n\
          | orders (COMPLETED, one e-mail each) | {n} from {c} concurrent clients, after {w} warm-up orders |\n\
          | orders/s (first POST → last execution stopped) | {:.0} |\n\
          | POST /orders accepted per s | {:.0} |\n\
-         | order latency p50 / p90 / p99 / max (202 → stopDate) | {:.0} / {:.0} / {:.0} / {:.0} ms |\n\
+         | order latency p50 / p90 / p99 / max (202 → stopDate) | {} ms |\n\
+         | of which 202 → execution started (stream, mapping, `alex-order-events`, EventBridge) p50 / p90 / p99 / max | {} ms |\n\
+         | of which the execution (startDate → stopDate) p50 / p90 / p99 / max | {} ms |\n\
          | wall time: submitting / until every execution ended | {submitted_in:.2} s / {waited_in:.2} s |\n",
         n as f64 / span,
         n as f64 / submitted_in.max(f64::EPSILON),
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 90.0),
-        percentile(&latencies, 99.0),
-        percentile(&latencies, 100.0),
+        spread(&latencies),
+        spread(&to_start),
+        spread(&running),
         c = args.concurrency,
         w = args.warmup,
-    ))
+    );
+    text.push_str(&format!(
+        "\nMean time per state over {} sampled executions (entered → exited):\n\n| state | ms |\n|---|---|\n",
+        n.min(HISTORY_SAMPLE)
+    ));
+    for (state, ms) in &phases.states {
+        text.push_str(&format!("| {state} | {ms:.1} |\n"));
+    }
+    Ok(text)
+}
+
+/// p50 / p90 / p99 / max of sorted milliseconds.
+fn spread(sorted: &[f64]) -> String {
+    let [p50, p90, p99, max] = [50.0, 90.0, 99.0, 100.0].map(|p| percentile(sorted, p));
+    format!("{p50:.0} / {p90:.0} / {p99:.0} / {max:.0}")
 }
 
 /// Nearest-rank percentile of sorted values.
