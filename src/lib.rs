@@ -10,6 +10,7 @@
 //! every run (stock conserved, nothing left pending, …); [`explore`] runs the base scenario
 //! once per fault the definition allows and reports what breaks; [`pictures`] draws the HTML report and the
 //! Markdown summary; [`paths`] finds the user's scenarios and `app/` at run time.
+//! [`shard`] picks one CI runner's part of the suite (`--shard K/N`).
 //! [`stop`] (signals, a closed stdout), [`cleanup`] (the harness's own temporary files and
 //! child processes) and [`output`] (writes that never panic) keep an interrupted run from
 //! leaving anything behind.
@@ -26,6 +27,7 @@ pub mod pictures;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod snapshot;
 pub mod stack;
 pub mod stop;

@@ -130,6 +130,10 @@ struct ScenarioArgs {
     /// Run every scenario.
     #[arg(long, conflicts_with = "names")]
     all: bool,
+    /// With `--all`: run only shard K of N (a deterministic 1/N of the sorted scenarios; shards
+    /// 1..N together run each exactly once), e.g. one per CI runner.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<orderlab::shard::Shard>,
     /// Write the new snapshot instead of comparing.
     #[arg(long)]
     accept: bool,
@@ -644,6 +648,11 @@ fn load_selected(args: &ScenarioArgs, dir: &std::path::Path) -> Result<Vec<Scena
     if names.is_empty() {
         return Err(format!("no scenarios in {}", dir.display()));
     }
+    let names = match args.shard {
+        Some(shard) if args.all => shard.select(names),
+        Some(_) => return Err("--shard K/N needs --all".to_owned()),
+        None => names,
+    };
     names
         .iter()
         .map(|name| {
