@@ -177,6 +177,9 @@ fn parse_config(config: &Value) -> Result<HashMap<String, HashMap<String, Indexe
 
 /// The mocked outcome of a Task state's attempt, or None to call the real integration.
 pub fn response(engine: &Engine, run: &StateRun<'_>) -> Option<Result<Value, Failure>> {
+    if let Some(mocked) = crate::sfn::test_state::scope::mocked() {
+        return Some(mocked); // TestState's `mock`.
+    }
     let mocked = engine.ctx.state_mocks.respond(
         &engine.info.state_machine_name,
         &engine.info.execution_arn,

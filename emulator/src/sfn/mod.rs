@@ -6,6 +6,7 @@
 //! - [`engine`]: the interpreter that runs an execution.
 //! - [`history`]: execution history events.
 //! - [`integrations`]: what Task states call (through the bus).
+//! - [`test_state`]: the TestState API (one state run by the engine, mocked or not).
 
 pub mod api;
 pub mod asl;
@@ -13,6 +14,7 @@ pub mod engine;
 pub mod history;
 pub mod integrations;
 pub mod mock;
+pub mod test_state;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -28,9 +30,9 @@ use integrations::{BusIntegrations, Integrations};
 pub const ERROR_NAMESPACE: &str = "com.amazonaws.swf.service.v2.model";
 
 pub struct StepFunctions {
-    ctx: Arc<Context>,
+    pub(crate) ctx: Arc<Context>,
     store: Arc<Mutex<api::Store>>,
-    integrations: Arc<dyn Integrations>,
+    pub(crate) integrations: Arc<dyn Integrations>,
 }
 
 impl StepFunctions {
@@ -71,6 +73,7 @@ impl JsonService for StepFunctions {
             "ListExecutions" => self.list_executions(&input),
             "StopExecution" => self.stop_execution(&input),
             "GetExecutionHistory" => self.get_execution_history(&input),
+            "TestState" => self.test_state(&input).await,
             "TagResource" => self.tag_resource(&input),
             "UntagResource" => self.untag_resource(&input),
             "ListTagsForResource" => self.list_tags_for_resource(&input),

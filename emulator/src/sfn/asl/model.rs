@@ -153,10 +153,8 @@ pub enum StateKind {
         items: Option<Value>,
         item_selector: Option<Value>,
         processor: Box<Definition>,
-        #[expect(
-            dead_code,
-            reason = "validated, not yet honoured: iterations run one at a time (issue #15)"
-        )]
+        /// Validated and shown by TestState's inspection data; iterations still run one at a
+        /// time (issue #15).
         max_concurrency: u64,
         /// Distributed-mode knobs (ProcessorConfig.Mode DISTRIBUTED).
         distributed: Option<Box<Distributed>>,

@@ -103,7 +103,7 @@ impl StateRun<'_> {
 
     /// The context object for this state.
     pub fn context(&self, info: &ExecutionInfo, map_item: Option<(usize, &Value)>) -> Value {
-        context_object(
+        let context = context_object(
             info,
             &StateFacts {
                 name: &self.state.name,
@@ -113,7 +113,9 @@ impl StateRun<'_> {
                 vars: Some(&self.vars),
                 with_input: self.state.reads_execution_input,
             },
-        )
+        );
+        // TestState: the caller's `context` (outside a test, unchanged).
+        crate::sfn::test_state::scope::context_override(context)
     }
 }
 
@@ -143,6 +145,9 @@ impl Engine {
 
     /// Waits `duration` of clock time, or until the execution's deadline, which fails it.
     pub async fn sleep(&self, duration: std::time::Duration) -> Result<(), Failure> {
+        if crate::sfn::test_state::scope::active() {
+            return Ok(()); // TestState: Wait states do not wait.
+        }
         if let Some(deadline) = self.info.deadline {
             let left = deadline
                 .duration_since(self.ctx.clock.now())
@@ -404,7 +409,8 @@ impl Engine {
         }
     }
 
-    async fn execute(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
+    /// Runs the state once: no Retry, no Catch (TestState decides those itself).
+    pub(crate) async fn execute(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
         match &run.state.kind {
             StateKind::Pass { result } => pass::run(self, run, result.as_ref()),
             StateKind::Task {
