@@ -78,6 +78,39 @@ struct EmulateArgs {
     /// (repeatable; requests with another `Origin` header are refused).
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
+    /// A Step Functions Local MockConfigFile to load at start: `StartExecution` with
+    /// `stateMachineArn` = `<arn>#<TestCase>` runs that test case's mocks.
+    #[arg(long, value_name = "FILE", env = "SFN_MOCK_CONFIG")]
+    mock_config: Option<PathBuf>,
+    /// The 12-digit account id every ARN of every service names (Step Functions Local uses
+    /// 123456789012).
+    #[arg(long, value_name = "ID", env = "ORDERLAB_ACCOUNT_ID", default_value = "000000000000",
+          value_parser = parse_account_id)]
+    account_id: String,
+}
+
+/// An AWS account id: exactly 12 digits.
+fn parse_account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not an account id (12 digits)"))
+    }
+}
+
+/// Reads and parses the MockConfigFile; errors name the file (and the line and column of
+/// a JSON syntax error).
+fn read_mock_config(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let shown = path.display();
+    let text =
+        std::fs::read_to_string(path).map_err(|err| format!("{shown}: cannot read: {err}"))?;
+    serde_json::from_str(&text).map_err(|err| {
+        format!(
+            "{shown}:{}:{}: not a JSON MockConfigFile: {err}",
+            err.line(),
+            err.column()
+        )
+    })
 }
 
 #[derive(clap::Args)]
@@ -670,14 +703,31 @@ fn load_selected(args: &ScenarioArgs, dir: &std::path::Path) -> Result<Vec<Scena
 /// is read), then shuts it down within [`STOP_BOUND`].
 async fn emulate_command(args: EmulateArgs, stop: Stop) -> u8 {
     let bind = SocketAddr::new(args.host, args.port);
+    let sfn_mock_config = match args.mock_config.as_deref().map(read_mock_config) {
+        Some(Err(message)) => {
+            error_line(&format!("error: {message}"));
+            return ERROR;
+        }
+        Some(Ok(document)) => Some(document),
+        None => None,
+    };
     let config = orderlab_emulator::Config {
         bind,
         allow_hosts: args.allow_hosts,
         allow_origins: args.allow_origins,
+        account_id: args.account_id,
+        sfn_mock_config,
         ..orderlab_emulator::Config::default()
     };
     let emulator = match orderlab_emulator::Emulator::start(config).await {
         Ok(emulator) => emulator,
+        Err(err)
+            if err.kind() == std::io::ErrorKind::InvalidInput && args.mock_config.is_some() =>
+        {
+            let file = args.mock_config.unwrap_or_default();
+            error_line(&format!("error: {}: {err}", file.display()));
+            return ERROR;
+        }
         Err(err) => {
             error_line(&format!("error: cannot listen on {bind}: {err}"));
             return ERROR;

@@ -78,6 +78,11 @@ pub struct Config {
     /// Origins (`https://example.com`, or `null`) whose requests are accepted; `"*"` accepts
     /// any. A request with any other `Origin` header (a web page's) is refused with a 403.
     pub allow_origins: Vec<String>,
+    /// A Step Functions Local MockConfigFile document loaded at start (`--mock-config`,
+    /// `SFN_MOCK_CONFIG`): `StartExecution` on `<arn>#<TestCase>` runs that test case.
+    /// A document that is not a valid MockConfigFile fails [`Emulator::start`] with
+    /// `InvalidInput` and a message naming what is wrong.
+    pub sfn_mock_config: Option<serde_json::Value>,
 }
 
 impl Default for Config {
@@ -89,6 +94,7 @@ impl Default for Config {
             clock: ClockMode::Real,
             allow_hosts: Vec::new(),
             allow_origins: Vec::new(),
+            sfn_mock_config: None,
         }
     }
 }
@@ -188,6 +194,14 @@ impl Emulator {
     /// Binds the listener, creates every service and starts serving.
     pub async fn start(config: Config) -> std::io::Result<Emulator> {
         lambda::process::become_subreaper();
+        let state_mocks = sfn::mock::Mocks::default();
+        if let Some(document) = &config.sfn_mock_config {
+            state_mocks
+                .load_with(document, sfn::mock::Defaults::ActiveOnly)
+                .map_err(|message| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+                })?;
+        }
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
         let ctx = Arc::new(Context {
@@ -198,7 +212,7 @@ impl Emulator {
             background: background::Background::start()?,
             endpoint: format!("http://{addr}"),
             function_faults: Default::default(),
-            state_mocks: Default::default(),
+            state_mocks,
         });
         let access = Arc::new(protocol::access::Access::new(
             &config.allow_hosts,

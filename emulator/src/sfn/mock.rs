@@ -4,9 +4,11 @@
 //! `{"Throw": {"Error", "Cause"}}`; orderlab adds `{"Timeout": true}` (the state fails with
 //! `States.Timeout`) and the index key `"*"` (every invocation).
 //!
-//! Executions here are started by EventBridge, not with `stateMachineArn#TestCase`, so the test
-//! case in force for a state machine is the one named in `ActiveTestCases` (orderlab's
-//! addition), else its first. The index of a response is the state's attempt within one
+//! An execution started with `stateMachineArn#TestCase` uses that test case, for itself only.
+//! One started without uses the case `ActiveTestCases` (orderlab's addition) names; mocks set
+//! through `POST /_orderlab/faults` (whose executions are started by EventBridge and cannot
+//! name a case) fall back to the machine's first case, a file loaded at start
+//! (`--mock-config`, `SFN_MOCK_CONFIG`) to none, as in Step Functions Local. The index of a response is the state's attempt within one
 //! execution (0 first, retries after), as in Step Functions Local. An attempt no key covers
 //! calls the real integration. Set through `POST /_orderlab/faults` (see `control.rs`).
 
@@ -87,11 +89,34 @@ fn parse_response(what: &str, value: &Value) -> Result<Mocked, String> {
     Err(format!("{what} must hold Return, Throw or Timeout"))
 }
 
-/// The mocks in force: state machine name → state name → responses.
+/// A test case: state name → responses.
+type Case = HashMap<String, Indexed>;
+
+/// A parsed MockConfigFile: every test case of every state machine, and which case an
+/// execution started without `#TestCase` uses.
+#[derive(Default)]
+struct Parsed {
+    machines: HashMap<String, HashMap<String, Case>>,
+    defaults: HashMap<String, String>,
+}
+
+/// Which test case executions started without `#TestCase` use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defaults {
+    /// `ActiveTestCases`, else the machine's first case (`POST /_orderlab/faults`: the
+    /// harness's executions are started by EventBridge and cannot name a case).
+    FirstCase,
+    /// `ActiveTestCases` only, as Step Functions Local does (`--mock-config`,
+    /// `SFN_MOCK_CONFIG`): without `#TestCase` an execution calls the real services.
+    ActiveOnly,
+}
+
+/// The mocks in force, and each running execution's attempt counts.
 #[derive(Default)]
 pub struct Mocks {
-    by_machine: Mutex<HashMap<String, HashMap<String, Indexed>>>,
-    attempts: Mutex<HashMap<(String, String), u32>>,
+    parsed: Mutex<Parsed>,
+    /// execution ARN → state name → attempts so far.
+    attempts: Mutex<HashMap<String, HashMap<String, u32>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -101,78 +126,157 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Mocks {
-    /// Replaces the mocks with those of a MockConfigFile document (checked whole first).
+    /// Replaces the mocks with those of a MockConfigFile document (checked whole first),
+    /// the default case chosen the `POST /_orderlab/faults` way.
     pub fn load(&self, config: &Value) -> Result<(), String> {
-        let parsed = parse_config(config)?;
-        *lock(&self.by_machine) = parsed;
+        self.load_with(config, Defaults::FirstCase)
+    }
+
+    /// Replaces the mocks with those of a MockConfigFile document (checked whole first).
+    pub fn load_with(&self, config: &Value, defaults: Defaults) -> Result<(), String> {
+        let parsed = parse_config(config, defaults)?;
+        *lock(&self.parsed) = parsed;
         lock(&self.attempts).clear();
         Ok(())
     }
 
     pub fn clear(&self) {
-        lock(&self.by_machine).clear();
+        *lock(&self.parsed) = Parsed::default();
         lock(&self.attempts).clear();
     }
 
+    /// Whether the MockConfigFile defines test case `case` for state machine `machine`.
+    pub fn has_case(&self, machine: &str, case: &str) -> bool {
+        lock(&self.parsed)
+            .machines
+            .get(machine)
+            .is_some_and(|cases| cases.contains_key(case))
+    }
+
+    /// Whether the test case in force for this execution mocks `state` at all.
+    pub fn covers(&self, machine: &str, case: Option<&str>, state: &str) -> bool {
+        let parsed = lock(&self.parsed);
+        parsed
+            .case(machine, case)
+            .is_some_and(|states| states.contains_key(state))
+    }
+
+    /// Drops what an ended execution's attempts counted.
+    pub fn forget(&self, execution: &str) {
+        lock(&self.attempts).remove(execution);
+    }
+
     /// The mocked result of this attempt of the state, when one is configured.
-    fn respond(&self, machine: &str, execution: &str, state: &str) -> Option<Mocked> {
-        let machines = lock(&self.by_machine);
-        let responses = machines.get(machine)?.get(state)?;
+    fn respond(
+        &self,
+        machine: &str,
+        case: Option<&str>,
+        execution: &str,
+        state: &str,
+    ) -> Option<Mocked> {
+        let parsed = lock(&self.parsed);
+        let responses = parsed.case(machine, case)?.get(state)?;
         let mut attempts = lock(&self.attempts);
         let attempt = attempts
-            .entry((execution.to_owned(), state.to_owned()))
+            .entry(execution.to_owned())
+            .or_default()
+            .entry(state.to_owned())
             .or_default();
         let index = *attempt;
-        *attempt += 1;
+        *attempt = attempt.saturating_add(1);
         responses.at(index).cloned()
     }
 }
 
-fn parse_config(config: &Value) -> Result<HashMap<String, HashMap<String, Indexed>>, String> {
+impl Parsed {
+    /// The case an execution uses: the one it named, else the machine's default.
+    fn case(&self, machine: &str, named: Option<&str>) -> Option<&Case> {
+        let cases = self.machines.get(machine)?;
+        let name = match named {
+            Some(name) => name,
+            None => self.defaults.get(machine)?,
+        };
+        cases.get(name)
+    }
+}
+
+fn parse_config(config: &Value, defaults: Defaults) -> Result<Parsed, String> {
     let empty = serde_json::Map::new();
-    let responses = config
-        .get("MockedResponses")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let machines = config
-        .get("StateMachines")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let mut parsed = HashMap::new();
+    let section = |key: &str| match config.get(key) {
+        None => Ok(&empty),
+        Some(value) => value
+            .as_object()
+            .ok_or_else(|| format!("{key} must be an object")),
+    };
+    if !config.is_object() {
+        return Err("a MockConfigFile must be a JSON object".to_owned());
+    }
+    let responses = section("MockedResponses")?;
+    let machines = section("StateMachines")?;
+    let active = section("ActiveTestCases")?;
+    let mut parsed = Parsed::default();
     for (machine, spec) in machines {
         let cases = spec
             .get("TestCases")
             .and_then(Value::as_object)
             .ok_or_else(|| format!("StateMachines.{machine} needs TestCases"))?;
-        let active = config
-            .get("ActiveTestCases")
-            .and_then(|active| active.get(machine))
-            .and_then(Value::as_str);
-        let case = match active {
-            Some(name) => cases
-                .get(name)
-                .ok_or_else(|| format!("StateMachines.{machine} has no test case {name}"))?,
-            None => match cases.values().next() {
-                Some(case) => case,
-                None => continue,
-            },
-        };
-        let mut states = HashMap::new();
-        for (state, response_name) in case.as_object().into_iter().flatten() {
-            let name = response_name
-                .as_str()
-                .ok_or_else(|| format!("test case state {state} must name a mocked response"))?;
-            let response = responses
-                .get(name)
-                .ok_or_else(|| format!("MockedResponses has no {name} (used by {state})"))?;
-            states.insert(
-                state.clone(),
-                Indexed::parse(&format!("MockedResponses.{name}"), response)?,
-            );
+        let mut parsed_cases = HashMap::new();
+        for (name, case) in cases {
+            let what = format!("StateMachines.{machine}.TestCases.{name}");
+            parsed_cases.insert(name.clone(), parse_case(&what, case, responses)?);
         }
-        parsed.insert(machine.clone(), states);
+        let default = match active.get(machine) {
+            Some(name) => {
+                let name = name
+                    .as_str()
+                    .ok_or_else(|| format!("ActiveTestCases.{machine} must be a string"))?;
+                if !cases.contains_key(name) {
+                    return Err(format!("StateMachines.{machine} has no test case {name}"));
+                }
+                Some(name.to_owned())
+            }
+            None if defaults == Defaults::FirstCase => cases.keys().next().cloned(),
+            None => None,
+        };
+        if let Some(default) = default {
+            parsed.defaults.insert(machine.clone(), default);
+        }
+        parsed.machines.insert(machine.clone(), parsed_cases);
     }
     Ok(parsed)
+}
+
+fn parse_case(
+    what: &str,
+    case: &Value,
+    responses: &serde_json::Map<String, Value>,
+) -> Result<Case, String> {
+    let states = case
+        .as_object()
+        .ok_or_else(|| format!("{what} must be an object of state names"))?;
+    let mut parsed = HashMap::new();
+    for (state, response_name) in states {
+        let name = response_name
+            .as_str()
+            .ok_or_else(|| format!("test case state {state} must name a mocked response"))?;
+        let response = responses
+            .get(name)
+            .ok_or_else(|| format!("MockedResponses has no {name} (used by {state})"))?;
+        parsed.insert(
+            state.clone(),
+            Indexed::parse(&format!("MockedResponses.{name}"), response)?,
+        );
+    }
+    Ok(parsed)
+}
+
+/// Whether the execution's test case mocks this Task state at all.
+pub fn covers(engine: &Engine, run: &StateRun<'_>) -> bool {
+    engine.ctx.state_mocks.covers(
+        &engine.info.state_machine_name,
+        engine.info.test_case.as_deref(),
+        &run.state.name,
+    )
 }
 
 /// The mocked outcome of a Task state's attempt, or None to call the real integration.
@@ -182,6 +286,7 @@ pub fn response(engine: &Engine, run: &StateRun<'_>) -> Option<Result<Value, Fai
     }
     let mocked = engine.ctx.state_mocks.respond(
         &engine.info.state_machine_name,
+        engine.info.test_case.as_deref(),
         &engine.info.execution_arn,
         &run.state.name,
     )?;
@@ -218,7 +323,8 @@ mod tests {
         let err = Indexed::parse("M", &json!({"0": {"Nope": 1}})).unwrap_err();
         assert!(err.contains("Return, Throw or Timeout"), "{err}");
         let config = json!({"StateMachines": {"sm": {"TestCases": {"t": {"S": "Missing"}}}}});
-        assert!(parse_config(&config).unwrap_err().contains("no Missing"));
+        let err = parse_config(&config, Defaults::FirstCase).err().unwrap();
+        assert!(err.contains("no Missing"), "{err}");
     }
 
     #[test]
@@ -230,10 +336,38 @@ mod tests {
                 "MockedResponses": {"R": {"0-1": {"Return": 1}}}
             }))
             .unwrap();
-        assert!(mocks.respond("sm", "e1", "S").is_some());
-        assert!(mocks.respond("sm", "e1", "S").is_some());
-        assert!(mocks.respond("sm", "e1", "S").is_none());
-        assert!(mocks.respond("sm", "e2", "S").is_some());
-        assert!(mocks.respond("other", "e1", "S").is_none());
+        assert!(mocks.respond("sm", None, "e1", "S").is_some());
+        assert!(mocks.respond("sm", None, "e1", "S").is_some());
+        assert!(mocks.respond("sm", None, "e1", "S").is_none());
+        assert!(mocks.respond("sm", None, "e2", "S").is_some());
+        assert!(mocks.respond("other", None, "e1", "S").is_none());
+        mocks.forget("e1");
+        assert!(mocks.respond("sm", None, "e1", "S").is_some());
+    }
+
+    #[test]
+    fn executions_name_their_own_test_case() {
+        let mocks = Mocks::default();
+        let config = json!({
+            "StateMachines": {"sm": {"TestCases": {"a": {"S": "A"}, "b": {"S": "B"}}}},
+            "MockedResponses": {"A": {"*": {"Return": "a"}}, "B": {"*": {"Return": "b"}}}
+        });
+        mocks.load_with(&config, Defaults::ActiveOnly).unwrap();
+        assert!(mocks.has_case("sm", "b") && !mocks.has_case("sm", "c"));
+        assert_eq!(mocks.respond("sm", None, "e0", "S"), None);
+        assert_eq!(
+            mocks.respond("sm", Some("a"), "e1", "S"),
+            Some(Mocked::Return(json!("a")))
+        );
+        assert_eq!(
+            mocks.respond("sm", Some("b"), "e2", "S"),
+            Some(Mocked::Return(json!("b")))
+        );
+        assert!(mocks.covers("sm", Some("a"), "S") && !mocks.covers("sm", Some("a"), "T"));
+        mocks.load(&config).unwrap();
+        assert_eq!(
+            mocks.respond("sm", None, "e3", "S"),
+            Some(Mocked::Return(json!("a")))
+        );
     }
 }

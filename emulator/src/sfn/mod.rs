@@ -69,6 +69,7 @@ impl JsonService for StepFunctions {
             "ListStateMachines" => self.list_state_machines(&input),
             "DeleteStateMachine" => self.delete_state_machine(&input),
             "StartExecution" => self.start_execution(&input),
+            "StartSyncExecution" => self.start_sync_execution(&input).await,
             "DescribeExecution" => self.describe_execution(&input),
             "ListExecutions" => self.list_executions(&input),
             "StopExecution" => self.stop_execution(&input),

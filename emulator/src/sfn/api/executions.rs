@@ -7,9 +7,10 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
+use super::express::ExpressStart;
 use super::{
-    ExecutionRecord, check_arn, check_name, check_name_length, execution_does_not_exist,
-    page_bounds, paginate, state_machine_does_not_exist,
+    ExecutionRecord, MachineRecord, check_arn, check_name, check_name_length,
+    execution_does_not_exist, page_bounds, paginate, state_machine_does_not_exist,
 };
 use crate::protocol::AwsError;
 use crate::protocol::members::Members;
@@ -32,7 +33,8 @@ const STATUS_FILTERS: &[&str] = &[
 impl StepFunctions {
     pub(crate) fn start_execution(&self, input: &Value) -> Result<Value, AwsError> {
         let members = Members::of(input);
-        let machine_arn = members.required_str("stateMachineArn")?;
+        let requested_arn = members.required_str("stateMachineArn")?;
+        let (machine_arn, test_case) = split_test_case(requested_arn);
         let input_text = members
             .sensitive_str("input", MAX_PAYLOAD_BYTES)?
             .unwrap_or("{}");
@@ -43,18 +45,22 @@ impl StepFunctions {
         check_name_length(&name)?;
         check_arn(machine_arn, "stateMachine")?;
         check_name(&name)?;
-        let execution_input: Value = serde_json::from_str(input_text).map_err(|err| {
-            AwsError::new(
-                400,
-                "InvalidExecutionInput",
-                format!("Invalid State Machine Execution Input: '{err}'"),
-            )
-        })?;
+        let execution_input = parse_input(input_text)?;
         let mut store = self.lock();
         let machine = store
             .machines
             .get(machine_arn)
             .ok_or_else(|| state_machine_does_not_exist(machine_arn))?;
+        self.check_test_case(machine, test_case)?;
+        if machine.machine_type == "EXPRESS" {
+            let start = ExpressStart {
+                name,
+                input: execution_input,
+                test_case: test_case.map(str::to_owned),
+            };
+            let started = self.start_express(&store, machine, start)?;
+            return Ok(json!({ "executionArn": started.arn, "startDate": started.start_date }));
+        }
         let arn = self
             .ctx
             .arn("states", &format!("execution:{}:{name}", machine.name));
@@ -92,6 +98,7 @@ impl StepFunctions {
                 state_machine_arn: machine.arn.clone(),
                 state_machine_name: machine.name.clone(),
                 deadline: start_time.checked_add(lifetime),
+                test_case: test_case.map(str::to_owned),
             }),
         };
         let definition = machine.definition.clone();
@@ -127,6 +134,20 @@ impl StepFunctions {
         Ok(json!({ "executionArn": arn, "startDate": start_date }))
     }
 
+    /// `<arn>#<TestCase>` must name a test case of the loaded MockConfigFile.
+    pub(super) fn check_test_case(
+        &self,
+        machine: &MachineRecord,
+        test_case: Option<&str>,
+    ) -> Result<(), AwsError> {
+        match test_case {
+            Some(case) if !self.ctx.state_mocks.has_case(&machine.name, case) => {
+                Err(unknown_test_case(&machine.name, case))
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) fn describe_execution(&self, input: &Value) -> Result<Value, AwsError> {
         let arn = Members::of(input).required_str("executionArn")?;
         check_arn(arn, "execution")?;
@@ -157,8 +178,12 @@ impl StepFunctions {
         check_arn(machine_arn, "stateMachine")?;
         let filter = Members::of(input).enumeration("statusFilter", STATUS_FILTERS)?;
         let store = self.lock();
-        if !store.machines.contains_key(machine_arn) {
-            return Err(state_machine_does_not_exist(machine_arn));
+        match store.machines.get(machine_arn) {
+            None => return Err(state_machine_does_not_exist(machine_arn)),
+            Some(machine) if machine.machine_type == "EXPRESS" => {
+                return Err(super::express::type_not_supported());
+            }
+            Some(_) => {}
         }
         let summaries: Vec<Value> = store
             .executions
@@ -241,6 +266,36 @@ impl StepFunctions {
     }
 }
 
+/// Step Functions Local's `<arn>#<TestCase>`: the state machine's ARN and the test case.
+pub(super) fn split_test_case(requested: &str) -> (&str, Option<&str>) {
+    match requested.split_once('#') {
+        Some((arn, case)) => (arn, Some(case)),
+        None => (requested, None),
+    }
+}
+
+/// The execution input, which must be JSON.
+pub(super) fn parse_input(text: &str) -> Result<Value, AwsError> {
+    serde_json::from_str(text).map_err(|err| {
+        AwsError::new(
+            400,
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{err}'"),
+        )
+    })
+}
+
+/// `<arn>#<TestCase>` naming a test case the MockConfigFile does not define for the machine.
+fn unknown_test_case(machine: &str, case: &str) -> AwsError {
+    AwsError::new(
+        400,
+        "InvalidName",
+        format!(
+            "Invalid mock test case name '{case}' for state machine '{machine}': the test case is not defined in the mock configuration file"
+        ),
+    )
+}
+
 /// The fields DescribeExecution and ListExecutions share.
 fn summary(execution: &ExecutionRecord) -> Value {
     let mut summary = json!({
@@ -288,8 +343,12 @@ async fn run_to_end(
             );
             (Err(failure), true)
         }
-        Err(_) => return,
+        Err(_) => {
+            ctx.state_mocks.forget(&engine.info.execution_arn);
+            return;
+        }
     };
+    ctx.state_mocks.forget(&engine.info.execution_arn);
     let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
     let Some(execution) = store.executions.get_mut(&engine.info.execution_arn) else {
         return;

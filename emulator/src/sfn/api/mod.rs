@@ -1,8 +1,9 @@
 //! The Step Functions API: the service's state ([`Store`]), AWS's error shapes and checks, and
 //! pagination (request members are read through `protocol::members`). Operations live in
-//! [`state_machines`] and [`executions`].
+//! [`state_machines`], [`executions`] and [`express`].
 
 pub mod executions;
+pub mod express;
 mod retention;
 mod running;
 pub mod state_machines;

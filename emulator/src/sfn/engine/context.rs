@@ -18,6 +18,8 @@ pub struct ExecutionInfo {
     pub state_machine_name: String,
     /// When the machine's `TimeoutSeconds` runs out (clock time), if it has one.
     pub deadline: Option<SystemTime>,
+    /// The MockConfigFile test case named by `StartExecution`'s `<arn>#<TestCase>`.
+    pub test_case: Option<String>,
 }
 
 /// What the current state adds to the context object.

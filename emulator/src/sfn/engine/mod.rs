@@ -24,6 +24,7 @@ pub mod parallel;
 pub mod pass;
 pub mod paths;
 pub mod retry;
+pub mod sdk;
 pub mod succeed;
 pub mod task;
 pub mod wait;

@@ -33,6 +33,16 @@ enum Target {
         /// `DynamoDB`: the prefix of error names.
         error_prefix: &'static str,
     },
+    /// `arn:aws:states:::aws-sdk:<service>:<action>` ([`super::sdk`]).
+    Sdk {
+        service: String,
+        action: String,
+    },
+    /// Another integration: runs only where a MockConfigFile test case mocks the state.
+    Unsupported {
+        resource_type: String,
+        action: String,
+    },
 }
 
 fn parse_target(resource: &str) -> Option<Target> {
@@ -42,7 +52,13 @@ fn parse_target(resource: &str) -> Option<Target> {
             "lambda" if action == "invoke" => return Some(Target::LambdaInvoke),
             "dynamodb" => (Service::DynamoDb, "dynamodb", "DynamoDB"),
             "events" => (Service::EventBridge, "events", "EventBridge"),
-            _ => return None,
+            "aws-sdk" => return Some(sdk_target(action)),
+            _ => {
+                return Some(Target::Unsupported {
+                    resource_type: integration.to_owned(),
+                    action: action.to_owned(),
+                });
+            }
         };
         return Some(Target::Service {
             service,
@@ -54,6 +70,21 @@ fn parse_target(resource: &str) -> Option<Target> {
     let parts: Vec<&str> = resource.split(':').collect();
     (parts.len() >= 7 && parts.get(2) == Some(&"lambda") && parts.get(5) == Some(&"function"))
         .then(|| Target::LambdaFunction(resource.to_owned()))
+}
+
+/// `dynamodb:putItem` (after `aws-sdk:`); a service integration pattern suffix
+/// (`.waitForTaskToken`) is not run here, so such a resource is only mockable.
+fn sdk_target(rest: &str) -> Target {
+    match rest.split_once(':') {
+        Some((service, action)) if !action.contains('.') && !action.contains(':') => Target::Sdk {
+            service: service.to_owned(),
+            action: action.to_owned(),
+        },
+        _ => Target::Unsupported {
+            resource_type: "aws-sdk".to_owned(),
+            action: rest.to_owned(),
+        },
+    }
 }
 
 /// A Task's `TimeoutSeconds`: a number, a `TimeoutSecondsPath` or a JSONata expression.
@@ -97,15 +128,11 @@ pub async fn run(
     timeout: Timeout<'_>,
 ) -> Result<Step, Failure> {
     let timeout_seconds = timeout.resolve(engine, run)?;
-    let target = parse_target(resource).ok_or_else(|| {
-        Failure::new(
-            "States.Runtime",
-            format!(
-                "An error occurred while executing the state '{}' (entered at the event id #{}). The resource '{resource}' is not supported by this emulator",
-                run.state.name, run.entered_id
-            ),
-        )
-    })?;
+    let target = parse_target(resource)
+        .filter(|target| {
+            !matches!(target, Target::Unsupported { .. }) || crate::sfn::mock::covers(engine, run)
+        })
+        .ok_or_else(|| unsupported(run, resource))?;
     let parameters = engine.effective_input(run)?;
     let call = call_target(engine, run, &target, parameters);
     let result = match timeout_seconds {
@@ -123,6 +150,16 @@ pub async fn run(
         output,
         next: Engine::next_of(run),
     })
+}
+
+fn unsupported(run: &StateRun<'_>, resource: &str) -> Failure {
+    Failure::new(
+        "States.Runtime",
+        format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). The resource '{resource}' is not supported by this emulator",
+            run.state.name, run.entered_id
+        ),
+    )
 }
 
 async fn call_target(
@@ -155,6 +192,29 @@ async fn call_target(
                 Some(mocked) => mocked,
                 None => service_call(engine, *service, action, error_prefix, parameters).await,
             };
+            let result = within_quota(result, resource_type);
+            record_outcome(engine, run, resource_type, action, &result);
+            result
+        }
+        Target::Sdk { service, action } => {
+            let kind = format!("aws-sdk:{service}");
+            record_scheduled(engine, run, &kind, action, &parameters);
+            let result = match crate::sfn::mock::response(engine, run) {
+                Some(mocked) => mocked,
+                None => super::sdk::call(engine, service, action, parameters).await,
+            };
+            let result = within_quota(result, &kind);
+            record_outcome(engine, run, &kind, action, &result);
+            result
+        }
+        Target::Unsupported {
+            resource_type,
+            action,
+        } => {
+            record_scheduled(engine, run, resource_type, action, &parameters);
+            let resource = format!("arn:aws:states:::{resource_type}:{action}");
+            let result = crate::sfn::mock::response(engine, run)
+                .unwrap_or_else(|| Err(unsupported(run, &resource)));
             let result = within_quota(result, resource_type);
             record_outcome(engine, run, resource_type, action, &result);
             result
@@ -414,7 +474,22 @@ mod tests {
             parse_target("arn:aws:lambda:us-east-1:000000000000:function:f"),
             Some(Target::LambdaFunction(_))
         ));
-        assert_eq!(parse_target("arn:aws:states:::sqs:sendMessage"), None);
+        assert!(matches!(
+            parse_target("arn:aws:states:::sqs:sendMessage"),
+            Some(Target::Unsupported { ref resource_type, .. }) if resource_type == "sqs"
+        ));
+        assert_eq!(
+            parse_target("arn:aws:states:::aws-sdk:dynamodb:putItem"),
+            Some(Target::Sdk {
+                service: "dynamodb".into(),
+                action: "putItem".into()
+            })
+        );
+        assert!(matches!(
+            parse_target("arn:aws:states:::aws-sdk:sqs:sendMessage.waitForTaskToken"),
+            Some(Target::Unsupported { .. })
+        ));
+        assert_eq!(parse_target("arn:aws:sqs:us-east-1:000000000000:q"), None);
     }
 
     #[test]

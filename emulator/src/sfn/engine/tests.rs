@@ -87,6 +87,7 @@ fn engine(fake: Arc<Fake>, input: Value) -> Engine {
             state_machine_arn: "arn:aws:states:us-east-1:000000000000:stateMachine:m".into(),
             state_machine_name: "m".into(),
             deadline: None,
+            test_case: None,
         }),
         ctx,
     }

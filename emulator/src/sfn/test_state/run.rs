@@ -63,6 +63,7 @@ fn engine(sfn: &StepFunctions, request: &Request) -> Engine {
             state_machine_arn: ctx.arn("states", &format!("stateMachine:{machine}")),
             state_machine_name: machine.to_owned(),
             deadline: None,
+            test_case: None,
         }),
     }
 }
