@@ -324,18 +324,7 @@ async fn judge(
     } else {
         Outcome::Failed
     };
-    let histories = result
-        .collected
-        .orders
-        .iter()
-        .flat_map(|order| {
-            let id = &order.submission.order_id;
-            order
-                .executions
-                .iter()
-                .map(|e| (id.clone(), e.history.clone()))
-        })
-        .collect();
+    let histories = result.collected.histories();
     let diff = match verdict {
         Verdict::Mismatch { diff, .. } => Some(diff),
         _ => None,

@@ -134,18 +134,7 @@ impl Runner {
             }
         }
         report.phases = result.timings.phases.clone();
-        report.histories = result
-            .collected
-            .orders
-            .iter()
-            .flat_map(|order| {
-                let id = &order.submission.order_id;
-                order
-                    .executions
-                    .iter()
-                    .map(|e| (id.clone(), e.history.clone()))
-            })
-            .collect();
+        report.histories = result.collected.histories();
         report.details = Some(Arc::new(RunDetails {
             collected: result.collected,
             orders_table: result.stack.orders_table,

@@ -85,6 +85,20 @@ impl Collected {
             .iter()
             .find(|item| item.get("order_id").and_then(Value::as_str) == Some(order_id))
     }
+
+    /// Every execution's history, paired with the order it ran for.
+    pub fn histories(&self) -> Vec<(String, Vec<crate::coverage::Event>)> {
+        self.orders
+            .iter()
+            .flat_map(|order| {
+                let id = &order.submission.order_id;
+                order
+                    .executions
+                    .iter()
+                    .map(|e| (id.clone(), e.history.clone()))
+            })
+            .collect()
+    }
 }
 
 pub async fn collect(
