@@ -64,8 +64,14 @@ async fn main() -> anyhow::Result<()> {
         Some(dir) => dir.clone(),
         None => orderlab::run::default_app_dir(),
     };
-    let running =
-        backend::start(&BackendKind::Embedded, BackendOptions { real_time: true }).await?;
+    let running = backend::start(
+        &BackendKind::Embedded,
+        BackendOptions {
+            real_time: true,
+            seed: 0,
+        },
+    )
+    .await?;
     let endpoint = running.endpoint().to_owned();
     let result = tokio::select! {
         result = bench(&args, &app_dir, &endpoint) => result,

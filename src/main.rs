@@ -141,6 +141,10 @@ struct ExploreArgs {
     /// directory as the baseline.
     #[arg(long)]
     no_baseline: bool,
+    /// Instead of faults: run the scenario under N scheduler seeds (`schedule_seed` 1..=N),
+    /// check the invariants on each and group the distinct outcomes.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    interleavings: Option<u64>,
     /// Print a machine-readable JSON result on stdout instead of the human one.
     #[arg(long)]
     json: bool,
@@ -167,6 +171,10 @@ struct ScenarioArgs {
     /// 1..N together run each exactly once), e.g. one per CI runner.
     #[arg(long, value_name = "K/N")]
     shard: Option<orderlab::shard::Shard>,
+    /// Run with this seed instead of each scenario's own (order ids, payment decisions and
+    /// the order concurrent work runs in); the snapshot is then `<name>.seed-<N>.snap`.
+    #[arg(long)]
+    seed: Option<u64>,
     /// Write the new snapshot instead of comparing.
     #[arg(long)]
     accept: bool,
@@ -654,6 +662,25 @@ async fn explore_command(args: ExploreArgs, stop: Stop) -> u8 {
             write_err(&labelled_bar(done, total, phase));
         }
     };
+    if let Some(count) = args.interleavings {
+        let result =
+            orderlab::explore::interleave::explore(&options, count, &mut on_progress).await;
+        return match result {
+            Ok(found) => {
+                if args.json {
+                    let document = orderlab::explore::interleave::json(&found);
+                    stdout.write(&format!("{document:#}\n"));
+                } else {
+                    stdout.write(&orderlab::explore::interleave::summary(&found));
+                }
+                found.exit_code()
+            }
+            Err(err) => {
+                error_line(&format!("error: {err:#}"));
+                ERROR
+            }
+        };
+    }
     let result = orderlab::explore::explore(&options, &mut on_progress).await;
     match result {
         Ok(exploration) => {
@@ -694,7 +721,11 @@ fn load_selected(args: &ScenarioArgs, dir: &std::path::Path) -> Result<Vec<Scena
                     "{name:?} is not a scenario name (letters, digits, - and _)"
                 ));
             }
-            scenario::load_named(dir, name).map_err(|err| err.to_string())
+            match args.seed {
+                Some(seed) => scenario::load_reseeded(dir, name, seed),
+                None => scenario::load_named(dir, name),
+            }
+            .map_err(|err| err.to_string())
         })
         .collect()
 }

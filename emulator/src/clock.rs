@@ -1,8 +1,11 @@
 //! The one clock every service reads.
 //!
-//! In [`ClockMode::Real`] it is the wall clock. In [`ClockMode::Virtual`] it is the wall clock
-//! plus an offset that [`Clock::sleep`] advances at once instead of waiting, so a one-hour
-//! `Wait` state or retry back-off costs no wall time while timestamps still move forward.
+//! In [`ClockMode::Real`] it is the wall clock. In [`ClockMode::Virtual`] it is discrete: the
+//! wall clock's reading when the emulator started plus an offset that moves only when something
+//! waits — the scheduler (`sched.rs`) jumps it to the earliest timer once the system is
+//! quiescent, and [`Clock::sleep`] (for a wait outside any scheduled activity) advances it at
+//! once. So a one-hour `Wait` state costs no wall time, and the time a real process takes does
+//! not show on the virtual timeline.
 //!
 //! Invariant: no service reads `SystemTime::now()` or sleeps on tokio directly; they ask the
 //! clock. (Lambda timeouts are the one deliberate exception: a real process takes real time,
@@ -11,7 +14,8 @@
 //! allowed to.
 #![allow(clippy::disallowed_methods)]
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,35 +27,40 @@ pub enum ClockMode {
 
 #[derive(Debug)]
 pub struct Clock {
-    virtual_mode: AtomicBool,
-    /// How far virtual time is ahead of the wall clock, in microseconds.
-    offset_micros: AtomicU64,
+    mode: ClockMode,
+    /// Virtual mode: the wall clock when the clock was made, where virtual time starts.
+    start: SystemTime,
+    /// How far time is ahead of `start` (virtual) or of the wall clock (real, when
+    /// [`Clock::advance`]d), in microseconds; shared with the scheduler, which moves it.
+    offset_micros: Arc<AtomicU64>,
 }
 
 impl Clock {
     pub fn new(mode: ClockMode) -> Clock {
         Clock {
-            virtual_mode: AtomicBool::new(mode == ClockMode::Virtual),
-            offset_micros: AtomicU64::new(0),
+            mode,
+            start: SystemTime::now(),
+            offset_micros: Arc::new(AtomicU64::new(0)),
         }
     }
 
     pub fn mode(&self) -> ClockMode {
-        if self.virtual_mode.load(Ordering::Relaxed) {
-            ClockMode::Virtual
-        } else {
-            ClockMode::Real
-        }
+        self.mode
     }
 
-    pub fn set_mode(&self, mode: ClockMode) {
-        self.virtual_mode
-            .store(mode == ClockMode::Virtual, Ordering::Relaxed);
+    /// The offset the scheduler moves (crate-private: only `sched` and this module touch it).
+    pub(crate) fn offset_handle(&self) -> Arc<AtomicU64> {
+        self.offset_micros.clone()
     }
 
-    /// The current time: wall clock plus the virtual offset.
+    /// The current time: in real mode the wall clock (plus any [`Clock::advance`]), in
+    /// virtual mode the start plus the virtual offset.
     pub fn now(&self) -> SystemTime {
-        SystemTime::now() + Duration::from_micros(self.offset_micros.load(Ordering::Relaxed))
+        let offset = Duration::from_micros(self.offset_micros.load(Ordering::SeqCst));
+        match self.mode {
+            ClockMode::Real => SystemTime::now() + offset,
+            ClockMode::Virtual => self.start + offset,
+        }
     }
 
     /// The wall clock, whatever the mode: for what bounds a real process (a Lambda's
@@ -76,7 +85,8 @@ impl Clock {
             .as_millis() as u64
     }
 
-    /// Waits `duration` of clock time: really, or by advancing virtual time at once.
+    /// Waits `duration` of clock time: really, or by advancing virtual time at once (what a
+    /// wait outside any scheduled activity does; activities sleep through `sched`).
     pub async fn sleep(&self, duration: Duration) {
         match self.mode() {
             ClockMode::Real => tokio::time::sleep(duration).await,
@@ -90,7 +100,7 @@ impl Clock {
     /// Moves virtual time forward (also usable in real mode, e.g. from a control route).
     pub fn advance(&self, duration: Duration) {
         self.offset_micros
-            .fetch_add(duration.as_micros() as u64, Ordering::Relaxed);
+            .fetch_add(duration.as_micros() as u64, Ordering::SeqCst);
     }
 
     /// Runs `future` with a wall-clock deadline, whatever the mode.
@@ -122,5 +132,15 @@ mod tests {
         let clock = Clock::new(ClockMode::Real);
         clock.sleep(Duration::from_millis(1)).await;
         assert_eq!(clock.offset_micros.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn virtual_time_stands_still_until_something_waits() {
+        let clock = Clock::new(ClockMode::Virtual);
+        let before = clock.now();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.now(), before);
+        clock.advance(Duration::from_secs(2));
+        assert_eq!(clock.now(), before + Duration::from_secs(2));
     }
 }

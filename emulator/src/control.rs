@@ -8,6 +8,10 @@
 //!   invocations; see `sfn::mock` and `lambda::faults`); `DELETE` removes them. The POST must
 //!   say `Content-Type: application/json`, which a browser cannot send cross-origin without a
 //!   preflight (that the emulator never grants).
+//! - `POST /_orderlab/scheduler` — `{"hold": true}` stops the scheduler from starting any
+//!   scheduled work until a matching `{"hold": false}` (virtual clock only; see `sched`): the
+//!   harness holds it while it submits a scenario's orders, so everything they start begins
+//!   from the same state whatever the timing of the submissions. JSON only, like the faults.
 
 use axum::response::Response;
 use http::Method;
@@ -35,6 +39,7 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
             services.lambda.context().state_mocks.clear();
             rest::empty(204)
         }
+        (&Method::POST, "/_orderlab/scheduler") => hold(services, request),
         (&Method::GET, "/_orderlab/health") => rest::json(
             200,
             &json!({
@@ -48,6 +53,28 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
             format!("No control route {}", request.path),
         )),
     }
+}
+
+/// `{"hold": true|false}`: holds or releases the scheduler.
+fn hold(services: &Services, request: &AwsRequest) -> Response {
+    let sched = &services.lambda.context().sched;
+    let hold = if is_json(request) {
+        serde_json::from_slice::<serde_json::Value>(&request.body)
+            .ok()
+            .and_then(|body| body.get("hold").and_then(serde_json::Value::as_bool))
+    } else {
+        None
+    };
+    match hold {
+        Some(true) => sched.hold(),
+        Some(false) => sched.release(),
+        None => {
+            return rest::error(&AwsError::validation(
+                "POST /_orderlab/scheduler takes {\"hold\": true} or {\"hold\": false} with Content-Type: application/json",
+            ));
+        }
+    }
+    rest::json(200, &json!({ "enabled": sched.enabled(), "hold": hold }))
 }
 
 /// Whether the request says its body is JSON (`application/json`, parameters allowed).

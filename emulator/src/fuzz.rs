@@ -94,6 +94,7 @@ fn services() -> Fixture {
         region: "us-east-1".to_owned(),
         account_id: "000000000000".to_owned(),
         clock: Clock::new(ClockMode::Virtual),
+        sched: crate::sched::Scheduler::new(false, 0, Default::default()),
         bus: Default::default(),
         background,
         endpoint: "http://127.0.0.1:9".to_owned(),

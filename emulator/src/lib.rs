@@ -49,6 +49,7 @@ mod iam;
 mod jsonpath;
 mod lambda;
 mod protocol;
+mod sched;
 mod server;
 mod ses;
 mod sfn;
@@ -83,6 +84,9 @@ pub struct Config {
     /// A document that is not a valid MockConfigFile fails [`Emulator::start`] with
     /// `InvalidInput` and a message naming what is wrong.
     pub sfn_mock_config: Option<serde_json::Value>,
+    /// On the virtual clock, the seed of the scheduler that decides in which order concurrent
+    /// work runs (executions, deliveries, stream batches): the same seed, the same order.
+    pub seed: u64,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             allow_hosts: Vec::new(),
             allow_origins: Vec::new(),
             sfn_mock_config: None,
+            seed: 0,
         }
     }
 }
@@ -104,6 +109,8 @@ pub(crate) struct Context {
     pub region: String,
     pub account_id: String,
     pub clock: Clock,
+    /// What runs when on the virtual clock (`sched.rs`); off in real time.
+    pub sched: sched::Scheduler,
     pub bus: bus::Bus,
     /// Where work no request waits for runs (executions, event deliveries).
     pub background: background::Background,
@@ -121,6 +128,7 @@ impl Context {
         Context {
             region: "us-east-1".into(),
             account_id: "000000000000".into(),
+            sched: sched::Scheduler::new(false, 0, Default::default()),
             clock: Clock::new(ClockMode::Virtual),
             bus: bus::Bus::default(),
             background: background::Background::start().expect("background thread"),
@@ -204,10 +212,16 @@ impl Emulator {
         }
         let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
+        let clock = Clock::new(config.clock);
         let ctx = Arc::new(Context {
             region: config.region,
             account_id: config.account_id,
-            clock: Clock::new(config.clock),
+            sched: sched::Scheduler::new(
+                config.clock == ClockMode::Virtual,
+                config.seed,
+                clock.offset_handle(),
+            ),
+            clock,
             bus: bus::Bus::default(),
             background: background::Background::start()?,
             endpoint: format!("http://{addr}"),

@@ -195,6 +195,8 @@ async fn handle(State(services): State<Arc<Services>>, request: Request) -> Resp
         body,
     };
     tracing::debug!(method = %request.method, path = %request.path, target = ?request.target(), "request");
+    // Virtual time does not move while a request is being answered.
+    let _in_flight = services.lambda.context().sched.request();
     route(&services, &request).await
 }
 

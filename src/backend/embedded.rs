@@ -1,5 +1,6 @@
 //! The embedded backend: `orderlab_emulator` in-process on an ephemeral loopback port, on its
-//! virtual clock unless real time is asked for.
+//! virtual clock — with the scenario's seed choosing the order concurrent work runs in —
+//! unless real time is asked for.
 
 use anyhow::Context as _;
 use orderlab_emulator::{ClockMode, Config, Emulator};
@@ -19,6 +20,7 @@ impl Embedded {
             } else {
                 ClockMode::Virtual
             },
+            seed: options.seed,
             ..Config::default()
         };
         let emulator = Emulator::start(config)

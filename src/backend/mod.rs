@@ -63,6 +63,8 @@ impl fmt::Display for BackendKind {
 pub struct BackendOptions {
     /// Run the embedded emulator on the wall clock instead of its virtual clock.
     pub real_time: bool,
+    /// The embedded emulator's scheduler seed (the scenario's `schedule_seed`).
+    pub seed: u64,
 }
 
 /// A future that stops a backend.

@@ -8,7 +8,11 @@
 //! The baseline is every scenario of the scenario directory as written (what `scenario --all
 //! --coverage` covers), or the base scenario alone with `--no-baseline`; the base scenario's
 //! own run says which Task states it enters, and those are the states faulted.
+//!
+//! With `--interleavings N`, [`interleave`] runs the base scenario under N scheduler seeds
+//! instead of faults and groups the distinct outcomes.
 
+pub mod interleave;
 pub mod judge;
 pub mod plan;
 pub mod report;

@@ -58,6 +58,16 @@ pub fn with_seed(text: &str, seed: u64) -> String {
     out
 }
 
+/// `text` with its top-level `schedule_seed` set to `seed` (the scheduler's seed alone).
+pub fn with_schedule_seed(text: &str, seed: u64) -> String {
+    let mut out = format!("schedule_seed: {seed}\n");
+    for line in kept_lines(text, &["schedule_seed"]) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The lines of `text` outside the `replaced` top-level blocks (a block runs from its key at
 /// column 0 to the next line that starts at column 0 with anything but a comment), and
 /// without a leading document marker.

@@ -1,5 +1,6 @@
 //! Putting the scenario into the system: the inventory (PutItem each), then the orders —
-//! concurrently through `POST /orders`, or (`via: direct`) written straight into the orders
+//! concurrently through `POST /orders` (one after the other, in scenario order, on the embedded
+//! virtual clock, where the scheduler is held meanwhile), or (`via: direct`) written straight into the orders
 //! table as PENDING so the stream trigger path is exercised without the API.
 
 use std::collections::HashMap;
@@ -103,14 +104,45 @@ pub async fn send_raw_requests(
     Ok(answers)
 }
 
-/// Submits every order at once (an order with `submissions: N` is sent N times, one after
-/// the other); results in scenario order.
+/// Holds (`true`) or releases the embedded emulator's scheduler (`POST /_orderlab/scheduler`).
+pub async fn hold_scheduler(endpoint: &str, hold: bool) -> anyhow::Result<()> {
+    let url = format!("{endpoint}/_orderlab/scheduler");
+    let response = reqwest::Client::new()
+        .post(&url)
+        .json(&json!({ "hold": hold }))
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let status = response.status();
+    anyhow::ensure!(
+        status.is_success(),
+        "the emulator refused POST {url}: {status}"
+    );
+    Ok(())
+}
+
+/// Submits every order — at once, or (`in_order`) one after the other so the table and its
+/// stream see them in scenario order (an order with `submissions: N` is sent N times, one
+/// after the other); results in scenario order.
 pub async fn submit_orders(
     clients: &Clients,
     stack: &Stack,
     scenario: &Scenario,
+    in_order: bool,
 ) -> anyhow::Result<Vec<Submission>> {
     let http = reqwest::Client::new();
+    if in_order {
+        let mut submissions = Vec::new();
+        for order in &scenario.orders {
+            for _ in 0..order.submissions {
+                submissions.push(match order.via {
+                    Via::Api => post_order(&http, &stack.orders_url, order).await?,
+                    Via::Direct => put_order(&clients.dynamodb, &stack.orders_table, order).await?,
+                });
+            }
+        }
+        return Ok(submissions);
+    }
     let mut tasks = JoinSet::new();
     for (index, order) in scenario.orders.iter().cloned().enumerate() {
         let http = http.clone();

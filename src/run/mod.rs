@@ -83,6 +83,7 @@ pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> anyhow::
     let started = Instant::now();
     let backend_options = BackendOptions {
         real_time: options.real_time,
+        seed: scenario.schedule_seed,
     };
     let running = tokio::select! {
         biased;
@@ -199,8 +200,23 @@ async fn inject_all(
     }
     inject::load_inventory(clients, stack, scenario).await?;
     let before = collect::scan_tables(clients, stack).await?;
-    let mut submissions = inject::submit_orders(clients, stack, scenario).await?;
-    let raw_responses = inject::send_raw_requests(stack, scenario).await?;
+    // On the embedded emulator's virtual clock the run is a function of the seed: the
+    // scheduler is held while the orders go in one after the other, so everything they
+    // start begins from the same state.
+    let deterministic = options.backend == BackendKind::Embedded && !options.real_time;
+    if deterministic {
+        inject::hold_scheduler(endpoint, true).await?;
+    }
+    let submitted = async {
+        let submissions = inject::submit_orders(clients, stack, scenario, deterministic).await?;
+        let raw_responses = inject::send_raw_requests(stack, scenario).await?;
+        anyhow::Ok((submissions, raw_responses))
+    }
+    .await;
+    if deterministic {
+        inject::hold_scheduler(endpoint, false).await?;
+    }
+    let (mut submissions, raw_responses) = submitted?;
     submissions.extend(
         raw_responses
             .iter()

@@ -139,6 +139,22 @@ pub fn parse(path: &Path, name: &str, text: &str) -> Result<Scenario, ScenarioEr
     validate(path, name, file)
 }
 
+/// Reads `dir/<name>.yaml` run with `seed` in place of its own (`scenario --seed`): order ids,
+/// payment decisions and — unless the file names a `schedule_seed` — the scheduler follow it.
+/// Under another seed than the file's the run is named `<name>.seed-<seed>`, so it has its
+/// own snapshot.
+pub fn load_reseeded(dir: &Path, name: &str, seed: u64) -> Result<Scenario, ScenarioError> {
+    let path = dir.join(format!("{name}.yaml"));
+    let text = read_bounded(&path)?;
+    let mut file: ScenarioFile = serde_saphyr::from_str_with_options(&text, yaml_options())
+        .map_err(|err| syntax_error(&path, &err))?;
+    if file.seed == seed {
+        return validate(&path, name, file);
+    }
+    file.seed = seed;
+    validate(&path, &format!("{name}.seed-{seed}"), file)
+}
+
 /// Every scenario in `dir` (files ending in `.yaml`), sorted by name.
 pub fn list_names(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)?
@@ -223,6 +239,7 @@ fn validate(path: &Path, name: &str, file: ScenarioFile) -> Result<Scenario, Sce
         name: name.to_owned(),
         description: file.description,
         seed: file.seed,
+        schedule_seed: file.schedule_seed.unwrap_or(file.seed),
         inventory,
         orders,
         requests: file.requests.into_iter().map(|r| r.body).collect(),

@@ -10,6 +10,6 @@ mod tests;
 
 pub use load::{
     MAX_DEPTH, MAX_FILE_BYTES, OrderIds, ScenarioError, is_valid_name, list_names, load_file,
-    load_named, parse,
+    load_named, load_reseeded, parse,
 };
 pub use model::{Customer, Fault, FaultResponse, FaultTarget, Line, Order, Scenario, Stock, Via};

@@ -12,6 +12,10 @@ use serde_saphyr::Spanned;
 pub struct ScenarioFile {
     pub description: String,
     pub seed: u64,
+    /// The embedded emulator's scheduler seed (the order concurrent work runs in); `seed` when
+    /// absent. `explore --interleavings` varies it alone, so order ids stay the same.
+    #[serde(default)]
+    pub schedule_seed: Option<u64>,
     #[serde(default)]
     pub inventory: Vec<InventoryItem>,
     #[serde(default)]
@@ -25,8 +29,9 @@ pub struct ScenarioFile {
     /// An existing Step Functions Local MockConfigFile (JSON), relative to the scenario file.
     #[serde(default)]
     pub mock_config: Option<Spanned<String>>,
-    /// The orders race for stock, so which of them win varies between runs: the snapshot
-    /// shows how many end in each status instead of each order.
+    /// The orders race for stock and which of them win may vary between runs — on the real
+    /// clock or another backend; the embedded virtual clock decides it by the seed: the
+    /// snapshot shows how many end in each status instead of each order.
     #[serde(default)]
     pub race: bool,
     #[serde(default)]
@@ -208,6 +213,8 @@ pub struct Scenario {
     pub name: String,
     pub description: String,
     pub seed: u64,
+    /// The embedded emulator's scheduler seed (`schedule_seed`, else `seed`).
+    pub schedule_seed: u64,
     pub inventory: Vec<Stock>,
     pub orders: Vec<Order>,
     pub requests: Vec<String>,

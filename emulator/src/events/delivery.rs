@@ -143,10 +143,10 @@ pub fn put_events(
             continue;
         };
         let task_ctx = ctx.clone();
-        ctx.background.spawn(async move {
+        ctx.background.spawn(ctx.sched.activity(async move {
             let _slot = slot;
             deliver(task_ctx, delivery).await;
-        });
+        }));
     }
     Ok(json!({ "FailedEntryCount": failed, "Entries": results }))
 }

@@ -166,7 +166,14 @@ pub async fn run(
     ready: tokio::sync::oneshot::Sender<Result<(), AwsError>>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let _ = ready.send(poller.discover().await);
+    let discovered = poller.discover().await;
+    if ctx.sched.enabled() {
+        // Registered before the mapping is answered, so it is in place before any write.
+        let scheduled = ctx.sched.activity(run_scheduled(ctx.clone(), poller, stop));
+        let _ = ready.send(discovered);
+        return scheduled.await;
+    }
+    let _ = ready.send(discovered);
     let mut rounds: u64 = 0;
     while !*stop.borrow() {
         rounds += 1;
@@ -180,6 +187,31 @@ pub async fn run(
         }
         tokio::select! {
             _ = ctx.clock.real_timeout(POLL_INTERVAL, std::future::pending::<()>()) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// On the virtual clock: one activity that reads the stream whenever a write gives its
+/// signal (the stream's ARN), a batch per turn, until the mapping stops — no polling interval,
+/// so which records make a batch depends on the seed's order of events, not on timing.
+async fn run_scheduled(
+    ctx: Arc<Context>,
+    mut poller: Poller,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let signal = poller.settings.event_source_arn.clone();
+    while !*stop.borrow() {
+        match poller.poll_once().await {
+            Ok(read) if read > 0 => {
+                ctx.sched.yield_now().await;
+                continue;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::debug!(%error, "stream poll failed"),
+        }
+        tokio::select! {
+            _ = ctx.sched.wait(&signal) => {}
             _ = stop.changed() => {}
         }
     }

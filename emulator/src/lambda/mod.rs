@@ -327,7 +327,7 @@ impl FunctionInvoker for Lambda {
                     drop(slot);
                     return Ok(accepted());
                 }
-                tokio::spawn(async move {
+                tokio::spawn(self.ctx.sched.activity(async move {
                     let _slot = slot;
                     match target.pool.run(payload).await {
                         Ok(result) if result.function_error => tracing::warn!(
@@ -340,7 +340,7 @@ impl FunctionInvoker for Lambda {
                             tracing::warn!(function = %name, %error, "asynchronous invocation failed")
                         }
                     }
-                });
+                }));
                 Ok(accepted())
             }
         }

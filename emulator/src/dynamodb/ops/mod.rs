@@ -106,6 +106,8 @@ pub fn commit(ctx: &Context, state: &mut State, plan: &WritePlan) {
     if let Some(log) = state.streams.get_mut(&arn) {
         log.append(ctx, sequence, &keys, plan.old.as_ref(), plan.new.as_ref());
     }
+    // A mapping reading this stream becomes ready to run (on the virtual clock).
+    ctx.sched.notify(&arn);
 }
 
 /// `ConditionalCheckFailedException`, with the old item when the request asked for it.

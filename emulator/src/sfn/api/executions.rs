@@ -105,7 +105,8 @@ impl StepFunctions {
         engine.record_started();
         let run = {
             let engine = engine.clone();
-            (self.ctx.background).spawn(async move { engine.run_started(&definition).await })
+            let run = async move { engine.run_started(&definition).await };
+            (self.ctx.background).spawn(self.ctx.sched.activity(run))
         };
         let abort = run.abort_handle();
         self.ctx.background.spawn(run_to_end(

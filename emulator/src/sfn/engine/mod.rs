@@ -154,12 +154,19 @@ impl Engine {
                 .duration_since(self.ctx.clock.now())
                 .unwrap_or_default();
             if duration >= left {
-                self.ctx.clock.sleep(left).await;
+                self.pause(left).await;
                 return Err(execution_timeout());
             }
         }
-        self.ctx.clock.sleep(duration).await;
+        self.pause(duration).await;
         Ok(())
+    }
+
+    /// Waits on the scheduler's timeline (an activity), else on the clock.
+    async fn pause(&self, duration: std::time::Duration) {
+        if !self.ctx.sched.sleep(duration).await {
+            self.ctx.clock.sleep(duration).await;
+        }
     }
 
     /// True once the machine's `TimeoutSeconds` has run out.
@@ -240,10 +247,11 @@ impl Engine {
     }
 
     /// Between two states: gives the thread back to the runtime (a machine that loops
-    /// forever must not starve other requests), then stops the run if the execution was
+    /// forever must not starve other requests) — on the virtual clock, the turn to whichever
+    /// ready activity the seeded scheduler draws —, then stops the run if the execution was
     /// stopped, its history is full or its deadline has passed.
     async fn checkpoint(&self) -> Result<(), Failure> {
-        tokio::task::yield_now().await;
+        self.ctx.sched.yield_now().await;
         if self.history.sealed() {
             return Err(Failure::new("States.Runtime", "The execution was stopped."));
         }
