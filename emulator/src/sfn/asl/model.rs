@@ -6,6 +6,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::syntax::{parse_timestamp, pointer};
 use crate::jsonpath::too_complex;
 
 /// A state machine, or the body of a Map iterator or Parallel branch.
@@ -245,9 +246,6 @@ fn parse_state(
         .and_then(Value::as_str)
         .unwrap_or(inherited);
     let jsonata = language == "JSONata";
-    if jsonata {
-        super::jsonata_check::check_state(object, at, problems);
-    }
     super::bounds::check_state(object, at, &type_name, jsonata, problems);
     let common = parse_common(object, at, problems);
     let kind = match type_name.as_str() {
@@ -533,7 +531,7 @@ fn parse_wait(
         return WaitFor::SecondsPath(path);
     }
     if let Some(timestamp) = string_field(object, "Timestamp") {
-        if super::super::engine::wait::parse_timestamp(&timestamp).is_none() {
+        if parse_timestamp(&timestamp).is_none() {
             problems.push(format!(
                 "SCHEMA_VALIDATION_FAILED: String does not match RFC3339 timestamp at {}",
                 pointer(&format!("{at}/Timestamp"))
@@ -634,15 +632,6 @@ fn required_string(
         ));
     }
     found
-}
-
-/// `""` is the document root, written `/` in AWS's messages.
-pub fn pointer(at: &str) -> String {
-    if at.is_empty() {
-        "/".to_owned()
-    } else {
-        at.to_owned()
-    }
 }
 
 #[cfg(test)]

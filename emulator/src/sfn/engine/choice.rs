@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use super::dataflow::Extra;
 use super::jsonata::{self, Scope};
-use super::{Engine, Failure, StateRun, Step, paths, wait::parse_timestamp};
+use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::model::{ChoiceBranch, Condition};
+use crate::sfn::asl::syntax::parse_timestamp;
 
 pub fn run(
     engine: &Engine,

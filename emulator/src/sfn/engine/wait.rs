@@ -9,16 +9,7 @@ use super::dataflow::Extra;
 use super::jsonata;
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::model::WaitFor;
-
-/// An RFC 3339 timestamp, as Step Functions accepts them.
-pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
-    if text.as_bytes().get(10) != Some(&b'T') {
-        return None;
-    }
-    let parsed =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(SystemTime::from(parsed))
-}
+use crate::sfn::asl::syntax::parse_timestamp;
 
 pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Result<Step, Failure> {
     let context = run.context(&engine.info, None);
