@@ -36,7 +36,7 @@ pub fn run(
     let next = chosen
         .map(|b| b.next.clone())
         .or_else(|| default.map(str::to_owned))
-        .ok_or_else(no_match)?;
+        .ok_or_else(|| no_match(run))?;
     run.assign(engine, assign, &input, Extra::default())?;
     let output = paths::apply_output_path(
         &common.output_path,
@@ -50,8 +50,8 @@ pub fn run(
     })
 }
 
-fn no_match() -> Failure {
-    Failure::new("States.NoChoiceMatched", "No Matches!")
+fn no_match(run: &StateRun<'_>) -> Failure {
+    Failure::of_state(&run.state.name, "States.NoChoiceMatched", "No Matches!")
 }
 
 /// JSONata Choice: each rule's `Condition`, then the rule's (or the state's) Assign/Output.
@@ -100,7 +100,7 @@ fn run_jsonata(
     let next = chosen
         .map(|b| b.next.clone())
         .or_else(|| default.map(str::to_owned))
-        .ok_or_else(no_match)?;
+        .ok_or_else(|| no_match(run))?;
     run.assign(engine, assign, &run.input, Extra::default())?;
     let output = run.jsonata_output(engine, output, run.input.clone(), Extra::default())?;
     Ok(Step {

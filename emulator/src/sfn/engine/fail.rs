@@ -35,7 +35,7 @@ pub fn failure(
         None => Ok(cause.unwrap_or_default().to_owned()),
     };
     match (error, cause) {
-        (Ok(error), Ok(cause)) => Failure::new(error, cause),
+        (Ok(error), Ok(cause)) => Failure::of_state(&run.state.name, error, cause),
         (Err(failure), _) | (_, Err(failure)) => failure,
     }
 }
@@ -63,7 +63,7 @@ fn jsonata_failure(
         })
     };
     match (field(error, "Error"), field(cause, "Cause")) {
-        (Ok(error), Ok(cause)) => Failure::new(error, cause),
+        (Ok(error), Ok(cause)) => Failure::of_state(&run.state.name, error, cause),
         (Err(failure), _) | (_, Err(failure)) => failure,
     }
 }

@@ -237,7 +237,8 @@ async fn run_distributed(
     if failures > tolerated {
         engine.record(&mut run.previous, "MapRunFailed", None);
         let cause = last_failure.map(|f| f.cause).unwrap_or_default();
-        return Err(Failure::new(
+        return Err(Failure::of_state(
+            &run.state.name,
             "States.ExceedToleratedFailureThreshold",
             format!("The specified tolerated failure threshold was exceeded. {cause}").trim_end(),
         ));

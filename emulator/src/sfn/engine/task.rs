@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::dataflow::Extra;
 use super::limits;
 use super::paths::{self, to_text};
-use super::{Engine, Failure, StateRun, Step, failure_details};
+use super::{Engine, Failure, StateRun, Step};
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
 use crate::sfn::history::not_truncated;
@@ -141,10 +141,10 @@ pub async fn run(
             .clock
             .real_timeout(Duration::from_secs(seconds), call)
             .await
-            .unwrap_or_else(|_| Err(Failure::new("States.Timeout", ""))),
+            .unwrap_or_else(|_| Err(Failure::of_integration("States.Timeout", ""))),
         None => call.await,
     };
-    let result = result?;
+    let result = result.map_err(|failure| failure.raised_by_resource(resource))?;
     let output = engine.state_output(run, result)?;
     Ok(Step {
         output,
@@ -153,13 +153,9 @@ pub async fn run(
 }
 
 fn unsupported(run: &StateRun<'_>, resource: &str) -> Failure {
-    Failure::new(
-        "States.Runtime",
-        format!(
-            "An error occurred while executing the state '{}' (entered at the event id #{}). The resource '{resource}' is not supported by this emulator",
-            run.state.name, run.entered_id
-        ),
-    )
+    run.fail(paths::PathError::runtime(format!(
+        "The resource '{resource}' is not supported by this emulator"
+    )))
 }
 
 async fn call_target(
@@ -273,7 +269,7 @@ fn record_outcome(
 ) {
     let mut details = match result {
         Ok(output) => json!({ "output": to_text(output), "outputDetails": not_truncated() }),
-        Err(failure) => failure_details(failure),
+        Err(failure) => failure.details(),
     };
     if let Some(object) = details.as_object_mut() {
         object.insert("resourceType".into(), json!(kind));
@@ -317,7 +313,7 @@ async fn call_lambda_function(
         Err(failure) => (
             "LambdaFunctionFailed",
             "lambdaFunctionFailedEventDetails",
-            failure_details(failure),
+            failure.details(),
         ),
     };
     engine.record(&mut run.previous, event_type, Some((key, details)));
@@ -346,11 +342,11 @@ pub fn function_failure(payload: &[u8]) -> Failure {
         .ok()
         .and_then(|doc| doc.get("errorType")?.as_str().map(str::to_owned))
         .unwrap_or_else(|| "Lambda.Unknown".to_owned());
-    Failure::new(error, text)
+    Failure::of_integration(error, text)
 }
 
 fn aws_failure(prefix: &str, err: &AwsError) -> Failure {
-    Failure::new(format!("{prefix}.{}", err.code), err.message.clone())
+    Failure::of_integration(format!("{prefix}.{}", err.code), err.message.clone())
 }
 
 fn parse_payload(payload: &[u8]) -> Value {
@@ -366,7 +362,7 @@ async fn lambda_invoke(engine: &Engine, parameters: &Value) -> Result<Value, Fai
         .get("FunctionName")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            Failure::new(
+            Failure::of_integration(
                 "States.Runtime",
                 "The field 'FunctionName' is required for arn:aws:states:::lambda:invoke",
             )

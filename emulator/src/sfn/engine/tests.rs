@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::context::ExecutionInfo;
-use super::{Engine, Failure};
+use super::{Engine, Failure, Origin};
 use crate::Context;
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
@@ -197,7 +197,8 @@ async fn function_errors_are_caught_with_their_error_type() {
     let (result, engine) = run(fake, machine, json!({})).await;
     assert_eq!(
         result.unwrap_err(),
-        Failure::new("OutOfStock", doc.to_string())
+        Failure::of_state("Failed", "OutOfStock", doc.to_string()),
+        "the Fail state re-raises what the Catch caught"
     );
     assert_eq!(
         event_types(&engine),
@@ -372,7 +373,11 @@ async fn bad_input_path_is_a_runtime_error_naming_the_state() {
         result.unwrap_err(),
         Failure::new(
             "States.Runtime",
-            "An error occurred while executing the state 'P' (entered at the event id #2). Invalid path '$.x' : No results for path: $['x']"
+            "An error occurred while executing the state 'P' (entered at the event id #2). Invalid path '$.x' : No results for path: $['x']",
+            Origin::Processing {
+                state: "P".into(),
+                entered_id: 2
+            }
         )
     );
 }

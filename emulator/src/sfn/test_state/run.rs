@@ -72,7 +72,7 @@ async fn test_in_scope(sfn: &StepFunctions, request: &Request) -> Value {
     let engine = engine(sfn, request);
     let Some(state) = request.definition.states.get(&request.state_name) else {
         return respond(
-            &Outcome::Failed(Failure::new("States.Runtime", "")),
+            &Outcome::Failed(Failure::of_execution("States.Runtime", "")),
             None,
             &Map::new(),
         );
@@ -107,7 +107,7 @@ async fn test_in_scope(sfn: &StepFunctions, request: &Request) -> Value {
         _ => engine.execute(&mut run).await,
     };
     let attempt = attempt.and_then(|step| {
-        limits::check_payload(&step.output, &state.name, &run.cause_prefix())?;
+        limits::check_payload(&step.output, &run)?;
         Ok(step)
     });
     let outcome = decide(&engine, &mut run, attempt);
@@ -173,7 +173,7 @@ fn composite(engine: &Engine, run: &StateRun<'_>, request: &Request) -> Result<S
         Some(MockOutcome::Result(result)) => result.clone(),
         Some(MockOutcome::Error(failure)) => return Err(failure.clone()),
         None => {
-            return Err(Failure::new(
+            return Err(Failure::of_execution(
                 "States.Runtime",
                 "A Map or Parallel state needs a mock",
             ));
@@ -184,7 +184,8 @@ fn composite(engine: &Engine, run: &StateRun<'_>, request: &Request) -> Result<S
     {
         let items = result.as_array().map_or(0, Vec::len);
         if exceeds_tolerance(engine, run, distributed.as_deref(), &input, failed, items)? {
-            return Err(Failure::new(
+            return Err(Failure::of_state(
+                &run.state.name,
                 "States.ExceedToleratedFailureThreshold",
                 "The specified tolerated failure threshold was exceeded",
             ));
