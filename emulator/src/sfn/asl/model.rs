@@ -39,6 +39,15 @@ pub enum PathField {
     Path(String),
 }
 
+/// A field a state gives as a literal, a JSONPath (its `…Path` twin) or, in a JSONata state,
+/// a JSONata template (an `{% … %}` expression or a literal string), decided once at parse time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dynamic<T> {
+    Literal(T),
+    Path(String),
+    Jsonata(String),
+}
+
 /// The fields many state types share.
 #[derive(Debug, Clone)]
 pub struct Common {
@@ -131,10 +140,8 @@ pub enum StateKind {
     },
     Task {
         resource: String,
-        timeout_seconds: Option<u64>,
-        timeout_seconds_path: Option<String>,
-        /// A JSONata `TimeoutSeconds` expression.
-        timeout_seconds_expr: Option<String>,
+        /// `TimeoutSeconds`, `TimeoutSecondsPath` or a JSONata `TimeoutSeconds`.
+        timeout: Option<Dynamic<u64>>,
     },
     Choice {
         choices: Vec<ChoiceBranch>,
@@ -143,10 +150,10 @@ pub enum StateKind {
     Wait(WaitFor),
     Succeed,
     Fail {
-        error: Option<String>,
-        cause: Option<String>,
-        error_path: Option<String>,
-        cause_path: Option<String>,
+        /// `Error`, `ErrorPath` or a JSONata `Error`.
+        error: Option<Dynamic<String>>,
+        /// `Cause`, `CausePath` or a JSONata `Cause`.
+        cause: Option<Dynamic<String>>,
     },
     Map {
         items_path: PathField,
@@ -154,12 +161,11 @@ pub enum StateKind {
         items: Option<Value>,
         item_selector: Option<Value>,
         processor: Box<Definition>,
-        /// Validated and shown by TestState's inspection data; iterations still run one at a
-        /// time (issue #15).
-        max_concurrency: u64,
+        /// `MaxConcurrency` (0, unlimited, when absent) or `MaxConcurrencyPath`. Validated and
+        /// shown by TestState's inspection data; iterations still run one at a time (issue #15).
+        max_concurrency: Dynamic<u64>,
         /// Distributed-mode knobs (ProcessorConfig.Mode DISTRIBUTED).
         distributed: Option<Box<Distributed>>,
-        max_concurrency_path: Option<String>,
     },
     Parallel {
         branches: Vec<Definition>,
@@ -254,18 +260,14 @@ fn parse_state(
         },
         "Task" => StateKind::Task {
             resource: required_string(object, "Resource", at, problems).unwrap_or_default(),
-            timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_u64),
-            timeout_seconds_path: string_field(object, "TimeoutSecondsPath"),
-            timeout_seconds_expr: string_field(object, "TimeoutSeconds").filter(|_| jsonata),
+            timeout: dynamic(object, "TimeoutSeconds", jsonata, Value::as_u64),
         },
         "Choice" => parse_choice(object, at, problems),
         "Wait" => StateKind::Wait(parse_wait(object, at, jsonata, problems)),
         "Succeed" => StateKind::Succeed,
         "Fail" => StateKind::Fail {
-            error: string_field(object, "Error"),
-            cause: string_field(object, "Cause"),
-            error_path: string_field(object, "ErrorPath"),
-            cause_path: string_field(object, "CausePath"),
+            error: dynamic(object, "Error", jsonata, string_value),
+            cause: dynamic(object, "Cause", jsonata, string_value),
         },
         "Map" => parse_map(object, at, language, problems)?,
         "Parallel" => StateKind::Parallel {
@@ -569,10 +571,15 @@ fn parse_map(
             .or_else(|| object.get("Parameters"))
             .cloned(),
         processor: Box::new(processor),
-        max_concurrency: object
-            .get("MaxConcurrency")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
+        max_concurrency: match string_field(object, "MaxConcurrencyPath") {
+            Some(path) => Dynamic::Path(path),
+            None => Dynamic::Literal(
+                object
+                    .get("MaxConcurrency")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ),
+        },
         distributed: is_distributed(processor_value).then(|| {
             Box::new(Distributed {
                 tolerated_count: object.get("ToleratedFailureCount").cloned(),
@@ -581,7 +588,6 @@ fn parse_map(
                 tolerated_percentage_path: string_field(object, "ToleratedFailurePercentagePath"),
             })
         }),
-        max_concurrency_path: string_field(object, "MaxConcurrencyPath"),
     })
 }
 
@@ -603,6 +609,27 @@ fn list<'a>(
         .into_iter()
         .flatten()
         .enumerate()
+}
+
+/// `key` as a [`Dynamic`]: its `…Path` twin first, then (in a JSONata state) a string as a
+/// JSONata template, then a literal `read` accepts.
+fn dynamic<T>(
+    object: &Map<String, Value>,
+    key: &str,
+    jsonata: bool,
+    read: impl Fn(&Value) -> Option<T>,
+) -> Option<Dynamic<T>> {
+    if let Some(path) = string_field(object, &format!("{key}Path")) {
+        return Some(Dynamic::Path(path));
+    }
+    if let Some(text) = string_field(object, key).filter(|_| jsonata) {
+        return Some(Dynamic::Jsonata(text));
+    }
+    object.get(key).and_then(read).map(Dynamic::Literal)
+}
+
+fn string_value(value: &Value) -> Option<String> {
+    value.as_str().map(str::to_owned)
 }
 
 fn string_field(object: &Map<String, Value>, key: &str) -> Option<String> {
@@ -638,6 +665,31 @@ fn required_string(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn literal_path_and_jsonata_fields_are_told_apart_once() {
+        let object = |value: Value| value.as_object().cloned().unwrap();
+        let task = object(json!({"TimeoutSeconds": 5, "TimeoutSecondsPath": "$.t"}));
+        assert_eq!(
+            dynamic(&task, "TimeoutSeconds", false, Value::as_u64),
+            Some(Dynamic::Path("$.t".into()))
+        );
+        let task = object(json!({"TimeoutSeconds": 5}));
+        assert_eq!(
+            dynamic(&task, "TimeoutSeconds", false, Value::as_u64),
+            Some(Dynamic::Literal(5))
+        );
+        let fail = object(json!({"Error": "{% $x %}"}));
+        assert_eq!(
+            dynamic(&fail, "Error", true, string_value),
+            Some(Dynamic::Jsonata("{% $x %}".into()))
+        );
+        assert_eq!(
+            dynamic(&fail, "Error", false, string_value),
+            Some(Dynamic::Literal("{% $x %}".into()))
+        );
+        assert_eq!(dynamic(&fail, "Cause", true, string_value), None);
+    }
 
     #[test]
     fn rule_nesting_is_bounded() {

@@ -10,7 +10,7 @@ use super::jsonata::{self, Scope};
 use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::Definition;
-use crate::sfn::asl::model::{Distributed, PathField};
+use crate::sfn::asl::model::{Distributed, Dynamic, PathField};
 use crate::sfn::history::History;
 
 /// The Map fields the iterations depend on.
@@ -20,7 +20,7 @@ pub struct MapSpec<'a> {
     pub item_selector: Option<&'a Value>,
     pub processor: &'a Definition,
     pub distributed: Option<&'a Distributed>,
-    pub max_concurrency_path: Option<&'a str>,
+    pub max_concurrency: &'a Dynamic<u64>,
 }
 
 pub async fn run(
@@ -29,7 +29,7 @@ pub async fn run(
     spec: MapSpec<'_>,
 ) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
-    if let Some(path) = spec.max_concurrency_path {
+    if let Dynamic::Path(path) = spec.max_concurrency {
         read_number(engine, run, &input, path, "MaxConcurrencyPath", "integer")?;
     }
     let items = select_items(engine, run, &spec, &input)?;
@@ -99,7 +99,7 @@ pub async fn run(
 /// MaxConcurrencyPath selects a negative number from the input.
 pub fn stalls(state: &crate::sfn::asl::State, input: &Value) -> bool {
     let crate::sfn::asl::StateKind::Map {
-        max_concurrency_path: Some(path),
+        max_concurrency: Dynamic::Path(path),
         ..
     } = &state.kind
     else {

@@ -408,45 +408,24 @@ impl Engine {
     pub(crate) async fn execute(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
         match &run.state.kind {
             StateKind::Pass { result } => pass::run(self, run, result.as_ref()),
-            StateKind::Task {
-                resource,
-                timeout_seconds,
-                timeout_seconds_path,
-                timeout_seconds_expr,
-            } => {
-                let timeout = task::Timeout {
-                    seconds: *timeout_seconds,
-                    path: timeout_seconds_path.as_deref(),
-                    expr: timeout_seconds_expr.as_deref(),
-                };
-                task::run(self, run, resource, timeout).await
+            StateKind::Task { resource, timeout } => {
+                task::run(self, run, resource, timeout.as_ref()).await
             }
             StateKind::Choice { choices, default } => {
                 choice::run(self, run, choices, default.as_deref())
             }
             StateKind::Wait(wait_for) => wait::run(self, run, wait_for).await,
             StateKind::Succeed => succeed::run(self, run),
-            StateKind::Fail {
-                error,
-                cause,
-                error_path,
-                cause_path,
-            } => Err(fail::failure(
-                self,
-                run,
-                error.as_deref(),
-                cause.as_deref(),
-                error_path.as_deref(),
-                cause_path.as_deref(),
-            )),
+            StateKind::Fail { error, cause } => {
+                Err(fail::failure(self, run, error.as_ref(), cause.as_ref()))
+            }
             StateKind::Map {
                 items_path,
                 items,
                 item_selector,
                 processor,
                 distributed,
-                max_concurrency_path,
-                ..
+                max_concurrency,
             } => {
                 let spec = map::MapSpec {
                     items_path,
@@ -454,7 +433,7 @@ impl Engine {
                     item_selector: item_selector.as_ref(),
                     processor,
                     distributed: distributed.as_deref(),
-                    max_concurrency_path: max_concurrency_path.as_deref(),
+                    max_concurrency,
                 };
                 map::run(self, run, spec).await
             }

@@ -17,6 +17,7 @@ use super::paths::{self, to_text};
 use super::{Engine, Failure, StateRun, Step};
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
+use crate::sfn::asl::model::Dynamic;
 use crate::sfn::history::not_truncated;
 
 /// What a Task's `Resource` names.
@@ -87,37 +88,34 @@ fn sdk_target(rest: &str) -> Target {
     }
 }
 
-/// A Task's `TimeoutSeconds`: a number, a `TimeoutSecondsPath` or a JSONata expression.
-pub struct Timeout<'a> {
-    pub seconds: Option<u64>,
-    pub path: Option<&'a str>,
-    pub expr: Option<&'a str>,
-}
-
-impl Timeout<'_> {
-    /// The timeout in seconds for this run, if the Task has one.
-    fn resolve(&self, engine: &Engine, run: &StateRun<'_>) -> Result<Option<u64>, Failure> {
-        let value = if let Some(path) = self.path {
+/// The Task's `TimeoutSeconds` in seconds for this run, if it has one: the number, or what its
+/// `TimeoutSecondsPath` or JSONata expression yields (a positive integer).
+fn resolve_timeout(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    timeout: Option<&Dynamic<u64>>,
+) -> Result<Option<u64>, Failure> {
+    let value = match timeout {
+        None => return Ok(None),
+        Some(Dynamic::Literal(seconds)) => return Ok(Some(*seconds)),
+        Some(Dynamic::Path(path)) => {
             let context = run.context(&engine.info, None);
             paths::read(path, "TimeoutSecondsPath", &run.input, &context)
                 .map_err(|e| run.fail(e))?
-        } else if let Some(expr) = self.expr {
-            run.jsonata_template(
-                engine,
-                &Value::String(expr.to_owned()),
-                "TimeoutSeconds",
-                Extra::default(),
-            )?
-        } else {
-            return Ok(self.seconds);
-        };
-        match value.as_u64().filter(|s| *s > 0) {
-            Some(seconds) => Ok(Some(seconds)),
-            None => Err(run.fail(paths::PathError::runtime(format!(
-                "The TimeoutSeconds value must be a positive integer, but was: {}",
-                to_text(&value)
-            )))),
         }
+        Some(Dynamic::Jsonata(expr)) => run.jsonata_template(
+            engine,
+            &Value::String(expr.clone()),
+            "TimeoutSeconds",
+            Extra::default(),
+        )?,
+    };
+    match value.as_u64().filter(|s| *s > 0) {
+        Some(seconds) => Ok(Some(seconds)),
+        None => Err(run.fail(paths::PathError::runtime(format!(
+            "The TimeoutSeconds value must be a positive integer, but was: {}",
+            to_text(&value)
+        )))),
     }
 }
 
@@ -125,9 +123,9 @@ pub async fn run(
     engine: &Engine,
     run: &mut StateRun<'_>,
     resource: &str,
-    timeout: Timeout<'_>,
+    timeout: Option<&Dynamic<u64>>,
 ) -> Result<Step, Failure> {
-    let timeout_seconds = timeout.resolve(engine, run)?;
+    let timeout_seconds = resolve_timeout(engine, run, timeout)?;
     let target = parse_target(resource)
         .filter(|target| {
             !matches!(target, Target::Unsupported { .. }) || crate::sfn::mock::covers(engine, run)

@@ -12,7 +12,7 @@ use super::request::Request;
 use super::run::{Outcome, tolerances};
 use super::scope::MockOutcome;
 use crate::sfn::asl::StateKind;
-use crate::sfn::asl::model::PathField;
+use crate::sfn::asl::model::{Dynamic, PathField};
 use crate::sfn::engine::paths::{self, to_text};
 use crate::sfn::engine::{Engine, StateRun};
 
@@ -190,7 +190,12 @@ fn map_fields(
                 .insert("toleratedFailurePercentage".into(), json!(percentage));
         }
     }
+    // A MaxConcurrencyPath is shown as 0, as before it is read.
+    let shown_concurrency = match max_concurrency {
+        Dynamic::Literal(n) => *n,
+        Dynamic::Path(_) | Dynamic::Jsonata(_) => 0,
+    };
     inspection
         .fields
-        .insert("maxConcurrency".into(), json!(max_concurrency));
+        .insert("maxConcurrency".into(), json!(shown_concurrency));
 }
