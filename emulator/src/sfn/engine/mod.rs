@@ -27,6 +27,7 @@ pub mod paths;
 pub mod retry;
 pub mod sdk;
 pub mod succeed;
+pub mod tail;
 pub mod task;
 pub mod wait;
 
@@ -475,33 +476,9 @@ impl Engine {
         }
     }
 
-    /// ResultSelector, ResultPath then OutputPath: the state's output from its result.
+    /// The output of a state with a result (Task, Map, Parallel): [`Engine::finish`].
     pub fn state_output(&self, run: &StateRun<'_>, result: Value) -> Result<Value, Failure> {
-        let common = &run.state.common;
-        if run.jsonata {
-            let extra = dataflow::Extra {
-                result: Some(&result),
-                error_output: None,
-            };
-            run.assign(self, common.assign.as_ref(), &result, extra)?;
-            return run.jsonata_output(self, common.output.as_ref(), result.clone(), extra);
-        }
-        let context = run.context(&self.info, None);
-        let selected = match &common.result_selector {
-            Some(template) => {
-                paths::apply_template(template, &result, &context).map_err(|e| run.fail(e))?
-            }
-            None => result,
-        };
-        run.assign(
-            self,
-            common.assign.as_ref(),
-            &selected,
-            dataflow::Extra::default(),
-        )?;
-        let placed = paths::apply_result_path(&common.result_path, &run.input, selected)
-            .map_err(|e| run.fail(e))?;
-        paths::apply_output_path(&common.output_path, &placed, &context).map_err(|e| run.fail(e))
+        self.finish(run, tail::Produced::result(run, &run.input, result))
     }
 
     /// Where a non-terminal state goes next (`None` for `End: true`).

@@ -393,6 +393,38 @@ async fn bad_parameters_path_names_the_field_and_input() {
 }
 
 #[tokio::test]
+async fn every_state_type_runs_the_same_tail() {
+    // Pass places its result; Choice, Wait and Succeed pass their InputPath selection through
+    // Assign and OutputPath; a variable assigned in one is read by the next.
+    let machine = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.r", "OutputPath": "$.r",
+              "Assign": {"seen.$": "$.n"}, "Next": "C"},
+        "C": {"Type": "Choice", "InputPath": "$", "OutputPath": "$.n",
+              "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "W",
+                           "Assign": {"chosen.$": "$seen"}}]},
+        "W": {"Type": "Wait", "Seconds": 0, "Assign": {"waited.$": "$chosen"}, "Next": "S"},
+        "S": {"Type": "Succeed", "OutputPath": "$"}}});
+    let (result, engine) = run(Arc::new(Fake::default()), machine, json!({"a": 1})).await;
+    assert_eq!(result.unwrap(), json!(1));
+    let exits: Vec<Value> = engine
+        .history
+        .events()
+        .iter()
+        .filter_map(|e| e["stateExitedEventDetails"].as_object().cloned())
+        .map(|d| json!([d["name"], d["output"], d.get("assignedVariables")]))
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            json!(["P", "{\"n\":1}", {"seen": "1"}]),
+            json!(["C", "1", {"chosen": "1"}]),
+            json!(["W", "1", {"waited": "1"}]),
+            json!(["S", "1", null]),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn runtime_errors_are_not_caught_by_states_all() {
     let machine = json!({"StartAt": "T", "States": {
         "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "InputPath": "$.nope",
