@@ -127,10 +127,10 @@ pub enum WaitFor {
 /// A distributed Map's tolerated failures (literal, path or JSONata).
 #[derive(Debug, Clone, Default)]
 pub struct Distributed {
-    pub tolerated_count: Option<Value>,
-    pub tolerated_count_path: Option<String>,
-    pub tolerated_percentage: Option<Value>,
-    pub tolerated_percentage_path: Option<String>,
+    /// `ToleratedFailureCount` or `ToleratedFailureCountPath`.
+    pub tolerated_count: Option<Dynamic<Value>>,
+    /// `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`.
+    pub tolerated_percentage: Option<Dynamic<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -581,11 +581,11 @@ fn parse_map(
             ),
         },
         distributed: is_distributed(processor_value).then(|| {
+            let jsonata = language == "JSONata";
+            let any = |value: &Value| Some(value.clone());
             Box::new(Distributed {
-                tolerated_count: object.get("ToleratedFailureCount").cloned(),
-                tolerated_count_path: string_field(object, "ToleratedFailureCountPath"),
-                tolerated_percentage: object.get("ToleratedFailurePercentage").cloned(),
-                tolerated_percentage_path: string_field(object, "ToleratedFailurePercentagePath"),
+                tolerated_count: dynamic(object, "ToleratedFailureCount", jsonata, any),
+                tolerated_percentage: dynamic(object, "ToleratedFailurePercentage", jsonata, any),
             })
         }),
     })

@@ -262,39 +262,20 @@ fn tolerated_failures(
     input: &Value,
     total: usize,
 ) -> Result<usize, Failure> {
-    let literal = |value: &Option<Value>, field: &str| -> Result<Option<Value>, Failure> {
-        match value {
-            Some(Value::String(text)) if run.jsonata() => run
-                .jsonata_template(
-                    engine,
-                    &Value::String(text.clone()),
-                    field,
-                    Extra::default(),
-                )
-                .map(Some),
-            other => Ok(other.clone()),
-        }
-    };
-    let mut tolerated = if distributed.tolerated_count.is_some()
-        || distributed.tolerated_percentage.is_some()
-        || distributed.tolerated_count_path.is_some()
-        || distributed.tolerated_percentage_path.is_some()
-    {
-        0
-    } else {
-        total
-    };
-    let count = match &distributed.tolerated_count_path {
-        Some(path) => Some(read_number(
-            engine,
-            run,
-            input,
-            path,
-            "ToleratedFailureCountPath",
-            "integer",
-        )?),
-        None => literal(&distributed.tolerated_count, "ToleratedFailureCount")?,
-    };
+    let mut tolerated =
+        if distributed.tolerated_count.is_some() || distributed.tolerated_percentage.is_some() {
+            0
+        } else {
+            total
+        };
+    let count = tolerance(
+        engine,
+        run,
+        input,
+        distributed.tolerated_count.as_ref(),
+        "ToleratedFailureCount",
+        "integer",
+    )?;
     if let Some(count) = count {
         let count = count.as_f64().unwrap_or(0.0);
         if count < 0.0 {
@@ -302,20 +283,14 @@ fn tolerated_failures(
         }
         tolerated = tolerated.max(count as usize);
     }
-    let percentage = match &distributed.tolerated_percentage_path {
-        Some(path) => Some(read_number(
-            engine,
-            run,
-            input,
-            path,
-            "ToleratedFailurePercentagePath",
-            "float",
-        )?),
-        None => literal(
-            &distributed.tolerated_percentage,
-            "ToleratedFailurePercentage",
-        )?,
-    };
+    let percentage = tolerance(
+        engine,
+        run,
+        input,
+        distributed.tolerated_percentage.as_ref(),
+        "ToleratedFailurePercentage",
+        "float",
+    )?;
     if let Some(percentage) = percentage {
         let percentage = percentage.as_f64().unwrap_or(0.0);
         if !(0.0..=100.0).contains(&percentage) {
@@ -327,6 +302,28 @@ fn tolerated_failures(
         tolerated = tolerated.max((percentage / 100.0 * total as f64).floor() as usize);
     }
     Ok(tolerated)
+}
+
+/// A tolerated-failure field's value: the literal, the number its `…Path` selects, or what
+/// its JSONata template yields.
+fn tolerance(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    input: &Value,
+    field: Option<&Dynamic<Value>>,
+    name: &str,
+    kind: &str,
+) -> Result<Option<Value>, Failure> {
+    match field {
+        None => Ok(None),
+        Some(Dynamic::Literal(value)) => Ok(Some(value.clone())),
+        Some(Dynamic::Path(path)) => {
+            read_number(engine, run, input, path, &format!("{name}Path"), kind).map(Some)
+        }
+        Some(Dynamic::Jsonata(text)) => run
+            .jsonata_template(engine, &Value::String(text.clone()), name, Extra::default())
+            .map(Some),
+    }
 }
 
 fn runtime(run: &StateRun<'_>, message: &str) -> Failure {

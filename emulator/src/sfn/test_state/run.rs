@@ -16,7 +16,7 @@ use super::request::{Level, Request};
 use super::scope::{MockOutcome, TestScope};
 use crate::sfn::StepFunctions;
 use crate::sfn::asl::StateKind;
-use crate::sfn::asl::model::Distributed;
+use crate::sfn::asl::model::{Distributed, Dynamic};
 use crate::sfn::engine::context::ExecutionInfo;
 use crate::sfn::engine::paths::{self, to_text};
 use crate::sfn::engine::{Engine, Failure, StateRun, Step, catch, limits, retry};
@@ -236,25 +236,20 @@ pub fn tolerances(
     input: &Value,
 ) -> Result<(Option<f64>, Option<f64>), Failure> {
     let context = run.context(&engine.info, None);
-    let read = |literal: &Option<Value>,
-                path: &Option<String>,
-                field: &str|
-     -> Result<Option<f64>, Failure> {
-        if let Some(path) = path {
-            let value = paths::read(path, field, input, &context).map_err(|e| run.fail(e))?;
-            return Ok(value.as_f64());
+    let read = |field: &Option<Dynamic<Value>>, name: &str| -> Result<Option<f64>, Failure> {
+        match field {
+            Some(Dynamic::Path(path)) => {
+                let value = paths::read(path, name, input, &context).map_err(|e| run.fail(e))?;
+                Ok(value.as_f64())
+            }
+            Some(Dynamic::Literal(value)) => Ok(value.as_f64()),
+            Some(Dynamic::Jsonata(_)) | None => Ok(None),
         }
-        Ok(literal.as_ref().and_then(Value::as_f64))
     };
     Ok((
-        read(
-            &tolerance.tolerated_count,
-            &tolerance.tolerated_count_path,
-            "ToleratedFailureCountPath",
-        )?,
+        read(&tolerance.tolerated_count, "ToleratedFailureCountPath")?,
         read(
             &tolerance.tolerated_percentage,
-            &tolerance.tolerated_percentage_path,
             "ToleratedFailurePercentagePath",
         )?,
     ))
