@@ -48,6 +48,15 @@ pub enum Dynamic<T> {
     Jsonata(String),
 }
 
+/// Where a Map's items come from, decided by the state's query language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MapItems {
+    /// JSONPath `ItemsPath` (default `$`).
+    Path(PathField),
+    /// JSONata `Items` (an expression or a literal array; the input when absent).
+    Jsonata(Option<Value>),
+}
+
 /// The fields many state types share.
 #[derive(Debug, Clone)]
 pub struct Common {
@@ -156,9 +165,7 @@ pub enum StateKind {
         cause: Option<Dynamic<String>>,
     },
     Map {
-        items_path: PathField,
-        /// JSONata `Items`.
-        items: Option<Value>,
+        items: MapItems,
         item_selector: Option<Value>,
         processor: Box<Definition>,
         /// `MaxConcurrency` (0, unlimited, when absent) or `MaxConcurrencyPath`. Validated and
@@ -564,8 +571,11 @@ fn parse_map(
     let processor_value = processor;
     let processor = parse_body(processor, &format!("{at}/{key}"), language, problems)?;
     Some(StateKind::Map {
-        items_path: path_field(object, "ItemsPath"),
-        items: object.get("Items").cloned(),
+        items: if language == "JSONata" {
+            MapItems::Jsonata(object.get("Items").cloned())
+        } else {
+            MapItems::Path(path_field(object, "ItemsPath"))
+        },
         item_selector: object
             .get("ItemSelector")
             .or_else(|| object.get("Parameters"))

@@ -10,13 +10,12 @@ use super::jsonata::{self, Scope};
 use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::Definition;
-use crate::sfn::asl::model::{Distributed, Dynamic, PathField};
+use crate::sfn::asl::model::{Distributed, Dynamic, MapItems};
 use crate::sfn::history::History;
 
 /// The Map fields the iterations depend on.
 pub struct MapSpec<'a> {
-    pub items_path: &'a PathField,
-    pub items: Option<&'a Value>,
+    pub items: &'a MapItems,
     pub item_selector: Option<&'a Value>,
     pub processor: &'a Definition,
     pub distributed: Option<&'a Distributed>,
@@ -140,11 +139,12 @@ fn select_items(
     spec: &MapSpec<'_>,
     input: &Value,
 ) -> Result<Vec<Value>, Failure> {
-    if run.jsonata() {
-        return jsonata_items(engine, run, spec.items);
-    }
+    let items_path = match spec.items {
+        MapItems::Jsonata(items) => return jsonata_items(engine, run, items.as_ref()),
+        MapItems::Path(path) => path,
+    };
     let context = run.context(&engine.info, None);
-    let items = paths::apply_input_path(spec.items_path, "ItemsPath", input, &context)
+    let items = paths::apply_input_path(items_path, "ItemsPath", input, &context)
         .map_err(|e| run.fail(e))?;
     match items {
         Value::Array(items) => Ok(items),

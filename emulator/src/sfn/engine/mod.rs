@@ -421,7 +421,6 @@ impl Engine {
                 Err(fail::failure(self, run, error.as_ref(), cause.as_ref()))
             }
             StateKind::Map {
-                items_path,
                 items,
                 item_selector,
                 processor,
@@ -429,8 +428,7 @@ impl Engine {
                 max_concurrency,
             } => {
                 let spec = map::MapSpec {
-                    items_path,
-                    items: items.as_ref(),
+                    items,
                     item_selector: item_selector.as_ref(),
                     processor,
                     distributed: distributed.as_deref(),
