@@ -6,7 +6,9 @@
 //!   `fn str_or`, `fn ranged`, `fn optional_str`) or indexes a request body (`input["…"]`,
 //!   `input.get("…")`);
 //! - no file under `emulator/src` is over 800 lines;
-//! - every `.rs` file starts with a `//!` module doc.
+//! - every `.rs` file starts with a `//!` module doc;
+//! - the language model knows nothing of the interpreter: no file under `sfn/asl/` mentions
+//!   `engine::`, and `asl/model.rs` and `asl/jsonata_check.rs` do not import each other.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,15 @@ const HELPER_NAMES: [&str; 7] = [
 
 /// How a request body used to be read member by member, bypassing the decoder.
 const BODY_READS: [&str; 2] = ["input[\"", "input.get(\""];
+
+/// Where the Amazon States Language lives; it must not reach into the interpreter.
+const ASL_DIR: &str = "sfn/asl/";
+
+/// Files that must not name each other (`from` must not mention `to::`).
+const NO_IMPORTS: [(&str, &str); 2] = [
+    ("sfn/asl/model.rs", "jsonata_check::"),
+    ("sfn/asl/jsonata_check.rs", "model::"),
+];
 
 /// Every `.rs` file under `emulator/src`, with its path relative to `src`.
 fn sources() -> Vec<(String, String)> {
@@ -120,8 +131,43 @@ fn every_source_file_starts_with_a_module_doc() {
     fail_with("files without a `//!` module doc on line 1", &offenders);
 }
 
+/// The lines of `text` that mention `needle`, as `path:line` offenders.
+fn mentions(path: &str, text: &str, needle: &str) -> Vec<String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(needle))
+        .map(|(number, _)| format!("{path}:{}: mentions `{needle}`", number + 1))
+        .collect()
+}
+
+#[test]
+fn the_language_model_knows_nothing_of_the_interpreter() {
+    let mut offenders = Vec::new();
+    for (path, text) in sources() {
+        if path.starts_with(ASL_DIR) {
+            offenders.extend(mentions(&path, &text, "engine::"));
+        }
+        for (from, to) in NO_IMPORTS.iter().filter(|(from, _)| *from == path) {
+            offenders.extend(mentions(from, &text, to));
+        }
+    }
+    fail_with(
+        "sfn/asl must not depend on sfn/engine (move shared syntax into asl/syntax.rs)",
+        &offenders,
+    );
+}
+
 #[test]
 fn the_checks_catch_what_they_look_for() {
+    assert_eq!(
+        mentions(
+            "sfn/asl/model.rs",
+            "use x;\nuse crate::sfn::engine::wait;",
+            "engine::"
+        ),
+        vec!["sfn/asl/model.rs:2: mentions `engine::`"]
+    );
+    assert!(mentions("a.rs", "// the engine reads it", "engine::").is_empty());
     assert_eq!(
         helper_definitions("fn required<'a>(x: &str) {}\nfn str_field(x: &str) {}"),
         vec!["required", "str_field"]

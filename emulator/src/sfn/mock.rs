@@ -292,8 +292,8 @@ pub fn response(engine: &Engine, run: &StateRun<'_>) -> Option<Result<Value, Fai
     )?;
     Some(match mocked {
         Mocked::Return(value) => Ok(value),
-        Mocked::Throw { error, cause } => Err(Failure::new(error, cause)),
-        Mocked::Timeout => Err(Failure::new("States.Timeout", "")),
+        Mocked::Throw { error, cause } => Err(Failure::of_integration(error, cause)),
+        Mocked::Timeout => Err(Failure::of_integration("States.Timeout", "")),
     })
 }
 

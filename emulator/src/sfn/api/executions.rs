@@ -220,7 +220,8 @@ impl StepFunctions {
             if let Some(abort) = execution.abort.take() {
                 abort.abort();
             }
-            let failure = Failure::new(error.unwrap_or_default(), cause.unwrap_or_default());
+            let failure =
+                Failure::of_execution(error.unwrap_or_default(), cause.unwrap_or_default());
             let last = execution.history.last_id();
             execution.history.record_terminal(
                 last,
@@ -330,7 +331,7 @@ async fn run_to_end(
     let (result, panicked) = match run.await {
         Ok(result) => (result, false),
         Err(err) if err.is_panic() => {
-            let failure = Failure::new(
+            let failure = Failure::of_execution(
                 "States.Runtime",
                 format!(
                     "An internal error occurred while running the execution: {}",

@@ -11,10 +11,9 @@
 
 use serde_json::{Map, Value};
 
-use super::model::pointer;
+use super::intrinsic;
+use super::syntax::{is_reference_path, is_valid_path, pointer};
 use crate::jsonpath::too_complex;
-use crate::sfn::engine::intrinsics;
-use crate::sfn::engine::paths::{is_reference_path, is_valid_path};
 
 /// The largest value AWS accepts for its second and attempt counts.
 const MAX_COUNT: u64 = 99_999_999;
@@ -35,7 +34,8 @@ const PATH_FIELDS: &[&str] = &[
 /// The fields that hold payload templates (`"key.$": "<path or intrinsic>"`).
 const TEMPLATE_FIELDS: &[&str] = &["Parameters", "ResultSelector", "ItemSelector", "Assign"];
 
-/// Pushes every field-level problem of the state `object` at JSON pointer `at`.
+/// Pushes every field-level problem of the state `object` at JSON pointer `at`, first those of
+/// its JSONata expressions ([`super::jsonata_check`]) if it is a JSONata state.
 pub fn check_state(
     object: &Map<String, Value>,
     at: &str,
@@ -43,6 +43,9 @@ pub fn check_state(
     jsonata: bool,
     problems: &mut Vec<String>,
 ) {
+    if jsonata {
+        super::jsonata_check::check_state(object, at, problems);
+    }
     if object.contains_key("Next") && object.get("End") == Some(&Value::Bool(true)) {
         problems.push(format!(
             "SCHEMA_VALIDATION_FAILED: Only one of 'Next' or 'End' can be present at {}",
@@ -206,7 +209,7 @@ fn check_template(template: &Value, at: &str, problems: &mut Vec<String>) {
 /// A `.$` value (or ErrorPath/CausePath): an intrinsic call or a path.
 fn valid_expression(expr: &str) -> bool {
     if expr.starts_with("States.") {
-        intrinsics::is_valid(expr)
+        intrinsic::is_valid(expr)
     } else {
         is_valid_path(expr)
     }

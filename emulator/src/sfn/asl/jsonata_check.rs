@@ -4,8 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::model::pointer;
-use crate::sfn::engine::jsonata::nesting_error;
+use super::syntax::{nesting_error, pointer};
 
 /// The fields of a JSONata state whose strings may be expressions.
 const FIELDS: &[&str] = &[

@@ -1,9 +1,13 @@
 //! The Amazon States Language: parsing a definition into typed states ([`model`]) and the
-//! checks CreateStateMachine runs before accepting one ([`validate`]).
+//! checks CreateStateMachine runs before accepting one ([`validate`]); [`syntax`] and
+//! [`intrinsic`] hold the textual syntax the interpreter shares. Nothing here knows the
+//! interpreter (`sfn/engine/`): the dependency runs one way, engine → asl (checked by tidy).
 
 pub mod bounds;
+pub mod intrinsic;
 pub mod jsonata_check;
 pub mod model;
+pub mod syntax;
 pub mod validate;
 
 pub use model::{Definition, State, StateKind};

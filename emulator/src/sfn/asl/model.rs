@@ -6,6 +6,7 @@
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::syntax::{parse_timestamp, pointer};
 use crate::jsonpath::too_complex;
 
 /// A state machine, or the body of a Map iterator or Parallel branch.
@@ -36,6 +37,24 @@ pub enum PathField {
     Default,
     Null,
     Path(String),
+}
+
+/// A field a state gives as a literal, a JSONPath (its `…Path` twin) or, in a JSONata state,
+/// a JSONata template (an `{% … %}` expression or a literal string), decided once at parse time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dynamic<T> {
+    Literal(T),
+    Path(String),
+    Jsonata(String),
+}
+
+/// Where a Map's items come from, decided by the state's query language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MapItems {
+    /// JSONPath `ItemsPath` (default `$`).
+    Path(PathField),
+    /// JSONata `Items` (an expression or a literal array; the input when absent).
+    Jsonata(Option<Value>),
 }
 
 /// The fields many state types share.
@@ -117,10 +136,10 @@ pub enum WaitFor {
 /// A distributed Map's tolerated failures (literal, path or JSONata).
 #[derive(Debug, Clone, Default)]
 pub struct Distributed {
-    pub tolerated_count: Option<Value>,
-    pub tolerated_count_path: Option<String>,
-    pub tolerated_percentage: Option<Value>,
-    pub tolerated_percentage_path: Option<String>,
+    /// `ToleratedFailureCount` or `ToleratedFailureCountPath`.
+    pub tolerated_count: Option<Dynamic<Value>>,
+    /// `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`.
+    pub tolerated_percentage: Option<Dynamic<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -130,10 +149,8 @@ pub enum StateKind {
     },
     Task {
         resource: String,
-        timeout_seconds: Option<u64>,
-        timeout_seconds_path: Option<String>,
-        /// A JSONata `TimeoutSeconds` expression.
-        timeout_seconds_expr: Option<String>,
+        /// `TimeoutSeconds`, `TimeoutSecondsPath` or a JSONata `TimeoutSeconds`.
+        timeout: Option<Dynamic<u64>>,
     },
     Choice {
         choices: Vec<ChoiceBranch>,
@@ -142,23 +159,20 @@ pub enum StateKind {
     Wait(WaitFor),
     Succeed,
     Fail {
-        error: Option<String>,
-        cause: Option<String>,
-        error_path: Option<String>,
-        cause_path: Option<String>,
+        /// `Error`, `ErrorPath` or a JSONata `Error`.
+        error: Option<Dynamic<String>>,
+        /// `Cause`, `CausePath` or a JSONata `Cause`.
+        cause: Option<Dynamic<String>>,
     },
     Map {
-        items_path: PathField,
-        /// JSONata `Items`.
-        items: Option<Value>,
+        items: MapItems,
         item_selector: Option<Value>,
         processor: Box<Definition>,
-        /// Validated and shown by TestState's inspection data; iterations still run one at a
-        /// time (issue #15).
-        max_concurrency: u64,
+        /// `MaxConcurrency` (0, unlimited, when absent) or `MaxConcurrencyPath`. Validated and
+        /// shown by TestState's inspection data; iterations still run one at a time (issue #15).
+        max_concurrency: Dynamic<u64>,
         /// Distributed-mode knobs (ProcessorConfig.Mode DISTRIBUTED).
         distributed: Option<Box<Distributed>>,
-        max_concurrency_path: Option<String>,
     },
     Parallel {
         branches: Vec<Definition>,
@@ -245,9 +259,6 @@ fn parse_state(
         .and_then(Value::as_str)
         .unwrap_or(inherited);
     let jsonata = language == "JSONata";
-    if jsonata {
-        super::jsonata_check::check_state(object, at, problems);
-    }
     super::bounds::check_state(object, at, &type_name, jsonata, problems);
     let common = parse_common(object, at, problems);
     let kind = match type_name.as_str() {
@@ -256,18 +267,14 @@ fn parse_state(
         },
         "Task" => StateKind::Task {
             resource: required_string(object, "Resource", at, problems).unwrap_or_default(),
-            timeout_seconds: object.get("TimeoutSeconds").and_then(Value::as_u64),
-            timeout_seconds_path: string_field(object, "TimeoutSecondsPath"),
-            timeout_seconds_expr: string_field(object, "TimeoutSeconds").filter(|_| jsonata),
+            timeout: dynamic(object, "TimeoutSeconds", jsonata, Value::as_u64),
         },
         "Choice" => parse_choice(object, at, problems),
         "Wait" => StateKind::Wait(parse_wait(object, at, jsonata, problems)),
         "Succeed" => StateKind::Succeed,
         "Fail" => StateKind::Fail {
-            error: string_field(object, "Error"),
-            cause: string_field(object, "Cause"),
-            error_path: string_field(object, "ErrorPath"),
-            cause_path: string_field(object, "CausePath"),
+            error: dynamic(object, "Error", jsonata, string_value),
+            cause: dynamic(object, "Cause", jsonata, string_value),
         },
         "Map" => parse_map(object, at, language, problems)?,
         "Parallel" => StateKind::Parallel {
@@ -533,7 +540,7 @@ fn parse_wait(
         return WaitFor::SecondsPath(path);
     }
     if let Some(timestamp) = string_field(object, "Timestamp") {
-        if super::super::engine::wait::parse_timestamp(&timestamp).is_none() {
+        if parse_timestamp(&timestamp).is_none() {
             problems.push(format!(
                 "SCHEMA_VALIDATION_FAILED: String does not match RFC3339 timestamp at {}",
                 pointer(&format!("{at}/Timestamp"))
@@ -564,26 +571,33 @@ fn parse_map(
     let processor_value = processor;
     let processor = parse_body(processor, &format!("{at}/{key}"), language, problems)?;
     Some(StateKind::Map {
-        items_path: path_field(object, "ItemsPath"),
-        items: object.get("Items").cloned(),
+        items: if language == "JSONata" {
+            MapItems::Jsonata(object.get("Items").cloned())
+        } else {
+            MapItems::Path(path_field(object, "ItemsPath"))
+        },
         item_selector: object
             .get("ItemSelector")
             .or_else(|| object.get("Parameters"))
             .cloned(),
         processor: Box::new(processor),
-        max_concurrency: object
-            .get("MaxConcurrency")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
+        max_concurrency: match string_field(object, "MaxConcurrencyPath") {
+            Some(path) => Dynamic::Path(path),
+            None => Dynamic::Literal(
+                object
+                    .get("MaxConcurrency")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ),
+        },
         distributed: is_distributed(processor_value).then(|| {
+            let jsonata = language == "JSONata";
+            let any = |value: &Value| Some(value.clone());
             Box::new(Distributed {
-                tolerated_count: object.get("ToleratedFailureCount").cloned(),
-                tolerated_count_path: string_field(object, "ToleratedFailureCountPath"),
-                tolerated_percentage: object.get("ToleratedFailurePercentage").cloned(),
-                tolerated_percentage_path: string_field(object, "ToleratedFailurePercentagePath"),
+                tolerated_count: dynamic(object, "ToleratedFailureCount", jsonata, any),
+                tolerated_percentage: dynamic(object, "ToleratedFailurePercentage", jsonata, any),
             })
         }),
-        max_concurrency_path: string_field(object, "MaxConcurrencyPath"),
     })
 }
 
@@ -605,6 +619,27 @@ fn list<'a>(
         .into_iter()
         .flatten()
         .enumerate()
+}
+
+/// `key` as a [`Dynamic`]: its `…Path` twin first, then (in a JSONata state) a string as a
+/// JSONata template, then a literal `read` accepts.
+fn dynamic<T>(
+    object: &Map<String, Value>,
+    key: &str,
+    jsonata: bool,
+    read: impl Fn(&Value) -> Option<T>,
+) -> Option<Dynamic<T>> {
+    if let Some(path) = string_field(object, &format!("{key}Path")) {
+        return Some(Dynamic::Path(path));
+    }
+    if let Some(text) = string_field(object, key).filter(|_| jsonata) {
+        return Some(Dynamic::Jsonata(text));
+    }
+    object.get(key).and_then(read).map(Dynamic::Literal)
+}
+
+fn string_value(value: &Value) -> Option<String> {
+    value.as_str().map(str::to_owned)
 }
 
 fn string_field(object: &Map<String, Value>, key: &str) -> Option<String> {
@@ -636,19 +671,35 @@ fn required_string(
     found
 }
 
-/// `""` is the document root, written `/` in AWS's messages.
-pub fn pointer(at: &str) -> String {
-    if at.is_empty() {
-        "/".to_owned()
-    } else {
-        at.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn literal_path_and_jsonata_fields_are_told_apart_once() {
+        let object = |value: Value| value.as_object().cloned().unwrap();
+        let task = object(json!({"TimeoutSeconds": 5, "TimeoutSecondsPath": "$.t"}));
+        assert_eq!(
+            dynamic(&task, "TimeoutSeconds", false, Value::as_u64),
+            Some(Dynamic::Path("$.t".into()))
+        );
+        let task = object(json!({"TimeoutSeconds": 5}));
+        assert_eq!(
+            dynamic(&task, "TimeoutSeconds", false, Value::as_u64),
+            Some(Dynamic::Literal(5))
+        );
+        let fail = object(json!({"Error": "{% $x %}"}));
+        assert_eq!(
+            dynamic(&fail, "Error", true, string_value),
+            Some(Dynamic::Jsonata("{% $x %}".into()))
+        );
+        assert_eq!(
+            dynamic(&fail, "Error", false, string_value),
+            Some(Dynamic::Literal("{% $x %}".into()))
+        );
+        assert_eq!(dynamic(&fail, "Cause", true, string_value), None);
+    }
 
     #[test]
     fn rule_nesting_is_bounded() {

@@ -2,7 +2,8 @@
 //! state, non-terminal states say where to go, Choice states have rules. Recurses into Map
 //! iterators and Parallel branches, each of which is its own scope.
 
-use super::model::{Definition, StateKind, pointer};
+use super::model::{Definition, StateKind};
+use super::syntax::pointer;
 
 /// Pushes every problem of `definition` (found at JSON pointer `at`).
 pub fn check(definition: &Definition, at: &str, problems: &mut Vec<String>) {

@@ -8,8 +8,10 @@ use serde_json::Value;
 
 use super::dataflow::Extra;
 use super::jsonata::{self, Scope};
-use super::{Engine, Failure, StateRun, Step, paths, wait::parse_timestamp};
+use super::tail::Produced;
+use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::model::{ChoiceBranch, Condition};
+use crate::sfn::asl::syntax::parse_timestamp;
 
 pub fn run(
     engine: &Engine,
@@ -21,9 +23,7 @@ pub fn run(
         return run_jsonata(engine, run, choices, default);
     }
     let context = run.context(&engine.info, None);
-    let common = &run.state.common;
-    let input = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
-        .map_err(|e| run.fail(e))?;
+    let input = engine.passed_input(run)?;
     let mut chosen = None;
     for branch in choices {
         if evaluate(&branch.condition, &input, &context).map_err(|e| run.fail(e))? {
@@ -31,26 +31,36 @@ pub fn run(
             break;
         }
     }
-    let assign = chosen.map_or(common.assign.as_ref(), |b| b.assign.as_ref());
+    finish(engine, run, &input, chosen, default)
+}
+
+/// The chosen rule's (or, with none, the state's) Assign and Output through the shared tail,
+/// and the rule's Next (else `Default`, else States.NoChoiceMatched).
+fn finish(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    input: &Value,
+    chosen: Option<&ChoiceBranch>,
+    default: Option<&str>,
+) -> Result<Step, Failure> {
     let next = chosen
         .map(|b| b.next.clone())
         .or_else(|| default.map(str::to_owned))
-        .ok_or_else(no_match)?;
-    run.assign(engine, assign, &input, Extra::default())?;
-    let output = paths::apply_output_path(
-        &common.output_path,
-        &input,
-        &run.context(&engine.info, None),
-    )
-    .map_err(|e| run.fail(e))?;
+        .ok_or_else(|| no_match(run))?;
+    let mut produced = Produced::passed(run, input);
+    if let Some(branch) = chosen {
+        produced.assign = branch.assign.as_ref();
+        produced.output = branch.output.as_ref();
+    }
+    let output = engine.finish(run, produced)?;
     Ok(Step {
         output,
         next: Some(next),
     })
 }
 
-fn no_match() -> Failure {
-    Failure::new("States.NoChoiceMatched", "No Matches!")
+fn no_match(run: &StateRun<'_>) -> Failure {
+    Failure::of_state(&run.state.name, "States.NoChoiceMatched", "No Matches!")
 }
 
 /// JSONata Choice: each rule's `Condition`, then the rule's (or the state's) Assign/Output.
@@ -91,21 +101,7 @@ fn run_jsonata(
             break;
         }
     }
-    let common = &run.state.common;
-    let (assign, output) = match chosen {
-        Some(branch) => (branch.assign.as_ref(), branch.output.as_ref()),
-        None => (common.assign.as_ref(), common.output.as_ref()),
-    };
-    let next = chosen
-        .map(|b| b.next.clone())
-        .or_else(|| default.map(str::to_owned))
-        .ok_or_else(no_match)?;
-    run.assign(engine, assign, &run.input, Extra::default())?;
-    let output = run.jsonata_output(engine, output, run.input.clone(), Extra::default())?;
-    Ok(Step {
-        output,
-        next: Some(next),
-    })
+    finish(engine, run, &run.input, chosen, default)
 }
 
 /// Whether `condition` holds for `input`.

@@ -1,32 +1,16 @@
-//! Intrinsic functions (`States.Format(...)` and friends): a small parser for the call syntax
-//! (string literals, numbers, booleans, null, `$`/`$$` paths, nested calls) and the functions.
+//! Intrinsic functions (`States.Format(...)` and friends): evaluating a call parsed by
+//! [`crate::sfn::asl::intrinsic`], and the functions.
 //!
-//! Bounded: calls nest at most [`MAX_CALL_NESTING`] deep (the parser and the evaluator recurse
-//! once per level), and no function does more than linear work in its arguments.
+//! Bounded: calls nest at most [`intrinsic::MAX_CALL_NESTING`] deep (the parser and the
+//! evaluator recurse once per level), and no function does more than linear work in its
+//! arguments.
 
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use sha2::Digest;
 
 use super::paths::{PathError, read, to_text};
-
-#[derive(Debug, Clone)]
-enum Arg {
-    Literal(Value),
-    Path(String),
-    Call(String, Vec<Arg>),
-}
-
-struct Parser<'a> {
-    text: &'a [u8],
-    pos: usize,
-    /// How many calls enclose the one being parsed.
-    depth: usize,
-}
-
-/// The deepest intrinsic calls may nest (`States.Array(States.Array(…))`). AWS documents no
-/// limit; this one keeps the recursive parser and evaluator far from the stack's end.
-pub const MAX_CALL_NESTING: usize = 64;
+use crate::sfn::asl::intrinsic::{self, Arg};
 
 fn invalid(expr: &str) -> PathError {
     PathError::runtime(format!(
@@ -34,133 +18,9 @@ fn invalid(expr: &str) -> PathError {
     ))
 }
 
-impl Parser<'_> {
-    fn skip_spaces(&mut self) {
-        while self.text.get(self.pos).is_some_and(u8::is_ascii_whitespace) {
-            self.pos += 1;
-        }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.text.get(self.pos).copied()
-    }
-
-    /// The text between `start` and the current position.
-    fn since(&self, start: usize) -> Option<&str> {
-        std::str::from_utf8(self.text.get(start..self.pos)?).ok()
-    }
-
-    fn call(&mut self) -> Option<Arg> {
-        if self.depth >= MAX_CALL_NESTING {
-            return None;
-        }
-        let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'.')
-        {
-            self.pos += 1;
-        }
-        let name = self.since(start)?.to_owned();
-        self.skip_spaces();
-        if self.peek()? != b'(' {
-            return None;
-        }
-        self.pos += 1;
-        let mut args = Vec::new();
-        loop {
-            self.skip_spaces();
-            if self.peek()? == b')' {
-                self.pos += 1;
-                return Some(Arg::Call(name, args));
-            }
-            if !args.is_empty() {
-                if self.peek()? != b',' {
-                    return None;
-                }
-                self.pos += 1;
-                self.skip_spaces();
-            }
-            self.depth += 1;
-            let arg = self.arg();
-            self.depth -= 1;
-            args.push(arg?);
-        }
-    }
-
-    fn arg(&mut self) -> Option<Arg> {
-        match self.peek()? {
-            b'\'' => self.string(),
-            b'$' => {
-                let start = self.pos;
-                let mut depth = 0i32;
-                while let Some(c) = self.peek() {
-                    match c {
-                        b'[' | b'(' => depth += 1,
-                        b']' | b')' if depth > 0 => depth -= 1,
-                        b',' | b')' if depth == 0 => break,
-                        _ => {}
-                    }
-                    self.pos += 1;
-                }
-                Some(Arg::Path(self.since(start)?.trim_end().to_owned()))
-            }
-            b'S' => self.call(),
-            _ => {
-                let start = self.pos;
-                while self.peek().is_some_and(|c| c != b',' && c != b')') {
-                    self.pos += 1;
-                }
-                let word = self.since(start)?.trim();
-                serde_json::from_str::<Value>(word).ok().map(Arg::Literal)
-            }
-        }
-    }
-
-    fn string(&mut self) -> Option<Arg> {
-        self.pos += 1;
-        let mut out = Vec::new();
-        loop {
-            match self.peek()? {
-                b'\\' => {
-                    let next = *self.text.get(self.pos + 1)?;
-                    // `\{` and `\}` stay escaped so Format can tell them from placeholders.
-                    if next == b'{' || next == b'}' {
-                        out.push(b'\\');
-                    }
-                    out.push(next);
-                    self.pos += 2;
-                }
-                b'\'' => {
-                    self.pos += 1;
-                    return String::from_utf8(out).ok().map(|s| Arg::Literal(json!(s)));
-                }
-                c => {
-                    out.push(c);
-                    self.pos += 1;
-                }
-            }
-        }
-    }
-}
-
 /// Parses an intrinsic call expression (the whole text must be one call).
 fn parse(expr: &str) -> Result<Arg, PathError> {
-    let mut parser = Parser {
-        text: expr.trim().as_bytes(),
-        pos: 0,
-        depth: 0,
-    };
-    let call = parser.call().ok_or_else(|| invalid(expr))?;
-    if parser.pos != parser.text.len() {
-        return Err(invalid(expr));
-    }
-    Ok(call)
-}
-
-/// True when `expr` parses as an intrinsic call (CreateStateMachine's check of `.$` values).
-pub fn is_valid(expr: &str) -> bool {
-    parse(expr).is_ok()
+    intrinsic::parse(expr).ok_or_else(|| invalid(expr))
 }
 
 /// Evaluates an intrinsic call expression against the state's input and context object.
@@ -534,13 +394,9 @@ mod tests {
     }
 
     #[test]
-    fn nesting_is_bounded() {
-        let nested =
-            |depth: usize| format!("{}1{}", "States.Array(".repeat(depth), ")".repeat(depth));
-        assert!(is_valid(&nested(MAX_CALL_NESTING)));
-        assert!(!is_valid(&nested(MAX_CALL_NESTING + 1)));
-        assert!(!is_valid(&nested(50_000)), "no stack overflow either");
-        let err = evaluate(&nested(50_000), &json!({}), &Value::Null).unwrap_err();
+    fn too_deep_calls_fail_the_state() {
+        let nested = format!("{}1{}", "States.Array(".repeat(50_000), ")".repeat(50_000));
+        let err = evaluate(&nested, &json!({}), &Value::Null).unwrap_err();
         assert_eq!(err.error, "States.Runtime");
     }
 

@@ -3,10 +3,11 @@
 //! JSONata templates (objects/arrays whose string leaves may be expressions). Errors are
 //! States.QueryEvaluationError with AWS's wording.
 //!
-//! Bounded: an expression nesting brackets deeper than [`MAX_EXPRESSION_NESTING`] is refused
-//! before the (recursive) parser sees it; evaluation recursion stops at jsonata-core's
-//! built-in depth limit (U1001) and evaluation time at [`EVALUATION_LIMIT_MS`]; and an
-//! evaluation runs off the async worker threads, so a slow one stalls no other request.
+//! Bounded: an expression nesting brackets deeper than
+//! [`crate::sfn::asl::syntax::MAX_EXPRESSION_NESTING`] is refused before the (recursive) parser
+//! sees it; evaluation recursion stops at jsonata-core's built-in depth limit (U1001) and
+//! evaluation time at [`EVALUATION_LIMIT_MS`]; and an evaluation runs off the async worker
+//! threads, so a slow one stalls no other request.
 
 use jsonata_core::evaluator::{Context, Evaluator, EvaluatorError, EvaluatorOptions};
 use jsonata_core::parser;
@@ -15,64 +16,11 @@ use serde_json::{Map, Value};
 
 use super::intrinsics;
 use super::paths::{PathError, to_text};
+use crate::sfn::asl::syntax::nesting_error;
 
 /// Wall-clock limit of one evaluation, so a runaway expression fails the state instead of
 /// hanging the execution.
 const EVALUATION_LIMIT_MS: u64 = 10_000;
-
-/// The deepest `(`, `[` and `{` may nest in an expression (outside strings and comments).
-/// AWS documents no limit; jsonata-core's own parser stops at 1000.
-pub const MAX_EXPRESSION_NESTING: usize = 100;
-
-/// The parse error of an expression nesting deeper than [`MAX_EXPRESSION_NESTING`], in
-/// jsonata-core's wording for its own limit.
-pub fn nesting_error(expr: &str) -> Option<String> {
-    nests_too_deeply(expr).then(|| {
-        format!(
-            "U1002: Stack overflow - maximum expression nesting depth ({MAX_EXPRESSION_NESTING}) exceeded while parsing expression"
-        )
-    })
-}
-
-/// True when brackets nest deeper than [`MAX_EXPRESSION_NESTING`] in `expr`, skipping
-/// string literals (`'…'`, `"…"` with escapes), backtick names and `/* … */` comments.
-fn nests_too_deeply(expr: &str) -> bool {
-    let mut depth = 0usize;
-    let mut chars = expr.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' | '`' => skip_quoted(&mut chars, c),
-            '/' if chars.peek() == Some(&'*') => {
-                let mut last = ' ';
-                for c in chars.by_ref() {
-                    if last == '*' && c == '/' {
-                        break;
-                    }
-                    last = c;
-                }
-            }
-            '(' | '[' | '{' => {
-                depth += 1;
-                if depth > MAX_EXPRESSION_NESTING {
-                    return true;
-                }
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
-
-fn skip_quoted(chars: &mut impl Iterator<Item = char>, quote: char) {
-    while let Some(c) = chars.next() {
-        if c == '\\' && quote != '`' {
-            chars.next();
-        } else if c == quote {
-            return;
-        }
-    }
-}
 
 /// Runs CPU-heavy `work` without holding up the async worker it was called from: on a
 /// multi-threaded runtime the worker hands its other tasks to another thread meanwhile

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::Failure;
+use super::{Failure, StateRun};
 
 /// AWS's payload quota in bytes (botocore's `SensitiveData` shape: max 262144).
 pub const MAX_PAYLOAD_BYTES: usize = 262_144;
@@ -100,7 +100,8 @@ pub fn too_deep(value: &Value) -> bool {
 /// AWS's `States.DataLimitExceeded`: `what` is the state name, or the resource for a Task's
 /// result (`lambda` for `lambda:invoke`, the function ARN for a Lambda resource).
 pub fn data_limit_exceeded(what: &str) -> Failure {
-    Failure::new(
+    Failure::of_state(
+        what,
         "States.DataLimitExceeded",
         format!(
             "The state/task '{what}' returned a result with a size exceeding the maximum number of bytes service limit."
@@ -109,20 +110,19 @@ pub fn data_limit_exceeded(what: &str) -> Failure {
 }
 
 /// What a state whose input or output nests too deeply fails with (emulator wording).
-pub fn nested_too_deeply(prefix: &str) -> Failure {
-    Failure::new(
-        "States.Runtime",
-        format!("{prefix}The value nests deeper than {MAX_NESTING} levels."),
-    )
+pub fn nested_too_deeply(run: &StateRun<'_>) -> Failure {
+    run.fail(super::paths::PathError::runtime(format!(
+        "The value nests deeper than {MAX_NESTING} levels."
+    )))
 }
 
 /// Checks a state's result: too deep, then too large (by serialized size).
-pub fn check_payload(value: &Value, what: &str, prefix: &str) -> Result<(), Failure> {
+pub fn check_payload(value: &Value, run: &StateRun<'_>) -> Result<(), Failure> {
     if too_deep(value) {
-        return Err(nested_too_deeply(prefix));
+        return Err(nested_too_deeply(run));
     }
     if too_large(value) {
-        return Err(data_limit_exceeded(what));
+        return Err(data_limit_exceeded(&run.state.name));
     }
     Ok(())
 }

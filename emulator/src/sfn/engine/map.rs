@@ -10,17 +10,16 @@ use super::jsonata::{self, Scope};
 use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::Definition;
-use crate::sfn::asl::model::{Distributed, PathField};
+use crate::sfn::asl::model::{Distributed, Dynamic, MapItems};
 use crate::sfn::history::History;
 
 /// The Map fields the iterations depend on.
 pub struct MapSpec<'a> {
-    pub items_path: &'a PathField,
-    pub items: Option<&'a Value>,
+    pub items: &'a MapItems,
     pub item_selector: Option<&'a Value>,
     pub processor: &'a Definition,
     pub distributed: Option<&'a Distributed>,
-    pub max_concurrency_path: Option<&'a str>,
+    pub max_concurrency: &'a Dynamic<u64>,
 }
 
 pub async fn run(
@@ -29,7 +28,7 @@ pub async fn run(
     spec: MapSpec<'_>,
 ) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
-    if let Some(path) = spec.max_concurrency_path {
+    if let Dynamic::Path(path) = spec.max_concurrency {
         read_number(engine, run, &input, path, "MaxConcurrencyPath", "integer")?;
     }
     let items = select_items(engine, run, &spec, &input)?;
@@ -99,7 +98,7 @@ pub async fn run(
 /// MaxConcurrencyPath selects a negative number from the input.
 pub fn stalls(state: &crate::sfn::asl::State, input: &Value) -> bool {
     let crate::sfn::asl::StateKind::Map {
-        max_concurrency_path: Some(path),
+        max_concurrency: Dynamic::Path(path),
         ..
     } = &state.kind
     else {
@@ -140,11 +139,12 @@ fn select_items(
     spec: &MapSpec<'_>,
     input: &Value,
 ) -> Result<Vec<Value>, Failure> {
-    if run.jsonata() {
-        return jsonata_items(engine, run, spec.items);
-    }
+    let items_path = match spec.items {
+        MapItems::Jsonata(items) => return jsonata_items(engine, run, items.as_ref()),
+        MapItems::Path(path) => path,
+    };
     let context = run.context(&engine.info, None);
-    let items = paths::apply_input_path(spec.items_path, "ItemsPath", input, &context)
+    let items = paths::apply_input_path(items_path, "ItemsPath", input, &context)
         .map_err(|e| run.fail(e))?;
     match items {
         Value::Array(items) => Ok(items),
@@ -237,7 +237,8 @@ async fn run_distributed(
     if failures > tolerated {
         engine.record(&mut run.previous, "MapRunFailed", None);
         let cause = last_failure.map(|f| f.cause).unwrap_or_default();
-        return Err(Failure::new(
+        return Err(Failure::of_state(
+            &run.state.name,
             "States.ExceedToleratedFailureThreshold",
             format!("The specified tolerated failure threshold was exceeded. {cause}").trim_end(),
         ));
@@ -261,39 +262,20 @@ fn tolerated_failures(
     input: &Value,
     total: usize,
 ) -> Result<usize, Failure> {
-    let literal = |value: &Option<Value>, field: &str| -> Result<Option<Value>, Failure> {
-        match value {
-            Some(Value::String(text)) if run.jsonata() => run
-                .jsonata_template(
-                    engine,
-                    &Value::String(text.clone()),
-                    field,
-                    Extra::default(),
-                )
-                .map(Some),
-            other => Ok(other.clone()),
-        }
-    };
-    let mut tolerated = if distributed.tolerated_count.is_some()
-        || distributed.tolerated_percentage.is_some()
-        || distributed.tolerated_count_path.is_some()
-        || distributed.tolerated_percentage_path.is_some()
-    {
-        0
-    } else {
-        total
-    };
-    let count = match &distributed.tolerated_count_path {
-        Some(path) => Some(read_number(
-            engine,
-            run,
-            input,
-            path,
-            "ToleratedFailureCountPath",
-            "integer",
-        )?),
-        None => literal(&distributed.tolerated_count, "ToleratedFailureCount")?,
-    };
+    let mut tolerated =
+        if distributed.tolerated_count.is_some() || distributed.tolerated_percentage.is_some() {
+            0
+        } else {
+            total
+        };
+    let count = tolerance(
+        engine,
+        run,
+        input,
+        distributed.tolerated_count.as_ref(),
+        "ToleratedFailureCount",
+        "integer",
+    )?;
     if let Some(count) = count {
         let count = count.as_f64().unwrap_or(0.0);
         if count < 0.0 {
@@ -301,20 +283,14 @@ fn tolerated_failures(
         }
         tolerated = tolerated.max(count as usize);
     }
-    let percentage = match &distributed.tolerated_percentage_path {
-        Some(path) => Some(read_number(
-            engine,
-            run,
-            input,
-            path,
-            "ToleratedFailurePercentagePath",
-            "float",
-        )?),
-        None => literal(
-            &distributed.tolerated_percentage,
-            "ToleratedFailurePercentage",
-        )?,
-    };
+    let percentage = tolerance(
+        engine,
+        run,
+        input,
+        distributed.tolerated_percentage.as_ref(),
+        "ToleratedFailurePercentage",
+        "float",
+    )?;
     if let Some(percentage) = percentage {
         let percentage = percentage.as_f64().unwrap_or(0.0);
         if !(0.0..=100.0).contains(&percentage) {
@@ -326,6 +302,28 @@ fn tolerated_failures(
         tolerated = tolerated.max((percentage / 100.0 * total as f64).floor() as usize);
     }
     Ok(tolerated)
+}
+
+/// A tolerated-failure field's value: the literal, the number its `…Path` selects, or what
+/// its JSONata template yields.
+fn tolerance(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    input: &Value,
+    field: Option<&Dynamic<Value>>,
+    name: &str,
+    kind: &str,
+) -> Result<Option<Value>, Failure> {
+    match field {
+        None => Ok(None),
+        Some(Dynamic::Literal(value)) => Ok(Some(value.clone())),
+        Some(Dynamic::Path(path)) => {
+            read_number(engine, run, input, path, &format!("{name}Path"), kind).map(Some)
+        }
+        Some(Dynamic::Jsonata(text)) => run
+            .jsonata_template(engine, &Value::String(text.clone()), name, Extra::default())
+            .map(Some),
+    }
 }
 
 fn runtime(run: &StateRun<'_>, message: &str) -> Failure {

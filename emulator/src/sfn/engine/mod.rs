@@ -16,6 +16,7 @@ pub mod choice;
 pub mod context;
 pub mod dataflow;
 pub mod fail;
+pub mod failure;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod limits;
@@ -26,6 +27,7 @@ pub mod paths;
 pub mod retry;
 pub mod sdk;
 pub mod succeed;
+pub mod tail;
 pub mod task;
 pub mod wait;
 
@@ -36,33 +38,15 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
+pub use failure::{Failure, Origin, failure_details, history_limit};
+
 use crate::Context;
 use crate::sfn::asl::{Definition, State, StateKind};
 use crate::sfn::history::{History, not_truncated};
 use crate::sfn::integrations::Integrations;
 use context::{ExecutionInfo, StateFacts, context_object};
+use failure::execution_timeout;
 use paths::{PathError, to_text};
-
-/// A States error: its name and cause.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub error: String,
-    pub cause: String,
-}
-
-impl Failure {
-    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Failure {
-        Failure {
-            error: error.into(),
-            cause: cause.into(),
-        }
-    }
-
-    /// `{"Error", "Cause"}`, what a Catch places with its ResultPath.
-    pub fn to_output(&self) -> Value {
-        json!({ "Error": self.error, "Cause": self.cause })
-    }
-}
 
 /// Where a state transitions after running.
 pub struct Step {
@@ -91,7 +75,15 @@ pub struct StateRun<'a> {
 impl StateRun<'_> {
     /// Turns a path or intrinsic error into this state's States.Runtime-style failure.
     pub fn fail(&self, err: PathError) -> Failure {
-        Failure::new(err.error, format!("{}{}", self.cause_prefix(), err.message))
+        let origin = Origin::Processing {
+            state: self.state.name.clone(),
+            entered_id: self.entered_id,
+        };
+        Failure::new(
+            err.error,
+            format!("{}{}", self.cause_prefix(), err.message),
+            origin,
+        )
     }
 
     /// How the causes of this state's own processing errors begin.
@@ -253,7 +245,10 @@ impl Engine {
     async fn checkpoint(&self) -> Result<(), Failure> {
         self.ctx.sched.yield_now().await;
         if self.history.sealed() {
-            return Err(Failure::new("States.Runtime", "The execution was stopped."));
+            return Err(Failure::of_execution(
+                "States.Runtime",
+                "The execution was stopped.",
+            ));
         }
         if self.history.exhausted() {
             return Err(history_limit());
@@ -275,7 +270,7 @@ impl Engine {
             loop {
                 self.checkpoint().await?;
                 let state = definition.states.get(&current).ok_or_else(|| {
-                    Failure::new(
+                    Failure::of_execution(
                         "States.Runtime",
                         format!("State '{current}' does not exist"),
                     )
@@ -339,7 +334,7 @@ impl Engine {
         let result = self.execute_with_recovery(&mut run).await;
         *previous = run.previous;
         let step = result?;
-        limits::check_payload(&step.output, &state.name, &run.cause_prefix())?;
+        limits::check_payload(&step.output, &run)?;
         let mut details = json!({ "name": state.name, "output": to_text(&step.output), "outputDetails": not_truncated() });
         if let Some(assigned) = run.take_assigned() {
             // History shows each assigned value as JSON text.
@@ -391,7 +386,7 @@ impl Engine {
     /// EvaluationFailed for a query error of the state itself; Map/ParallelStateFailed unless
     /// the state's own (non-query) processing failed, as AWS records them.
     fn record_failure_events(&self, run: &mut StateRun<'_>, failure: &Failure) {
-        let own = failure.cause.starts_with(&run.cause_prefix());
+        let own = failure.is_processing_of(&run.state.name, run.entered_id);
         let evaluation = own && failure.error == "States.QueryEvaluationError";
         if evaluation {
             self.record(
@@ -422,53 +417,30 @@ impl Engine {
     pub(crate) async fn execute(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
         match &run.state.kind {
             StateKind::Pass { result } => pass::run(self, run, result.as_ref()),
-            StateKind::Task {
-                resource,
-                timeout_seconds,
-                timeout_seconds_path,
-                timeout_seconds_expr,
-            } => {
-                let timeout = task::Timeout {
-                    seconds: *timeout_seconds,
-                    path: timeout_seconds_path.as_deref(),
-                    expr: timeout_seconds_expr.as_deref(),
-                };
-                task::run(self, run, resource, timeout).await
+            StateKind::Task { resource, timeout } => {
+                task::run(self, run, resource, timeout.as_ref()).await
             }
             StateKind::Choice { choices, default } => {
                 choice::run(self, run, choices, default.as_deref())
             }
             StateKind::Wait(wait_for) => wait::run(self, run, wait_for).await,
             StateKind::Succeed => succeed::run(self, run),
-            StateKind::Fail {
-                error,
-                cause,
-                error_path,
-                cause_path,
-            } => Err(fail::failure(
-                self,
-                run,
-                error.as_deref(),
-                cause.as_deref(),
-                error_path.as_deref(),
-                cause_path.as_deref(),
-            )),
+            StateKind::Fail { error, cause } => {
+                Err(fail::failure(self, run, error.as_ref(), cause.as_ref()))
+            }
             StateKind::Map {
-                items_path,
                 items,
                 item_selector,
                 processor,
                 distributed,
-                max_concurrency_path,
-                ..
+                max_concurrency,
             } => {
                 let spec = map::MapSpec {
-                    items_path,
-                    items: items.as_ref(),
+                    items,
                     item_selector: item_selector.as_ref(),
                     processor,
                     distributed: distributed.as_deref(),
-                    max_concurrency_path: max_concurrency_path.as_deref(),
+                    max_concurrency,
                 };
                 map::run(self, run, spec).await
             }
@@ -481,7 +453,7 @@ impl Engine {
     /// state is larger than the payload size quota": `States.DataLimitExceeded`).
     pub fn effective_input(&self, run: &StateRun<'_>) -> Result<Value, Failure> {
         let input = self.select_input(run)?;
-        limits::check_payload(&input, &run.state.name, &run.cause_prefix())?;
+        limits::check_payload(&input, run)?;
         Ok(input)
     }
 
@@ -510,33 +482,9 @@ impl Engine {
         }
     }
 
-    /// ResultSelector, ResultPath then OutputPath: the state's output from its result.
+    /// The output of a state with a result (Task, Map, Parallel): [`Engine::finish`].
     pub fn state_output(&self, run: &StateRun<'_>, result: Value) -> Result<Value, Failure> {
-        let common = &run.state.common;
-        if run.jsonata {
-            let extra = dataflow::Extra {
-                result: Some(&result),
-                error_output: None,
-            };
-            run.assign(self, common.assign.as_ref(), &result, extra)?;
-            return run.jsonata_output(self, common.output.as_ref(), result.clone(), extra);
-        }
-        let context = run.context(&self.info, None);
-        let selected = match &common.result_selector {
-            Some(template) => {
-                paths::apply_template(template, &result, &context).map_err(|e| run.fail(e))?
-            }
-            None => result,
-        };
-        run.assign(
-            self,
-            common.assign.as_ref(),
-            &selected,
-            dataflow::Extra::default(),
-        )?;
-        let placed = paths::apply_result_path(&common.result_path, &run.input, selected)
-            .map_err(|e| run.fail(e))?;
-        paths::apply_output_path(&common.output_path, &placed, &context).map_err(|e| run.fail(e))
+        self.finish(run, tail::Produced::result(run, &run.input, result))
     }
 
     /// Where a non-terminal state goes next (`None` for `End: true`).
@@ -549,28 +497,6 @@ impl Engine {
 fn field_of(cause: &str) -> Option<&str> {
     let rest = cause.split("specified for the field '").nth(1)?;
     rest.split('\'').next()
-}
-
-/// What an execution whose history reached 25,000 events fails with (AWS's error and cause).
-pub fn history_limit() -> Failure {
-    Failure::new("States.Runtime", crate::sfn::history::LIMIT_CAUSE)
-}
-
-/// What an execution that outlived its `TimeoutSeconds` fails with.
-fn execution_timeout() -> Failure {
-    Failure::new("States.Timeout", "")
-}
-
-/// `{error, cause}` with empty parts left out, as AWS writes failure details.
-pub fn failure_details(failure: &Failure) -> Value {
-    let mut details = serde_json::Map::new();
-    if !failure.error.is_empty() {
-        details.insert("error".into(), json!(failure.error));
-    }
-    if !failure.cause.is_empty() {
-        details.insert("cause".into(), json!(failure.cause));
-    }
-    Value::Object(details)
 }
 
 #[cfg(test)]

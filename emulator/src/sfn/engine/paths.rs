@@ -12,6 +12,7 @@ use super::context::{VARIABLES_KEY, strip_variables};
 use super::intrinsics;
 use crate::jsonpath::too_complex;
 use crate::sfn::asl::model::PathField;
+use crate::sfn::asl::syntax::{PathStep, reference_steps};
 
 /// Why processing failed: the States error name and the message (without the
 /// "An error occurred while executing the state…" prefix the state runner adds).
@@ -49,76 +50,14 @@ fn not_found(path: &str, field: &str, input: &Value) -> PathError {
     ))
 }
 
-/// One step of a reference path.
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-/// Splits a simple path (`$.a.b[0]['c d']`) into steps; `None` for anything fancier.
-fn simple_steps(path: &str) -> Option<Vec<Step>> {
-    let mut rest = path.strip_prefix('$')?;
-    let mut steps = Vec::new();
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('.') {
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            let (key, tail) = after.split_at_checked(end)?;
-            if key.is_empty() || key == "*" {
-                return None;
-            }
-            steps.push(Step::Key(key.to_owned()));
-            rest = tail;
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let (inner, tail) = after.split_once(']')?;
-            if let Ok(index) = inner.parse::<usize>() {
-                steps.push(Step::Index(index));
-            } else if let Some(quoted) = inner
-                .strip_prefix('\'')
-                .and_then(|s| s.strip_suffix('\''))
-                .or_else(|| inner.strip_prefix('"').and_then(|s| s.strip_suffix('"')))
-            {
-                steps.push(Step::Key(quoted.to_owned()));
-            } else {
-                return None;
-            }
-            rest = tail;
-        } else {
-            return None;
-        }
-    }
-    Some(steps)
-}
-
-/// True when `path` is a JSONPath the engine can evaluate: `$…`, `$$…` or `$name…`, plain
-/// or (not [`too_complex`]) one `serde_json_path` parses. CreateStateMachine refuses
-/// the others.
-pub fn is_valid_path(path: &str) -> bool {
-    if too_complex(path) {
-        return false;
-    }
-    let Some(rest) = path.strip_prefix('$') else {
-        return false;
-    };
-    let rest = rest
-        .strip_prefix('$')
-        .unwrap_or_else(|| rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_'));
-    let normalized = format!("${rest}");
-    simple_steps(&normalized).is_some() || serde_json_path::JsonPath::parse(&normalized).is_ok()
-}
-
-/// True when `path` is a Reference Path (plain steps from `$`), what ResultPath must be.
-pub fn is_reference_path(path: &str) -> bool {
-    simple_steps(path).is_some()
-}
-
 /// Evaluates a JSONPath on `input`; `None` when it selects nothing.
 pub fn select(input: &Value, path: &str) -> Option<Value> {
-    if let Some(steps) = simple_steps(path) {
+    if let Some(steps) = reference_steps(path) {
         let mut current = input;
         for step in steps {
             current = match step {
-                Step::Key(key) => current.as_object()?.get(&key)?,
-                Step::Index(index) => current.as_array()?.get(index)?,
+                PathStep::Key(key) => current.as_object()?.get(&key)?,
+                PathStep::Index(index) => current.as_array()?.get(index)?,
             };
         }
         return Some(current.clone());
@@ -262,7 +201,7 @@ pub fn apply_result_path(
         PathField::Path(path) if path == "$" => return Ok(result),
         PathField::Path(path) => path,
     };
-    let steps = simple_steps(path).ok_or_else(|| {
+    let steps = reference_steps(path).ok_or_else(|| {
         PathError::runtime(format!(
             "Invalid path '{path}' specified for the field 'ResultPath'"
         ))
@@ -275,7 +214,7 @@ pub fn apply_result_path(
     let mut slot = &mut output;
     for step in steps {
         slot = match step {
-            Step::Key(key) => {
+            PathStep::Key(key) => {
                 if slot.is_null() {
                     *slot = Value::Object(Map::new());
                 }
@@ -284,7 +223,7 @@ pub fn apply_result_path(
                 };
                 object.entry(key).or_insert(Value::Null)
             }
-            Step::Index(index) => match slot.as_array_mut().and_then(|a| a.get_mut(index)) {
+            PathStep::Index(index) => match slot.as_array_mut().and_then(|a| a.get_mut(index)) {
                 Some(item) => item,
                 None => return Err(unable_to_apply(path, input, &result)),
             },
@@ -356,33 +295,12 @@ mod tests {
             "$[?(".repeat(50_000),
             ")]".repeat(50_000)
         );
-        assert!(!is_valid_path(&deep));
+        assert!(!crate::sfn::asl::syntax::is_valid_path(&deep));
         assert_eq!(select(&json!([1]), &deep), None);
         let shallow = format!("$[?({}@ == 1{})]", "$[?(".repeat(3), ")]".repeat(3));
         assert!(!nests_deeper_than(&shallow, MAX_PATH_NESTING));
         assert!(nests_deeper_than("$[?(@.a == '((((')]", 1));
         assert!(!nests_deeper_than("$['((((((']", 1));
-    }
-
-    #[test]
-    fn paths_are_validated_like_the_engine_reads_them() {
-        for path in [
-            "$",
-            "$.a",
-            "$$.Execution.Id",
-            "$var.x",
-            "$.a[*].b",
-            "$.sub-values",
-            "$..x",
-        ] {
-            assert!(is_valid_path(path), "{path}");
-        }
-        for path in ["a.b", "$.a[", "$$$", ""] {
-            assert!(!is_valid_path(path), "{path}");
-        }
-        assert!(is_reference_path("$.a['b c'][0]"));
-        assert!(!is_reference_path("$.a[*]"));
-        assert!(!is_reference_path("$$.Execution"));
     }
 
     #[test]

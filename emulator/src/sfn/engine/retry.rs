@@ -76,7 +76,7 @@ mod tests {
     fn backoff_grows_and_is_capped_then_stops() {
         let retriers = [retrier(3)];
         let mut attempts = [0];
-        let failure = Failure::new("X", "y");
+        let failure = Failure::of_state("S", "X", "y");
         let delays: Vec<_> =
             std::iter::from_fn(|| next_delay(&retriers, &mut attempts, &failure, true)).collect();
         assert_eq!(
@@ -96,14 +96,19 @@ mod tests {
             full_jitter: false,
         }];
         let mut attempts = [50];
-        let delay = next_delay(&retriers, &mut attempts, &Failure::new("X", ""), true);
+        let delay = next_delay(
+            &retriers,
+            &mut attempts,
+            &Failure::of_state("S", "X", ""),
+            true,
+        );
         assert_eq!(delay, Some(limits::MAX_EXECUTION_TIME));
     }
 
     #[test]
     fn runtime_errors_are_never_retried() {
         let mut attempts = [0];
-        let failure = Failure::new("States.Runtime", "bad path");
+        let failure = Failure::of_state("S", "States.Runtime", "bad path");
         assert!(next_delay(&[retrier(3)], &mut attempts, &failure, true).is_none());
     }
 }

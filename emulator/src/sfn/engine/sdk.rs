@@ -58,13 +58,15 @@ pub async fn call(
         }
         ("lambda", "invoke") => lambda_invoke(engine, &parameters).await,
         ("sts", "getCallerIdentity") => Ok(caller_identity(engine)),
-        ("lambda" | "sts" | "iam" | "ses" | "sesv2" | "apigateway", _) => Err(Failure::new(
-            "States.Runtime",
-            format!(
-                "The resource 'arn:aws:states:::aws-sdk:{service}:{action}' is not supported by this emulator"
-            ),
-        )),
-        _ => Err(Failure::new(
+        ("lambda" | "sts" | "iam" | "ses" | "sesv2" | "apigateway", _) => {
+            Err(Failure::of_integration(
+                "States.Runtime",
+                format!(
+                    "The resource 'arn:aws:states:::aws-sdk:{service}:{action}' is not supported by this emulator"
+                ),
+            ))
+        }
+        _ => Err(Failure::of_integration(
             format!("{}.SdkClientException", error_service_name(service)),
             format!(
                 "Unable to execute HTTP request: the service '{service}' is not available in this emulator"
@@ -82,7 +84,7 @@ fn sdk_failure(service: &str, err: &AwsError) -> Failure {
         format!("{}Exception", err.code)
     };
     let request_id = uuid::Uuid::new_v4();
-    Failure::new(
+    Failure::of_integration(
         format!("{name}.{code}"),
         format!(
             "{} (Service: {name}, Status Code: {}, Request ID: {request_id})",
@@ -98,7 +100,7 @@ async fn lambda_invoke(engine: &Engine, parameters: &Value) -> Result<Value, Fai
         .get("FunctionName")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            Failure::new(
+            Failure::of_integration(
                 "Lambda.ValidationException",
                 "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null",
             )

@@ -1,27 +1,15 @@
-//! Succeed: ends the machine (or branch/iteration) with its filtered input.
+//! Succeed: ends the machine (or branch/iteration) with its input, through the shared tail
+//! ([`super::tail`]): InputPath and OutputPath, or JSONata `Output`. No `Assign`.
 
-use super::dataflow::Extra;
-use super::{Engine, Failure, StateRun, Step, paths};
+use super::tail::Produced;
+use super::{Engine, Failure, StateRun, Step};
 
 pub fn run(engine: &Engine, run: &StateRun<'_>) -> Result<Step, Failure> {
-    if run.jsonata() {
-        let output = run.jsonata_output(
-            engine,
-            run.state.common.output.as_ref(),
-            run.input.clone(),
-            Extra::default(),
-        )?;
-        return Ok(Step { output, next: None });
-    }
-    let context = run.context(&engine.info, None);
-    let common = &run.state.common;
-    let selected = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
-        .map_err(|e| run.fail(e))?;
-    let output = paths::apply_output_path(
-        &common.output_path,
-        &selected,
-        &run.context(&engine.info, None),
-    )
-    .map_err(|e| run.fail(e))?;
+    let input = engine.passed_input(run)?;
+    let produced = Produced {
+        assign: None,
+        ..Produced::passed(run, &input)
+    };
+    let output = engine.finish(run, produced)?;
     Ok(Step { output, next: None })
 }

@@ -14,9 +14,10 @@ use serde_json::{Value, json};
 use super::dataflow::Extra;
 use super::limits;
 use super::paths::{self, to_text};
-use super::{Engine, Failure, StateRun, Step, failure_details};
+use super::{Engine, Failure, StateRun, Step};
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
+use crate::sfn::asl::model::Dynamic;
 use crate::sfn::history::not_truncated;
 
 /// What a Task's `Resource` names.
@@ -87,37 +88,34 @@ fn sdk_target(rest: &str) -> Target {
     }
 }
 
-/// A Task's `TimeoutSeconds`: a number, a `TimeoutSecondsPath` or a JSONata expression.
-pub struct Timeout<'a> {
-    pub seconds: Option<u64>,
-    pub path: Option<&'a str>,
-    pub expr: Option<&'a str>,
-}
-
-impl Timeout<'_> {
-    /// The timeout in seconds for this run, if the Task has one.
-    fn resolve(&self, engine: &Engine, run: &StateRun<'_>) -> Result<Option<u64>, Failure> {
-        let value = if let Some(path) = self.path {
+/// The Task's `TimeoutSeconds` in seconds for this run, if it has one: the number, or what its
+/// `TimeoutSecondsPath` or JSONata expression yields (a positive integer).
+fn resolve_timeout(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    timeout: Option<&Dynamic<u64>>,
+) -> Result<Option<u64>, Failure> {
+    let value = match timeout {
+        None => return Ok(None),
+        Some(Dynamic::Literal(seconds)) => return Ok(Some(*seconds)),
+        Some(Dynamic::Path(path)) => {
             let context = run.context(&engine.info, None);
             paths::read(path, "TimeoutSecondsPath", &run.input, &context)
                 .map_err(|e| run.fail(e))?
-        } else if let Some(expr) = self.expr {
-            run.jsonata_template(
-                engine,
-                &Value::String(expr.to_owned()),
-                "TimeoutSeconds",
-                Extra::default(),
-            )?
-        } else {
-            return Ok(self.seconds);
-        };
-        match value.as_u64().filter(|s| *s > 0) {
-            Some(seconds) => Ok(Some(seconds)),
-            None => Err(run.fail(paths::PathError::runtime(format!(
-                "The TimeoutSeconds value must be a positive integer, but was: {}",
-                to_text(&value)
-            )))),
         }
+        Some(Dynamic::Jsonata(expr)) => run.jsonata_template(
+            engine,
+            &Value::String(expr.clone()),
+            "TimeoutSeconds",
+            Extra::default(),
+        )?,
+    };
+    match value.as_u64().filter(|s| *s > 0) {
+        Some(seconds) => Ok(Some(seconds)),
+        None => Err(run.fail(paths::PathError::runtime(format!(
+            "The TimeoutSeconds value must be a positive integer, but was: {}",
+            to_text(&value)
+        )))),
     }
 }
 
@@ -125,9 +123,9 @@ pub async fn run(
     engine: &Engine,
     run: &mut StateRun<'_>,
     resource: &str,
-    timeout: Timeout<'_>,
+    timeout: Option<&Dynamic<u64>>,
 ) -> Result<Step, Failure> {
-    let timeout_seconds = timeout.resolve(engine, run)?;
+    let timeout_seconds = resolve_timeout(engine, run, timeout)?;
     let target = parse_target(resource)
         .filter(|target| {
             !matches!(target, Target::Unsupported { .. }) || crate::sfn::mock::covers(engine, run)
@@ -141,10 +139,10 @@ pub async fn run(
             .clock
             .real_timeout(Duration::from_secs(seconds), call)
             .await
-            .unwrap_or_else(|_| Err(Failure::new("States.Timeout", ""))),
+            .unwrap_or_else(|_| Err(Failure::of_integration("States.Timeout", ""))),
         None => call.await,
     };
-    let result = result?;
+    let result = result.map_err(|failure| failure.raised_by_resource(resource))?;
     let output = engine.state_output(run, result)?;
     Ok(Step {
         output,
@@ -153,13 +151,9 @@ pub async fn run(
 }
 
 fn unsupported(run: &StateRun<'_>, resource: &str) -> Failure {
-    Failure::new(
-        "States.Runtime",
-        format!(
-            "An error occurred while executing the state '{}' (entered at the event id #{}). The resource '{resource}' is not supported by this emulator",
-            run.state.name, run.entered_id
-        ),
-    )
+    run.fail(paths::PathError::runtime(format!(
+        "The resource '{resource}' is not supported by this emulator"
+    )))
 }
 
 async fn call_target(
@@ -273,7 +267,7 @@ fn record_outcome(
 ) {
     let mut details = match result {
         Ok(output) => json!({ "output": to_text(output), "outputDetails": not_truncated() }),
-        Err(failure) => failure_details(failure),
+        Err(failure) => failure.details(),
     };
     if let Some(object) = details.as_object_mut() {
         object.insert("resourceType".into(), json!(kind));
@@ -317,7 +311,7 @@ async fn call_lambda_function(
         Err(failure) => (
             "LambdaFunctionFailed",
             "lambdaFunctionFailedEventDetails",
-            failure_details(failure),
+            failure.details(),
         ),
     };
     engine.record(&mut run.previous, event_type, Some((key, details)));
@@ -346,11 +340,11 @@ pub fn function_failure(payload: &[u8]) -> Failure {
         .ok()
         .and_then(|doc| doc.get("errorType")?.as_str().map(str::to_owned))
         .unwrap_or_else(|| "Lambda.Unknown".to_owned());
-    Failure::new(error, text)
+    Failure::of_integration(error, text)
 }
 
 fn aws_failure(prefix: &str, err: &AwsError) -> Failure {
-    Failure::new(format!("{prefix}.{}", err.code), err.message.clone())
+    Failure::of_integration(format!("{prefix}.{}", err.code), err.message.clone())
 }
 
 fn parse_payload(payload: &[u8]) -> Value {
@@ -366,7 +360,7 @@ async fn lambda_invoke(engine: &Engine, parameters: &Value) -> Result<Value, Fai
         .get("FunctionName")
         .and_then(Value::as_str)
         .ok_or_else(|| {
-            Failure::new(
+            Failure::of_integration(
                 "States.Runtime",
                 "The field 'FunctionName' is required for arn:aws:states:::lambda:invoke",
             )

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::context::ExecutionInfo;
-use super::{Engine, Failure};
+use super::{Engine, Failure, Origin};
 use crate::Context;
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
@@ -197,7 +197,8 @@ async fn function_errors_are_caught_with_their_error_type() {
     let (result, engine) = run(fake, machine, json!({})).await;
     assert_eq!(
         result.unwrap_err(),
-        Failure::new("OutOfStock", doc.to_string())
+        Failure::of_state("Failed", "OutOfStock", doc.to_string()),
+        "the Fail state re-raises what the Catch caught"
     );
     assert_eq!(
         event_types(&engine),
@@ -372,7 +373,11 @@ async fn bad_input_path_is_a_runtime_error_naming_the_state() {
         result.unwrap_err(),
         Failure::new(
             "States.Runtime",
-            "An error occurred while executing the state 'P' (entered at the event id #2). Invalid path '$.x' : No results for path: $['x']"
+            "An error occurred while executing the state 'P' (entered at the event id #2). Invalid path '$.x' : No results for path: $['x']",
+            Origin::Processing {
+                state: "P".into(),
+                entered_id: 2
+            }
         )
     );
 }
@@ -384,6 +389,38 @@ async fn bad_parameters_path_names_the_field_and_input() {
     assert_eq!(
         result.unwrap_err().cause,
         "An error occurred while executing the state 'P' (entered at the event id #2). The JSONPath '$.x' specified for the field 'v.$' could not be found in the input '{\"a\":1}'"
+    );
+}
+
+#[tokio::test]
+async fn every_state_type_runs_the_same_tail() {
+    // Pass places its result; Choice, Wait and Succeed pass their InputPath selection through
+    // Assign and OutputPath; a variable assigned in one is read by the next.
+    let machine = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Result": {"n": 1}, "ResultPath": "$.r", "OutputPath": "$.r",
+              "Assign": {"seen.$": "$.n"}, "Next": "C"},
+        "C": {"Type": "Choice", "InputPath": "$", "OutputPath": "$.n",
+              "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "W",
+                           "Assign": {"chosen.$": "$seen"}}]},
+        "W": {"Type": "Wait", "Seconds": 0, "Assign": {"waited.$": "$chosen"}, "Next": "S"},
+        "S": {"Type": "Succeed", "OutputPath": "$"}}});
+    let (result, engine) = run(Arc::new(Fake::default()), machine, json!({"a": 1})).await;
+    assert_eq!(result.unwrap(), json!(1));
+    let exits: Vec<Value> = engine
+        .history
+        .events()
+        .iter()
+        .filter_map(|e| e["stateExitedEventDetails"].as_object().cloned())
+        .map(|d| json!([d["name"], d["output"], d.get("assignedVariables")]))
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            json!(["P", "{\"n\":1}", {"seen": "1"}]),
+            json!(["C", "1", {"chosen": "1"}]),
+            json!(["W", "1", {"waited": "1"}]),
+            json!(["S", "1", null]),
+        ]
     );
 }
 

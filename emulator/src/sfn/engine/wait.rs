@@ -7,48 +7,17 @@ use serde_json::Value;
 
 use super::dataflow::Extra;
 use super::jsonata;
+use super::tail::Produced;
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::model::WaitFor;
-
-/// An RFC 3339 timestamp, as Step Functions accepts them.
-pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
-    if text.as_bytes().get(10) != Some(&b'T') {
-        return None;
-    }
-    let parsed =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(SystemTime::from(parsed))
-}
+use crate::sfn::asl::syntax::parse_timestamp;
 
 pub async fn run(engine: &Engine, run: &StateRun<'_>, wait_for: &WaitFor) -> Result<Step, Failure> {
     let context = run.context(&engine.info, None);
-    let common = &run.state.common;
-    if run.jsonata() {
-        let duration = wait_duration(engine, run, wait_for, &run.input, &context)?;
-        run.assign(engine, common.assign.as_ref(), &run.input, Extra::default())?;
-        let output = run.jsonata_output(
-            engine,
-            common.output.as_ref(),
-            run.input.clone(),
-            Extra::default(),
-        )?;
-        engine.sleep(duration).await?;
-        return Ok(Step {
-            output,
-            next: Engine::next_of(run),
-        });
-    }
-    let input = paths::apply_input_path(&common.input_path, "InputPath", &run.input, &context)
-        .map_err(|e| run.fail(e))?;
+    let input = engine.passed_input(run)?;
     let duration = wait_duration(engine, run, wait_for, &input, &context)?;
-    run.assign(engine, common.assign.as_ref(), &input, Extra::default())?;
+    let output = engine.finish(run, Produced::passed(run, &input))?;
     engine.sleep(duration).await?;
-    let output = paths::apply_output_path(
-        &common.output_path,
-        &input,
-        &run.context(&engine.info, None),
-    )
-    .map_err(|e| run.fail(e))?;
     Ok(Step {
         output,
         next: Engine::next_of(run),

@@ -12,7 +12,7 @@ use super::request::Request;
 use super::run::{Outcome, tolerances};
 use super::scope::MockOutcome;
 use crate::sfn::asl::StateKind;
-use crate::sfn::asl::model::PathField;
+use crate::sfn::asl::model::{Dynamic, MapItems, PathField};
 use crate::sfn::engine::paths::{self, to_text};
 use crate::sfn::engine::{Engine, StateRun};
 
@@ -158,7 +158,7 @@ fn map_fields(
     context: &Value,
 ) {
     let StateKind::Map {
-        items_path,
+        items,
         distributed,
         max_concurrency,
         ..
@@ -166,7 +166,7 @@ fn map_fields(
     else {
         return;
     };
-    if let (Some(input), false) = (input, run.jsonata()) {
+    if let (Some(input), MapItems::Path(items_path)) = (input, items) {
         let items = match items_path {
             PathField::Path(path) => paths::read(path, "ItemsPath", input, context).ok(),
             PathField::Default => Some(input.clone()),
@@ -190,7 +190,12 @@ fn map_fields(
                 .insert("toleratedFailurePercentage".into(), json!(percentage));
         }
     }
+    // A MaxConcurrencyPath is shown as 0, as before it is read.
+    let shown_concurrency = match max_concurrency {
+        Dynamic::Literal(n) => *n,
+        Dynamic::Path(_) | Dynamic::Jsonata(_) => 0,
+    };
     inspection
         .fields
-        .insert("maxConcurrency".into(), json!(max_concurrency));
+        .insert("maxConcurrency".into(), json!(shown_concurrency));
 }

@@ -289,7 +289,7 @@ fn read_mock(
                 "mock.errorOutput.error is required when mock.errorOutput is specified.",
             )
         })?;
-        return Ok(MockOutcome::Error(Failure::new(error, cause)));
+        return Ok(MockOutcome::Error(Failure::of_integration(error, cause)));
     }
     let result = json_member(mock, "result", |_| {
         AwsError::validation("Mocked result must be valid JSON")

@@ -16,7 +16,7 @@ use super::request::{Level, Request};
 use super::scope::{MockOutcome, TestScope};
 use crate::sfn::StepFunctions;
 use crate::sfn::asl::StateKind;
-use crate::sfn::asl::model::Distributed;
+use crate::sfn::asl::model::{Distributed, Dynamic};
 use crate::sfn::engine::context::ExecutionInfo;
 use crate::sfn::engine::paths::{self, to_text};
 use crate::sfn::engine::{Engine, Failure, StateRun, Step, catch, limits, retry};
@@ -72,7 +72,7 @@ async fn test_in_scope(sfn: &StepFunctions, request: &Request) -> Value {
     let engine = engine(sfn, request);
     let Some(state) = request.definition.states.get(&request.state_name) else {
         return respond(
-            &Outcome::Failed(Failure::new("States.Runtime", "")),
+            &Outcome::Failed(Failure::of_execution("States.Runtime", "")),
             None,
             &Map::new(),
         );
@@ -107,7 +107,7 @@ async fn test_in_scope(sfn: &StepFunctions, request: &Request) -> Value {
         _ => engine.execute(&mut run).await,
     };
     let attempt = attempt.and_then(|step| {
-        limits::check_payload(&step.output, &state.name, &run.cause_prefix())?;
+        limits::check_payload(&step.output, &run)?;
         Ok(step)
     });
     let outcome = decide(&engine, &mut run, attempt);
@@ -173,7 +173,7 @@ fn composite(engine: &Engine, run: &StateRun<'_>, request: &Request) -> Result<S
         Some(MockOutcome::Result(result)) => result.clone(),
         Some(MockOutcome::Error(failure)) => return Err(failure.clone()),
         None => {
-            return Err(Failure::new(
+            return Err(Failure::of_execution(
                 "States.Runtime",
                 "A Map or Parallel state needs a mock",
             ));
@@ -184,7 +184,8 @@ fn composite(engine: &Engine, run: &StateRun<'_>, request: &Request) -> Result<S
     {
         let items = result.as_array().map_or(0, Vec::len);
         if exceeds_tolerance(engine, run, distributed.as_deref(), &input, failed, items)? {
-            return Err(Failure::new(
+            return Err(Failure::of_state(
+                &run.state.name,
                 "States.ExceedToleratedFailureThreshold",
                 "The specified tolerated failure threshold was exceeded",
             ));
@@ -235,25 +236,20 @@ pub fn tolerances(
     input: &Value,
 ) -> Result<(Option<f64>, Option<f64>), Failure> {
     let context = run.context(&engine.info, None);
-    let read = |literal: &Option<Value>,
-                path: &Option<String>,
-                field: &str|
-     -> Result<Option<f64>, Failure> {
-        if let Some(path) = path {
-            let value = paths::read(path, field, input, &context).map_err(|e| run.fail(e))?;
-            return Ok(value.as_f64());
+    let read = |field: &Option<Dynamic<Value>>, name: &str| -> Result<Option<f64>, Failure> {
+        match field {
+            Some(Dynamic::Path(path)) => {
+                let value = paths::read(path, name, input, &context).map_err(|e| run.fail(e))?;
+                Ok(value.as_f64())
+            }
+            Some(Dynamic::Literal(value)) => Ok(value.as_f64()),
+            Some(Dynamic::Jsonata(_)) | None => Ok(None),
         }
-        Ok(literal.as_ref().and_then(Value::as_f64))
     };
     Ok((
-        read(
-            &tolerance.tolerated_count,
-            &tolerance.tolerated_count_path,
-            "ToleratedFailureCountPath",
-        )?,
+        read(&tolerance.tolerated_count, "ToleratedFailureCountPath")?,
         read(
             &tolerance.tolerated_percentage,
-            &tolerance.tolerated_percentage_path,
             "ToleratedFailurePercentagePath",
         )?,
     ))
