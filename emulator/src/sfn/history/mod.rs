@@ -16,6 +16,11 @@ use serde_json::{Map, Value, json};
 
 use crate::Context;
 
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod tests;
+
 /// The most events one execution's history holds ("Maximum execution history size: 25,000
 /// events in a single state machine execution history", Step Functions service quotas).
 pub const MAX_EVENTS: usize = 25_000;
@@ -34,6 +39,9 @@ struct Events {
     exhausted: bool,
     /// A terminal event was recorded; nothing more is.
     sealed: bool,
+    /// Tests: every event as the reference encoder (the old JSON-text history) stores it.
+    #[cfg(test)]
+    reference: Vec<Box<str>>,
 }
 
 /// The history of one execution.
@@ -118,6 +126,14 @@ impl History {
     ) -> u64 {
         let timestamp = self.ctx.clock.now_epoch_seconds();
         let id = events.list.len() as u64 + 1;
+        #[cfg(test)]
+        events.reference.push(reference::encode(
+            timestamp,
+            id,
+            previous,
+            event_type,
+            details.clone(),
+        ));
         let mut event = Map::new();
         event.insert("timestamp".into(), json!(timestamp));
         event.insert("type".into(), json!(event_type));
@@ -139,6 +155,12 @@ impl History {
     #[cfg(test)]
     pub fn events(&self) -> Vec<Value> {
         self.lock().list.iter().map(|text| parse(text)).collect()
+    }
+
+    /// Tests: the events as the reference encoder stored them.
+    #[cfg(test)]
+    fn reference(&self) -> Vec<Box<str>> {
+        self.lock().reference.clone()
     }
 
     /// The bytes the stored events take (their JSON text).
