@@ -33,6 +33,12 @@ struct Closed {
 }
 
 impl Store {
+    #[cfg(test)]
+    /// What the kept closed executions cost, by [`ExecutionRecord::footprint`](super::ExecutionRecord::footprint).
+    pub fn retention_bytes(&self) -> usize {
+        self.retention.bytes
+    }
+
     /// Records that `arn` closed at `stop_date`, then drops what the budget and the 90 days no
     /// longer allow.
     pub fn closed(&mut self, arn: &str, stop_date: f64) {

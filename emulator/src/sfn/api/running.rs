@@ -35,6 +35,18 @@ impl Running {
         self.bytes.clone()
     }
 
+    #[cfg(test)]
+    /// How many executions run now.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    #[cfg(test)]
+    /// The bytes the running executions' histories hold now.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::SeqCst)
+    }
+
     /// Counts one more running execution, or answers AWS's `ExecutionLimitExceeded`.
     pub fn admit(&self) -> Result<(), AwsError> {
         let full = self.count.load(Ordering::SeqCst) >= MAX_RUNNING_EXECUTIONS
