@@ -43,9 +43,10 @@ struct Events {
     exhausted: bool,
     /// A terminal event was recorded; nothing more is.
     sealed: bool,
-    /// Tests: every event as the reference encoder (the old JSON-text history) stores it.
+    /// Tests: every event as the reference encoder (the old JSON-text history) stores it,
+    /// for a history made by `History::with_reference`.
     #[cfg(test)]
-    reference: Vec<Box<str>>,
+    reference: Option<Vec<Box<str>>>,
 }
 
 /// The history of one execution.
@@ -64,6 +65,14 @@ impl History {
             events: Mutex::new(Events::default()),
             tally: None,
         }
+    }
+
+    /// Tests: a history that also keeps every event as the reference encoder stores it.
+    #[cfg(test)]
+    pub fn with_reference(ctx: Arc<Context>) -> History {
+        let history = History::new(ctx);
+        history.lock().reference = Some(Vec::new());
+        history
     }
 
     /// A history that adds the bytes it records to `tally`.
@@ -131,13 +140,15 @@ impl History {
         let at = (self.ctx.clock.now().duration_since(UNIX_EPOCH)).unwrap_or_default();
         let id = events.list.len() as u64 + 1;
         #[cfg(test)]
-        events.reference.push(reference::encode(
-            at.as_secs_f64(),
-            id,
-            previous,
-            event_type,
-            details.clone(),
-        ));
+        if let Some(list) = &mut events.reference {
+            list.push(reference::encode(
+                at.as_secs_f64(),
+                id,
+                previous,
+                event_type,
+                details.clone(),
+            ));
+        }
         events.list.push(at, previous, event_type, details);
         if events.sealed {
             events.list.seal();
@@ -171,7 +182,7 @@ impl History {
     /// Tests: the events as the reference encoder stored them.
     #[cfg(test)]
     fn reference(&self) -> Vec<Box<str>> {
-        self.lock().reference.clone()
+        self.lock().reference.clone().unwrap_or_default()
     }
 
     /// The heap bytes the stored events take (every allocation of the compact form, at its

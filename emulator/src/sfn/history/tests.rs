@@ -88,7 +88,7 @@ fn engine(input: Value, failures: u32, timeout: Option<u64>) -> Engine {
     let ctx = Arc::new(crate::Context::for_tests());
     let start_time = ctx.clock.now();
     Engine {
-        history: Arc::new(History::new(ctx.clone())),
+        history: Arc::new(History::with_reference(ctx.clone())),
         integrations: Arc::new(Scripted {
             failures_left: std::sync::Mutex::new(failures),
         }),
@@ -222,7 +222,7 @@ async fn every_page_of_every_machine_matches_the_reference_encoder() {
 #[test]
 fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     let ctx = Arc::new(crate::Context::for_tests());
-    let history = History::new(ctx.clone());
+    let history = History::with_reference(ctx.clone());
     history.record(
         0,
         "ExecutionStarted",
@@ -251,7 +251,7 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     assert_eq!(history.record(3, "PassStateExited", None), 3, "sealed");
     assert_pages_match_reference(&history);
 
-    let full = History::new(ctx);
+    let full = History::with_reference(ctx);
     for id in 0..MAX_EVENTS as u64 + 5 {
         full.record(
             id,
