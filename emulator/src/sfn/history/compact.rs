@@ -104,7 +104,7 @@ const KNOWN: &[&str] = &[
 ];
 
 /// No details (the event has no `<key>EventDetails` member).
-const NO_DETAILS: u32 = u32::MAX;
+const NO_DETAILS: u64 = u64::MAX;
 
 /// The value tags of the details byte stream.
 const NULL: u8 = 0;
@@ -121,12 +121,12 @@ struct Event {
     /// Time since the Unix epoch, in nanoseconds (the clock's full precision).
     nanos: u64,
     previous: u64,
+    /// Where the details start in the byte stream, or [`NO_DETAILS`].
+    details: u64,
     /// String id of the event type.
     kind: u32,
     /// String id of the details key (unused without details).
     key: u32,
-    /// Where the details start in the byte stream, or [`NO_DETAILS`].
-    details: u32,
 }
 
 /// Every event of one execution.
@@ -137,11 +137,12 @@ pub struct Compact {
     strings: Strings,
 }
 
-/// Interned strings: one arena, a span per string, and (while recording) a hash → id index.
+/// Interned strings: one arena, where each starts, and (while recording) a hash → id index.
 #[derive(Default)]
 struct Strings {
     arena: String,
-    spans: Vec<(u32, u32)>,
+    /// Where each interned string starts in `arena` (it ends where the next one starts).
+    starts: Vec<u64>,
     /// Dropped by [`Compact::seal`]: a closed history records nothing more.
     index: Option<HashMap<u64, u32>>,
     hasher: RandomState,
@@ -155,13 +156,12 @@ impl Strings {
         let hash = self.hasher.hash_one(text);
         let index = self.index.get_or_insert_with(HashMap::new);
         if let Some(&id) = index.get(&hash)
-            && interned(&self.arena, &self.spans, id) == text
+            && interned(&self.arena, &self.starts, id) == text
         {
             return id;
         }
-        let id = (KNOWN.len() + self.spans.len()) as u32;
-        self.spans
-            .push((self.arena.len() as u32, text.len() as u32));
+        let id = (KNOWN.len() + self.starts.len()) as u32;
+        self.starts.push(self.arena.len() as u64);
         self.arena.push_str(text);
         index.entry(hash).or_insert(id);
         id
@@ -170,7 +170,7 @@ impl Strings {
     fn get(&self, id: u32) -> &str {
         match KNOWN.get(id as usize) {
             Some(known) => known,
-            None => interned(&self.arena, &self.spans, id),
+            None => interned(&self.arena, &self.starts, id),
         }
     }
 
@@ -179,7 +179,7 @@ impl Strings {
             // hashbrown: a (key, value) slot and a control byte per bucket.
             index.capacity() * (size_of::<(u64, u32)>() + 1)
         });
-        self.arena.capacity() + self.spans.capacity() * size_of::<(u32, u32)>() + index
+        self.arena.capacity() + self.starts.capacity() * size_of::<u64>() + index
     }
 }
 
@@ -200,7 +200,7 @@ impl Compact {
         let (key, offset) = match details {
             Some((key, value)) => {
                 let key = self.strings.id(key);
-                let offset = self.code.len() as u32;
+                let offset = self.code.len() as u64;
                 self.encode(&value);
                 (key, offset)
             }
@@ -287,7 +287,7 @@ impl Compact {
             }
             OBJECT => {
                 let len = read_varint(&self.code, at);
-                let mut map = Map::with_capacity(len as usize);
+                let mut map = Map::with_capacity((len as usize).min(64));
                 for _ in 0..len {
                     let key = self.strings.get(read_varint(&self.code, at)).to_owned();
                     let value = self.decode(at);
@@ -305,7 +305,7 @@ impl Compact {
         self.events.shrink_to_fit();
         self.code.shrink_to_fit();
         self.strings.arena.shrink_to_fit();
-        self.strings.spans.shrink_to_fit();
+        self.strings.starts.shrink_to_fit();
     }
 
     /// The heap bytes this history holds: every allocation at its capacity.
@@ -317,9 +317,13 @@ impl Compact {
 }
 
 /// The interned string `id` (not a [`KNOWN`] one); empty for an id never given out.
-fn interned<'a>(arena: &'a str, spans: &[(u32, u32)], id: u32) -> &'a str {
-    (spans.get((id as usize).wrapping_sub(KNOWN.len())))
-        .and_then(|&(start, len)| arena.get(start as usize..(start + len) as usize))
+fn interned<'a>(arena: &'a str, starts: &[u64], id: u32) -> &'a str {
+    let at = (id as usize).wrapping_sub(KNOWN.len());
+    let end = starts
+        .get(at.saturating_add(1))
+        .map_or(arena.len(), |&end| end as usize);
+    (starts.get(at))
+        .and_then(|&start| arena.get(start as usize..end))
         .unwrap_or_default()
 }
 

@@ -284,3 +284,32 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
         assert_eq!(got, want);
     }
 }
+
+#[test]
+fn unusual_details_round_trip_exactly() {
+    let ctx = Arc::new(crate::Context::for_tests());
+    let history = History::with_reference(ctx);
+    let number = |text: &str| Value::Number(text.parse().unwrap());
+    let details = json!({
+        "": "", "input": "{}", "name": "input", "truncated": [null, true, false, [], {}],
+        "n": [number("1e400"), number("-0"), number("0.10"), number("18446744073709551616")],
+        "ü\u{1}\"": {"nested": {"deeper": ["TaskStateEntered", "x", "x", "{}"]}},
+        "z": 1, "a": 2,
+    });
+    history.record(
+        0,
+        "SomeFutureEvent",
+        Some(("customEventDetails", details.clone())),
+    );
+    history.record(1, "PassStateEntered", None);
+    history.record(
+        u64::MAX,
+        "PassStateEntered",
+        Some(("stateEnteredEventDetails", details)),
+    );
+    assert_pages_match_reference(&history);
+    assert_eq!(
+        history.page(0..1, false)[0]["customEventDetails"]["n"][0].to_string(),
+        "1e400"
+    );
+}
