@@ -4,6 +4,8 @@
 
 pub mod executions;
 pub mod express;
+#[cfg(test)]
+mod footprint_tests;
 mod retention;
 mod running;
 pub mod state_machines;

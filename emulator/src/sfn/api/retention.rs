@@ -11,9 +11,9 @@ use std::collections::{HashSet, VecDeque};
 
 use super::Store;
 
-/// Closed executions' histories kept at most (their stored JSON text): about 60 executions
-/// that each hit the 25,000-event limit, or ~50,000 of the order pipeline's (~5 KB each; a
-/// scenario has at most 10,000 orders).
+/// Closed executions kept at most (their footprints, histories at their compact form's heap
+/// bytes): a few hundred executions that each hit the 25,000-event limit, or well over 50,000
+/// of the order pipeline's (a scenario has at most 10,000 orders).
 pub const RETAINED_HISTORY_BYTES: usize = 256 << 20;
 
 /// AWS: "Closed executions are retained for 90 days" (Step Functions service quotas).
@@ -33,6 +33,12 @@ struct Closed {
 }
 
 impl Store {
+    #[cfg(test)]
+    /// What the kept closed executions cost, by [`ExecutionRecord::footprint`](super::ExecutionRecord::footprint).
+    pub fn retention_bytes(&self) -> usize {
+        self.retention.bytes
+    }
+
     /// Records that `arn` closed at `stop_date`, then drops what the budget and the 90 days no
     /// longer allow.
     pub fn closed(&mut self, arn: &str, stop_date: f64) {

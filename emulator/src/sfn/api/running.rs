@@ -17,8 +17,8 @@ use crate::protocol::AwsError;
 /// Executions running at once at most (a scenario has at most 10,000 orders).
 pub const MAX_RUNNING_EXECUTIONS: usize = 20_000;
 
-/// The running executions' histories (their stored JSON text) at most: 1 GiB, ~260 executions
-/// at the 25,000-event limit.
+/// The running executions' histories (their compact form's heap bytes) at most: 1 GiB, a few
+/// hundred executions at the 25,000-event limit.
 pub const MAX_RUNNING_HISTORY_BYTES: usize = 1 << 30;
 
 /// The running executions: how many, and the bytes their histories hold (every history of a
@@ -33,6 +33,18 @@ impl Running {
     /// The tally a running execution's history adds its events' bytes to.
     pub fn history_tally(&self) -> Arc<AtomicUsize> {
         self.bytes.clone()
+    }
+
+    #[cfg(test)]
+    /// How many executions run now.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    #[cfg(test)]
+    /// The bytes the running executions' histories hold now.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::SeqCst)
     }
 
     /// Counts one more running execution, or answers AWS's `ExecutionLimitExceeded`.

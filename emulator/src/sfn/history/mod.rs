@@ -1,6 +1,9 @@
 //! An execution's event history, in GetExecutionHistory's shape: `{timestamp, type, id,
 //! previousEventId, <detailsKey>: {…}}`. Events are appended by the engine and read
-//! (paginated, optionally reversed, optionally without input/output) by the API.
+//! (paginated, optionally reversed, optionally without input/output) by the API. They are
+//! stored in a compact form ([`compact`]: fixed records, one byte stream of details, each
+//! string interned once per execution) and decoded per page; a closed history frees its intern
+//! index and spare capacity. [`History::stored_bytes`] is the real heap bytes of that form.
 //!
 //! Bounded as on AWS: an execution holds at most [`MAX_EVENTS`] events. Once
 //! `MAX_EVENTS - 1` are recorded the history is *exhausted*: further state events are
@@ -11,10 +14,17 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::UNIX_EPOCH;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::Context;
+
+mod compact;
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod tests;
 
 /// The most events one execution's history holds ("Maximum execution history size: 25,000
 /// events in a single state machine execution history", Step Functions service quotas).
@@ -25,15 +35,18 @@ pub const LIMIT_CAUSE: &str = "The execution reached the maximum number of histo
 
 #[derive(Default)]
 struct Events {
-    /// Each event as its JSON text: a finished execution is kept compactly (a `Value` per
-    /// event costs ten times the text), and a page is parsed back only when it is read.
-    list: Vec<Box<str>>,
-    /// The length of every text in `list`, summed.
+    /// The events, compactly; a page is decoded only when it is read.
+    list: compact::Compact,
+    /// The heap bytes `list` holds (as last added to the tally).
     bytes: usize,
     /// State events were dropped because the history is full.
     exhausted: bool,
     /// A terminal event was recorded; nothing more is.
     sealed: bool,
+    /// Tests: every event as the reference encoder (the old JSON-text history) stores it,
+    /// for a history made by `History::with_reference`.
+    #[cfg(test)]
+    reference: Option<Vec<Box<str>>>,
 }
 
 /// The history of one execution.
@@ -52,6 +65,14 @@ impl History {
             events: Mutex::new(Events::default()),
             tally: None,
         }
+    }
+
+    /// Tests: a history that also keeps every event as the reference encoder stores it.
+    #[cfg(test)]
+    pub fn with_reference(ctx: Arc<Context>) -> History {
+        let history = History::new(ctx);
+        history.lock().reference = Some(Vec::new());
+        history
     }
 
     /// A history that adds the bytes it records to `tally`.
@@ -116,32 +137,56 @@ impl History {
         event_type: &str,
         details: Option<(&str, Value)>,
     ) -> u64 {
-        let timestamp = self.ctx.clock.now_epoch_seconds();
+        let at = (self.ctx.clock.now().duration_since(UNIX_EPOCH)).unwrap_or_default();
         let id = events.list.len() as u64 + 1;
-        let mut event = Map::new();
-        event.insert("timestamp".into(), json!(timestamp));
-        event.insert("type".into(), json!(event_type));
-        event.insert("id".into(), json!(id));
-        event.insert("previousEventId".into(), json!(previous));
-        if let Some((key, value)) = details {
-            event.insert(key.into(), value);
+        #[cfg(test)]
+        if let Some(list) = &mut events.reference {
+            list.push(reference::encode(
+                at.as_secs_f64(),
+                id,
+                previous,
+                event_type,
+                details.clone(),
+            ));
         }
-        let text = Value::Object(event).to_string().into_boxed_str();
-        events.bytes += text.len();
-        if let Some(tally) = &self.tally {
-            tally.fetch_add(text.len(), Ordering::Relaxed);
+        events.list.push(at, previous, event_type, details);
+        if events.sealed {
+            events.list.seal();
         }
-        events.list.push(text);
+        self.account(events);
         id
+    }
+
+    /// Brings `events.bytes` and the tally to the heap bytes the events now hold.
+    fn account(&self, events: &mut Events) {
+        let now = events.list.heap_bytes();
+        let before = std::mem::replace(&mut events.bytes, now);
+        if let Some(tally) = &self.tally {
+            if now >= before {
+                tally.fetch_add(now - before, Ordering::Relaxed);
+            } else {
+                tally.fetch_sub(before - now, Ordering::Relaxed);
+            }
+        }
     }
 
     /// A copy of every event, oldest first.
     #[cfg(test)]
     pub fn events(&self) -> Vec<Value> {
-        self.lock().list.iter().map(|text| parse(text)).collect()
+        let events = self.lock();
+        (0..events.list.len())
+            .map(|i| events.list.event(i))
+            .collect()
     }
 
-    /// The bytes the stored events take (their JSON text).
+    /// Tests: the events as the reference encoder stored them.
+    #[cfg(test)]
+    fn reference(&self) -> Vec<Box<str>> {
+        self.lock().reference.clone().unwrap_or_default()
+    }
+
+    /// The heap bytes the stored events take (every allocation of the compact form, at its
+    /// capacity).
     pub fn stored_bytes(&self) -> usize {
         self.lock().bytes
     }
@@ -155,24 +200,25 @@ impl History {
     /// reverse order (newest first) when `reverse`.
     pub fn page(&self, positions: std::ops::Range<usize>, reverse: bool) -> Vec<Value> {
         let events = self.lock();
-        let list = &events.list;
-        if !reverse {
-            return (list.get(positions).unwrap_or_default().iter())
-                .map(|text| parse(text))
-                .collect();
+        let len = events.list.len();
+        let (from, to) = if reverse {
+            (
+                len.saturating_sub(positions.end),
+                len.saturating_sub(positions.start),
+            )
+        } else {
+            (positions.start, positions.end)
+        };
+        if from >= to || to > len {
+            return Vec::new();
         }
-        let len = list.len();
-        let from = len.saturating_sub(positions.end);
-        let to = len.saturating_sub(positions.start);
-        (list.get(from..to).unwrap_or_default().iter().rev())
-            .map(|text| parse(text))
-            .collect()
+        let page = (from..to).map(|i| events.list.event(i));
+        if reverse {
+            page.rev().collect()
+        } else {
+            page.collect()
+        }
     }
-}
-
-/// An event back from its stored text (which `Value::to_string` wrote, so it parses).
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 /// The fields GetExecutionHistory leaves out when `includeExecutionData` is false.
