@@ -1,11 +1,14 @@
 //! Issue #14's isolation figure: GetItem on one table while another table is busy — a loop of
-//! full Scans (1 MB pages) or of writes carrying a ~4 KB ConditionExpression. A benchmark, not
+//! full Scans (1 MB pages, answered in full or filtered down to nothing, so the second keeps
+//! the table locked as long without 1 MB answers to serialize and parse) or of writes carrying
+//! a ~4 KB ConditionExpression. A benchmark, not
 //! a test: it prints a Markdown table for `docs/performance.md` (GetItem latency p50 / p99 /
 //! max on table `iso-b`, quiet and under each load) and exits 1 if any answer was not HTTP 200.
 //!
 //! ```sh
 //! cargo build -p orderlab-emulator --example bench_isolation
 //! $CARGO_TARGET_DIR/debug/examples/bench_isolation [--items 4000] [--probes 2000] [--loaders 2]
+//! cargo build --release -p orderlab-emulator --example bench_isolation   # the release figure
 //! ```
 //!
 //! The emulator runs in-process on its own two-worker runtime (port 0, loopback); the loaders
@@ -149,6 +152,7 @@ async fn setup(client: &Client, items: usize) {
 enum Load {
     Quiet,
     Scan,
+    FilteredScan,
     LongWrite,
 }
 
@@ -156,7 +160,10 @@ impl Load {
     fn label(self) -> &'static str {
         match self {
             Load::Quiet => "quiet (nothing on iso-a)",
-            Load::Scan => "full Scans of iso-a in a loop",
+            Load::Scan => "full Scans of iso-a (1 MB pages) in a loop",
+            Load::FilteredScan => {
+                "full Scans of iso-a, a FilterExpression matching nothing (1 MB read per page)"
+            }
             Load::LongWrite => "UpdateItem on iso-a with a ~4 KB ConditionExpression, in a loop",
         }
     }
@@ -184,8 +191,13 @@ async fn load(client: Client, load: Load, stop: Arc<AtomicBool>, seed: usize) ->
     while !stop.load(Ordering::SeqCst) {
         match load {
             Load::Quiet => return 0,
-            Load::Scan => {
+            Load::Scan | Load::FilteredScan => {
                 let mut request = json!({"TableName": TABLE_A});
+                if load == Load::FilteredScan {
+                    request["FilterExpression"] = json!("#d = :never");
+                    request["ExpressionAttributeNames"] = json!({"#d": "data"});
+                    request["ExpressionAttributeValues"] = json!({":never": {"S": "never"}});
+                }
                 loop {
                     let page = client.call("Scan", &request).await;
                     match page.get("LastEvaluatedKey") {
@@ -268,7 +280,7 @@ async fn run(endpoint: String, options: Options) -> std::process::ExitCode {
     };
     setup(&client, options.items).await;
     let mut rows = Vec::new();
-    for kind in [Load::Quiet, Load::Scan, Load::LongWrite] {
+    for kind in [Load::Quiet, Load::Scan, Load::FilteredScan, Load::LongWrite] {
         rows.push(measure(&client, kind, &options).await);
     }
     println!(
