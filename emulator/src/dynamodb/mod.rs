@@ -2,9 +2,10 @@
 //!
 //! Layout: [`model`] (attribute values), [`number`], [`table`] (key schema, ordered storage,
 //! the service [`table::State`]), [`expr`] (lexer, parser, evaluation), [`ops`] (one module per
-//! group of operations) and [`streams`] (change logs and the Streams API). All state sits
-//! behind one lock, so every write — and every transaction — is atomic, and its stream record
-//! is appended in the same critical section.
+//! group of operations), [`streams`] (change logs and the Streams API) and [`store`] (the
+//! table registry; one `RwLock` per table, taken in name order — reads run in parallel, writes
+//! to different tables too, and a write or transaction holds every table it touches from its
+//! first read to its commit, appending its stream records before it lets go).
 //!
 //! Every operation runs on tokio's blocking pool ([`run_blocking`]): parsing a 4 KB expression,
 //! a Scan's 1 MB page or a transaction's 100 actions never occupies an async worker, so other
@@ -21,10 +22,11 @@ pub mod members;
 pub mod model;
 pub mod number;
 pub mod ops;
+pub mod store;
 pub mod streams;
 pub mod table;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -36,22 +38,31 @@ use crate::protocol::AwsError;
 /// The `__type` namespace of DynamoDB (and DynamoDB Streams) errors.
 pub const ERROR_NAMESPACE: &str = "com.amazonaws.dynamodb.v20120810";
 
+/// A test's hook into a Scan in progress.
+#[cfg(test)]
+pub(crate) type ScanHook = Arc<dyn Fn() + Send + Sync>;
+
 #[derive(Clone)]
 pub struct DynamoDb {
     ctx: Arc<Context>,
-    state: Arc<Mutex<table::State>>,
+    store: Arc<store::Store>,
+    /// Called by Scan while it holds its table (tests pause a Scan there).
+    #[cfg(test)]
+    pub(crate) during_scan: Arc<std::sync::Mutex<Option<ScanHook>>>,
 }
 
 impl DynamoDb {
     /// The DynamoDB service and the Streams API over the same tables.
     pub fn new(ctx: Arc<Context>) -> (Arc<DynamoDb>, Arc<streams::StreamsApi>) {
-        let state = Arc::new(Mutex::new(table::State::default()));
+        let store = Arc::new(store::Store::default());
         (
             Arc::new(DynamoDb {
                 ctx: ctx.clone(),
-                state: state.clone(),
+                store: store.clone(),
+                #[cfg(test)]
+                during_scan: Arc::default(),
             }),
-            Arc::new(streams::StreamsApi { ctx, state }),
+            Arc::new(streams::StreamsApi { ctx, store }),
         )
     }
 
@@ -59,9 +70,28 @@ impl DynamoDb {
         &self.ctx
     }
 
-    /// The one lock over every table and stream.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, table::State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// The registry, the stream logs and the shared counters.
+    pub(crate) fn store(&self) -> &store::Store {
+        &self.store
+    }
+
+    /// The named tables, looked up (not yet locked): see [`store`] for the lock order.
+    pub(crate) fn handles<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> store::Handles<'_> {
+        self.store.handles(names)
+    }
+
+    /// Runs the test hook a Scan calls while it holds its table.
+    pub(crate) fn scan_hook(&self) {
+        #[cfg(test)]
+        {
+            let hook = self.during_scan.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(hook) = hook.clone() {
+                hook();
+            }
+        }
     }
 }
 
@@ -80,7 +110,7 @@ impl JsonService for DynamoDb {
 }
 
 /// Runs a DynamoDB (or Streams) operation on tokio's blocking pool; a panic becomes
-/// `InternalFailure`. The operation holds the store lock from start to commit, so it stays
+/// `InternalFailure`. The operation holds its tables' locks from start to commit, so it stays
 /// atomic wherever it runs.
 pub(crate) async fn run_blocking<F>(operation: F) -> Result<Value, AwsError>
 where

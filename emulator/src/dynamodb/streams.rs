@@ -1,15 +1,16 @@
-//! DynamoDB Streams: each stream-enabled table feeds one change log (one shard), appended in
-//! the same critical section as the write; the Streams API (ListStreams, DescribeStream,
+//! DynamoDB Streams: each stream-enabled table feeds one change log (one shard), appended
+//! while the write still holds its table (so records keep commit order); the Streams API (ListStreams, DescribeStream,
 //! GetShardIterator, GetRecords) reads it through opaque shard iterators.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::input;
 use super::model::{Item, item_size, item_to_json};
-use super::table::{KeySchema, State};
+use super::store::{self, SharedLog, Store};
+use super::table::KeySchema;
 use crate::Context;
 use crate::bus::JsonService;
 use crate::protocol::AwsError;
@@ -129,22 +130,22 @@ pub fn sequence_string(sequence: u64) -> String {
 
 pub struct StreamsApi {
     pub(super) ctx: Arc<Context>,
-    pub(super) state: Arc<Mutex<State>>,
+    pub(super) store: Arc<Store>,
 }
 
 #[async_trait]
 impl JsonService for StreamsApi {
     async fn call(&self, operation: &str, input: Value) -> Result<Value, AwsError> {
         let _ = &self.ctx;
-        let state = self.state.clone();
+        let store = self.store.clone();
         let operation = operation.to_owned();
         super::run_blocking(move || {
-            let state = state.lock().unwrap_or_else(|e| e.into_inner());
+            let store = &*store;
             match operation.as_str() {
-                "ListStreams" => list_streams(&state, &input),
-                "DescribeStream" => describe_stream(&state, &input),
-                "GetShardIterator" => get_shard_iterator(&state, &input),
-                "GetRecords" => get_records(&state, &input),
+                "ListStreams" => list_streams(store, &input),
+                "DescribeStream" => describe_stream(store, &input),
+                "GetShardIterator" => get_shard_iterator(store, &input),
+                "GetRecords" => get_records(store, &input),
                 _ => Err(AwsError::unknown_operation()),
             }
         })
@@ -160,17 +161,37 @@ fn stream_not_found(arn: &str) -> AwsError {
     )
 }
 
-fn find<'a>(state: &'a State, arn: &str) -> Result<&'a StreamLog, AwsError> {
-    state.streams.get(arn).ok_or_else(|| stream_not_found(arn))
+/// Runs `read` on the stream log at `arn`, locked.
+fn find<T>(
+    store: &Store,
+    arn: &str,
+    read: impl FnOnce(&StreamLog) -> Result<T, AwsError>,
+) -> Result<T, AwsError> {
+    let log: SharedLog = store.stream(arn).ok_or_else(|| stream_not_found(arn))?;
+    store::read_log(&log, read)
 }
 
-fn list_streams(state: &State, input: &Value) -> Result<Value, AwsError> {
+/// What ListStreams shows of one stream.
+struct Listed {
+    arn: String,
+    table_name: String,
+    label: String,
+}
+
+fn list_streams(store: &Store, input: &Value) -> Result<Value, AwsError> {
     let table = input::opt_str(input, "TableName")?;
     let limit = input::opt_int(input, "Limit")?.unwrap_or(100).clamp(1, 100) as usize;
     let start = input::opt_str(input, "ExclusiveStartStreamArn")?;
-    let matching: Vec<&StreamLog> = state
-        .streams
-        .values()
+    let matching: Vec<Listed> = store
+        .stream_logs()
+        .iter()
+        .map(|log| {
+            store::read_log(log, |s| Listed {
+                arn: s.arn.clone(),
+                table_name: s.table_name.clone(),
+                label: s.label.clone(),
+            })
+        })
         .filter(|s| table.is_none_or(|t| s.table_name == t))
         .filter(|s| start.is_none_or(|arn| s.arn.as_str() > arn))
         .collect();
@@ -188,8 +209,11 @@ fn list_streams(state: &State, input: &Value) -> Result<Value, AwsError> {
     Ok(output)
 }
 
-fn describe_stream(state: &State, input: &Value) -> Result<Value, AwsError> {
-    let log = find(state, input::req_str(input, "StreamArn")?)?;
+fn describe_stream(store: &Store, input: &Value) -> Result<Value, AwsError> {
+    find(store, input::req_str(input, "StreamArn")?, describe_log)
+}
+
+fn describe_log(log: &StreamLog) -> Result<Value, AwsError> {
     let mut shard = json!({
         "ShardId": log.shard_id,
         "SequenceNumberRange": {
@@ -219,7 +243,7 @@ fn describe_stream(state: &State, input: &Value) -> Result<Value, AwsError> {
     }))
 }
 
-fn get_shard_iterator(state: &State, input: &Value) -> Result<Value, AwsError> {
+fn get_shard_iterator(store: &Store, input: &Value) -> Result<Value, AwsError> {
     let arn = input::req_str(input, "StreamArn")?;
     let shard_id = input::req_str(input, "ShardId")?;
     let kind = input::opt_enum(
@@ -233,7 +257,15 @@ fn get_shard_iterator(state: &State, input: &Value) -> Result<Value, AwsError> {
         ],
     )?
     .ok_or_else(|| input::missing("ShardIteratorType"))?;
-    let log = find(state, arn)?;
+    find(store, arn, |log| shard_iterator(log, input, shard_id, kind))
+}
+
+fn shard_iterator(
+    log: &StreamLog,
+    input: &Value,
+    shard_id: &str,
+    kind: &str,
+) -> Result<Value, AwsError> {
     if log.shard_id != shard_id {
         return Err(AwsError::new(
             400,
@@ -270,7 +302,7 @@ fn iterator(log: &StreamLog, position: usize) -> String {
     format!("{}|{}|{}", log.arn, log.shard_id, position)
 }
 
-fn get_records(state: &State, input: &Value) -> Result<Value, AwsError> {
+fn get_records(store: &Store, input: &Value) -> Result<Value, AwsError> {
     let text = input::req_str(input, "ShardIterator")?;
     let invalid = || AwsError::validation("Invalid ShardIterator");
     let mut parts = text.rsplitn(3, '|');
@@ -280,7 +312,16 @@ fn get_records(state: &State, input: &Value) -> Result<Value, AwsError> {
         .ok_or_else(invalid)?;
     let shard_id = parts.next().ok_or_else(invalid)?;
     let arn = parts.next().ok_or_else(invalid)?;
-    let log = find(state, arn)?;
+    find(store, arn, |log| records(log, input, shard_id, position))
+}
+
+fn records(
+    log: &StreamLog,
+    input: &Value,
+    shard_id: &str,
+    position: usize,
+) -> Result<Value, AwsError> {
+    let invalid = || AwsError::validation("Invalid ShardIterator");
     if log.shard_id != shard_id || position > log.records.len() {
         return Err(invalid());
     }

@@ -1,13 +1,14 @@
 //! One table: its key schema and definition, its items ordered by primary key, and the
-//! stream it feeds. Also the whole service state ([`State`]) guarded by one lock.
+//! stream it feeds. Each table sits behind its own lock in the [`super::store::Store`].
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use super::model::{AttrValue, Item, Number};
-use super::streams::StreamLog;
 use crate::protocol::AwsError;
+
+pub use super::store::State;
 
 /// A scalar key value, ordered the way DynamoDB orders sort keys.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -222,6 +223,9 @@ pub struct Table {
     pub policy: Option<super::ops::resource_policy::Policy>,
     /// Resource-based policies of the table's streams, by stream label.
     pub stream_slots: BTreeMap<String, Option<super::ops::resource_policy::Policy>>,
+    /// Set by DeleteTable under the table's write lock: the table is gone, whoever still
+    /// holds it.
+    pub deleted: bool,
 }
 
 impl Table {
@@ -235,39 +239,6 @@ impl Table {
 
     pub fn size_bytes(&self) -> usize {
         self.items.values().map(super::model::item_size).sum()
-    }
-}
-
-/// Everything DynamoDB and DynamoDB Streams hold, behind one lock.
-#[derive(Default)]
-pub struct State {
-    pub tables: BTreeMap<String, Table>,
-    /// Stream ARN → change log (kept after the table is deleted, as AWS does for 24 hours).
-    pub streams: BTreeMap<String, StreamLog>,
-    /// The last sequence number handed out, shared by every stream.
-    pub last_sequence: u64,
-    /// TransactWriteItems' client request tokens of the last ten minutes.
-    pub client_tokens: crate::dynamodb::ops::idempotency::TokenLedger,
-    /// The key id of the account's AWS managed KMS key for DynamoDB, made on first use.
-    pub managed_kms_key: Option<String>,
-    /// The last resource-policy revision id handed out (milliseconds, strictly increasing).
-    pub last_policy_revision: u64,
-}
-
-impl State {
-    pub fn table(&self, name: &str) -> Result<&Table, AwsError> {
-        self.tables.get(name).ok_or_else(not_found)
-    }
-
-    pub fn table_mut(&mut self, name: &str) -> Result<&mut Table, AwsError> {
-        self.tables.get_mut(name).ok_or_else(not_found)
-    }
-
-    /// The key id of the AWS managed KMS key (`alias/aws/dynamodb`), made once per emulator.
-    pub fn managed_kms_key(&mut self) -> String {
-        self.managed_kms_key
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
-            .clone()
     }
 }
 

@@ -71,7 +71,8 @@ pub fn batch_write_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsErro
             return Err(err.clone());
         }
     }
-    let mut state = db.lock();
+    let locked = db.handles(tables.keys().map(String::as_str));
+    let mut state = locked.write();
     let mut plans = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (input, is_put) in inputs {
@@ -174,7 +175,8 @@ pub fn batch_get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
             (table, spec, body, paths)
         })
         .collect();
-    let state = db.lock();
+    let locked = db.handles(tables.keys().map(String::as_str));
+    let state = locked.read();
     for (table, spec) in tables {
         reject_empty_key_values(&state, table, input::req_array(spec, "Keys")?)?;
     }

@@ -226,7 +226,8 @@ fn write(
         check_placeholders_need_expression(request, kind == WriteKind::Delete)?;
     }
     let parsed = WriteInput::single(request, kind);
-    let mut state = db.lock();
+    let tables = db.handles(input::table_name(request).ok());
+    let mut state = tables.write();
     let plan = match prepare(&state, parsed) {
         Ok(plan) => plan,
         Err(WriteError::Aws(err)) => return Err(err),
@@ -396,7 +397,8 @@ pub fn get_item(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     ph.check_names_used(has_projection)?;
     let read = ReadInput::new(request);
     let paths = projection(request);
-    let (item, size) = read_item(&db.lock(), read, &paths)?;
+    let tables = db.handles(input::table_name(request).ok());
+    let (item, size) = read_item(&tables.read(), read, &paths)?;
     ph.check_all_used(has_projection)?;
     let mut output = json!({});
     if let Some(item) = item {

@@ -1,7 +1,7 @@
 //! DynamoDB operations: dispatch by name, and what the write operations share — a request
-//! parsed before the lock ([`parsed`]), a write *plan* computed against the current state
+//! parsed before any lock ([`parsed`]), a write *plan* computed against the locked tables
 //! (condition checked) and then committed, which updates storage and appends the stream
-//! record in the same critical section.
+//! record while the table is still write-locked.
 
 pub mod batch;
 pub mod global_tables;
@@ -23,6 +23,7 @@ use super::DynamoDb;
 use super::expr::{Placeholders, parser, update};
 use super::input;
 use super::model::{Item, item_size, item_to_json};
+use super::store;
 use super::table::{PrimaryKey, State};
 use crate::Context;
 use crate::protocol::AwsError;
@@ -82,30 +83,36 @@ pub struct WritePlan {
     pub updated: Vec<super::expr::Path>,
 }
 
-/// Applies a plan: storage, then the stream record if the item really changed.
+/// Applies a plan: storage, then the stream record if the item really changed. The table is
+/// write-locked by `state`, so the record's sequence number and its place in the shard follow
+/// the commit order.
 pub fn commit(ctx: &Context, state: &mut State, plan: &WritePlan) {
     if plan.old == plan.new {
         return;
     }
-    let Some(table) = state.tables.get_mut(&plan.table) else {
+    let store = state.store;
+    let Ok(table) = state.table_mut(&plan.table) else {
         return;
     };
     match &plan.new {
         Some(item) => table.items.insert(plan.key.clone(), item.clone()),
         None => table.items.remove(&plan.key),
     };
-    let Some(arn) = table.latest_stream_arn.clone() else {
-        return;
-    };
     if !table.stream.as_ref().is_some_and(|s| s.enabled) {
         return;
     }
+    let Some((arn, log)) = table
+        .latest_stream_arn
+        .as_ref()
+        .and_then(|a| Some((a.clone(), store.stream(a)?)))
+    else {
+        return;
+    };
     let keys = table.key.key_item(&plan.key);
-    state.last_sequence += 1;
-    let sequence = state.last_sequence;
-    if let Some(log) = state.streams.get_mut(&arn) {
-        log.append(ctx, sequence, &keys, plan.old.as_ref(), plan.new.as_ref());
-    }
+    let sequence = store.next_sequence();
+    store::with_log(&log, |log| {
+        log.append(ctx, sequence, &keys, plan.old.as_ref(), plan.new.as_ref())
+    });
     // A mapping reading this stream becomes ready to run (on the virtual clock).
     ctx.sched.notify(&arn);
 }

@@ -306,7 +306,8 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     ph.check_all_used(reader.filter.is_some() || request.get("ProjectionExpression").is_some())?;
     reader.filter = reader.filter.take().or(legacy.filter?);
     let segment = segment(request)?;
-    let state = db.lock();
+    let tables = db.handles([table_name]);
+    let state = tables.read();
     let table = state.table(table_name)?;
     reader.check_scalar_keys(table, None)?;
     let source = reader.source(table)?;
@@ -319,7 +320,9 @@ pub fn scan(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         .filter(|row| start.as_ref().is_none_or(|s| position(row) > (&s.0, &s.1)))
         .filter(|row| segment.is_none_or(|(n, total)| segment_of(&row.index_key, total) == n))
         .map(|row| (last_key(&source, row), row.item));
-    reader.read(&source, candidates)
+    let page = reader.read(&source, candidates);
+    db.scan_hook();
+    page
 }
 
 /// An unknown IndexName is refused before the expressions are looked at.
@@ -327,7 +330,7 @@ fn check_index_exists(db: &DynamoDb, table_name: &str, request: &Value) -> Resul
     let Some(name) = input::opt_str(request, "IndexName")? else {
         return Ok(());
     };
-    match db.lock().tables.get(table_name) {
+    match db.handles([table_name]).read().get(table_name) {
         Some(table) => table.index(name).map(|_| ()),
         None => Ok(()),
     }
@@ -502,7 +505,8 @@ pub fn query(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         .transpose()?;
     ph.check_all_used(any_expression)?;
     let forward = input::opt_bool(request, "ScanIndexForward")?.unwrap_or(true);
-    let state = db.lock();
+    let tables = db.handles([table_name]);
+    let state = tables.read();
     let table = state.table(table_name)?;
     let source = reader.source(table)?;
     let key_cond = match key_expression {

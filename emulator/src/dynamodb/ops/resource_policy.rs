@@ -49,13 +49,6 @@ pub fn check_document(document: &str) -> Result<(), AwsError> {
     }
 }
 
-/// A new revision id: the emulator clock's milliseconds, strictly increasing (AWS's ids are
-/// timestamps, so a later revision compares greater).
-pub fn new_revision(state: &mut State, now_millis: u64) -> String {
-    state.last_policy_revision = now_millis.max(state.last_policy_revision + 1);
-    state.last_policy_revision.to_string()
-}
-
 /// What a `ResourceArn` names: a table, or one of its streams by label.
 struct Target<'a> {
     arn: &'a str,
@@ -111,7 +104,7 @@ fn target<'a>(request: &'a Value, ctx: &crate::Context) -> Result<Target<'a>, Aw
 
 /// The policy slot a target names: the table's, or its stream's.
 fn slot<'s>(state: &'s mut State, target: &Target<'_>) -> Result<&'s mut Option<Policy>, AwsError> {
-    let table = state.tables.get_mut(target.table).ok_or_else(|| {
+    let table = state.table_mut(target.table).map_err(|_| {
         AwsError::new(
             400,
             "ResourceNotFoundException",
@@ -144,7 +137,8 @@ fn stream_slot<'t>(table: &'t mut Table, label: &str) -> &'t mut Option<Policy> 
 
 pub fn get_resource_policy(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let target = target(request, db.context())?;
-    let mut state = db.lock();
+    let tables = db.handles([target.table]);
+    let mut state = tables.write();
     match slot(&mut state, &target)? {
         Some(policy) => Ok(json!({"Policy": policy.document, "RevisionId": policy.revision})),
         None => Err(not_found_message(target.arn)),
@@ -183,13 +177,14 @@ pub fn put_resource_policy(db: &DynamoDb, request: &Value) -> Result<Value, AwsE
     input::opt_bool(request, "ConfirmRemoveSelfResourceAccess")?;
     check_document(document)?;
     let now = ctx.clock.now_epoch_millis();
-    let mut state = db.lock();
+    let tables = db.handles([target.table]);
+    let mut state = tables.write();
     let current = slot(&mut state, &target)?.clone();
     check_expected(expected, current.as_ref(), &target)?;
     if let Some(policy) = current.filter(|p| p.document == document) {
         return Ok(json!({ "RevisionId": policy.revision }));
     }
-    let revision = new_revision(&mut state, now);
+    let revision = state.store.new_policy_revision(now);
     *slot(&mut state, &target)? = Some(Policy {
         document: document.to_owned(),
         revision: revision.clone(),
@@ -201,7 +196,8 @@ pub fn put_resource_policy(db: &DynamoDb, request: &Value) -> Result<Value, AwsE
 pub fn delete_resource_policy(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let target = target(request, db.context())?;
     let expected = input::opt_str(request, "ExpectedRevisionId")?;
-    let mut state = db.lock();
+    let tables = db.handles([target.table]);
+    let mut state = tables.write();
     let slot = slot(&mut state, &target)?;
     check_expected(
         expected.filter(|e| *e != "NO_POLICY"),

@@ -2,10 +2,12 @@
 //! GSI creates and deletes are in [`super::gsi_updates`], tags in [`super::tags`]).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 
 use serde_json::{Value, json};
 
 use crate::dynamodb::DynamoDb;
+use crate::dynamodb::store::Store;
 use crate::dynamodb::streams::StreamLog;
 use crate::dynamodb::table::{KeySchema, StreamSpec, Table};
 use crate::dynamodb::{index, input};
@@ -52,19 +54,20 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         tags::apply_tags(&mut table_tags, given)?;
     }
     let created = ctx.clock.now_epoch_seconds();
-    let mut state = db.lock();
-    if state.tables.contains_key(name) {
+    let store = db.store();
+    let mut registry = store.registry_mut();
+    if registry.contains_key(name) {
         return Err(AwsError::new(
             400,
             "ResourceInUseException",
             format!("Table already exists: {name}"),
         ));
     }
-    let managed = managed_key_arn(ctx, &mut state);
+    let managed = managed_key_arn(ctx, store);
     let options = table_options::for_create(requested, billing_mode, &provisioned, &managed)?;
     let policy = policy.map(|document| resource_policy::Policy {
         document: document.to_owned(),
-        revision: resource_policy::new_revision(&mut state, ctx.clock.now_epoch_millis()),
+        revision: store.new_policy_revision(ctx.clock.now_epoch_millis()),
     });
     let mut table = Table {
         name: name.to_owned(),
@@ -87,34 +90,28 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
         options,
         policy,
         stream_slots: BTreeMap::new(),
+        deleted: false,
     };
     if let Some(spec) = stream {
-        let next = state.last_sequence + 1;
-        enable_stream(ctx, &mut state.streams, &mut table, spec, next);
+        enable_stream(ctx, store, &mut table, spec);
     }
     let description = describe(&table, None);
-    state.tables.insert(name.to_owned(), table);
+    registry.insert(name.to_owned(), Arc::new(RwLock::new(table)));
     Ok(json!({ "TableDescription": description }))
 }
 
-fn enable_stream(
-    ctx: &crate::Context,
-    streams: &mut BTreeMap<String, StreamLog>,
-    table: &mut Table,
-    spec: StreamSpec,
-    next_sequence: u64,
-) {
+fn enable_stream(ctx: &crate::Context, store: &Store, table: &mut Table, spec: StreamSpec) {
     if spec.enabled {
         let log = StreamLog::new(
             ctx,
             &table.name,
             table.key.clone(),
             &spec.view_type,
-            next_sequence,
+            store.upcoming_sequence(),
         );
         table.latest_stream_arn = Some(log.arn.clone());
         table.latest_stream_label = Some(log.label.clone());
-        streams.insert(log.arn.clone(), log);
+        store.add_stream(log);
     }
     table.stream = Some(spec);
 }
@@ -192,8 +189,8 @@ fn stream_spec(request: &Value) -> Result<Option<StreamSpec>, AwsError> {
 }
 
 /// The ARN of the account's AWS managed KMS key for DynamoDB (`alias/aws/dynamodb`).
-fn managed_key_arn(ctx: &crate::Context, state: &mut crate::dynamodb::table::State) -> String {
-    ctx.arn("kms", &format!("key/{}", state.managed_kms_key()))
+fn managed_key_arn(ctx: &crate::Context, store: &Store) -> String {
+    ctx.arn("kms", &format!("key/{}", store.managed_kms_key()))
 }
 
 /// `TableDescription` as DescribeTable (and Create/Delete) return it.
@@ -261,11 +258,9 @@ fn describe_changing(table: &Table, status: Option<&str>, changing: &Changing) -
 
 pub fn describe_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let name = input::table_name(request)?;
-    let state = db.lock();
-    let table = state
-        .tables
-        .get(name)
-        .ok_or_else(|| table_not_found(name))?;
+    let tables = db.handles([name]);
+    let state = tables.read();
+    let table = state.get(name).ok_or_else(|| table_not_found(name))?;
     Ok(json!({ "Table": describe(table, None) }))
 }
 
@@ -290,9 +285,8 @@ pub fn list_tables(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             err
         })?;
     }
-    let state = db.lock();
-    let names: Vec<&String> = state
-        .tables
+    let registry = db.store().registry();
+    let names: Vec<&String> = registry
         .keys()
         .filter(|n| start.is_none_or(|s| n.as_str() > s))
         .collect();
@@ -308,28 +302,20 @@ pub fn list_tables(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
 
 pub fn delete_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let name = input::table_name(request)?;
-    let mut state = db.lock();
-    if state
-        .tables
-        .get(name)
-        .is_some_and(|t| t.deletion_protection)
-    {
+    let store = db.store();
+    let tables = store.handles([name]);
+    let mut state = tables.write();
+    let table = state.table_mut(name).map_err(|_| table_not_found(name))?;
+    if table.deletion_protection {
         return Err(AwsError::validation(
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
         ));
     }
-    let table = state
-        .tables
-        .remove(name)
-        .ok_or_else(|| table_not_found(name))?;
-    if let Some(log) = table
-        .latest_stream_arn
-        .as_ref()
-        .and_then(|arn| state.streams.get_mut(arn))
-    {
-        log.enabled = false;
-    }
-    Ok(json!({ "TableDescription": describe(&table, Some("DELETING")) }))
+    // Lock order: the table, then the registry, then its stream (see `store`).
+    store.registry_mut().remove(name);
+    table.deleted = true;
+    store.disable_stream(table.latest_stream_arn.as_ref());
+    Ok(json!({ "TableDescription": describe(table, Some("DELETING")) }))
 }
 
 /// UpdateTable: billing mode, throughput, stream settings, deletion protection, one GSI
@@ -362,13 +348,11 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     {
         return Err(AwsError::validation("Nothing to update"));
     }
-    let mut guard = db.lock();
-    let managed = managed_key_arn(ctx, &mut guard);
-    let state = &mut *guard;
-    let table = state
-        .tables
-        .get_mut(name)
-        .ok_or_else(|| table_not_found(name))?;
+    let store = db.store();
+    let managed = managed_key_arn(ctx, store);
+    let tables = store.handles([name]);
+    let mut state = tables.write();
+    let table = state.table_mut(name).map_err(|_| table_not_found(name))?;
     global_tables::refuse_update(request, ctx)?;
     if let Some(change) = &gsi_change {
         gsi_updates::check(table, request, change)?;
@@ -402,20 +386,11 @@ pub fn update_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             }
             (false, false) => return Err(invalid_param("Stream is already disabled")),
             (true, false) => {
-                if let Some(log) = table
-                    .latest_stream_arn
-                    .as_ref()
-                    .and_then(|a| state.streams.get_mut(a))
-                {
-                    log.enabled = false;
-                }
+                store.disable_stream(table.latest_stream_arn.as_ref());
                 // A disabled stream leaves no StreamSpecification (as DynamoDB Local shows).
                 table.stream = None;
             }
-            (false, true) => {
-                let next = state.last_sequence + 1;
-                enable_stream(ctx, &mut state.streams, table, spec, next)
-            }
+            (false, true) => enable_stream(ctx, store, table, spec),
         }
     }
     let transient = match &gsi_change {

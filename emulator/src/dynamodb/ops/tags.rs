@@ -61,12 +61,18 @@ fn resource_arn(request: &Value) -> Result<&str, AwsError> {
     }
 }
 
+/// The name of the table an ARN could name (`…:table/<name>`; the ARN is compared whole
+/// once the table is locked).
+fn table_name_in(arn: &str) -> &str {
+    arn.rsplit_once(":table/").map_or("", |(_, name)| name)
+}
+
 /// The table whose ARN is exactly `arn`.
 fn table_by_arn<'a>(state: &'a mut State, arn: &str) -> Result<&'a mut Table, AwsError> {
     state
-        .tables
-        .values_mut()
-        .find(|t| t.arn == arn)
+        .table_mut(table_name_in(arn))
+        .ok()
+        .filter(|t| t.arn == arn)
         .ok_or_else(|| arn_not_found(arn))
 }
 
@@ -149,7 +155,8 @@ pub fn tag_resource(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
             "Atleast one Tag needs to be provided as Input.",
         ));
     }
-    let mut state = db.lock();
+    let tables = db.handles([table_name_in(arn)]);
+    let mut state = tables.write();
     let table = table_by_arn(&mut state, arn)?;
     apply_tags(&mut table.tags, tags)?;
     Ok(json!({}))
@@ -186,7 +193,8 @@ pub fn untag_resource(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
             "Atleast one Tag Key needs to be provided as Input.",
         ));
     }
-    let mut state = db.lock();
+    let tables = db.handles([table_name_in(arn)]);
+    let mut state = tables.write();
     let table = table_by_arn(&mut state, arn)?;
     for name in names {
         table.tags.remove(name);
@@ -197,7 +205,8 @@ pub fn untag_resource(db: &DynamoDb, request: &Value) -> Result<Value, AwsError>
 pub fn list_tags_of_resource(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let arn = resource_arn(request)?;
     let after = input::opt_str(request, "NextToken")?;
-    let mut state = db.lock();
+    let tables = db.handles([table_name_in(arn)]);
+    let mut state = tables.write();
     let table = table_by_arn(&mut state, arn)?;
     let remaining: Vec<(&String, &String)> = table
         .tags

@@ -115,10 +115,17 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
         })
         .collect::<Result<_, _>>()?;
     let now = db.context().clock.now();
-    let mut state = db.lock();
-    if let Some(token) = token {
+    // Lock order: the token ledger, then the tables by name (see `store`).
+    let mut ledger = token.map(|_| db.store().tokens());
+    let tables = db.handles(
+        actions
+            .iter()
+            .filter_map(|a| input::table_name(a.body).ok()),
+    );
+    let mut state = tables.write();
+    if let (Some(token), Some(ledger)) = (token, &ledger) {
         // The token is looked at once every action's expressions and values are valid.
-        let verdict = state.client_tokens.verdict(token, request, now);
+        let verdict = ledger.verdict(token, request, now);
         if verdict != Verdict::Run {
             for action in &actions {
                 action.values.clone()?;
@@ -131,8 +138,8 @@ pub fn transact_write_items(db: &DynamoDb, request: &Value) -> Result<Value, Aws
         }
     }
     let result = run_transaction(db, &mut state, actions, detail, metrics);
-    if let (Some(token), Ok(_)) = (token, &result) {
-        state.client_tokens.record(token, request, now);
+    if let (Some(token), Some(ledger), Ok(_)) = (token, &mut ledger, &result) {
+        ledger.record(token, request, now);
     }
     result
 }
@@ -356,7 +363,9 @@ pub fn transact_get_items(db: &DynamoDb, request: &Value) -> Result<Value, AwsEr
             Ok((get, ReadInput::new(get), projection(get)))
         })
         .collect();
-    let state = db.lock();
+    let names = gets.iter().filter_map(|g| g.as_ref().ok());
+    let tables = db.handles(names.filter_map(|(get, _, _)| input::table_name(get).ok()));
+    let state = tables.read();
     let mut responses = Vec::new();
     let mut seen = BTreeSet::new();
     let mut usages: BTreeMap<String, Usage> = BTreeMap::new();

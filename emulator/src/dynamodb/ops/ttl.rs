@@ -16,7 +16,8 @@ pub fn update_time_to_live(db: &DynamoDb, request: &Value) -> Result<Value, AwsE
         .ok_or_else(|| input::missing("TimeToLiveSpecification"))?;
     let enabled = input::opt_bool(spec, "Enabled")?.ok_or_else(|| input::missing("Enabled"))?;
     let attribute = input::req_str(spec, "AttributeName")?;
-    let mut state = db.lock();
+    let tables = db.handles([name]);
+    let mut state = tables.write();
     let table = state.table_mut(name)?;
     match (&table.ttl_attribute, enabled) {
         (Some(current), true) if current != attribute => {
@@ -41,7 +42,8 @@ pub fn update_time_to_live(db: &DynamoDb, request: &Value) -> Result<Value, AwsE
 
 pub fn describe_time_to_live(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let name = input::table_name(request)?;
-    let state = db.lock();
+    let tables = db.handles([name]);
+    let state = tables.read();
     let description = match &state.table(name)?.ttl_attribute {
         Some(attribute) => json!({ "TimeToLiveStatus": "ENABLED", "AttributeName": attribute }),
         None => json!({ "TimeToLiveStatus": "DISABLED" }),
