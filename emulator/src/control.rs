@@ -3,6 +3,8 @@
 //! - `GET /_aws/ses` — the SES outbox, in LocalStack's shape (`{"messages": [...]}`), optionally
 //!   filtered by `?email=SOURCE`; `DELETE /_aws/ses` empties it.
 //! - `GET /_orderlab/health` — `{"status": "running", "services": [...]}`.
+//! - `GET /_orderlab/usage` — what the bounded queues hold now: `{"lambda": {"queuedEvents",
+//!   "queuedBytes", "queuedBytesLimit", "discardedEvents"}}` (asynchronous invocations).
 //! - `POST /_orderlab/faults` — replaces the injected faults with a MockConfigFile-shaped
 //!   document (`StateMachines`/`MockedResponses` for states, `Functions` for Lambda
 //!   invocations; see `sfn::mock` and `lambda::faults`); `DELETE` removes them. The POST must
@@ -34,6 +36,9 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
             services.lambda.context().function_faults.clear();
             services.lambda.context().state_mocks.clear();
             rest::empty(204)
+        }
+        (&Method::GET, "/_orderlab/usage") => {
+            rest::json(200, &json!({ "lambda": services.lambda.usage() }))
         }
         (&Method::GET, "/_orderlab/health") => rest::json(
             200,
