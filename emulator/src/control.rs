@@ -4,7 +4,8 @@
 //!   filtered by `?email=SOURCE`; `DELETE /_aws/ses` empties it.
 //! - `GET /_orderlab/health` — `{"status": "running", "services": [...]}`.
 //! - `GET /_orderlab/usage` — what the bounded queues hold now: `{"lambda": {"queuedEvents",
-//!   "queuedBytes", "queuedBytesLimit", "discardedEvents"}}` (asynchronous invocations).
+//!   "queuedBytes", "queuedBytesLimit", "discardedEvents"}, "states": {executions, running and
+//!   closed ones and their history bytes}, "events": {pending and dropped deliveries}}`.
 //! - `POST /_orderlab/faults` — replaces the injected faults with a MockConfigFile-shaped
 //!   document (`StateMachines`/`MockedResponses` for states, `Functions` for Lambda
 //!   invocations; see `sfn::mock` and `lambda::faults`); `DELETE` removes them. The POST must
@@ -38,7 +39,12 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
             rest::empty(204)
         }
         (&Method::GET, "/_orderlab/usage") => {
-            rest::json(200, &json!({ "lambda": services.lambda.usage() }))
+            let usage = json!({
+                "lambda": services.lambda.usage(),
+                "states": services.sfn.usage(),
+                "events": services.events.usage(),
+            });
+            rest::json(200, &usage)
         }
         (&Method::GET, "/_orderlab/health") => rest::json(
             200,
