@@ -32,3 +32,4 @@ pub mod snapshot;
 pub mod stack;
 pub mod stop;
 pub mod suite;
+pub mod trim;

@@ -764,6 +764,7 @@ async fn emulate_command(args: EmulateArgs, stop: Stop) -> u8 {
             return ERROR;
         }
     };
+    let _trim = orderlab::trim::start();
     let endpoint = emulator.endpoint();
     // One write, so that a reader taking only the first line (`| head -1`) still gets it all.
     let banner = format!(

@@ -3,6 +3,9 @@
 //! - `GET /_aws/ses` — the SES outbox, in LocalStack's shape (`{"messages": [...]}`), optionally
 //!   filtered by `?email=SOURCE`; `DELETE /_aws/ses` empties it.
 //! - `GET /_orderlab/health` — `{"status": "running", "services": [...]}`.
+//! - `GET /_orderlab/usage` — what the bounded queues hold now: `{"lambda": {"queuedEvents",
+//!   "queuedBytes", "queuedBytesLimit", "discardedEvents"}, "states": {executions, running and
+//!   closed ones and their history bytes}, "events": {pending and dropped deliveries}}`.
 //! - `POST /_orderlab/faults` — replaces the injected faults with a MockConfigFile-shaped
 //!   document (`StateMachines`/`MockedResponses` for states, `Functions` for Lambda
 //!   invocations; see `sfn::mock` and `lambda::faults`); `DELETE` removes them. The POST must
@@ -40,6 +43,14 @@ pub async fn handle(services: &Services, request: &AwsRequest) -> Response {
             rest::empty(204)
         }
         (&Method::POST, "/_orderlab/scheduler") => hold(services, request),
+        (&Method::GET, "/_orderlab/usage") => {
+            let usage = json!({
+                "lambda": services.lambda.usage(),
+                "states": services.sfn.usage(),
+                "events": services.events.usage(),
+            });
+            rest::json(200, &usage)
+        }
         (&Method::GET, "/_orderlab/health") => rest::json(
             200,
             &json!({

@@ -39,6 +39,11 @@ impl EventBridge {
         })
     }
 
+    /// What `GET /_orderlab/usage` reports for EventBridge.
+    pub fn usage(&self) -> serde_json::Value {
+        self.deliveries.usage()
+    }
+
     fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
         self.registry
             .lock()

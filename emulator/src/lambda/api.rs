@@ -122,7 +122,7 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
         code: Mutex::new(Some(code)),
         policy: Mutex::default(),
         tags: Mutex::new(tags),
-        queued: Default::default(),
+        queued: Arc::default(),
     });
     let mut functions = lock(&lambda.functions);
     if lambda.is_closed() {

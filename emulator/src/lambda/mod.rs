@@ -17,6 +17,7 @@ pub mod faults;
 pub mod pool;
 pub mod process;
 mod process_tree;
+pub mod queue;
 pub mod runtime_api;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,26 +53,8 @@ pub struct Function {
     policy: Mutex<Vec<Value>>,
     tags: Mutex<IndexMap<String, String>>,
     /// Asynchronous invocations accepted and not yet finished (bounded by
-    /// [`MAX_QUEUED_EVENTS`]).
-    queued: std::sync::atomic::AtomicUsize,
-}
-
-/// The most asynchronous invocations one function holds queued. AWS queues them and, when the
-/// function cannot keep up, retries and finally discards events (maximum event age, at most 6
-/// hours); the emulator keeps a bounded queue and discards, with a warning, what arrives while
-/// it is full — otherwise a sustained stream of events to a slow function (EventBridge rules,
-/// `InvocationType: Event`) grows the process without bound.
-pub(crate) const MAX_QUEUED_EVENTS: usize = 1_000;
-
-/// Counts one queued asynchronous invocation until dropped.
-struct Queued(Arc<Function>);
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        self.0
-            .queued
-            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-    }
+    /// [`queue::MAX_QUEUED_EVENTS`]).
+    queued: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 pub struct Lambda {
@@ -81,6 +64,8 @@ pub struct Lambda {
     functions: Mutex<IndexMap<String, Arc<Function>>>,
     mappings: Mutex<IndexMap<String, esm::Mapping>>,
     reaper: Arc<Reaper>,
+    /// Asynchronous invocations queued across all functions ([`queue`]).
+    queue: Arc<queue::AsyncQueue>,
     /// Set at shutdown: no function is created any more.
     closed: AtomicBool,
 }
@@ -113,6 +98,7 @@ impl Lambda {
             functions: Mutex::default(),
             mappings: Mutex::default(),
             reaper: Arc::new(Reaper::default()),
+            queue: Arc::default(),
             closed: AtomicBool::new(false),
         })
     }
@@ -157,6 +143,11 @@ impl Lambda {
     /// The emulator's shared context (clock, bus, injected faults).
     pub fn context(&self) -> &Context {
         &self.ctx
+    }
+
+    /// What `GET /_orderlab/usage` reports for Lambda: the asynchronous queue's fill.
+    pub fn usage(&self) -> Value {
+        self.queue.usage()
     }
 
     /// The pid of every `bootstrap` process started so far.
@@ -314,19 +305,13 @@ impl FunctionInvoker for Lambda {
             InvocationType::RequestResponse => self.run(&target, payload).await,
             InvocationType::Event => {
                 let name = function.to_owned();
-                let queued = target
-                    .queued
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let slot = Queued(target.clone());
-                if queued >= MAX_QUEUED_EVENTS {
-                    tracing::warn!(
-                        function = %name,
-                        "asynchronous invocation discarded: {MAX_QUEUED_EVENTS} events already \
-                         queued for the function"
-                    );
-                    drop(slot);
-                    return Ok(accepted());
-                }
+                let slot = match self.queue.admit(&target.queued, payload.len()) {
+                    Ok(slot) => slot,
+                    Err(reason) => {
+                        tracing::warn!(function = %name, "asynchronous invocation discarded: {reason}");
+                        return Ok(accepted());
+                    }
+                };
                 tokio::spawn(self.ctx.sched.activity(async move {
                     let _slot = slot;
                     match target.pool.run(payload).await {

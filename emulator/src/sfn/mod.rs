@@ -53,6 +53,11 @@ impl StepFunctions {
         })
     }
 
+    /// What `GET /_orderlab/usage` reports for Step Functions.
+    pub fn usage(&self) -> Value {
+        self.lock().usage()
+    }
+
     fn lock(&self) -> MutexGuard<'_, api::Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }

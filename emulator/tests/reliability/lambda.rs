@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
+use aws_sdk_lambda::types::{Environment, FunctionCode, InvocationType, Runtime};
 use orderlab_emulator::Emulator;
 
 use crate::support;
@@ -438,4 +438,79 @@ async fn dropping_the_emulator_kills_its_processes() {
     drop(emulator);
     assert_eq!(escapee.survivors(), Vec::new());
     assert!(!task_root.exists(), "{} left behind", task_root.display());
+}
+
+/// `GET /_orderlab/usage`'s Lambda part: the asynchronous queue's fill.
+async fn lambda_usage(emulator: &Emulator) -> serde_json::Value {
+    let answer = reqwest::get(format!("{}/_orderlab/usage", emulator.endpoint()))
+        .await
+        .expect("usage answers");
+    assert_eq!(answer.status(), 200);
+    let usage: serde_json::Value = answer.json().await.expect("usage is JSON");
+    usage["lambda"].clone()
+}
+
+/// The soak's memory (issue #10): asynchronous invocations were bounded at 1,000 events per
+/// function, so functions receiving 1 MB events could hold gigabytes. They are bounded in bytes
+/// across all functions now (what arrives beyond is discarded, still answered 202 as AWS
+/// does), and a deleted function's queued invocations give their room back at once.
+#[tokio::test]
+async fn queued_asynchronous_invocations_are_bounded_in_bytes_and_go_with_their_function() {
+    let emulator = support::start().await;
+    let client = client(&emulator).await;
+    // A bootstrap that never asks for work: each invocation holds an instance until the
+    // function's 30 s timeout, so nothing leaves the queue while the test fills it.
+    let zip = support::zip_with("bootstrap", b"#!/bin/sh\nexec sleep 60\n");
+    for name in ["queue-a", "queue-b"] {
+        create(&client, name, zip.clone(), 30, &[])
+            .await
+            .expect("CreateFunction");
+    }
+    let payload = json_string_of(1_048_576);
+    for i in 0..160 {
+        let answer = client
+            .invoke()
+            .function_name(if i % 2 == 0 { "queue-a" } else { "queue-b" })
+            .invocation_type(InvocationType::Event)
+            .payload(Blob::new(payload.clone()))
+            .send()
+            .await
+            .expect("an Event invocation is accepted");
+        assert_eq!(answer.status_code(), 202);
+    }
+    let usage = lambda_usage(&emulator).await;
+    let limit = 128 << 20;
+    assert_eq!(usage["queuedBytesLimit"], limit, "{usage}");
+    assert_eq!(usage["queuedBytes"], limit, "{usage}");
+    assert_eq!(usage["queuedEvents"], 128, "{usage}");
+    assert_eq!(usage["discardedEvents"], 32, "{usage}");
+
+    for name in ["queue-a", "queue-b"] {
+        client
+            .delete_function()
+            .function_name(name)
+            .send()
+            .await
+            .expect("DeleteFunction");
+    }
+    // What waited for an instance is gone at once; at most the 10 running per function stay
+    // until their timeout (AWS lets in-flight invocations finish).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let usage = loop {
+        let usage = lambda_usage(&emulator).await;
+        if usage["queuedEvents"].as_u64().is_some_and(|n| n <= 20) || Instant::now() > deadline {
+            break usage;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        usage["queuedEvents"].as_u64().is_some_and(|n| n <= 20),
+        "{usage}"
+    );
+    assert!(
+        usage["queuedBytes"].as_u64().is_some_and(|n| n <= 20 << 20),
+        "{usage}"
+    );
+    still_invokes(&client).await;
+    emulator.shutdown().await;
 }

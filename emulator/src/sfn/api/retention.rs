@@ -39,6 +39,18 @@ impl Store {
         self.retention.bytes
     }
 
+    /// What `GET /_orderlab/usage` reports for Step Functions.
+    pub fn usage(&self) -> serde_json::Value {
+        let (running, running_bytes) = self.running.figures();
+        serde_json::json!({
+            "executions": self.executions.len(),
+            "runningExecutions": running,
+            "runningHistoryBytes": running_bytes,
+            "closedKept": self.retention.closed.len(),
+            "closedBytes": self.retention.bytes,
+        })
+    }
+
     /// Records that `arn` closed at `stop_date`, then drops what the budget and the 90 days no
     /// longer allow.
     pub fn closed(&mut self, arn: &str, stop_date: f64) {
