@@ -194,18 +194,23 @@ impl Pool {
         )
     }
 
+    /// What an invocation of a deleted function answers.
+    fn not_found(&self) -> AwsError {
+        let arn = lock(&self.spec).function_arn.clone();
+        AwsError::new(
+            404,
+            "ResourceNotFoundException",
+            format!("Function not found: {arn}"),
+        )
+    }
+
     async fn acquire(&self) -> Result<Instance, AwsError> {
         loop {
             let freed = self.freed.notified();
             let generation = {
                 let mut state = lock(&self.state);
                 if self.deleted.load(Ordering::SeqCst) {
-                    let arn = lock(&self.spec).function_arn.clone();
-                    return Err(AwsError::new(
-                        404,
-                        "ResourceNotFoundException",
-                        format!("Function not found: {arn}"),
-                    ));
+                    return Err(self.not_found());
                 }
                 if self.closed.load(Ordering::SeqCst) {
                     return Err(AwsError::service_unavailable(
@@ -222,16 +227,28 @@ impl Pool {
                     None
                 }
             };
-            match generation {
-                Some(generation) => {
-                    return self.start(generation).await.inspect_err(|_| {
-                        let mut state = lock(&self.state);
-                        state.running = state.running.saturating_sub(1);
-                        drop(state);
-                        self.freed.notify_one();
-                    });
-                }
-                None => freed.await,
+            let Some(generation) = generation else {
+                freed.await;
+                continue;
+            };
+            let error = match self.start(generation).await {
+                Ok(instance) => return Ok(instance),
+                Err(error) => error,
+            };
+            let replaced = {
+                let mut state = lock(&self.state);
+                state.running = state.running.saturating_sub(1);
+                state.generation != generation
+            };
+            self.freed.notify_one();
+            // DeleteFunction or UpdateFunctionCode removed the code this start was given
+            // (a race, not the caller's fault): the function is gone, or start again with the
+            // new code.
+            if self.deleted.load(Ordering::SeqCst) {
+                return Err(self.not_found());
+            }
+            if !replaced {
+                return Err(error);
             }
         }
     }
