@@ -10,9 +10,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde_json::{Value, json};
 
-use super::run::{Runner, VariantJob};
+use super::run::VariantJob;
 use super::{Options, Progress, load_base, reproduce};
-use crate::run::RunOptions;
 use crate::suite::{Outcome, RunDetails, ScenarioReport};
 
 /// One seed's run.
@@ -69,18 +68,7 @@ pub async fn explore(
 ) -> anyhow::Result<Interleavings> {
     let started = Instant::now();
     let (base, text) = load_base(options)?;
-    let runner = Runner {
-        run: RunOptions {
-            timeout: options.timeout,
-            app_dir: options.app_dir.clone(),
-            stop: options.stop.clone(),
-            ..RunOptions::default()
-        },
-        jobs: options.jobs,
-        deadline: started + options.time_limit,
-        out_dir: options.out_dir.clone(),
-        base: options.base.clone(),
-    };
+    let runner = options.runner(started);
     let mut scenarios = Vec::new();
     let mut jobs = HashMap::new();
     for seed in 1..=count {
@@ -121,7 +109,7 @@ pub async fn explore(
 fn label(report: &ScenarioReport) -> &'static str {
     match report.outcome {
         Outcome::Passed => "ok",
-        Outcome::Failed => "VIOLATE",
+        Outcome::Failed => "VIOLATION",
         Outcome::Error => "ERROR",
     }
 }
@@ -241,7 +229,7 @@ pub fn json(found: &Interleavings) -> Value {
         })).collect::<Vec<_>>(),
         "runs": found.runs.iter().map(|run| json!({
             "schedule_seed": run.seed,
-            "outcome": label(&run.report),
+            "outcome": super::report::outcome_word(run.report.outcome),
             "message": run.report.message,
             "statuses": run.report.text.lines().next(),
         })).collect::<Vec<_>>(),

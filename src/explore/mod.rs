@@ -53,6 +53,24 @@ pub struct Options {
     pub stop: Stop,
 }
 
+impl Options {
+    /// What every run of this exploration shares, its time limit counted from `started`.
+    fn runner(&self, started: Instant) -> run::Runner {
+        run::Runner {
+            run: RunOptions {
+                timeout: self.timeout,
+                app_dir: self.app_dir.clone(),
+                stop: self.stop.clone(),
+                ..RunOptions::default()
+            },
+            jobs: self.jobs,
+            deadline: started + self.time_limit,
+            out_dir: self.out_dir.clone(),
+            base: self.base.clone(),
+        }
+    }
+}
+
 /// One variant's result.
 #[derive(Debug, Clone)]
 pub struct VariantResult {
@@ -123,18 +141,7 @@ pub async fn explore(options: &Options, progress: Progress<'_>) -> anyhow::Resul
     let model = coverage::load_model(&options.app_dir).context("reading the state machine")?;
     check_states(&model, &options.states)?;
     let (base, base_text) = load_base(options)?;
-    let runner = &run::Runner {
-        run: RunOptions {
-            timeout: options.timeout,
-            app_dir: options.app_dir.clone(),
-            stop: options.stop.clone(),
-            ..RunOptions::default()
-        },
-        jobs: options.jobs,
-        deadline: started + options.time_limit,
-        out_dir: options.out_dir.clone(),
-        base: options.base.clone(),
-    };
+    let runner = &options.runner(started);
     let baseline = baseline_scenarios(options, &base)?;
     let baseline_names = baseline.iter().map(|s| s.name.clone()).collect();
     let baseline_reports = runner

@@ -237,11 +237,7 @@ pub fn json(exploration: &Exploration) -> Value {
                 "error": v.variant.error,
                 "attempt": v.variant.attempt,
                 "retry_budget": v.variant.budget,
-                "outcome": match v.report.outcome {
-                    Outcome::Passed => "ok",
-                    Outcome::Failed => "violation",
-                    Outcome::Error => "not_run",
-                },
+                "outcome": outcome_word(v.report.outcome),
                 "statuses": v.report.text.lines().next().unwrap_or_default(),
                 "message": v.report.message,
                 "violations": v.report.details.as_ref().map(|d| d.problems.clone()).unwrap_or_default(),
@@ -269,4 +265,13 @@ pub fn json(exploration: &Exploration) -> Value {
         "unreached_folded": folded(&exploration.unreached),
         "unreached": exploration.unreached.iter().map(|(t, why)| json!({"transition": t.to_string(), "why": why})).collect::<Vec<_>>(),
     })
+}
+
+/// A run's outcome in `--json`: `ok`, `violation` or `not_run` (could not run, or not started).
+pub fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "ok",
+        Outcome::Failed => "violation",
+        Outcome::Error => "not_run",
+    }
 }
