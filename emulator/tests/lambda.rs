@@ -391,6 +391,102 @@ async fn event_source_mappings_are_recorded() {
 }
 
 /// CodeSha256 as AWS reports it: the zip's SHA-256, base64.
+/// Every member CreateEventSourceMapping takes for a stream is answered back as honoured, or
+/// refused with InvalidParameterValueException: none is dropped.
+#[tokio::test]
+async fn event_source_mapping_options_are_honoured_or_refused() {
+    use aws_sdk_lambda::types::{
+        DestinationConfig, EventSourcePosition, Filter, FilterCriteria, FunctionResponseType,
+        OnFailure,
+    };
+    let emulator = support::start().await;
+    let client = Client::new(&support::sdk_config(&emulator).await);
+    support::create_test_function(&client, "consumer", 3, &[]).await;
+    let stream = "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/2026-01-01T00:00:00.000";
+    let pattern = r#"{"eventName": ["INSERT"]}"#;
+    let create = || {
+        client
+            .create_event_source_mapping()
+            .function_name("consumer")
+            .event_source_arn(stream)
+            .starting_position(EventSourcePosition::TrimHorizon)
+    };
+    let created = create()
+        .batch_size(2500)
+        .parallelization_factor(4)
+        .maximum_batching_window_in_seconds(5)
+        .maximum_record_age_in_seconds(3600)
+        .bisect_batch_on_function_error(true)
+        .function_response_types(FunctionResponseType::ReportBatchItemFailures)
+        .filter_criteria(
+            FilterCriteria::builder()
+                .filters(Filter::builder().pattern(pattern).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateEventSourceMapping");
+    let got = client
+        .get_event_source_mapping()
+        .uuid(created.uuid().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.batch_size(), Some(2500));
+    assert_eq!(got.parallelization_factor(), Some(4));
+    assert_eq!(got.maximum_batching_window_in_seconds(), Some(5));
+    assert_eq!(got.maximum_record_age_in_seconds(), Some(3600));
+    assert_eq!(got.bisect_batch_on_function_error(), Some(true));
+    assert_eq!(
+        got.function_response_types(),
+        [FunctionResponseType::ReportBatchItemFailures]
+    );
+    let filters = got.filter_criteria().unwrap().filters();
+    assert_eq!(filters[0].pattern(), Some(pattern));
+
+    let refused = [
+        create().parallelization_factor(11),
+        create().maximum_record_age_in_seconds(30),
+        create().tumbling_window_in_seconds(60),
+        create().destination_config(
+            DestinationConfig::builder()
+                .on_failure(
+                    OnFailure::builder()
+                        .destination("arn:aws:sqs:us-east-1:000000000000:dlq")
+                        .build(),
+                )
+                .build(),
+        ),
+        create().filter_criteria(
+            FilterCriteria::builder()
+                .filters(
+                    Filter::builder()
+                        .pattern(r#"{"eventName": "INSERT"}"#)
+                        .build(),
+                )
+                .build(),
+        ),
+        create().queues("q"),
+    ];
+    let mut codes = Vec::new();
+    for request in refused {
+        let error = request.send().await.unwrap_err().into_service_error();
+        codes.push(error.meta().code().unwrap_or_default().to_owned());
+    }
+    assert_eq!(
+        codes,
+        [
+            "ValidationException",
+            "InvalidParameterValueException",
+            "InvalidParameterValueException",
+            "InvalidParameterValueException",
+            "InvalidParameterValueException",
+            "InvalidParameterValueException",
+        ]
+    );
+    emulator.shutdown().await;
+}
+
 fn sha256_base64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     use sha2::Digest as _;

@@ -1,13 +1,15 @@
 //! The Lambda executables and their deployment zips. The executables come from
 //! `ORDERLAB_LAMBDA_DIR` when set, otherwise from one `cargo build -p orderlab-lambdas --bins`
-//! per process and checkout (a one-package build resolves the dependencies' features on its
-//! own, so the first one in a target dir compiles the AWS SDK a second time beside what
-//! `cargo test --workspace` built; `--workspace --bins` was tried and, run from inside
-//! `cargo test`, alternated with the shell's own builds — see docs/reliability.md) — run in the application's checkout (the Cargo project holding
+//! per process and checkout, run in the application's checkout (the Cargo project holding
 //! `app/`, found at run time: [`crate::paths::checkout_of`]), never in the directory the
-//! harness was compiled in — whose compiler-artifact messages name every executable's path. `cargo` and
-//! `strip` run through [`crate::cleanup`], so an interrupted run kills them and deletes the
-//! stripped copy.
+//! harness was compiled in; its compiler-artifact messages name every executable's path.
+//!
+//! That build compiles nothing the harness's own build did not: `workspace-hack/` gives every
+//! build of the workspace one feature set per dependency, and the variables cargo set for the
+//! running harness are removed from the nested build's environment
+//! ([`set_by_cargo_for_a_crate`]; inherited, they made build scripts rerun and the AWS SDK
+//! recompile, in the nested build and again in the user's next one). `cargo` and `strip` run
+//! through [`crate::cleanup`], so an interrupted run kills them and deletes the stripped copy.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
@@ -75,6 +77,11 @@ fn from_dir(dir: &Path) -> Executables {
 fn build_lambdas(checkout: &Path) -> anyhow::Result<Executables> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(&cargo);
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_for_a_crate) {
+            command.env_remove(&name);
+        }
+    }
     command
         .current_dir(checkout)
         .args(["build", "-p", "orderlab-lambdas", "--bins"])
@@ -103,6 +110,33 @@ fn build_lambdas(checkout: &Path) -> anyhow::Result<Executables> {
         bail!("`{cargo} build -p orderlab-lambdas --bins` reported no executables");
     }
     Ok(executables)
+}
+
+/// What cargo sets in the environment of the crate it runs (`cargo run`, `cargo test`) and of
+/// build scripts. Inherited by the nested build, they look changed to build scripts that watch
+/// them (`ring`'s watches `CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, `OUT_DIR`): the build script
+/// reruns and `ring`, rustls and every AWS SDK crate above them recompile — then again in the
+/// user's next plain `cargo` command, which sees them unset. Removed, the nested build is the
+/// same build as the shell's.
+fn set_by_cargo_for_a_crate(name: &str) -> bool {
+    const EXACT: [&str; 9] = [
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+        "CARGO_MANIFEST_LINKS",
+        "CARGO_CRATE_NAME",
+        "CARGO_BIN_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    const PREFIXES: [&str; 4] = [
+        "CARGO_PKG_",
+        "CARGO_BIN_EXE_",
+        "CARGO_CFG_",
+        "CARGO_FEATURE_",
+    ];
+    EXACT.contains(&name) || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
 }
 
 #[derive(Deserialize)]
@@ -217,6 +251,27 @@ fn stripped(executable: &Path) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nested_build_drops_what_cargo_set_for_the_running_crate() {
+        for name in [
+            "CARGO_PKG_NAME",
+            "CARGO_MANIFEST_DIR",
+            "OUT_DIR",
+            "CARGO_BIN_EXE_orderlab",
+        ] {
+            assert!(set_by_cargo_for_a_crate(name), "{name}");
+        }
+        for name in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_INCREMENTAL",
+            "PATH",
+        ] {
+            assert!(!set_by_cargo_for_a_crate(name), "{name}");
+        }
+    }
 
     #[test]
     fn reads_bin_artifacts_only() {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::{oneshot, watch};
 
+use super::esm_config::MappingConfig;
 use super::esm_poller::{self, BusFunction, BusStream, Poller, PollerSettings};
 use crate::Context;
 use crate::protocol::AwsError;
@@ -20,9 +21,8 @@ pub struct Mapping {
     pub uuid: String,
     pub function_arn: String,
     pub event_source_arn: String,
-    pub batch_size: u64,
     pub starting_position: String,
-    pub maximum_retry_attempts: i64,
+    pub config: MappingConfig,
     pub last_modified: f64,
     pub enabled: bool,
     stop: watch::Sender<bool>,
@@ -30,12 +30,9 @@ pub struct Mapping {
 
 impl Mapping {
     pub fn to_json(&self, state: &str) -> Value {
-        json!({
+        let mut answer = json!({
             "UUID": self.uuid,
             "StartingPosition": self.starting_position,
-            "BatchSize": self.batch_size,
-            "MaximumBatchingWindowInSeconds": 0,
-            "ParallelizationFactor": 1,
             "EventSourceArn": self.event_source_arn,
             "FunctionArn": self.function_arn,
             "LastModified": self.last_modified,
@@ -43,12 +40,12 @@ impl Mapping {
             "State": state,
             "StateTransitionReason": "User action",
             "DestinationConfig": {"OnFailure": {}},
-            "FunctionResponseTypes": [],
-            "MaximumRecordAgeInSeconds": -1,
-            "BisectBatchOnFunctionError": false,
-            "MaximumRetryAttempts": self.maximum_retry_attempts,
             "TumblingWindowInSeconds": 0,
-        })
+        });
+        if let Some(object) = answer.as_object_mut() {
+            self.config.write(object);
+        }
+        answer
     }
 
     /// The state GetEventSourceMapping reports.
@@ -92,28 +89,15 @@ pub async fn create(
             "startingPosition",
         )));
     }
-    let batch_size = members.int("BatchSize")?.unwrap_or(100);
-    let Some(batch_size) = u64::try_from(batch_size)
-        .ok()
-        .filter(|size| (1..=10_000).contains(size))
-    else {
-        return Err(invalid(format!(
-            "BatchSize {batch_size} is not within the allowed range of 1 to 10000 for \
-             DynamoDB streams"
-        )));
-    };
-    let maximum_retry_attempts = members
-        .int_in("MaximumRetryAttempts", -1, 10_000)?
-        .unwrap_or(-1);
+    let config = MappingConfig::read(&members)?;
     let enabled = members.bool("Enabled")?.unwrap_or(true);
     let (stop, stopped) = watch::channel(false);
     let mapping = Mapping {
         uuid: uuid::Uuid::new_v4().to_string(),
         function_arn,
         event_source_arn,
-        batch_size,
         starting_position: starting_position.to_owned(),
-        maximum_retry_attempts,
+        config,
         last_modified: ctx.clock.now_epoch_seconds(),
         enabled,
         stop,
@@ -125,11 +109,19 @@ pub async fn create(
 }
 
 async fn start_poller(ctx: &Arc<Context>, mapping: &Mapping, stopped: watch::Receiver<bool>) {
+    let config = &mapping.config;
     let settings = PollerSettings {
         event_source_arn: mapping.event_source_arn.clone(),
-        batch_size: mapping.batch_size as usize,
+        batch_size: config.batch_size as usize,
         starting_position: mapping.starting_position.clone(),
-        max_retries: u32::try_from(mapping.maximum_retry_attempts).unwrap_or(DEFAULT_MAX_RETRIES),
+        max_retries: u32::try_from(config.maximum_retry_attempts).unwrap_or(DEFAULT_MAX_RETRIES),
+        batching_window: Duration::from_secs(config.batching_window_seconds),
+        parallelization: config.parallelization as usize,
+        maximum_record_age: u64::try_from(config.maximum_record_age_seconds).ok(),
+        bisect_on_error: config.bisect_on_error,
+        report_item_failures: config.report_item_failures,
+        filters: config.filters.clone(),
+        concurrent: !ctx.sched.enabled(),
     };
     let source = Arc::new(BusStream {
         ctx: ctx.clone(),

@@ -1,6 +1,7 @@
-//! The loop behind one event source mapping: read a DynamoDB stream's shards in order and hand
-//! the records to the function in batches of at most `batch_size`, retrying a failed batch a
-//! bounded number of times before moving on.
+//! The loop behind one event source mapping: read a DynamoDB stream's shards in order —
+//! `BatchSize` × `ParallelizationFactor` records at a time, in GetRecords pages of at most
+//! 1,000, gathering for up to `MaximumBatchingWindowInSeconds` while a batch is not full — and
+//! hand them to `esm_batch`, which filters, splits and delivers them with their retries.
 //!
 //! It talks to the stream and the function through two small traits, so it can be tested with
 //! a fake stream; [`BusStream`] and [`BusFunction`] are the real ones (through the bus).
@@ -12,9 +13,14 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::esm_batch::{self, Lane};
+use super::esm_config::Filter;
 use crate::Context;
 use crate::bus::{InvocationType, Service};
 use crate::protocol::AwsError;
+
+/// The most records one GetRecords call may ask for.
+const MAX_GET_RECORDS: usize = 1000;
 
 /// How often an idle mapping polls its stream.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(20);
@@ -32,13 +38,26 @@ pub trait StreamSource: Send + Sync {
         iterator: &str,
         limit: usize,
     ) -> Result<(Vec<Value>, Option<String>), AwsError>;
+    /// The clock's time in epoch seconds (records' ages are measured against it).
+    fn now_epoch_seconds(&self) -> f64;
+    /// Waits while a batch gathers, at most `remaining`; returns how long it waited.
+    async fn gather(&self, remaining: Duration) -> Duration;
+}
+
+/// What one synchronous invocation of the function gave.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The function failed (X-Amz-Function-Error).
+    pub failed: bool,
+    /// Its response document (`Null` when it is not JSON).
+    pub response: Value,
 }
 
 /// The function a mapping feeds.
 #[async_trait]
 pub trait BatchTarget: Send + Sync {
-    /// Invokes synchronously; `Ok(true)` when the function succeeded.
-    async fn deliver(&self, payload: Value) -> Result<bool, AwsError>;
+    /// Invokes synchronously with `payload`.
+    async fn deliver(&self, payload: Value) -> Result<Delivery, AwsError>;
 }
 
 /// What a mapping reads and how it delivers.
@@ -49,6 +68,15 @@ pub struct PollerSettings {
     pub starting_position: String,
     /// Retries after the first failed attempt of a batch.
     pub max_retries: u32,
+    pub batching_window: Duration,
+    pub parallelization: usize,
+    /// Seconds after which a record is discarded instead of delivered; `None`: never.
+    pub maximum_record_age: Option<u64>,
+    pub bisect_on_error: bool,
+    pub report_item_failures: bool,
+    pub filters: Arc<Vec<Filter>>,
+    /// Lanes run at once (real time) or one after another (the virtual clock's scheduler).
+    pub concurrent: bool,
 }
 
 struct ShardCursor {
@@ -104,59 +132,60 @@ impl Poller {
     pub async fn poll_once(&mut self) -> Result<usize, AwsError> {
         let mut total = 0;
         for index in 0..self.cursors.len() {
-            let Some(iterator) = self.cursors.get(index).and_then(|c| c.iterator.clone()) else {
-                continue;
-            };
-            let (records, next) = self
-                .source
-                .records(&iterator, self.settings.batch_size)
-                .await?;
-            if let Some(cursor) = self.cursors.get_mut(index) {
-                cursor.iterator = next;
-            }
+            let records = self.gather_batch(index).await?;
             total += records.len();
             if !records.is_empty() {
-                self.deliver(records).await;
+                let lane = Lane {
+                    settings: self.settings.clone(),
+                    target: self.target.clone(),
+                    now: self.source.now_epoch_seconds(),
+                };
+                esm_batch::deliver_all(lane, records).await;
             }
         }
         Ok(total)
     }
 
-    async fn deliver(&self, records: Vec<Value>) {
-        let records: Vec<Value> = records
-            .into_iter()
-            .map(|mut record| {
-                if let Some(object) = record.as_object_mut() {
-                    object.insert(
-                        "eventSourceARN".to_owned(),
-                        Value::String(self.settings.event_source_arn.clone()),
-                    );
-                }
-                record
-            })
-            .collect();
-        let payload = json!({ "Records": records });
-        for attempt in 0..=self.settings.max_retries {
-            match self.target.deliver(payload.clone()).await {
-                Ok(true) => return,
-                Ok(false) => {
-                    tracing::warn!(source = %self.settings.event_source_arn, attempt, "batch failed in the function")
-                }
-                Err(error) => {
-                    tracing::warn!(source = %self.settings.event_source_arn, attempt, %error, "batch could not be delivered")
-                }
+    /// What one round delivers from shard `index`: up to BatchSize × ParallelizationFactor
+    /// records, gathered for up to the batching window once the first one arrived.
+    async fn gather_batch(&mut self, index: usize) -> Result<Vec<Value>, AwsError> {
+        let wanted = self.settings.batch_size * self.settings.parallelization.max(1);
+        let mut records = self.read(index, wanted).await?;
+        let mut waited = Duration::ZERO;
+        while !records.is_empty()
+            && records.len() < wanted
+            && waited < self.settings.batching_window
+        {
+            waited += self
+                .source
+                .gather(self.settings.batching_window - waited)
+                .await;
+            let more = self.read(index, wanted - records.len()).await?;
+            records.extend(more);
+        }
+        Ok(records)
+    }
+
+    /// Up to `wanted` records of shard `index`, in pages GetRecords accepts.
+    async fn read(&mut self, index: usize, wanted: usize) -> Result<Vec<Value>, AwsError> {
+        let mut records = Vec::new();
+        while records.len() < wanted {
+            let Some(iterator) = self.cursors.get(index).and_then(|c| c.iterator.clone()) else {
+                break;
+            };
+            let limit = (wanted - records.len()).min(MAX_GET_RECORDS);
+            let (page, next) = self.source.records(&iterator, limit).await?;
+            if let Some(cursor) = self.cursors.get_mut(index) {
+                cursor.iterator = next;
+            }
+            let short = page.len() < limit;
+            records.extend(page);
+            if short {
+                break;
             }
         }
-        tracing::error!(
-            source = %self.settings.event_source_arn,
-            records = records_len(&payload),
-            "batch dropped after its retries"
-        );
+        Ok(records)
     }
-}
-
-fn records_len(payload: &Value) -> usize {
-    payload["Records"].as_array().map_or(0, Vec::len)
 }
 
 /// Runs `poller` until `stop` fires: discovery first (reported on `ready`), then polling.
@@ -182,8 +211,11 @@ pub async fn run(
         {
             tracing::debug!(%error, "stream discovery failed");
         }
-        if let Err(error) = poller.poll_once().await {
-            tracing::debug!(%error, "stream poll failed");
+        match poller.poll_once().await {
+            // More may be waiting: read again at once instead of after the idle interval.
+            Ok(read) if read > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::debug!(%error, "stream poll failed"),
         }
         tokio::select! {
             _ = ctx.clock.real_timeout(POLL_INTERVAL, std::future::pending::<()>()) => {}
@@ -290,6 +322,25 @@ impl StreamSource for BusStream {
             .map(str::to_owned);
         Ok((records, next))
     }
+
+    fn now_epoch_seconds(&self) -> f64 {
+        self.ctx.clock.now_epoch_seconds()
+    }
+
+    /// On the virtual clock the whole window passes at once (time jumps when the system is
+    /// quiescent); in real time it is polled in steps of the idle interval.
+    async fn gather(&self, remaining: Duration) -> Duration {
+        if self.ctx.sched.sleep(remaining).await {
+            return remaining;
+        }
+        let step = remaining.min(POLL_INTERVAL);
+        self.ctx
+            .clock
+            .real_timeout(step, std::future::pending::<()>())
+            .await
+            .ok();
+        step
+    }
 }
 
 /// A function invoked synchronously through the bus.
@@ -300,7 +351,7 @@ pub struct BusFunction {
 
 #[async_trait]
 impl BatchTarget for BusFunction {
-    async fn deliver(&self, payload: Value) -> Result<bool, AwsError> {
+    async fn deliver(&self, payload: Value) -> Result<Delivery, AwsError> {
         let invocation = self
             .ctx
             .bus
@@ -310,7 +361,10 @@ impl BatchTarget for BusFunction {
                 InvocationType::RequestResponse,
             )
             .await?;
-        Ok(invocation.function_error.is_none())
+        Ok(Delivery {
+            failed: invocation.function_error.is_some(),
+            response: serde_json::from_slice(&invocation.payload).unwrap_or(Value::Null),
+        })
     }
 }
 
@@ -346,6 +400,12 @@ mod tests {
             let end = (start + limit).min(self.records.len());
             Ok((self.records[start..end].to_vec(), Some(end.to_string())))
         }
+        fn now_epoch_seconds(&self) -> f64 {
+            0.0
+        }
+        async fn gather(&self, remaining: Duration) -> Duration {
+            remaining
+        }
     }
 
     /// Records every payload; fails the first `failures` deliveries.
@@ -357,23 +417,22 @@ mod tests {
 
     #[async_trait]
     impl BatchTarget for FakeFunction {
-        async fn deliver(&self, payload: Value) -> Result<bool, AwsError> {
+        async fn deliver(&self, payload: Value) -> Result<Delivery, AwsError> {
             self.payloads.lock().unwrap().push(payload);
             let mut failures = self.failures.lock().unwrap();
-            if *failures > 0 {
-                *failures -= 1;
-                return Ok(false);
-            }
-            Ok(true)
+            let failed = *failures > 0;
+            *failures = failures.saturating_sub(1);
+            Ok(Delivery {
+                failed,
+                response: Value::Null,
+            })
         }
     }
 
     fn settings(position: &str, batch_size: usize) -> PollerSettings {
         PollerSettings {
-            event_source_arn: "arn:stream".into(),
-            batch_size,
             starting_position: position.into(),
-            max_retries: 2,
+            ..esm_batch::tests::settings(batch_size)
         }
     }
 
@@ -427,6 +486,27 @@ mod tests {
         // first attempt + 2 retries, then the poller moves on
         assert_eq!(function.payloads.lock().unwrap().len(), 3);
         assert_eq!(poller.poll_once().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn reads_past_get_records_page_limit_for_big_batches() {
+        let function = Arc::new(FakeFunction::default());
+        let mut poller = Poller::new(
+            settings("TRIM_HORIZON", 2500),
+            stream(3000),
+            function.clone(),
+        );
+        poller.discover().await.unwrap();
+        assert_eq!(poller.poll_once().await.unwrap(), 2500);
+        assert_eq!(poller.poll_once().await.unwrap(), 500);
+        let sizes: Vec<usize> = function
+            .payloads
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| ids(p).len())
+            .collect();
+        assert_eq!(sizes, vec![2500, 500]);
     }
 
     #[tokio::test]

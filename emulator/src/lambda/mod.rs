@@ -11,6 +11,8 @@ mod api;
 pub mod code;
 pub mod config;
 pub mod esm;
+pub mod esm_batch;
+pub mod esm_config;
 pub mod esm_poller;
 mod extras;
 pub mod faults;
