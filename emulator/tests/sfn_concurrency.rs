@@ -294,28 +294,53 @@ fn assert_chains_are_their_own(events: &[HistoryEvent]) {
     }
 }
 
+/// Walks the history: MapIterationStarted minus MapIterationSucceeded stays within `bound`
+/// at every event, and reaches it.
+fn assert_within(events: &[HistoryEvent], bound: i32, what: &str) {
+    let (mut in_flight, mut most) = (0i32, 0i32);
+    for event in events {
+        match event.r#type {
+            HistoryEventType::MapIterationStarted => in_flight += 1,
+            HistoryEventType::MapIterationSucceeded => in_flight -= 1,
+            _ => {}
+        }
+        most = most.max(in_flight);
+        assert!(
+            in_flight <= bound,
+            "{what}: {in_flight} iterations in flight"
+        );
+    }
+    assert_eq!(most, bound, "{what}: the bound was never reached");
+    assert_eq!(in_flight, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bound_is_never_exceeded() {
     let input = items(&[3, 1, 2, 5, 1, 1, 4, 2, 3, 1]);
     for seed in [1, 2, 3] {
         let (status, events) = execute_with(seed, &waiting_map(3), &input).await;
         assert_eq!(status, ExecutionStatus::Succeeded);
-        let (mut in_flight, mut most) = (0i32, 0i32);
-        for event in &events {
-            match event.r#type {
-                HistoryEventType::MapIterationStarted => in_flight += 1,
-                HistoryEventType::MapIterationSucceeded => in_flight -= 1,
-                _ => {}
-            }
-            most = most.max(in_flight);
-            assert!(
-                in_flight <= 3,
-                "seed {seed}: {in_flight} iterations in flight"
-            );
-        }
-        assert_eq!(most, 3, "seed {seed}: the bound was never reached");
-        assert_eq!(in_flight, 0);
+        assert_within(&events, 3, &format!("seed {seed}"));
     }
+    // In real time (scheduler off) the iterations are polled together in the execution's
+    // task: the same bound holds.
+    let emulator = Emulator::start(Config::default())
+        .await
+        .expect("emulator starts");
+    let client = Client::new(&support::sdk_config(&emulator).await);
+    let (status, events) = execute(&client, &waiting_map(3), &items(&[0; 10])).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    assert_within(&events, 3, "real time");
+    let entered = events
+        .iter()
+        .filter_map(|e| e.state_entered_event_details());
+    let first: Vec<&str> = entered.take(4).map(|d| d.name()).collect();
+    assert_eq!(
+        first,
+        ["Each", "Before", "Before", "Before"],
+        "three iterations start before any goes on"
+    );
+    emulator.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
