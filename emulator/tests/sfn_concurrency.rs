@@ -127,6 +127,27 @@ fn items(seconds: &[u64]) -> Value {
     json!({ "items": items })
 }
 
+/// As AWS records a Map (the corpus' test_map_state): MapStateSucceeded and MapStateExited
+/// both point at the last MapIterationSucceeded; each MapIterationStarted after the first
+/// points at an inner event, never at a MapIterationSucceeded.
+fn assert_map_end_chained_as_aws(events: &[HistoryEvent]) {
+    use HistoryEventType as E;
+    let of = |wanted: E| events.iter().filter(move |e| e.r#type == wanted);
+    let last_success = of(E::MapIterationSucceeded)
+        .next_back()
+        .expect("an iteration")
+        .id;
+    for end in [E::MapStateSucceeded, E::MapStateExited] {
+        let event = of(end.clone()).next().expect("the Map's end");
+        assert_eq!(event.previous_event_id, last_success, "{end:?}");
+    }
+    for started in of(E::MapIterationStarted) {
+        let previous = events.iter().find(|e| e.id == started.previous_event_id);
+        let kind = previous.map(|e| e.r#type.clone());
+        assert_ne!(kind, Some(E::MapIterationSucceeded));
+    }
+}
+
 fn count(events: &[HistoryEvent], wanted: &HistoryEventType) -> usize {
     events.iter().filter(|e| &e.r#type == wanted).count()
 }
@@ -145,12 +166,15 @@ async fn waits_overlap_up_to_max_concurrency() {
     assert_eq!(seconds(&events), 10.0, "8 waits of 10 s, all at once");
     assert_eq!(count(&events, &HistoryEventType::MapIterationSucceeded), 8);
 
+    assert_map_end_chained_as_aws(&events);
+
     let (_, events) = execute_with(1, &waiting_map(1), &eight).await;
     assert_eq!(
         seconds(&events),
         80.0,
         "MaxConcurrency 1: one after another"
     );
+    assert_map_end_chained_as_aws(&events);
 
     let branch = |name: &str| json!({"StartAt": name, "States": {name: {"Type": "Wait", "Seconds": 10, "End": true}}});
     let parallel = json!({

@@ -102,10 +102,12 @@ impl Stop {
     }
 }
 
-/// Every child's output, in child order, and the parent's cursor after the last one.
+/// Every child's output, in child order, the parent's cursor after the last one and which
+/// child finished last.
 pub struct Done<T> {
     pub outputs: Vec<T>,
     pub cursor: u64,
+    pub last: Option<usize>,
 }
 
 /// A child as the parent polls it.
@@ -141,7 +143,7 @@ where
     let positions: Vec<Position> = (0..plan.count).map(|_| Position::default()).collect();
     let mut outputs: Vec<Option<T>> = (0..plan.count).map(|_| None).collect();
     let mut running: FuturesUnordered<Running<'_, T>> = FuturesUnordered::new();
-    let (mut next, mut cursor) = (0, plan.cursor);
+    let (mut next, mut cursor, mut last) = (0, plan.cursor, None);
     loop {
         while next < plan.count && running.len() < plan.limit {
             if plan.checkpoint_each {
@@ -170,6 +172,7 @@ where
             match done.result {
                 Some(Ok(output)) => {
                     cursor = done.cursor;
+                    last = Some(done.index);
                     accept(&output).map_err(Stop::parent(cursor))?;
                     if let Some(slot) = outputs.get_mut(done.index) {
                         *slot = Some(output);
@@ -195,6 +198,7 @@ where
     Ok(Done {
         outputs: outputs.into_iter().flatten().collect(),
         cursor,
+        last,
     })
 }
 
@@ -210,7 +214,7 @@ where
     A: FnMut(&T) -> Result<(), Failure>,
 {
     let mut outputs = Vec::with_capacity(plan.count);
-    let mut cursor = plan.cursor;
+    let (mut cursor, mut finished) = (plan.cursor, None);
     for index in 0..plan.count {
         if plan.checkpoint_each {
             engine.checkpoint().await.map_err(Stop::parent(cursor))?;
@@ -221,6 +225,7 @@ where
         match result {
             Ok(output) => {
                 cursor = last;
+                finished = Some(index);
                 accept(&output).map_err(Stop::parent(cursor))?;
                 outputs.push(output);
             }
@@ -234,7 +239,11 @@ where
             }
         }
     }
-    Ok(Done { outputs, cursor })
+    Ok(Done {
+        outputs,
+        cursor,
+        last: finished,
+    })
 }
 
 /// A child that ends at once, recording nothing, once a sibling has failed (when `cut`),

@@ -68,13 +68,13 @@ pub async fn run(
             iterations.inline().await
         }
     };
-    let outputs = match outputs {
-        Ok(done) => {
-            run.previous = done.cursor;
-            done.outputs
-        }
-        Err(stop) => return Err(record_stop(engine, run, stop)),
-    };
+    let done = outputs.map_err(|stop| record_stop(engine, run, stop))?;
+    // AWS chains MapStateSucceeded and MapStateExited to the MapIterationSucceeded of the
+    // iteration that finished last.
+    if let Some((_, succeeded)) = done.last.and_then(|last| done.outputs.get(last)) {
+        run.previous = *succeeded;
+    }
+    let outputs = done.outputs.into_iter().map(|(output, _)| output).collect();
     engine
         .history
         .record(run.previous, "MapStateSucceeded", None);
@@ -177,8 +177,9 @@ impl<'r> Iterations<'r> {
         )
     }
 
-    /// Inline: each iteration's events in this execution's history.
-    async fn inline(&self) -> Result<fanout::Done<Value>, Stop> {
+    /// Inline: each iteration's events in this execution's history; each output with the id
+    /// of its MapIterationSucceeded.
+    async fn inline(&self) -> Result<fanout::Done<(Value, u64)>, Stop> {
         let name = &self.run.state.name;
         let mut budget = ArrayBudget::default();
         let start = |index: usize, mut cursor: u64| {
@@ -191,7 +192,7 @@ impl<'r> Iterations<'r> {
             self.selected(index)
                 .map(|selected| self.iteration(selected, cursor, details))
         };
-        let accept = |output: &Value| {
+        let accept = |(output, _): &(Value, u64)| {
             if budget.admit(output) {
                 Ok(())
             } else {
@@ -203,7 +204,7 @@ impl<'r> Iterations<'r> {
 
     /// One inline iteration from `cursor` (its MapIterationStarted); MapIterationSucceeded as
     /// its last act.
-    fn iteration(&self, selected: Value, cursor: u64, details: Value) -> Child<'r, Value> {
+    fn iteration(&self, selected: Value, cursor: u64, details: Value) -> Child<'r, (Value, u64)> {
         let (engine, processor) = (self.engine, self.spec.processor);
         let mut vars = self.run.vars.clone();
         Box::pin(async move {
@@ -211,15 +212,15 @@ impl<'r> Iterations<'r> {
             let result = engine
                 .run_machine(processor, selected, &mut cursor, &mut vars)
                 .await;
-            if result.is_ok() {
-                // AWS points the next iteration and the Map's end events at the last inner
-                // event, not at this one.
-                engine.history.record(
+            let result = result.map(|output| {
+                // AWS points the next iteration at the last inner event, not at this one.
+                let succeeded = engine.history.record(
                     cursor,
                     "MapIterationSucceeded",
                     Some(("mapIterationSucceededEventDetails", details)),
                 );
-            }
+                (output, succeeded)
+            });
             (result, cursor)
         })
     }
