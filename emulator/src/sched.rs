@@ -21,6 +21,12 @@
 //! Lambda processes, DynamoDB — while holding the turn: real processes stay real, the scheduler
 //! decides only the order. In real-time mode the scheduler is off: activities run as tasks do,
 //! sleeps are real.
+//!
+//! Concurrency inside an activity (a Map's iterations, a Parallel's branches): the parent,
+//! holding the turn, registers each child as an activity of its own and parks on a
+//! [`Signal`] of its own; each child gives that signal as its last act while it still holds
+//! the turn, so the parent becomes ready again at a point the seed decides, collects what
+//! finished and registers the next children — all while it holds the turn.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -53,6 +59,7 @@ struct Inner {
     rng: ChaCha8Rng,
     next_id: u64,
     next_timer: u64,
+    next_signal: u64,
     holder: Option<u64>,
     ready: Vec<Entry>,
     /// Sleeping activities by (due time in virtual microseconds, registration order).
@@ -78,6 +85,7 @@ impl Scheduler {
                 rng: ChaCha8Rng::seed_from_u64(seed),
                 next_id: 0,
                 next_timer: 0,
+                next_signal: 0,
                 holder: None,
                 ready: Vec::new(),
                 timers: BTreeMap::new(),
@@ -120,6 +128,23 @@ impl Scheduler {
                 }
             }
         }
+    }
+
+    /// True on the virtual clock inside an activity: the caller holds (or waits for) the turn,
+    /// so it can park and run children as activities of their own.
+    pub fn in_activity(&self) -> bool {
+        self.enabled && CURRENT.try_with(|_| ()).is_ok()
+    }
+
+    /// A signal nobody else gives or waits for ([`Signal`]).
+    pub fn private_signal(&self) -> Signal<'_> {
+        let name = self.enabled.then(|| {
+            let mut inner = lock(&self.inner);
+            let id = inner.next_signal;
+            inner.next_signal += 1;
+            format!("\0private:{id}")
+        });
+        Signal { sched: self, name }
     }
 
     /// Gives the turn to another ready activity (chosen by the seed), then waits for it back.
@@ -285,6 +310,58 @@ impl Drop for Guard {
         if inner.holder == Some(self.id) {
             inner.holder = None;
             inner.dispatch();
+        }
+    }
+}
+
+/// A parent's own signal ([`Scheduler::private_signal`]): the parent parks on it while the
+/// children it registered run; each child gives it as its last act. Dropped (the parent
+/// finished or was stopped), it leaves nothing behind in the scheduler. In real time, or
+/// outside an activity, it does nothing.
+pub(crate) struct Signal<'a> {
+    sched: &'a Scheduler,
+    name: Option<String>,
+}
+
+impl Signal<'_> {
+    /// Makes the parked parent ready (a child's last act, while it holds the turn).
+    pub fn notify(&self) {
+        if let Some(name) = &self.name {
+            self.sched.notify(name);
+        }
+    }
+
+    /// Gives the turn away until the signal is given *after* this call: a signal given
+    /// before — by children the caller has already collected — is forgotten. Returns `false`
+    /// at once where there is nothing to park (real time, outside an activity).
+    pub async fn wait(&self) -> bool {
+        let Some(name) = self.name.as_deref() else {
+            return false;
+        };
+        if !self.sched.in_activity() {
+            return false;
+        }
+        lock(&self.sched.inner).pending.remove(name);
+        let parked = self.sched.parked(|inner, entry| {
+            inner
+                .waiting
+                .entry(name.to_owned())
+                .or_default()
+                .push(entry)
+        });
+        if let Some(woken) = parked {
+            let _ = woken.await;
+        }
+        true
+    }
+}
+
+impl Drop for Signal<'_> {
+    fn drop(&mut self) {
+        if let Some(name) = &self.name {
+            let mut inner = lock(&self.sched.inner);
+            inner.pending.remove(name);
+            inner.waiting.remove(name);
         }
     }
 }

@@ -1,11 +1,12 @@
 //! The scheduler on its own: one activity at a time, the order a function of the seed, timers
-//! on one timeline, holds, signals, and a dropped activity giving the turn back.
+//! on one timeline, holds, signals, a dropped activity giving the turn back, and an
+//! activity's children (a Map's iterations) interleaved by the seed within a limit.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::Scheduler;
+use super::{Scheduler, lock};
 use crate::clock::{Clock, ClockMode};
 
 fn scheduler(seed: u64) -> (Arc<Scheduler>, Arc<Clock>) {
@@ -160,4 +161,114 @@ async fn off_in_real_time() {
     let sched = Scheduler::new(false, 1, clock.offset_handle());
     assert!(!sched.sleep(Duration::from_secs(5)).await);
     assert_eq!(sched.activity(async { 1 }).await, 1);
+}
+
+/// A parent activity runs `children` children of `steps` yields each, at most `limit` at once,
+/// the way a Map does: registered while it holds the turn, collected after it parks on its
+/// private signal. Returns the log of (child, step) and the most children seen in flight.
+async fn fan_out(
+    seed: u64,
+    children: usize,
+    steps: usize,
+    limit: usize,
+) -> (Vec<(usize, usize)>, usize) {
+    let (sched, _) = scheduler(seed);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sched2 = sched.clone();
+    let log2 = log.clone();
+    let parent = sched.activity(async move {
+        let sched = sched2;
+        let signal = sched.private_signal();
+        let running = AtomicUsize::new(0);
+        let (mut in_flight, mut most, mut next, mut finished) = (0, 0, 0, 0);
+        let mut pending = futures_util::stream::FuturesUnordered::new();
+        while finished < children {
+            while next < children && in_flight < limit {
+                let (sched, log, running, signal) = (&sched, &log2, &running, &signal);
+                let child = next;
+                pending.push(sched.activity(async move {
+                    for step in 0..steps {
+                        assert_eq!(running.fetch_add(1, Ordering::SeqCst), 0, "two at once");
+                        log.lock().unwrap().push((child, step));
+                        tokio::task::yield_now().await;
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        sched.yield_now().await;
+                    }
+                    signal.notify();
+                }));
+                next += 1;
+                in_flight += 1;
+                most = most.max(in_flight);
+            }
+            let wait = signal.wait();
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    biased;
+                    Some(()) = futures_util::StreamExt::next(&mut pending), if !pending.is_empty() => {
+                        in_flight -= 1;
+                        finished += 1;
+                    }
+                    parked = &mut wait => {
+                        assert!(parked, "the parent is an activity: it parks");
+                        break;
+                    }
+                }
+            }
+        }
+        most
+    });
+    let most = tokio::spawn(parent).await.unwrap();
+    let log = log.lock().unwrap().clone();
+    assert_eq!(log.len(), children * steps);
+    (log, most)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_of_an_activity_interleave_by_the_seed_within_the_limit() {
+    let (first, most) = fan_out(5, 6, 4, 3).await;
+    assert_eq!(most, 3, "the limit is reached and never passed");
+    for _ in 0..4 {
+        assert_eq!(
+            fan_out(5, 6, 4, 3).await.0,
+            first,
+            "same seed, same interleaving"
+        );
+    }
+    let runs = 1 + first
+        .windows(2)
+        .filter(|pair| pair[0].0 != pair[1].0)
+        .count();
+    assert!(runs > 6, "the children ran one after another: {first:?}");
+    let mut differs = false;
+    for seed in [1, 2, 3] {
+        differs |= fan_out(seed, 6, 4, 3).await.0 != first;
+    }
+    assert!(differs, "three other seeds all gave seed 5's interleaving");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_signal_leaves_nothing_behind() {
+    let (sched, _) = scheduler(1);
+    let sched2 = sched.clone();
+    tokio::spawn(sched.activity(async move {
+        let signal = sched2.private_signal();
+        signal.notify(); // given while nobody waits: kept as pending
+        let other = sched2.private_signal();
+        assert_ne!(signal.name, other.name);
+        assert_eq!(lock(&sched2.inner).pending.len(), 1);
+    }))
+    .await
+    .unwrap();
+    let inner = lock(&sched.inner);
+    assert!(inner.pending.is_empty() && inner.waiting.is_empty());
+}
+
+#[tokio::test]
+async fn a_private_signal_does_nothing_in_real_time() {
+    let clock = Clock::new(ClockMode::Real);
+    let sched = Scheduler::new(false, 1, clock.offset_handle());
+    let signal = sched.private_signal();
+    signal.notify();
+    assert!(!signal.wait().await);
 }

@@ -127,10 +127,12 @@ embedded emulator, on the virtual clock, through the AWS SDK for Rust Step Funct
 Status, output, error, cause, the path of entered states and the history event types are
 compared with what AWS recorded, after the corpus' snapshot normalisation (placeholders such as
 `date`, `<uuid:N>`, `<json-input:N>` and `RandomNumberGenerated` match any value). Histories
-are compared in order, even where AWS may interleave Parallel/Map events (the emulator runs
-branches and iterations one after another and matches every recorded order); only the Parallel
-events that LocalStack's SfnNoneRecursiveParallelTransformer re-sorted before recording are
-compared as multisets, without ParallelStateSucceeded.
+are compared in order. The emulator runs Parallel branches and Map iterations concurrently
+(up to MaxConcurrency); every recorded Map with more than one item has `MaxConcurrency: 1`,
+so AWS and the emulator both run its iterations one after another, and every recorded
+Parallel with more than one branch was re-sorted by LocalStack's
+SfnNoneRecursiveParallelTransformer before recording: those events are compared as multisets,
+without ParallelStateSucceeded.
 
 No corpus case calls a Task resource (Lambda, DynamoDB, EventBridge), so none needs a service
 this runner would have to provide. Cases whose input the test built from the current time get

@@ -168,8 +168,8 @@ pub enum StateKind {
         items: MapItems,
         item_selector: Option<Value>,
         processor: Box<Definition>,
-        /// `MaxConcurrency` (0, unlimited, when absent) or `MaxConcurrencyPath`. Validated and
-        /// shown by TestState's inspection data; iterations still run one at a time (issue #15).
+        /// `MaxConcurrency` (0, unlimited, when absent), `MaxConcurrencyPath` or a JSONata
+        /// `MaxConcurrency`: how many iterations run at once (`engine/fanout.rs`).
         max_concurrency: Dynamic<u64>,
         /// Distributed-mode knobs (ProcessorConfig.Mode DISTRIBUTED).
         distributed: Option<Box<Distributed>>,
@@ -581,15 +581,13 @@ fn parse_map(
             .or_else(|| object.get("Parameters"))
             .cloned(),
         processor: Box::new(processor),
-        max_concurrency: match string_field(object, "MaxConcurrencyPath") {
-            Some(path) => Dynamic::Path(path),
-            None => Dynamic::Literal(
-                object
-                    .get("MaxConcurrency")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0),
-            ),
-        },
+        max_concurrency: dynamic(
+            object,
+            "MaxConcurrency",
+            language == "JSONata",
+            Value::as_u64,
+        )
+        .unwrap_or(Dynamic::Literal(0)),
         distributed: is_distributed(processor_value).then(|| {
             let jsonata = language == "JSONata";
             let any = |value: &Value| Some(value.clone());

@@ -1,11 +1,14 @@
 //! Map (inline, and distributed without a reader, run the same way): runs the
 //! ItemProcessor/Iterator once per item of ItemsPath/Items (each item optionally reshaped by
 //! ItemSelector, which sees `$$.Map.Item`), collecting the outputs in order. Iterations run
-//! one after another, each with its own copy of the variables in scope.
+//! concurrently (`fanout.rs`), at most MaxConcurrency (or its path or JSONata) at once within
+//! AWS's ceiling (40 inline), each with its own copy of the variables in scope. A failed
+//! inline iteration stops the others (MapIterationAborted each) and fails the Map.
 
 use serde_json::{Value, json};
 
 use super::dataflow::Extra;
+use super::fanout::{self, Child, Plan, Stop};
 use super::jsonata::{self, Scope};
 use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step, paths};
@@ -28,11 +31,8 @@ pub async fn run(
     spec: MapSpec<'_>,
 ) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
-    if let Dynamic::Path(path) = spec.max_concurrency {
-        read_number(engine, run, &input, path, "MaxConcurrencyPath", "integer")?;
-    }
+    let max_concurrency = max_concurrency(engine, run, spec.max_concurrency, &input)?;
     let items = select_items(engine, run, &spec, &input)?;
-    let name = run.state.name.clone();
     engine.record(
         &mut run.previous,
         "MapStateStarted",
@@ -41,49 +41,40 @@ pub async fn run(
             json!({ "length": items.len() }),
         )),
     );
-    if let Some(distributed) = spec.distributed {
-        return run_distributed(engine, run, &spec, distributed, &input, &items).await;
-    }
-    let mut outputs = Vec::with_capacity(items.len());
-    let mut budget = ArrayBudget::default();
-    for (index, item) in items.iter().enumerate() {
-        engine.checkpoint().await?;
-        let details = json!({ "index": index, "name": name });
-        let mut cursor = run.previous;
-        engine.record(
-            &mut cursor,
-            "MapIterationStarted",
-            Some(("mapIterationStartedEventDetails", details.clone())),
-        );
-        let selected = select_item(engine, run, spec.item_selector, &input, index, item)?;
-        let mut vars = run.vars.clone();
-        let result = engine
-            .run_machine(spec.processor, selected, &mut cursor, &mut vars)
-            .await;
-        // AWS points the next iteration and the Map's end events at the last inner event.
-        run.previous = cursor;
-        match result {
-            Ok(output) => {
-                engine.history.record(
-                    cursor,
-                    "MapIterationSucceeded",
-                    Some(("mapIterationSucceededEventDetails", details)),
-                );
-                if !budget.admit(&output) {
-                    return Err(data_limit_exceeded(&name));
-                }
-                outputs.push(output);
-            }
-            Err(failure) => {
-                engine.record(
-                    &mut run.previous,
-                    "MapIterationFailed",
-                    Some(("mapIterationFailedEventDetails", details)),
-                );
-                return Err(failure);
-            }
+    let outputs = match spec.distributed {
+        Some(distributed) => {
+            let tolerated = tolerated_failures(engine, run, distributed, &input, items.len())?;
+            engine.record(&mut run.previous, "MapRunStarted", None);
+            let iterations = Iterations {
+                engine,
+                spec: &spec,
+                input: &input,
+                items: &items,
+                run: &*run,
+                limit: concurrency(max_concurrency, DISTRIBUTED_CONCURRENCY),
+            };
+            let children = iterations.distributed().await;
+            return finish_distributed(engine, run, children, tolerated);
         }
+        None => {
+            let iterations = Iterations {
+                engine,
+                spec: &spec,
+                input: &input,
+                items: &items,
+                run: &*run,
+                limit: concurrency(max_concurrency, INLINE_CONCURRENCY),
+            };
+            iterations.inline().await
+        }
+    };
+    let done = outputs.map_err(|stop| record_stop(engine, run, stop))?;
+    // AWS chains MapStateSucceeded and MapStateExited to the MapIterationSucceeded of the
+    // iteration that finished last.
+    if let Some((_, succeeded)) = done.last.and_then(|last| done.outputs.get(last)) {
+        run.previous = *succeeded;
     }
+    let outputs = done.outputs.into_iter().map(|(output, _)| output).collect();
     engine
         .history
         .record(run.previous, "MapStateSucceeded", None);
@@ -92,6 +83,193 @@ pub async fn run(
         output,
         next: Engine::next_of(run),
     })
+}
+
+/// AWS's ceiling on concurrent iterations: "In Inline mode, the Map state supports up to 40
+/// concurrent iterations"; a distributed Map runs up to 10,000 child workflows at once.
+const INLINE_CONCURRENCY: usize = 40;
+const DISTRIBUTED_CONCURRENCY: usize = 10_000;
+
+/// `MaxConcurrency` (0: no limit) within AWS's ceiling.
+fn concurrency(max_concurrency: u64, ceiling: usize) -> usize {
+    match usize::try_from(max_concurrency) {
+        Ok(0) | Err(_) => ceiling,
+        Ok(n) => n.min(ceiling),
+    }
+}
+
+/// The MaxConcurrency in force: the literal, the integer `MaxConcurrencyPath` selects, or
+/// what the JSONata expression yields (a non-negative integer).
+fn max_concurrency(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    field: &Dynamic<u64>,
+    input: &Value,
+) -> Result<u64, Failure> {
+    match field {
+        Dynamic::Literal(n) => Ok(*n),
+        Dynamic::Path(path) => {
+            let value = read_number(engine, run, input, path, "MaxConcurrencyPath", "integer")?;
+            // A negative one stalls the execution before the state is entered (`stalls`).
+            Ok(value.as_u64().unwrap_or(0))
+        }
+        Dynamic::Jsonata(text) => {
+            let value = run.jsonata_template(
+                engine,
+                &Value::String(text.clone()),
+                "MaxConcurrency",
+                Extra::default(),
+            )?;
+            // JSONata numbers are floats: 3 may come back as 3.0.
+            let whole = value.as_u64().or_else(|| {
+                value
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && (0.0..=9.0e15).contains(n))
+                    .map(|n| n as u64)
+            });
+            match whole {
+                Some(n) => Ok(n),
+                None => {
+                    let expr = jsonata::expression(text).unwrap_or(text);
+                    Err(run.fail(jsonata::unexpected_type(
+                        expr,
+                        "MaxConcurrency",
+                        "integer",
+                        &value,
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// The iterations of one Map state, started one by one by `fanout::run`.
+struct Iterations<'r> {
+    engine: &'r Engine,
+    spec: &'r MapSpec<'r>,
+    input: &'r Value,
+    items: &'r [Value],
+    run: &'r StateRun<'r>,
+    limit: usize,
+}
+
+impl<'r> Iterations<'r> {
+    fn plan(&self) -> Plan {
+        Plan {
+            count: self.items.len(),
+            limit: self.limit,
+            cursor: self.run.previous,
+            cut: self.spec.distributed.is_none(),
+            checkpoint_each: true,
+        }
+    }
+
+    /// The item as iteration `index` sees it.
+    fn selected(&self, index: usize) -> Result<Value, Failure> {
+        let item = self.items.get(index).unwrap_or(&Value::Null);
+        select_item(
+            self.engine,
+            self.run,
+            self.spec.item_selector,
+            self.input,
+            index,
+            item,
+        )
+    }
+
+    /// Inline: each iteration's events in this execution's history; each output with the id
+    /// of its MapIterationSucceeded.
+    async fn inline(&self) -> Result<fanout::Done<(Value, u64)>, Stop> {
+        let name = &self.run.state.name;
+        let mut budget = ArrayBudget::default();
+        let start = |index: usize, mut cursor: u64| {
+            let details = json!({ "index": index, "name": name });
+            self.engine.record(
+                &mut cursor,
+                "MapIterationStarted",
+                Some(("mapIterationStartedEventDetails", details.clone())),
+            );
+            self.selected(index)
+                .map(|selected| self.iteration(selected, cursor, details))
+        };
+        let accept = |(output, _): &(Value, u64)| {
+            if budget.admit(output) {
+                Ok(())
+            } else {
+                Err(data_limit_exceeded(name))
+            }
+        };
+        fanout::run(self.engine, self.plan(), start, accept).await
+    }
+
+    /// One inline iteration from `cursor` (its MapIterationStarted); MapIterationSucceeded as
+    /// its last act.
+    fn iteration(&self, selected: Value, cursor: u64, details: Value) -> Child<'r, (Value, u64)> {
+        let (engine, processor) = (self.engine, self.spec.processor);
+        let mut vars = self.run.vars.clone();
+        Box::pin(async move {
+            let mut cursor = cursor;
+            let result = engine
+                .run_machine(processor, selected, &mut cursor, &mut vars)
+                .await;
+            let result = result.map(|output| {
+                // AWS points the next iteration at the last inner event, not at this one.
+                let succeeded = engine.history.record(
+                    cursor,
+                    "MapIterationSucceeded",
+                    Some(("mapIterationSucceededEventDetails", details)),
+                );
+                (output, succeeded)
+            });
+            (result, cursor)
+        })
+    }
+}
+
+/// Records how the iterations stopped and returns the Map's failure. A failed iteration: each
+/// iteration it cut (MapIterationAborted, then the `…StateAborted` of the state it was in),
+/// then MapIterationFailed, all chained to its last event — where MapStateFailed points too
+/// (AWS's order and chaining, as measured in ap-northeast-1 by the floci emulator's
+/// StepFunctionsMapIterationFailureIntegrationTest; the corpus' map_state_break_condition
+/// shows MapStateFailed chained to the failing state).
+fn record_stop(engine: &Engine, run: &mut StateRun<'_>, stop: Stop) -> Failure {
+    match stop {
+        Stop::Child {
+            index,
+            failure,
+            cursor,
+            cut,
+        } => {
+            let name = &run.state.name;
+            for (aborted, state) in cut {
+                engine.history.record(
+                    cursor,
+                    "MapIterationAborted",
+                    Some((
+                        "mapIterationAbortedEventDetails",
+                        json!({ "index": aborted, "name": name }),
+                    )),
+                );
+                if let Some(state_aborted) = state {
+                    engine.history.record(cursor, state_aborted, None);
+                }
+            }
+            engine.history.record(
+                cursor,
+                "MapIterationFailed",
+                Some((
+                    "mapIterationFailedEventDetails",
+                    json!({ "index": index, "name": name }),
+                )),
+            );
+            run.previous = cursor;
+            failure
+        }
+        Stop::Parent { failure, cursor } => {
+            run.previous = cursor;
+            failure
+        }
+    }
 }
 
 /// True when AWS would stall this execution before entering the Map: its
@@ -191,46 +369,68 @@ fn jsonata_items(
     }
 }
 
-/// A distributed Map: each item runs as a child workflow whose events stay out of this
-/// execution's history, which records the map run instead.
-async fn run_distributed(
-    engine: &Engine,
-    run: &mut StateRun<'_>,
-    spec: &MapSpec<'_>,
-    distributed: &Distributed,
-    input: &Value,
-    items: &[Value],
-) -> Result<Step, Failure> {
-    let tolerated = tolerated_failures(engine, run, distributed, input, items.len())?;
-    engine.record(&mut run.previous, "MapRunStarted", None);
-    let mut outputs = Vec::with_capacity(items.len());
-    let mut budget = ArrayBudget::default();
-    let mut failures = 0usize;
-    let mut last_failure = None;
-    for (index, item) in items.iter().enumerate() {
-        engine.checkpoint().await?;
-        let selected = select_item(engine, run, spec.item_selector, input, index, item)?;
-        let mut vars = run.vars.clone();
-        let mut cursor = 0;
-        // Each item is a child workflow execution with a history (and its limit) of its own.
-        let child = Engine {
-            history: std::sync::Arc::new(History::new(engine.ctx.clone())),
-            ..engine.clone()
+/// A child workflow's output (its failure's, when it failed) and its failure.
+type ChildOutcome = (Value, Option<Failure>);
+
+impl<'r> Iterations<'r> {
+    /// Distributed: each item a child workflow whose events stay out of this execution's
+    /// history (which records the map run instead); a failed child is an output and a count,
+    /// judged against the tolerated failures once all have run.
+    async fn distributed(&self) -> Result<fanout::Done<ChildOutcome>, Stop> {
+        let name = &self.run.state.name;
+        let mut budget = ArrayBudget::default();
+        let start = |index: usize, cursor: u64| {
+            self.selected(index)
+                .map(|selected| self.child_workflow(selected, cursor))
         };
-        let output = match child
-            .run_machine(spec.processor, selected, &mut cursor, &mut vars)
-            .await
-        {
-            Ok(output) => output,
-            Err(failure) => {
-                failures += 1;
-                let output = failure.to_output();
-                last_failure = Some(failure);
-                output
+        let accept = |(output, _): &ChildOutcome| {
+            if budget.admit(output) {
+                Ok(())
+            } else {
+                Err(data_limit_exceeded(name))
             }
         };
-        if !budget.admit(&output) {
-            return Err(data_limit_exceeded(&run.state.name));
+        fanout::run(self.engine, self.plan(), start, accept).await
+    }
+
+    /// One child workflow, with a history (and its limit) of its own; the parent's cursor
+    /// (MapRunStarted) stays where it is.
+    fn child_workflow(&self, selected: Value, parent: u64) -> Child<'r, ChildOutcome> {
+        let processor = self.spec.processor;
+        let mut vars = self.run.vars.clone();
+        let child = Engine {
+            history: std::sync::Arc::new(History::new(self.engine.ctx.clone())),
+            ..self.engine.clone()
+        };
+        Box::pin(async move {
+            let mut cursor = 0;
+            let result = child
+                .run_machine(processor, selected, &mut cursor, &mut vars)
+                .await;
+            let outcome = match result {
+                Ok(output) => (output, None),
+                Err(failure) => (failure.to_output(), Some(failure)),
+            };
+            (Ok(outcome), parent)
+        })
+    }
+}
+
+/// The map run's end: MapRunFailed past the tolerated failures, else MapRunSucceeded and
+/// MapStateSucceeded.
+fn finish_distributed(
+    engine: &Engine,
+    run: &mut StateRun<'_>,
+    children: Result<fanout::Done<ChildOutcome>, Stop>,
+    tolerated: usize,
+) -> Result<Step, Failure> {
+    let children = children.map_err(|stop| record_stop(engine, run, stop))?;
+    let mut outputs = Vec::with_capacity(children.outputs.len());
+    let (mut failures, mut last_failure) = (0usize, None);
+    for (output, failure) in children.outputs {
+        if let Some(failure) = failure {
+            failures += 1;
+            last_failure = Some(failure);
         }
         outputs.push(output);
     }

@@ -4,8 +4,8 @@
 //! the JSONata `Arguments`/`Output`; [`retry`] and [`catch`] handle errors. The machine's
 //! `TimeoutSeconds` is a deadline on the emulator's clock (virtual or real).
 //!
-//! Map iterations and Parallel branches run one after another (a valid interleaving, and it
-//! keeps the history — hence each execution's path — deterministic).
+//! Map iterations and Parallel branches run concurrently (`fanout.rs`): on the virtual clock each
+//! is an activity of the seeded scheduler, so their interleaving is a function of the seed.
 //!
 //! Between states the engine yields to the runtime and stops if the execution was stopped
 //! (its history is sealed), its history is full (25,000 events: `States.Runtime`) or its
@@ -17,6 +17,7 @@ pub mod context;
 pub mod dataflow;
 pub mod fail;
 pub mod failure;
+mod fanout;
 pub mod intrinsics;
 pub mod jsonata;
 pub mod limits;
@@ -244,6 +245,12 @@ impl Engine {
     /// stopped, its history is full or its deadline has passed.
     async fn checkpoint(&self) -> Result<(), Failure> {
         self.ctx.sched.yield_now().await;
+        self.check_running()
+    }
+
+    /// Fails the run if the execution was stopped, its history is full or its deadline has
+    /// passed.
+    fn check_running(&self) -> Result<(), Failure> {
         if self.history.sealed() {
             return Err(Failure::of_execution(
                 "States.Runtime",
@@ -331,7 +338,9 @@ impl Engine {
             vars: vars.clone(),
             assigned: Mutex::new(None),
         };
+        fanout::entered(Some(&state.kind));
         let result = self.execute_with_recovery(&mut run).await;
+        fanout::entered(None);
         *previous = run.previous;
         let step = result?;
         limits::check_payload(&step.output, &run)?;
