@@ -220,6 +220,7 @@ impl StepFunctions {
             if let Some(abort) = execution.abort.take() {
                 abort.abort();
             }
+            self.close_tokens_of(arn);
             let failure =
                 Failure::of_execution(error.unwrap_or_default(), cause.unwrap_or_default());
             let last = execution.history.last_id();

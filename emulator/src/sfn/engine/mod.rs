@@ -11,6 +11,7 @@
 //! (its history is sealed), its history is full (25,000 events: `States.Runtime`) or its
 //! deadline passed; [`limits`] holds the payload, duration and nesting bounds.
 
+pub mod callback;
 pub mod catch;
 pub mod choice;
 pub mod context;
@@ -70,6 +71,8 @@ pub struct StateRun<'a> {
     pub vars: Map<String, Value>,
     /// What `Assign` set, applied once the state completes.
     pub assigned: Mutex<Option<Map<String, Value>>>,
+    /// A `.waitForTaskToken` Task's token for this attempt (`$$.Task.Token`).
+    pub task_token: Option<String>,
 }
 
 impl StateRun<'_> {
@@ -105,6 +108,7 @@ impl StateRun<'_> {
                 map_item,
                 vars: Some(&self.vars),
                 with_input: self.state.reads_execution_input,
+                task_token: self.task_token.as_deref(),
             },
         );
         // TestState: the caller's `context` (outside a test, unchanged).
@@ -330,6 +334,7 @@ impl Engine {
                 == "JSONata",
             vars: vars.clone(),
             assigned: Mutex::new(None),
+            task_token: None,
         };
         let result = self.execute_with_recovery(&mut run).await;
         *previous = run.previous;
@@ -417,8 +422,16 @@ impl Engine {
     pub(crate) async fn execute(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
         match &run.state.kind {
             StateKind::Pass { result } => pass::run(self, run, result.as_ref()),
-            StateKind::Task { resource, timeout } => {
-                task::run(self, run, resource, timeout.as_ref()).await
+            StateKind::Task {
+                resource,
+                timeout,
+                heartbeat,
+            } => {
+                let times = task::Times {
+                    timeout: timeout.as_ref(),
+                    heartbeat: heartbeat.as_ref(),
+                };
+                task::run(self, run, resource, times).await
             }
             StateKind::Choice { choices, default } => {
                 choice::run(self, run, choices, default.as_deref())

@@ -154,6 +154,11 @@ fn machines() -> Vec<(Value, Value, u32, Option<u64>)> {
     let long_wait =
         json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": true}}});
     let input = json!({"items": [1, 2, {"k": "v"}], "n": 1e3, "s": "é\u{0}\n"});
+    // Nobody sends the token: the heartbeat runs out (TaskSubmitted, then TaskTimedOut).
+    let callback = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "HeartbeatSeconds": 5,
+        "TimeoutSeconds": 60, "Parameters": {"FunctionName": LAMBDA, "Payload": {"token.$": "$$.Task.Token"}},
+        "End": true}}});
     vec![
         (pass_choice_succeed, json!({}), 0, None),
         (fail, json!({}), 0, None),
@@ -166,6 +171,7 @@ fn machines() -> Vec<(Value, Value, u32, Option<u64>)> {
         (parallel, input.clone(), 0, None),
         (assign, input, 0, None),
         (long_wait, json!({}), 0, Some(10)),
+        (callback, json!({}), 0, None),
     ]
 }
 
@@ -198,6 +204,8 @@ async fn every_page_of_every_machine_matches_the_reference_encoder() {
         "TaskStarted",
         "TaskSucceeded",
         "TaskFailed",
+        "TaskSubmitted",
+        "TaskTimedOut",
         "LambdaFunctionScheduled",
         "LambdaFunctionStarted",
         "LambdaFunctionSucceeded",

@@ -101,6 +101,7 @@ async fn test_in_scope(sfn: &StepFunctions, request: &Request) -> Value {
         jsonata: language == "JSONata",
         vars: request.variables.clone(),
         assigned: Mutex::new(None),
+        task_token: None,
     };
     let attempt = match &state.kind {
         StateKind::Map { .. } | StateKind::Parallel { .. } => composite(&engine, &run, request),
