@@ -346,6 +346,76 @@ async fn timeout_seconds_bounds_the_wait() {
     emulator.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn put_events_wait_for_task_token_reaches_a_worker_through_a_rule() {
+    use aws_sdk_eventbridge::types::{RuleState, Target};
+    let (emulator, client) = start(ClockMode::Virtual).await;
+    let events = aws_sdk_eventbridge::Client::new(&support::sdk_config(&emulator).await);
+    let answer = json!({"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess",
+        "Parameters": {"TaskToken.$": "$.Token", "Output.$": "States.JsonToString($.Order)"}, "End": true});
+    let worker = create(
+        &client,
+        "event-worker",
+        json!({"StartAt": "Answer", "States": {"Answer": answer}}),
+    )
+    .await;
+    (events
+        .put_rule()
+        .name("callbacks")
+        .event_pattern(r#"{"source": ["orderlab.callback"]}"#))
+    .state(RuleState::Enabled)
+    .send()
+    .await
+    .expect("rule");
+    let target = Target::builder()
+        .id("worker")
+        .arn(&worker)
+        .input_path("$.detail")
+        .build()
+        .unwrap();
+    (events
+        .put_targets()
+        .rule("callbacks")
+        .targets(target)
+        .send())
+    .await
+    .expect("target");
+    let emit = json!({"StartAt": "Emit", "States": {"Emit": {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::events:putEvents.waitForTaskToken",
+        "Parameters": {"Entries": [{"Source": "orderlab.callback", "DetailType": "needs-answer",
+            "Detail": {"Token.$": "$$.Task.Token", "Order": {"id": "o-1"}}}]},
+        "HeartbeatSeconds": 60,
+        "End": true}}});
+    let machine = create(&client, "emitter", emit).await;
+    let arn = start_execution(&client, &machine).await;
+    let described = ended(&client, &arn).await;
+    assert_eq!(
+        described.status,
+        ExecutionStatus::Succeeded,
+        "{described:?}"
+    );
+    assert_eq!(described.output(), Some("{\"id\":\"o-1\"}"));
+    let events = history(&client, &arn).await;
+    let mut expected = SUBMITTED.to_vec();
+    expected.extend([E::TaskSucceeded, E::TaskStateExited, E::ExecutionSucceeded]);
+    assert_eq!(types(&events), expected);
+    let submitted = events
+        .iter()
+        .find_map(|event| event.task_submitted_event_details())
+        .unwrap();
+    assert_eq!(
+        (
+            submitted.resource_type.as_str(),
+            submitted.resource.as_str()
+        ),
+        ("events", "putEvents.waitForTaskToken")
+    );
+    let answer: Value = serde_json::from_str(submitted.output().unwrap()).unwrap();
+    assert_eq!(answer["FailedEntryCount"], 0);
+    emulator.shutdown().await;
+}
+
 /// On the real clock the test is the worker: it reads the token from the history.
 async fn submitted_token(client: &Client, arn: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -430,6 +500,54 @@ async fn an_outside_worker_answers_and_a_stopped_execution_closes_its_token() {
         .unwrap_err();
     assert!(err.into_service_error().is_task_timed_out());
     assert_eq!(ended(&client, &arn).await.status, ExecutionStatus::Aborted);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_invoke_wait_for_task_token_hands_the_token_to_the_function() {
+    let (emulator, client) = start(ClockMode::Real).await;
+    let lambda = aws_sdk_lambda::Client::new(&support::sdk_config(&emulator).await);
+    let function = support::create_test_function(&lambda, "echo", 30, &[]).await;
+    let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": function.function_arn().unwrap(),
+            "Payload": {"token.$": "$$.Task.Token"}},
+        "TimeoutSeconds": 3600, "End": true});
+    let machine = create(
+        &client,
+        "lambda-callback",
+        json!({"StartAt": "Call", "States": {"Call": task}}),
+    )
+    .await;
+    let arn = start_execution(&client, &machine).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let submitted = loop {
+        let events = history(&client, &arn).await;
+        if let Some(details) = events
+            .iter()
+            .find_map(|event| event.task_submitted_event_details())
+        {
+            break details.clone();
+        }
+        assert!(Instant::now() < deadline, "never submitted");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert_eq!(submitted.resource, "invoke.waitForTaskToken");
+    // The echo function answered its event: the token it was given.
+    let answer: Value = serde_json::from_str(submitted.output().unwrap()).unwrap();
+    let token = answer["Payload"]["token"]
+        .as_str()
+        .expect("the function got the token");
+    (client
+        .send_task_failure()
+        .task_token(token)
+        .error("Human.Rejected")
+        .cause("no")
+        .send())
+    .await
+    .expect("failure sent");
+    let described = ended(&client, &arn).await;
+    assert_eq!(described.status, ExecutionStatus::Failed);
+    assert_eq!(described.error(), Some("Human.Rejected"));
     emulator.shutdown().await;
 }
 
