@@ -11,7 +11,7 @@ use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::Definition;
 use crate::sfn::asl::model::{Distributed, Dynamic, MapItems};
-use crate::sfn::history::History;
+use crate::sfn::history::{EventType, History};
 
 /// The Map fields the iterations depend on.
 pub struct MapSpec<'a> {
@@ -35,7 +35,7 @@ pub async fn run(
     let name = run.state.name.clone();
     engine.record(
         &mut run.previous,
-        "MapStateStarted",
+        EventType::MapStateStarted,
         Some((
             "mapStateStartedEventDetails",
             json!({ "length": items.len() }),
@@ -52,7 +52,7 @@ pub async fn run(
         let mut cursor = run.previous;
         engine.record(
             &mut cursor,
-            "MapIterationStarted",
+            EventType::MapIterationStarted,
             Some(("mapIterationStartedEventDetails", details.clone())),
         );
         let selected = select_item(engine, run, spec.item_selector, &input, index, item)?;
@@ -66,7 +66,7 @@ pub async fn run(
             Ok(output) => {
                 engine.history.record(
                     cursor,
-                    "MapIterationSucceeded",
+                    EventType::MapIterationSucceeded,
                     Some(("mapIterationSucceededEventDetails", details)),
                 );
                 if !budget.admit(&output) {
@@ -77,7 +77,7 @@ pub async fn run(
             Err(failure) => {
                 engine.record(
                     &mut run.previous,
-                    "MapIterationFailed",
+                    EventType::MapIterationFailed,
                     Some(("mapIterationFailedEventDetails", details)),
                 );
                 return Err(failure);
@@ -86,7 +86,7 @@ pub async fn run(
     }
     engine
         .history
-        .record(run.previous, "MapStateSucceeded", None);
+        .record(run.previous, EventType::MapStateSucceeded, None);
     let output = engine.state_output(run, Value::Array(outputs))?;
     Ok(Step {
         output,
@@ -202,7 +202,7 @@ async fn run_distributed(
     items: &[Value],
 ) -> Result<Step, Failure> {
     let tolerated = tolerated_failures(engine, run, distributed, input, items.len())?;
-    engine.record(&mut run.previous, "MapRunStarted", None);
+    engine.record(&mut run.previous, EventType::MapRunStarted, None);
     let mut outputs = Vec::with_capacity(items.len());
     let mut budget = ArrayBudget::default();
     let mut failures = 0usize;
@@ -235,7 +235,7 @@ async fn run_distributed(
         outputs.push(output);
     }
     if failures > tolerated {
-        engine.record(&mut run.previous, "MapRunFailed", None);
+        engine.record(&mut run.previous, EventType::MapRunFailed, None);
         let cause = last_failure.map(|f| f.cause).unwrap_or_default();
         return Err(Failure::of_state(
             &run.state.name,
@@ -243,10 +243,10 @@ async fn run_distributed(
             format!("The specified tolerated failure threshold was exceeded. {cause}").trim_end(),
         ));
     }
-    engine.record(&mut run.previous, "MapRunSucceeded", None);
+    engine.record(&mut run.previous, EventType::MapRunSucceeded, None);
     engine
         .history
-        .record(run.previous, "MapStateSucceeded", None);
+        .record(run.previous, EventType::MapStateSucceeded, None);
     let output = engine.state_output(run, Value::Array(outputs))?;
     Ok(Step {
         output,

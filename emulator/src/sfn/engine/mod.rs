@@ -43,7 +43,7 @@ pub use failure::{Failure, Origin, failure_details, history_limit};
 
 use crate::Context;
 use crate::sfn::asl::{Definition, State, StateKind};
-use crate::sfn::history::{History, not_truncated};
+use crate::sfn::history::{EventType, History, not_truncated};
 use crate::sfn::integrations::Integrations;
 use context::{ExecutionInfo, StateFacts, context_object};
 use failure::execution_timeout;
@@ -132,7 +132,7 @@ impl Engine {
     pub fn record(
         &self,
         previous: &mut u64,
-        event_type: &str,
+        event_type: EventType,
         details: Option<(&str, Value)>,
     ) -> u64 {
         let id = self.history.record(*previous, event_type, details);
@@ -191,7 +191,7 @@ impl Engine {
     pub fn record_started(&self) {
         self.history.record(
             0,
-            "ExecutionStarted",
+            EventType::ExecutionStarted,
             Some((
                 "executionStartedEventDetails",
                 json!({
@@ -222,18 +222,18 @@ impl Engine {
         }
         let (event_type, details) = match &result {
             Ok(output) => (
-                "ExecutionSucceeded",
+                EventType::ExecutionSucceeded,
                 (
                     "executionSucceededEventDetails",
                     json!({ "output": to_text(output), "outputDetails": not_truncated() }),
                 ),
             ),
             Err(failure) if self.timed_out() => (
-                "ExecutionTimedOut",
+                EventType::ExecutionTimedOut,
                 ("executionTimedOutEventDetails", failure_details(failure)),
             ),
             Err(failure) => (
-                "ExecutionFailed",
+                EventType::ExecutionFailed,
                 ("executionFailedEventDetails", failure_details(failure)),
             ),
         };
@@ -301,7 +301,6 @@ impl Engine {
         previous: &mut u64,
         vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
-        let type_name = state.kind.type_name();
         if map::stalls(state, &input) {
             // AWS quirk: the execution stays RUNNING with nothing more recorded.
             std::future::pending::<()>().await;
@@ -309,7 +308,7 @@ impl Engine {
         // AWS quirk: the first state entered points back at event 0, not ExecutionStarted.
         let entered_id = self.record(
             previous,
-            &format!("{type_name}StateEntered"),
+            EventType::state_entered(&state.kind),
             Some((
                 "stateEnteredEventDetails",
                 json!({ "name": state.name, "input": to_text(&input), "inputDetails": not_truncated() }),
@@ -353,12 +352,8 @@ impl Engine {
             }
             vars.extend(assigned);
         }
-        if !matches!(state.kind, StateKind::Fail { .. }) {
-            self.record(
-                previous,
-                &format!("{type_name}StateExited"),
-                Some(("stateExitedEventDetails", details)),
-            );
+        if let Some(exited) = EventType::state_exited(&state.kind) {
+            self.record(previous, exited, Some(("stateExitedEventDetails", details)));
         }
         Ok(step)
     }
@@ -396,7 +391,7 @@ impl Engine {
         if evaluation {
             self.record(
                 &mut run.previous,
-                "EvaluationFailed",
+                EventType::EvaluationFailed,
                 Some((
                     "evaluationFailedEventDetails",
                     json!({
@@ -409,8 +404,8 @@ impl Engine {
             );
         }
         let failed_event = match run.state.kind {
-            StateKind::Map { .. } => Some("MapStateFailed"),
-            StateKind::Parallel { .. } => Some("ParallelStateFailed"),
+            StateKind::Map { .. } => Some(EventType::MapStateFailed),
+            StateKind::Parallel { .. } => Some(EventType::ParallelStateFailed),
             _ => None,
         };
         if let Some(event_type) = failed_event.filter(|_| evaluation || !own) {

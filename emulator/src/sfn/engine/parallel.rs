@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step};
 use crate::sfn::asl::Definition;
+use crate::sfn::history::EventType;
 
 pub async fn run(
     engine: &Engine,
@@ -14,7 +15,7 @@ pub async fn run(
     branches: &[Definition],
 ) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
-    engine.record(&mut run.previous, "ParallelStateStarted", None);
+    engine.record(&mut run.previous, EventType::ParallelStateStarted, None);
     let mut outputs = Vec::with_capacity(branches.len());
     let mut budget = ArrayBudget::default();
     for branch in branches {
@@ -30,7 +31,7 @@ pub async fn run(
             Err(failure) => return Err(failure),
         }
     }
-    engine.record(&mut run.previous, "ParallelStateSucceeded", None);
+    engine.record(&mut run.previous, EventType::ParallelStateSucceeded, None);
     let output = engine.state_output(run, Value::Array(outputs))?;
     Ok(Step {
         output,

@@ -31,7 +31,7 @@ use super::{Engine, Failure, Origin, StateRun, Step};
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
 use crate::sfn::asl::model::Dynamic;
-use crate::sfn::history::not_truncated;
+use crate::sfn::history::{EventType, not_truncated};
 
 /// The suffix of the callback service integration pattern.
 const CALLBACK: &str = ".waitForTaskToken";
@@ -325,7 +325,7 @@ async fn await_callback(
             }
             engine.record(
                 &mut run.previous,
-                "TaskTimedOut",
+                EventType::TaskTimedOut,
                 Some(("taskTimedOutEventDetails", details)),
             );
             Err(failure)
@@ -368,12 +368,12 @@ fn record_scheduled(
     }
     engine.record(
         &mut run.previous,
-        "TaskScheduled",
+        EventType::TaskScheduled,
         Some(("taskScheduledEventDetails", details)),
     );
     engine.record(
         &mut run.previous,
-        "TaskStarted",
+        EventType::TaskStarted,
         Some((
             "taskStartedEventDetails",
             json!({ "resourceType": kind, "resource": action }),
@@ -390,7 +390,7 @@ fn record_submitted(
 ) {
     engine.record(
         &mut run.previous,
-        "TaskSubmitted",
+        EventType::TaskSubmitted,
         Some((
             "taskSubmittedEventDetails",
             json!({
@@ -419,8 +419,8 @@ fn record_outcome(
         object.insert("resource".into(), json!(action));
     }
     let (event_type, key) = match result {
-        Ok(_) => ("TaskSucceeded", "taskSucceededEventDetails"),
-        Err(_) => ("TaskFailed", "taskFailedEventDetails"),
+        Ok(_) => (EventType::TaskSucceeded, "taskSucceededEventDetails"),
+        Err(_) => (EventType::TaskFailed, "taskFailedEventDetails"),
     };
     engine.record(&mut run.previous, event_type, Some((key, details)));
 }
@@ -439,10 +439,10 @@ async fn call_lambda_function(
     }
     engine.record(
         &mut run.previous,
-        "LambdaFunctionScheduled",
+        EventType::LambdaFunctionScheduled,
         Some(("lambdaFunctionScheduledEventDetails", details)),
     );
-    engine.record(&mut run.previous, "LambdaFunctionStarted", None);
+    engine.record(&mut run.previous, EventType::LambdaFunctionStarted, None);
     let result = match crate::sfn::mock::response(engine, run) {
         Some(mocked) => mocked,
         None => invoke(engine, arn, &input)
@@ -452,12 +452,12 @@ async fn call_lambda_function(
     let result = within_quota(result, arn);
     let (event_type, key, details) = match &result {
         Ok(output) => (
-            "LambdaFunctionSucceeded",
+            EventType::LambdaFunctionSucceeded,
             "lambdaFunctionSucceededEventDetails",
             json!({ "output": to_text(output), "outputDetails": not_truncated() }),
         ),
         Err(failure) => (
-            "LambdaFunctionFailed",
+            EventType::LambdaFunctionFailed,
             "lambdaFunctionFailedEventDetails",
             failure.details(),
         ),

@@ -233,7 +233,7 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     let history = History::with_reference(ctx.clone());
     history.record(
         0,
-        "ExecutionStarted",
+        EventType::ExecutionStarted,
         Some((
             "executionStartedEventDetails",
             json!({"input": "{}", "inputDetails": not_truncated(), "roleArn": "arn:r"}),
@@ -241,7 +241,7 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     );
     history.record(
         0,
-        "PassStateEntered",
+        EventType::PassStateEntered,
         Some((
             "stateEnteredEventDetails",
             json!({"name": "P", "input": "{}", "inputDetails": not_truncated()}),
@@ -251,19 +251,23 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     assert_eq!(
         history.record_terminal(
             2,
-            "ExecutionAborted",
+            EventType::ExecutionAborted,
             Some(("executionAbortedEventDetails", details))
         ),
         Some(3)
     );
-    assert_eq!(history.record(3, "PassStateExited", None), 3, "sealed");
+    assert_eq!(
+        history.record(3, EventType::PassStateExited, None),
+        3,
+        "sealed"
+    );
     assert_pages_match_reference(&history);
 
     let full = History::with_reference(ctx);
     for id in 0..MAX_EVENTS as u64 + 5 {
         full.record(
             id,
-            "PassStateEntered",
+            EventType::PassStateEntered,
             Some((
                 "stateEnteredEventDetails",
                 json!({"name": format!("s{}", id % 7), "input": "{}"}),
@@ -273,7 +277,7 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     assert!(full.exhausted());
     full.record_terminal(
         full.last_id(),
-        "ExecutionFailed",
+        EventType::ExecutionFailed,
         Some((
             "executionFailedEventDetails",
             json!({"error": "States.Runtime", "cause": LIMIT_CAUSE}),
@@ -304,15 +308,16 @@ fn unusual_details_round_trip_exactly() {
         "ü\u{1}\"": {"nested": {"deeper": ["TaskStateEntered", "x", "x", "{}"]}},
         "z": 1, "a": 2,
     });
+    // An event type outside the compact form's well-known names: interned like any string.
     history.record(
         0,
-        "SomeFutureEvent",
+        EventType::TaskSubmitted,
         Some(("customEventDetails", details.clone())),
     );
-    history.record(1, "PassStateEntered", None);
+    history.record(1, EventType::PassStateEntered, None);
     history.record(
         u64::MAX,
-        "PassStateEntered",
+        EventType::PassStateEntered,
         Some(("stateEnteredEventDetails", details)),
     );
     assert_pages_match_reference(&history);
