@@ -416,6 +416,36 @@ async fn put_events_wait_for_task_token_reaches_a_worker_through_a_rule() {
     emulator.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_machine_timeout_ends_a_waiting_execution() {
+    let (emulator, client) = start(ClockMode::Virtual).await;
+    let silent = create(
+        &client,
+        "silent",
+        json!({"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}),
+    )
+    .await;
+    let mut definition = waiter(&silent, json!({"HeartbeatSeconds": 600}));
+    definition["TimeoutSeconds"] = json!(20);
+    let machine = create(&client, "machine-timeout", definition).await;
+    let arn = start_execution(&client, &machine).await;
+    let described = ended(&client, &arn).await;
+    assert_eq!(described.status, ExecutionStatus::TimedOut);
+    let events = history(&client, &arn).await;
+    let mut expected = SUBMITTED.to_vec();
+    expected.push(E::ExecutionTimedOut);
+    assert_eq!(
+        types(&events),
+        expected,
+        "no Task event: the execution itself timed out"
+    );
+    assert_eq!(
+        at(&events, E::ExecutionTimedOut) - at(&events, E::ExecutionStarted),
+        20.0
+    );
+    emulator.shutdown().await;
+}
+
 /// On the real clock the test is the worker: it reads the token from the history.
 async fn submitted_token(client: &Client, arn: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
