@@ -1,8 +1,9 @@
 //! The interpreter: runs a parsed definition from `StartAt` to a terminal state, recording
 //! history as it goes. One module per state type; [`paths`] does JSONPath input/output
 //! processing, [`jsonata`] the JSONata query language, [`dataflow`] variables (`Assign`) and
-//! the JSONata `Arguments`/`Output`; [`retry`] and [`catch`] handle errors. The machine's
-//! `TimeoutSeconds` is a deadline on the emulator's clock (virtual or real).
+//! the JSONata `Arguments`/`Output`; [`retry`] and [`catch`] handle errors; [`callback`] is a
+//! `.waitForTaskToken` Task's wait for its token. The machine's `TimeoutSeconds` is a deadline
+//! on the emulator's clock (virtual or real).
 //!
 //! Map iterations and Parallel branches run one after another (a valid interleaving, and it
 //! keeps the history — hence each execution's path — deterministic).
