@@ -100,6 +100,7 @@ fn services() -> Fixture {
         endpoint: "http://127.0.0.1:9".to_owned(),
         function_faults: Default::default(),
         state_mocks: Default::default(),
+        callbacks: Default::default(),
     });
     Fixture {
         services: Services::new(&ctx, &Arc::default()),

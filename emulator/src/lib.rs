@@ -119,6 +119,8 @@ pub(crate) struct Context {
     /// Injected function faults and state mocks (`POST /_orderlab/faults`).
     pub function_faults: lambda::faults::FunctionFaults,
     pub state_mocks: sfn::mock::Mocks,
+    /// Open task tokens of the callback pattern (`sfn/callbacks.rs`).
+    pub callbacks: sfn::callbacks::Callbacks,
 }
 
 impl Context {
@@ -135,6 +137,7 @@ impl Context {
             endpoint: "http://127.0.0.1:1".into(),
             function_faults: Default::default(),
             state_mocks: Default::default(),
+            callbacks: Default::default(),
         }
     }
 
@@ -227,6 +230,7 @@ impl Emulator {
             endpoint: format!("http://{addr}"),
             function_faults: Default::default(),
             state_mocks,
+            callbacks: Default::default(),
         });
         let access = Arc::new(protocol::access::Access::new(
             &config.allow_hosts,

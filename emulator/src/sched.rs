@@ -8,6 +8,9 @@
 //! in which concurrent work interleaves is a function of the seed alone: the same scenario and
 //! seed give the same run, another seed another interleaving.
 //!
+//! A wait for a signal may also have a timer ([`Scheduler::wait_for`], a Task waiting for its
+//! callback): whichever comes first wakes it.
+//!
 //! Time is discrete: it moves only when the system is quiescent — no activity holds the turn
 //! or is ready, no HTTP request is in flight and nobody holds the scheduler — and then it jumps
 //! to the earliest timer, whose activity runs next. So one execution's hour of back-off never
@@ -66,6 +69,9 @@ struct Inner {
     timers: BTreeMap<(u64, u64), Entry>,
     /// Activities waiting for a named signal, in the order they began to wait.
     waiting: HashMap<String, Vec<Entry>>,
+    /// Activities waiting for a named signal or a timer ([`Scheduler::wait_for`]): the keys of
+    /// their entries in `timers`, by signal.
+    timed: HashMap<String, Vec<(u64, u64)>>,
     /// Signals given while nobody waited for them.
     pending: HashSet<String>,
     /// `hold` calls not yet released: nothing is dispatched while any is outstanding.
@@ -90,6 +96,7 @@ impl Scheduler {
                 ready: Vec::new(),
                 timers: BTreeMap::new(),
                 waiting: HashMap::new(),
+                timed: HashMap::new(),
                 pending: HashSet::new(),
                 holds: 0,
                 requests: 0,
@@ -202,18 +209,70 @@ impl Scheduler {
         true
     }
 
+    /// Waits until `signal` is given or `duration` of virtual time has passed, whichever comes
+    /// first (at once if the signal was given since the last wait): the caller looks again at
+    /// what it waits for. Outside an activity, or in real time, it returns `false` at once.
+    pub async fn wait_for(&self, signal: &str, duration: Duration) -> bool {
+        if !self.enabled {
+            return false;
+        }
+        let Ok(id) = CURRENT.try_with(|id| *id) else {
+            return false;
+        };
+        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+        let (wake, woken) = oneshot::channel();
+        {
+            // One lock from the pending check to the parking: a signal cannot slip between.
+            let mut inner = lock(&self.inner);
+            if inner.pending.remove(signal) {
+                return true;
+            }
+            let due = inner.now.load(Ordering::SeqCst).saturating_add(micros);
+            let key = (due, inner.next_timer);
+            inner.next_timer += 1;
+            inner.timers.insert(key, Entry { id, wake });
+            inner.timed.entry(signal.to_owned()).or_default().push(key);
+            if inner.holder == Some(id) {
+                inner.holder = None;
+            }
+            inner.dispatch();
+        }
+        let _ = woken.await;
+        true
+    }
+
+    /// Forgets `signal`: a signal given that nobody will wait for, and what is left of timed
+    /// waits for it (whoever waited for it is done with it).
+    pub fn forget(&self, signal: &str) {
+        if !self.enabled {
+            return;
+        }
+        let mut inner = lock(&self.inner);
+        inner.pending.remove(signal);
+        inner.timed.remove(signal);
+    }
+
     /// Gives `signal`: every activity waiting for it becomes ready, in the order they began to
-    /// wait; with none waiting, the next wait returns at once.
+    /// wait (plain waits first, then timed ones); with none waiting, the next wait returns at
+    /// once.
     pub fn notify(&self, signal: &str) {
         if !self.enabled {
             return;
         }
         let mut inner = lock(&self.inner);
-        match inner.waiting.remove(signal) {
-            Some(waiters) => inner.ready.extend(waiters),
-            None => {
-                inner.pending.insert(signal.to_owned());
+        let mut woke = false;
+        if let Some(waiters) = inner.waiting.remove(signal) {
+            inner.ready.extend(waiters);
+            woke = true;
+        }
+        for key in inner.timed.remove(signal).unwrap_or_default() {
+            if let Some(entry) = inner.timers.remove(&key) {
+                inner.ready.push(entry);
+                woke = true;
             }
+        }
+        if !woke {
+            inner.pending.insert(signal.to_owned());
         }
         inner.dispatch();
     }

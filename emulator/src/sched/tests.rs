@@ -144,6 +144,55 @@ async fn a_waiter_runs_when_signalled() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_wait_wakes_on_the_signal_without_moving_time() {
+    let (sched, clock) = scheduler(1);
+    let start = clock.now();
+    let request = sched.request(); // a request in flight: time stands still meanwhile
+    let sched2 = sched.clone();
+    let waiter = tokio::spawn(
+        sched.activity(async move { sched2.wait_for("token", Duration::from_secs(60)).await }),
+    );
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!waiter.is_finished());
+    sched.notify("token");
+    assert!(waiter.await.unwrap());
+    drop(request);
+    assert_eq!(clock.now(), start, "the signal came first: no time passed");
+    // A signal given after the waiter is gone is forgotten, not kept for a later wait.
+    sched.notify("token");
+    sched.forget("token");
+    let sched3 = sched.clone();
+    let clock3 = clock.clone();
+    let later = tokio::spawn(sched.activity(async move {
+        sched3.wait_for("token", Duration::from_secs(5)).await;
+        clock3.now()
+    }));
+    assert_eq!(later.await.unwrap(), start + Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_wait_wakes_on_its_timer_among_other_sleepers() {
+    let (sched, clock) = scheduler(1);
+    let start = clock.now();
+    let (sched2, clock2) = (sched.clone(), clock.clone());
+    let waiter = tokio::spawn(sched.activity(async move {
+        sched2.wait_for("token", Duration::from_secs(60)).await;
+        clock2.now()
+    }));
+    let sched3 = sched.clone();
+    let sleeper = tokio::spawn(sched.activity(async move {
+        sched3.sleep(Duration::from_secs(100)).await;
+    }));
+    assert_eq!(waiter.await.unwrap(), start + Duration::from_secs(60));
+    sleeper.await.unwrap();
+    assert_eq!(clock.now(), start + Duration::from_secs(100));
+    // Outside an activity a timed wait does nothing and says so.
+    assert!(!sched.wait_for("token", Duration::from_secs(1)).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_activity_gives_the_turn_back() {
     let (sched, _) = scheduler(1);
     let stuck = tokio::spawn(sched.activity(std::future::pending::<()>()));

@@ -4,12 +4,14 @@
 //! - [`api`]: the operations and the service's state.
 //! - [`asl`]: parsing and validating Amazon States Language definitions.
 //! - [`engine`]: the interpreter that runs an execution.
+//! - [`callbacks`]: task tokens of the callback pattern (`.waitForTaskToken`).
 //! - [`history`]: execution history events.
 //! - [`integrations`]: what Task states call (through the bus).
 //! - [`test_state`]: the TestState API (one state run by the engine, mocked or not).
 
 pub mod api;
 pub mod asl;
+pub mod callbacks;
 pub mod engine;
 pub mod history;
 pub mod integrations;
@@ -79,6 +81,9 @@ impl JsonService for StepFunctions {
             "ListExecutions" => self.list_executions(&input),
             "StopExecution" => self.stop_execution(&input),
             "GetExecutionHistory" => self.get_execution_history(&input),
+            "SendTaskSuccess" => self.send_task_success(&input),
+            "SendTaskFailure" => self.send_task_failure(&input),
+            "SendTaskHeartbeat" => self.send_task_heartbeat(&input),
             "TestState" => self.test_state(&input).await,
             "TagResource" => self.tag_resource(&input),
             "UntagResource" => self.untag_resource(&input),

@@ -18,7 +18,7 @@ use crate::sfn::StepFunctions;
 use crate::sfn::engine::context::ExecutionInfo;
 use crate::sfn::engine::limits::{MAX_EXECUTION_TIME, MAX_PAYLOAD_BYTES};
 use crate::sfn::engine::{Engine, Failure, failure_details, paths::to_text};
-use crate::sfn::history::{History, without_execution_data};
+use crate::sfn::history::{EventType, History, without_execution_data};
 
 /// botocore's `ExecutionStatus` enum, in the order AWS's message lists it.
 const STATUS_FILTERS: &[&str] = &[
@@ -220,12 +220,13 @@ impl StepFunctions {
             if let Some(abort) = execution.abort.take() {
                 abort.abort();
             }
+            self.close_tokens_of(arn);
             let failure =
                 Failure::of_execution(error.unwrap_or_default(), cause.unwrap_or_default());
             let last = execution.history.last_id();
             execution.history.record_terminal(
                 last,
-                "ExecutionAborted",
+                EventType::ExecutionAborted,
                 Some(("executionAbortedEventDetails", failure_details(&failure))),
             );
             execution.status = "ABORTED";
@@ -340,7 +341,7 @@ async fn run_to_end(
             );
             engine.history.record_terminal(
                 engine.history.last_id(),
-                "ExecutionFailed",
+                EventType::ExecutionFailed,
                 Some(("executionFailedEventDetails", failure_details(&failure))),
             );
             (Err(failure), true)

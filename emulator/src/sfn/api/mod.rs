@@ -1,6 +1,6 @@
 //! The Step Functions API: the service's state ([`Store`]), AWS's error shapes and checks, and
 //! pagination (request members are read through `protocol::members`). Operations live in
-//! [`state_machines`], [`executions`] and [`express`].
+//! [`state_machines`], [`executions`], [`express`] and [`tasks`] (SendTask*).
 
 pub mod executions;
 pub mod express;
@@ -10,6 +10,7 @@ mod retention;
 mod running;
 pub mod state_machines;
 pub mod tags;
+pub mod tasks;
 
 use std::sync::Arc;
 

@@ -99,7 +99,7 @@ mod tests {
 
     use super::*;
     use crate::sfn::api::ExecutionRecord;
-    use crate::sfn::history::History;
+    use crate::sfn::history::{EventType, History};
 
     fn store_with(executions: usize, events_each: usize) -> Store {
         let ctx = Arc::new(crate::Context::for_tests());
@@ -107,7 +107,7 @@ mod tests {
         for i in 0..executions {
             let history = Arc::new(History::new(ctx.clone()));
             for id in 0..events_each {
-                history.record(id as u64, "PassStateEntered", None);
+                history.record(id as u64, EventType::PassStateEntered, None);
             }
             let arn = format!("arn:e{i}");
             store.executions.insert(

@@ -15,7 +15,7 @@ const MAX_DEFINITION_BYTES: usize = 1_048_576;
 use crate::protocol::AwsError;
 use crate::protocol::members::Members;
 use crate::sfn::StepFunctions;
-use crate::sfn::asl::{check_definition, parse_definition};
+use crate::sfn::asl::{check_definition, check_express, parse_definition};
 
 impl StepFunctions {
     pub(crate) fn create_state_machine(&self, input: &Value) -> Result<Value, AwsError> {
@@ -37,6 +37,9 @@ impl StepFunctions {
         refuse_publish(&members)?;
         let definition = parse_definition(definition_text)
             .map_err(|message| AwsError::new(400, "InvalidDefinition", message))?;
+        if machine_type == "EXPRESS" {
+            check_express(&definition).map_err(invalid_definition)?;
+        }
         let arn = self.ctx.arn("states", &format!("stateMachine:{name}"));
         let mut store = self.lock();
         if let Some(existing) = store.machines.get(&arn) {
@@ -105,6 +108,9 @@ impl StepFunctions {
             .get_mut(arn)
             .ok_or_else(|| state_machine_does_not_exist(arn))?;
         if let (Some(text), Some(definition)) = (definition_text, definition) {
+            if machine.machine_type == "EXPRESS" {
+                check_express(&definition).map_err(invalid_definition)?;
+            }
             machine.definition_text = text.to_owned();
             machine.definition = Arc::new(definition);
         }
@@ -246,4 +252,8 @@ fn diagnostic(problem: &str) -> Value {
         object.insert("location".into(), json!(location));
     }
     diagnostic
+}
+
+fn invalid_definition(message: String) -> AwsError {
+    AwsError::new(400, "InvalidDefinition", message)
 }

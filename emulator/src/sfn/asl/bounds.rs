@@ -57,6 +57,7 @@ pub fn check_state(
         "Task" => {
             integer_field(object, "TimeoutSeconds", 1, MAX_COUNT, at, problems);
             integer_field(object, "HeartbeatSeconds", 1, MAX_COUNT, at, problems);
+            check_heartbeat(object, at, problems);
         }
         _ => {}
     }
@@ -67,6 +68,20 @@ pub fn check_state(
     }
     if !jsonata {
         check_paths(object, at, problems);
+    }
+}
+
+/// A Task's `HeartbeatSeconds`, when both are numbers, must be smaller than its
+/// `TimeoutSeconds` (a heartbeat could never run out first).
+fn check_heartbeat(object: &Map<String, Value>, at: &str, problems: &mut Vec<String>) {
+    let seconds = |field: &str| object.get(field).and_then(Value::as_u64);
+    if let (Some(heartbeat), Some(timeout)) =
+        (seconds("HeartbeatSeconds"), seconds("TimeoutSeconds"))
+        && heartbeat >= timeout
+    {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: HeartbeatSeconds must be smaller than TimeoutSeconds at {at}/HeartbeatSeconds"
+        ));
     }
 }
 
@@ -267,6 +282,23 @@ mod tests {
             &json!({"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 99999999, "End": true}}}).to_string(),
         )
         .expect("the largest wait is accepted");
+    }
+
+    #[test]
+    fn a_heartbeat_not_below_the_timeout_is_refused() {
+        let task = |heartbeat: u64| {
+            json!({"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "TimeoutSeconds": 60, "HeartbeatSeconds": heartbeat, "End": true}})
+        };
+        let err = refused(task(60));
+        assert!(
+            err.contains(
+                "HeartbeatSeconds must be smaller than TimeoutSeconds at /States/A/HeartbeatSeconds"
+            ),
+            "{err}"
+        );
+        let definition = json!({"StartAt": "A", "States": task(59)});
+        parse_definition(&definition.to_string()).expect("a shorter heartbeat is accepted");
     }
 
     #[test]

@@ -24,6 +24,20 @@ pub fn parse_definition(text: &str) -> Result<Definition, String> {
     }
 }
 
+/// InvalidDefinition's message when an EXPRESS machine's definition uses a pattern only
+/// STANDARD machines run ([`validate::check_express`]).
+pub fn check_express(definition: &Definition) -> Result<(), String> {
+    let mut problems = Vec::new();
+    validate::check_express(definition, "", &mut problems);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "Invalid State Machine Definition: '{}'",
+        problems.join(", ")
+    ))
+}
+
 /// The parsed definition (if it is an object at all) and every problem found, each in the
 /// `CODE: message at /pointer` form.
 pub fn check_definition(text: &str) -> (Option<Definition>, Vec<String>) {

@@ -151,6 +151,8 @@ pub enum StateKind {
         resource: String,
         /// `TimeoutSeconds`, `TimeoutSecondsPath` or a JSONata `TimeoutSeconds`.
         timeout: Option<Dynamic<u64>>,
+        /// `HeartbeatSeconds`, `HeartbeatSecondsPath` or a JSONata `HeartbeatSeconds`.
+        heartbeat: Option<Dynamic<u64>>,
     },
     Choice {
         choices: Vec<ChoiceBranch>,
@@ -268,6 +270,7 @@ fn parse_state(
         "Task" => StateKind::Task {
             resource: required_string(object, "Resource", at, problems).unwrap_or_default(),
             timeout: dynamic(object, "TimeoutSeconds", jsonata, Value::as_u64),
+            heartbeat: dynamic(object, "HeartbeatSeconds", jsonata, Value::as_u64),
         },
         "Choice" => parse_choice(object, at, problems),
         "Wait" => StateKind::Wait(parse_wait(object, at, jsonata, problems)),

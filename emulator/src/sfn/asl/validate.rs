@@ -65,6 +65,30 @@ pub fn check(definition: &Definition, at: &str, problems: &mut Vec<String>) {
     }
 }
 
+/// What an EXPRESS machine may not hold (only the request-response pattern runs there): a
+/// callback (`.waitForTaskToken`) Task, here or in a Map or Parallel body.
+pub fn check_express(definition: &Definition, at: &str, problems: &mut Vec<String>) {
+    for (name, state) in &definition.states {
+        let state_at = format!("{at}/States/{name}");
+        match &state.kind {
+            StateKind::Task { resource, .. } if resource.ends_with(".waitForTaskToken") => {
+                problems.push(format!(
+                    "SCHEMA_VALIDATION_FAILED: Express state machine does not support '.waitForTaskToken' service integration at {state_at}/Resource"
+                ));
+            }
+            StateKind::Map { processor, .. } => {
+                check_express(processor, &format!("{state_at}/ItemProcessor"), problems);
+            }
+            StateKind::Parallel { branches } => {
+                for (i, branch) in branches.iter().enumerate() {
+                    check_express(branch, &format!("{state_at}/Branches[{i}]"), problems);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::parse_definition;

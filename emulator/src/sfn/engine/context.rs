@@ -1,5 +1,5 @@
-//! The context object (`$$`): the execution, the state machine, the current state and, while a
-//! Map state selects an item, `Map.Item`. It also carries the variables in scope under a hidden
+//! The context object (`$$`): the execution, the state machine, the current state, a callback
+//! Task's `Task.Token` and, while a Map state selects an item, `Map.Item`. It also carries the variables in scope under a hidden
 //! key, so every JSONPath reader that resolves `$$…` can resolve `$name…` too.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -36,6 +36,8 @@ pub struct StateFacts<'a> {
     /// Whether to copy the execution input into `Execution.Input` (null otherwise): a state
     /// that never reads the context object need not pay for it.
     pub with_input: bool,
+    /// A `.waitForTaskToken` Task's token (`Task.Token`).
+    pub task_token: Option<&'a str>,
 }
 
 /// Where the context object carries the variables in scope (never shown: `$$` and
@@ -80,6 +82,9 @@ pub fn context_object(info: &ExecutionInfo, state: &StateFacts<'_>) -> Value {
         context.get_mut("State").and_then(Value::as_object_mut),
     ) {
         state_object.insert("RetryCount".into(), json!(count));
+    }
+    if let (Some(token), Some(object)) = (state.task_token, context.as_object_mut()) {
+        object.insert("Task".into(), json!({ "Token": token }));
     }
     if let (Some((index, value)), Some(object)) = (state.map_item, context.as_object_mut()) {
         object.insert(

@@ -30,6 +30,9 @@ pub struct Failure {
     pub error: String,
     pub cause: String,
     pub origin: Origin,
+    /// A callback Task's `HeartbeatSeconds` ran out: the error is `States.Timeout`, as AWS
+    /// records it, and Retry/Catch match it by `States.HeartbeatTimeout` too.
+    pub heartbeat: bool,
 }
 
 impl Failure {
@@ -38,6 +41,15 @@ impl Failure {
             error: error.into(),
             cause: cause.into(),
             origin,
+            heartbeat: false,
+        }
+    }
+
+    /// A callback Task that got no heartbeat within its `HeartbeatSeconds`.
+    pub fn heartbeat_timeout() -> Failure {
+        Failure {
+            heartbeat: true,
+            ..Failure::of_integration("States.Timeout", "")
         }
     }
 

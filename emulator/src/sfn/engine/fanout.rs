@@ -30,6 +30,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use super::{BoxFuture, Engine, Failure};
 use crate::sched::Signal;
 use crate::sfn::asl::StateKind;
+use crate::sfn::history::EventType;
 
 tokio::task_local! {
     /// In a child: where it is ([`entered`]).
@@ -39,14 +40,14 @@ tokio::task_local! {
 /// The state a child is in, as the `…StateAborted` event its stopping would record (only
 /// Task, Wait, Map and Parallel states have one); `None` between states.
 #[derive(Clone, Default)]
-struct Position(Arc<Mutex<Option<&'static str>>>);
+struct Position(Arc<Mutex<Option<EventType>>>);
 
 impl Position {
-    fn set(&self, aborted: Option<&'static str>) {
+    fn set(&self, aborted: Option<EventType>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = aborted;
     }
 
-    fn get(&self) -> Option<&'static str> {
+    fn get(&self) -> Option<EventType> {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -54,10 +55,10 @@ impl Position {
 /// Notes, in a child, that it entered a state of `kind` (`None`: it left its state).
 pub fn entered(kind: Option<&StateKind>) {
     let aborted = kind.and_then(|kind| match kind {
-        StateKind::Task { .. } => Some("TaskStateAborted"),
-        StateKind::Wait(_) => Some("WaitStateAborted"),
-        StateKind::Map { .. } => Some("MapStateAborted"),
-        StateKind::Parallel { .. } => Some("ParallelStateAborted"),
+        StateKind::Task { .. } => Some(EventType::TaskStateAborted),
+        StateKind::Wait(_) => Some(EventType::WaitStateAborted),
+        StateKind::Map { .. } => Some(EventType::MapStateAborted),
+        StateKind::Parallel { .. } => Some(EventType::ParallelStateAborted),
         _ => None,
     });
     let _ = POSITION.try_with(|position| position.set(aborted));
@@ -89,7 +90,7 @@ pub enum Stop {
         index: usize,
         failure: Failure,
         cursor: u64,
-        cut: Vec<(usize, Option<&'static str>)>,
+        cut: Vec<(usize, Option<EventType>)>,
     },
     /// The parent itself failed (starting a child, a check between children, an output);
     /// `cursor` is where the parent's chain stands.

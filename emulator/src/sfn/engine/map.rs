@@ -14,7 +14,7 @@ use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step, paths};
 use crate::sfn::asl::Definition;
 use crate::sfn::asl::model::{Distributed, Dynamic, MapItems};
-use crate::sfn::history::History;
+use crate::sfn::history::{EventType, History};
 
 /// The Map fields the iterations depend on.
 pub struct MapSpec<'a> {
@@ -35,7 +35,7 @@ pub async fn run(
     let items = select_items(engine, run, &spec, &input)?;
     engine.record(
         &mut run.previous,
-        "MapStateStarted",
+        EventType::MapStateStarted,
         Some((
             "mapStateStartedEventDetails",
             json!({ "length": items.len() }),
@@ -44,7 +44,7 @@ pub async fn run(
     let outputs = match spec.distributed {
         Some(distributed) => {
             let tolerated = tolerated_failures(engine, run, distributed, &input, items.len())?;
-            engine.record(&mut run.previous, "MapRunStarted", None);
+            engine.record(&mut run.previous, EventType::MapRunStarted, None);
             let iterations = Iterations {
                 engine,
                 spec: &spec,
@@ -77,7 +77,7 @@ pub async fn run(
     let outputs = done.outputs.into_iter().map(|(output, _)| output).collect();
     engine
         .history
-        .record(run.previous, "MapStateSucceeded", None);
+        .record(run.previous, EventType::MapStateSucceeded, None);
     let output = engine.state_output(run, Value::Array(outputs))?;
     Ok(Step {
         output,
@@ -186,7 +186,7 @@ impl<'r> Iterations<'r> {
             let details = json!({ "index": index, "name": name });
             self.engine.record(
                 &mut cursor,
-                "MapIterationStarted",
+                EventType::MapIterationStarted,
                 Some(("mapIterationStartedEventDetails", details.clone())),
             );
             self.selected(index)
@@ -216,7 +216,7 @@ impl<'r> Iterations<'r> {
                 // AWS points the next iteration at the last inner event, not at this one.
                 let succeeded = engine.history.record(
                     cursor,
-                    "MapIterationSucceeded",
+                    EventType::MapIterationSucceeded,
                     Some(("mapIterationSucceededEventDetails", details)),
                 );
                 (output, succeeded)
@@ -244,7 +244,7 @@ fn record_stop(engine: &Engine, run: &mut StateRun<'_>, stop: Stop) -> Failure {
             for (aborted, state) in cut {
                 engine.history.record(
                     cursor,
-                    "MapIterationAborted",
+                    EventType::MapIterationAborted,
                     Some((
                         "mapIterationAbortedEventDetails",
                         json!({ "index": aborted, "name": name }),
@@ -256,7 +256,7 @@ fn record_stop(engine: &Engine, run: &mut StateRun<'_>, stop: Stop) -> Failure {
             }
             engine.history.record(
                 cursor,
-                "MapIterationFailed",
+                EventType::MapIterationFailed,
                 Some((
                     "mapIterationFailedEventDetails",
                     json!({ "index": index, "name": name }),
@@ -435,7 +435,7 @@ fn finish_distributed(
         outputs.push(output);
     }
     if failures > tolerated {
-        engine.record(&mut run.previous, "MapRunFailed", None);
+        engine.record(&mut run.previous, EventType::MapRunFailed, None);
         let cause = last_failure.map(|f| f.cause).unwrap_or_default();
         return Err(Failure::of_state(
             &run.state.name,
@@ -443,10 +443,10 @@ fn finish_distributed(
             format!("The specified tolerated failure threshold was exceeded. {cause}").trim_end(),
         ));
     }
-    engine.record(&mut run.previous, "MapRunSucceeded", None);
+    engine.record(&mut run.previous, EventType::MapRunSucceeded, None);
     engine
         .history
-        .record(run.previous, "MapStateSucceeded", None);
+        .record(run.previous, EventType::MapStateSucceeded, None);
     let output = engine.state_output(run, Value::Array(outputs))?;
     Ok(Step {
         output,

@@ -1,8 +1,9 @@
 //! The interpreter: runs a parsed definition from `StartAt` to a terminal state, recording
 //! history as it goes. One module per state type; [`paths`] does JSONPath input/output
 //! processing, [`jsonata`] the JSONata query language, [`dataflow`] variables (`Assign`) and
-//! the JSONata `Arguments`/`Output`; [`retry`] and [`catch`] handle errors. The machine's
-//! `TimeoutSeconds` is a deadline on the emulator's clock (virtual or real).
+//! the JSONata `Arguments`/`Output`; [`retry`] and [`catch`] handle errors; [`callback`] is a
+//! `.waitForTaskToken` Task's wait for its token. The machine's `TimeoutSeconds` is a deadline
+//! on the emulator's clock (virtual or real).
 //!
 //! Map iterations and Parallel branches run concurrently (`fanout.rs`): on the virtual clock each
 //! is an activity of the seeded scheduler, so their interleaving is a function of the seed.
@@ -11,6 +12,7 @@
 //! (its history is sealed), its history is full (25,000 events: `States.Runtime`) or its
 //! deadline passed; [`limits`] holds the payload, duration and nesting bounds.
 
+pub mod callback;
 pub mod catch;
 pub mod choice;
 pub mod context;
@@ -43,7 +45,7 @@ pub use failure::{Failure, Origin, failure_details, history_limit};
 
 use crate::Context;
 use crate::sfn::asl::{Definition, State, StateKind};
-use crate::sfn::history::{History, not_truncated};
+use crate::sfn::history::{EventType, History, not_truncated};
 use crate::sfn::integrations::Integrations;
 use context::{ExecutionInfo, StateFacts, context_object};
 use failure::execution_timeout;
@@ -71,6 +73,8 @@ pub struct StateRun<'a> {
     pub vars: Map<String, Value>,
     /// What `Assign` set, applied once the state completes.
     pub assigned: Mutex<Option<Map<String, Value>>>,
+    /// A `.waitForTaskToken` Task's token for this attempt (`$$.Task.Token`).
+    pub task_token: Option<String>,
 }
 
 impl StateRun<'_> {
@@ -106,6 +110,7 @@ impl StateRun<'_> {
                 map_item,
                 vars: Some(&self.vars),
                 with_input: self.state.reads_execution_input,
+                task_token: self.task_token.as_deref(),
             },
         );
         // TestState: the caller's `context` (outside a test, unchanged).
@@ -129,7 +134,7 @@ impl Engine {
     pub fn record(
         &self,
         previous: &mut u64,
-        event_type: &str,
+        event_type: EventType,
         details: Option<(&str, Value)>,
     ) -> u64 {
         let id = self.history.record(*previous, event_type, details);
@@ -188,7 +193,7 @@ impl Engine {
     pub fn record_started(&self) {
         self.history.record(
             0,
-            "ExecutionStarted",
+            EventType::ExecutionStarted,
             Some((
                 "executionStartedEventDetails",
                 json!({
@@ -219,18 +224,18 @@ impl Engine {
         }
         let (event_type, details) = match &result {
             Ok(output) => (
-                "ExecutionSucceeded",
+                EventType::ExecutionSucceeded,
                 (
                     "executionSucceededEventDetails",
                     json!({ "output": to_text(output), "outputDetails": not_truncated() }),
                 ),
             ),
             Err(failure) if self.timed_out() => (
-                "ExecutionTimedOut",
+                EventType::ExecutionTimedOut,
                 ("executionTimedOutEventDetails", failure_details(failure)),
             ),
             Err(failure) => (
-                "ExecutionFailed",
+                EventType::ExecutionFailed,
                 ("executionFailedEventDetails", failure_details(failure)),
             ),
         };
@@ -304,7 +309,6 @@ impl Engine {
         previous: &mut u64,
         vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
-        let type_name = state.kind.type_name();
         if map::stalls(state, &input) {
             // AWS quirk: the execution stays RUNNING with nothing more recorded.
             std::future::pending::<()>().await;
@@ -312,7 +316,7 @@ impl Engine {
         // AWS quirk: the first state entered points back at event 0, not ExecutionStarted.
         let entered_id = self.record(
             previous,
-            &format!("{type_name}StateEntered"),
+            EventType::state_entered(&state.kind),
             Some((
                 "stateEnteredEventDetails",
                 json!({ "name": state.name, "input": to_text(&input), "inputDetails": not_truncated() }),
@@ -337,6 +341,7 @@ impl Engine {
                 == "JSONata",
             vars: vars.clone(),
             assigned: Mutex::new(None),
+            task_token: None,
         };
         fanout::entered(Some(&state.kind));
         let result = self.execute_with_recovery(&mut run).await;
@@ -357,12 +362,8 @@ impl Engine {
             }
             vars.extend(assigned);
         }
-        if !matches!(state.kind, StateKind::Fail { .. }) {
-            self.record(
-                previous,
-                &format!("{type_name}StateExited"),
-                Some(("stateExitedEventDetails", details)),
-            );
+        if let Some(exited) = EventType::state_exited(&state.kind) {
+            self.record(previous, exited, Some(("stateExitedEventDetails", details)));
         }
         Ok(step)
     }
@@ -400,7 +401,7 @@ impl Engine {
         if evaluation {
             self.record(
                 &mut run.previous,
-                "EvaluationFailed",
+                EventType::EvaluationFailed,
                 Some((
                     "evaluationFailedEventDetails",
                     json!({
@@ -413,8 +414,8 @@ impl Engine {
             );
         }
         let failed_event = match run.state.kind {
-            StateKind::Map { .. } => Some("MapStateFailed"),
-            StateKind::Parallel { .. } => Some("ParallelStateFailed"),
+            StateKind::Map { .. } => Some(EventType::MapStateFailed),
+            StateKind::Parallel { .. } => Some(EventType::ParallelStateFailed),
             _ => None,
         };
         if let Some(event_type) = failed_event.filter(|_| evaluation || !own) {
@@ -426,8 +427,16 @@ impl Engine {
     pub(crate) async fn execute(&self, run: &mut StateRun<'_>) -> Result<Step, Failure> {
         match &run.state.kind {
             StateKind::Pass { result } => pass::run(self, run, result.as_ref()),
-            StateKind::Task { resource, timeout } => {
-                task::run(self, run, resource, timeout.as_ref()).await
+            StateKind::Task {
+                resource,
+                timeout,
+                heartbeat,
+            } => {
+                let times = task::Times {
+                    timeout: timeout.as_ref(),
+                    heartbeat: heartbeat.as_ref(),
+                };
+                task::run(self, run, resource, times).await
             }
             StateKind::Choice { choices, default } => {
                 choice::run(self, run, choices, default.as_deref())

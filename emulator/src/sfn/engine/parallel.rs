@@ -10,6 +10,7 @@ use super::fanout::{self, Child, Plan, Stop};
 use super::limits::{ArrayBudget, data_limit_exceeded};
 use super::{Engine, Failure, StateRun, Step};
 use crate::sfn::asl::Definition;
+use crate::sfn::history::EventType;
 
 pub async fn run(
     engine: &Engine,
@@ -17,7 +18,7 @@ pub async fn run(
     branches: &[Definition],
 ) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
-    engine.record(&mut run.previous, "ParallelStateStarted", None);
+    engine.record(&mut run.previous, EventType::ParallelStateStarted, None);
     let mut budget = ArrayBudget::default();
     let name = run.state.name.clone();
     let vars = &run.vars;
@@ -59,7 +60,7 @@ pub async fn run(
         }
     };
     run.previous = done.cursor;
-    engine.record(&mut run.previous, "ParallelStateSucceeded", None);
+    engine.record(&mut run.previous, EventType::ParallelStateSucceeded, None);
     let output = engine.state_output(run, Value::Array(done.outputs))?;
     Ok(Step {
         output,

@@ -7,7 +7,8 @@ use super::limits;
 use crate::sfn::asl::model::Retrier;
 
 /// Whether `error_equals` names `failure` (`States.ALL` matches everything but
-/// States.Runtime; `States.TaskFailed` matches a Task's errors except timeouts).
+/// States.Runtime; `States.TaskFailed` matches a Task's errors except timeouts;
+/// `States.HeartbeatTimeout` a heartbeat timeout, whose error is `States.Timeout`).
 pub fn matches(error_equals: &[String], failure: &Failure, is_task: bool) -> bool {
     if failure.error == "States.Runtime" {
         return false;
@@ -16,6 +17,7 @@ pub fn matches(error_equals: &[String], failure: &Failure, is_task: bool) -> boo
         name == &failure.error
             || name == "States.ALL"
             || (name == "States.TaskFailed" && is_task && failure.error != "States.Timeout")
+            || (name == "States.HeartbeatTimeout" && failure.heartbeat)
     })
 }
 
@@ -110,5 +112,25 @@ mod tests {
         let mut attempts = [0];
         let failure = Failure::of_state("S", "States.Runtime", "bad path");
         assert!(next_delay(&[retrier(3)], &mut attempts, &failure, true).is_none());
+    }
+
+    #[test]
+    fn a_heartbeat_timeout_is_states_timeout_and_states_heartbeat_timeout() {
+        let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let heartbeat = Failure::heartbeat_timeout();
+        assert_eq!(heartbeat.error, "States.Timeout");
+        assert!(matches(
+            &names(&["States.HeartbeatTimeout"]),
+            &heartbeat,
+            true
+        ));
+        assert!(matches(&names(&["States.Timeout"]), &heartbeat, true));
+        assert!(!matches(&names(&["States.TaskFailed"]), &heartbeat, true));
+        let timeout = Failure::of_integration("States.Timeout", "");
+        assert!(!matches(
+            &names(&["States.HeartbeatTimeout"]),
+            &timeout,
+            true
+        ));
     }
 }

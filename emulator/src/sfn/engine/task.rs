@@ -2,23 +2,39 @@
 //!
 //! Resources: `arn:aws:states:::lambda:invoke` (output wraps the payload with SDK metadata),
 //! a plain Lambda ARN (output is the payload), `arn:aws:states:::dynamodb:<op>` and
-//! `arn:aws:states:::events:putEvents` (output is the service's response). Errors become
+//! `arn:aws:states:::events:putEvents` (output is the service's response), and
+//! `arn:aws:states:::aws-sdk:<service>:<action>` ([`super::sdk`]). Errors become
 //! `Lambda.<Code>` / `DynamoDB.<Code>` / `EventBridge.<Code>`; a failed function's error is
-//! its payload's `errorType`. `TimeoutSeconds` is wall time (like a Lambda's own timeout).
+//! its payload's `errorType`. `TimeoutSeconds` of a request-response call is wall time (like a
+//! Lambda's own timeout).
+//!
+//! The callback pattern (`lambda:invoke`, `events:putEvents` and `aws-sdk:…` with the
+//! `.waitForTaskToken` suffix): the Task opens a task token (`$$.Task.Token`), makes its call,
+//! records `TaskSubmitted` with the call's answer, then waits on the emulator's clock for the
+//! token to be settled ([`super::callback`]): `TaskSucceeded` with SendTaskSuccess's output,
+//! `TaskFailed` with SendTaskFailure's error and cause, or `TaskTimedOut` (`States.Timeout`)
+//! when `TimeoutSeconds` pass or no heartbeat came within `HeartbeatSeconds`. A mocked callback
+//! Task (MockConfigFile, TestState's `mock`) answers with the mock and does not wait.
+//! `TaskScheduled` shows `timeoutInSeconds` and `heartbeatInSeconds` when the Task has them;
+//! the heartbeat is enforced while a callback waits (a request-response call sends none).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::callback::{self, Ended};
 use super::dataflow::Extra;
 use super::limits;
 use super::paths::{self, to_text};
-use super::{Engine, Failure, StateRun, Step};
+use super::{Engine, Failure, Origin, StateRun, Step};
 use crate::bus::{Invocation, Service};
 use crate::protocol::AwsError;
 use crate::sfn::asl::model::Dynamic;
-use crate::sfn::history::not_truncated;
+use crate::sfn::history::{EventType, not_truncated};
+
+/// The suffix of the callback service integration pattern.
+const CALLBACK: &str = ".waitForTaskToken";
 
 /// What a Task's `Resource` names.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,35 +62,67 @@ enum Target {
     },
 }
 
-fn parse_target(resource: &str) -> Option<Target> {
-    if let Some(rest) = resource.strip_prefix("arn:aws:states:::") {
-        let (integration, action) = rest.split_once(':')?;
-        let (service, resource_type, error_prefix) = match integration {
-            "lambda" if action == "invoke" => return Some(Target::LambdaInvoke),
-            "dynamodb" => (Service::DynamoDb, "dynamodb", "DynamoDB"),
-            "events" => (Service::EventBridge, "events", "EventBridge"),
-            "aws-sdk" => return Some(sdk_target(action)),
-            _ => {
-                return Some(Target::Unsupported {
-                    resource_type: integration.to_owned(),
-                    action: action.to_owned(),
-                });
+impl Target {
+    /// History's `resourceType` and `resource` (the action, with the pattern's suffix).
+    fn names(&self, callback: bool) -> (String, String) {
+        let suffix = if callback { CALLBACK } else { "" };
+        match self {
+            Target::LambdaInvoke => ("lambda".to_owned(), format!("invoke{suffix}")),
+            Target::LambdaFunction(arn) => ("lambda".to_owned(), arn.clone()),
+            Target::Service {
+                resource_type,
+                action,
+                ..
+            } => ((*resource_type).to_owned(), format!("{action}{suffix}")),
+            Target::Sdk { service, action } => {
+                (format!("aws-sdk:{service}"), format!("{action}{suffix}"))
             }
+            Target::Unsupported {
+                resource_type,
+                action,
+            } => (resource_type.clone(), action.clone()),
+        }
+    }
+}
+
+/// The target and whether the Task waits for a callback (`.waitForTaskToken` on an
+/// integration that runs here: Lambda `invoke`, EventBridge `putEvents`, SDK integrations;
+/// on another one the whole resource is only mockable).
+fn parse_target(resource: &str) -> Option<(Target, bool)> {
+    if let Some(rest) = resource.strip_prefix("arn:aws:states:::") {
+        let (integration, full_action) = rest.split_once(':')?;
+        let (action, callback) = match full_action.strip_suffix(CALLBACK) {
+            Some(action) => (action, true),
+            None => (full_action, false),
         };
-        return Some(Target::Service {
+        let service = |service, resource_type, error_prefix| Target::Service {
             service,
             resource_type,
             action: action.to_owned(),
             error_prefix,
-        });
+        };
+        let target = match integration {
+            "lambda" if action == "invoke" => Target::LambdaInvoke,
+            "dynamodb" if !callback => service(Service::DynamoDb, "dynamodb", "DynamoDB"),
+            "events" if !callback || action == "putEvents" => {
+                service(Service::EventBridge, "events", "EventBridge")
+            }
+            "aws-sdk" => sdk_target(action),
+            _ => Target::Unsupported {
+                resource_type: integration.to_owned(),
+                action: full_action.to_owned(),
+            },
+        };
+        let callback = callback && !matches!(target, Target::Unsupported { .. });
+        return Some((target, callback));
     }
     let parts: Vec<&str> = resource.split(':').collect();
     (parts.len() >= 7 && parts.get(2) == Some(&"lambda") && parts.get(5) == Some(&"function"))
-        .then(|| Target::LambdaFunction(resource.to_owned()))
+        .then(|| (Target::LambdaFunction(resource.to_owned()), false))
 }
 
-/// `dynamodb:putItem` (after `aws-sdk:`); a service integration pattern suffix
-/// (`.waitForTaskToken`) is not run here, so such a resource is only mockable.
+/// `dynamodb:putItem` (after `aws-sdk:`, without a `.waitForTaskToken` suffix); another
+/// pattern suffix (`.sync`) is not run here, so such a resource is only mockable.
 fn sdk_target(rest: &str) -> Target {
     match rest.split_once(':') {
         Some((service, action)) if !action.contains('.') && !action.contains(':') => Target::Sdk {
@@ -88,32 +136,46 @@ fn sdk_target(rest: &str) -> Target {
     }
 }
 
-/// The Task's `TimeoutSeconds` in seconds for this run, if it has one: the number, or what its
-/// `TimeoutSecondsPath` or JSONata expression yields (a positive integer).
-fn resolve_timeout(
+/// A Task's `TimeoutSeconds` and `HeartbeatSeconds` as its definition gives them.
+pub struct Times<'a> {
+    pub timeout: Option<&'a Dynamic<u64>>,
+    pub heartbeat: Option<&'a Dynamic<u64>>,
+}
+
+/// `TimeoutSeconds` and `HeartbeatSeconds` for this run.
+#[derive(Clone, Copy)]
+struct Seconds {
+    timeout: Option<u64>,
+    heartbeat: Option<u64>,
+}
+
+/// A Task's `field` (`TimeoutSeconds`, `HeartbeatSeconds`) in seconds for this run, if it has
+/// one: the number, or what its `…Path` or JSONata expression yields (a positive integer).
+fn resolve_seconds(
     engine: &Engine,
     run: &StateRun<'_>,
-    timeout: Option<&Dynamic<u64>>,
+    given: Option<&Dynamic<u64>>,
+    field: &str,
 ) -> Result<Option<u64>, Failure> {
-    let value = match timeout {
+    let value = match given {
         None => return Ok(None),
         Some(Dynamic::Literal(seconds)) => return Ok(Some(*seconds)),
         Some(Dynamic::Path(path)) => {
             let context = run.context(&engine.info, None);
-            paths::read(path, "TimeoutSecondsPath", &run.input, &context)
+            paths::read(path, &format!("{field}Path"), &run.input, &context)
                 .map_err(|e| run.fail(e))?
         }
         Some(Dynamic::Jsonata(expr)) => run.jsonata_template(
             engine,
             &Value::String(expr.clone()),
-            "TimeoutSeconds",
+            field,
             Extra::default(),
         )?,
     };
     match value.as_u64().filter(|s| *s > 0) {
         Some(seconds) => Ok(Some(seconds)),
         None => Err(run.fail(paths::PathError::runtime(format!(
-            "The TimeoutSeconds value must be a positive integer, but was: {}",
+            "The {field} value must be a positive integer, but was: {}",
             to_text(&value)
         )))),
     }
@@ -123,24 +185,31 @@ pub async fn run(
     engine: &Engine,
     run: &mut StateRun<'_>,
     resource: &str,
-    timeout: Option<&Dynamic<u64>>,
+    times: Times<'_>,
 ) -> Result<Step, Failure> {
-    let timeout_seconds = resolve_timeout(engine, run, timeout)?;
-    let target = parse_target(resource)
-        .filter(|target| {
+    let seconds = Seconds {
+        timeout: resolve_seconds(engine, run, times.timeout, "TimeoutSeconds")?,
+        heartbeat: resolve_seconds(engine, run, times.heartbeat, "HeartbeatSeconds")?,
+    };
+    let (target, is_callback) = parse_target(resource)
+        .filter(|(target, _)| {
             !matches!(target, Target::Unsupported { .. }) || crate::sfn::mock::covers(engine, run)
         })
         .ok_or_else(|| unsupported(run, resource))?;
+    // The token is open from before Parameters are evaluated ($$.Task.Token) to the Task's end.
+    let token = is_callback.then(|| callback::open(engine));
+    run.task_token = token.as_ref().map(|token| token.text.clone());
     let parameters = engine.effective_input(run)?;
-    let call = call_target(engine, run, &target, parameters);
-    let result = match timeout_seconds {
-        Some(seconds) => engine
+    let call = call_target(engine, run, &target, parameters, seconds, token.as_ref());
+    let result = match seconds.timeout {
+        // A callback's TimeoutSeconds is its wait's deadline, on the emulator's clock.
+        Some(timeout) if token.is_none() => engine
             .ctx
             .clock
-            .real_timeout(Duration::from_secs(seconds), call)
+            .real_timeout(Duration::from_secs(timeout), call)
             .await
             .unwrap_or_else(|_| Err(Failure::of_integration("States.Timeout", ""))),
-        None => call.await,
+        _ => call.await,
     };
     let result = result.map_err(|failure| failure.raised_by_resource(resource))?;
     let output = engine.state_output(run, result)?;
@@ -161,57 +230,105 @@ async fn call_target(
     run: &mut StateRun<'_>,
     target: &Target,
     parameters: Value,
+    seconds: Seconds,
+    token: Option<&callback::Token>,
+) -> Result<Value, Failure> {
+    if let Target::LambdaFunction(arn) = target {
+        return call_lambda_function(engine, run, arn, parameters, seconds).await;
+    }
+    let (kind, action) = target.names(token.is_some());
+    record_scheduled(engine, run, (&kind, &action), &parameters, seconds);
+    let started = engine.ctx.clock.now();
+    let mocked = crate::sfn::mock::response(engine, run);
+    let waits = token.filter(|_| mocked.is_none());
+    if waits.is_some() && crate::sfn::test_state::scope::active() {
+        let failure = run.fail(paths::PathError::runtime(
+            "TestState does not wait for a task token: mock the state to test a '.waitForTaskToken' Task",
+        ));
+        record_outcome(engine, run, &kind, &action, &Err(failure.clone()));
+        return Err(failure);
+    }
+    let result = match mocked {
+        Some(mocked) => mocked,
+        None => call_resource(engine, run, target, parameters).await,
+    };
+    let result = within_quota(result, &kind);
+    match (waits, result) {
+        (Some(token), Ok(submitted)) => {
+            record_submitted(engine, run, (&kind, &action), &submitted);
+            let limits = callback::Limits {
+                started,
+                timeout: seconds.timeout,
+                heartbeat: seconds.heartbeat,
+            };
+            await_callback(engine, run, token, (&kind, &action), &limits).await
+        }
+        (_, result) => {
+            record_outcome(engine, run, &kind, &action, &result);
+            result
+        }
+    }
+}
+
+/// The call itself (not mocked).
+async fn call_resource(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    target: &Target,
+    parameters: Value,
 ) -> Result<Value, Failure> {
     match target {
-        Target::LambdaFunction(arn) => call_lambda_function(engine, run, arn, parameters).await,
-        Target::LambdaInvoke => {
-            let (kind, action) = ("lambda", "invoke");
-            record_scheduled(engine, run, kind, action, &parameters);
-            let result = match crate::sfn::mock::response(engine, run) {
-                Some(mocked) => mocked,
-                None => lambda_invoke(engine, &parameters).await,
-            };
-            let result = within_quota(result, kind);
-            record_outcome(engine, run, kind, action, &result);
-            result
-        }
+        Target::LambdaInvoke => lambda_invoke(engine, &parameters).await,
         Target::Service {
             service,
-            resource_type,
             action,
             error_prefix,
-        } => {
-            record_scheduled(engine, run, resource_type, action, &parameters);
-            let result = match crate::sfn::mock::response(engine, run) {
-                Some(mocked) => mocked,
-                None => service_call(engine, *service, action, error_prefix, parameters).await,
-            };
-            let result = within_quota(result, resource_type);
-            record_outcome(engine, run, resource_type, action, &result);
-            result
-        }
+            ..
+        } => service_call(engine, *service, action, error_prefix, parameters).await,
         Target::Sdk { service, action } => {
-            let kind = format!("aws-sdk:{service}");
-            record_scheduled(engine, run, &kind, action, &parameters);
-            let result = match crate::sfn::mock::response(engine, run) {
-                Some(mocked) => mocked,
-                None => super::sdk::call(engine, service, action, parameters).await,
-            };
-            let result = within_quota(result, &kind);
-            record_outcome(engine, run, &kind, action, &result);
-            result
+            super::sdk::call(engine, service, action, parameters).await
         }
         Target::Unsupported {
             resource_type,
             action,
         } => {
-            record_scheduled(engine, run, resource_type, action, &parameters);
             let resource = format!("arn:aws:states:::{resource_type}:{action}");
-            let result = crate::sfn::mock::response(engine, run)
-                .unwrap_or_else(|| Err(unsupported(run, &resource)));
-            let result = within_quota(result, resource_type);
-            record_outcome(engine, run, resource_type, action, &result);
+            Err(unsupported(run, &resource))
+        }
+        Target::LambdaFunction(arn) => invoke(engine, arn, &parameters)
+            .await
+            .map(|invocation| parse_payload(&invocation.payload)),
+    }
+}
+
+/// Waits for the callback and records how the Task ended: TaskSucceeded, TaskFailed or
+/// TaskTimedOut (nothing when the execution itself ended meanwhile: its own event follows).
+async fn await_callback(
+    engine: &Engine,
+    run: &mut StateRun<'_>,
+    token: &callback::Token,
+    (kind, action): (&str, &str),
+    limits: &callback::Limits,
+) -> Result<Value, Failure> {
+    match callback::wait(engine, token, limits).await {
+        Ended::Settled(Err(failure)) if failure.origin == Origin::Execution => Err(failure),
+        Ended::Settled(result) => {
+            let result = within_quota(result, kind);
+            record_outcome(engine, run, kind, action, &result);
             result
+        }
+        Ended::TimedOut(failure) => {
+            let mut details = failure.details();
+            if let Some(object) = details.as_object_mut() {
+                object.insert("resourceType".into(), json!(kind));
+                object.insert("resource".into(), json!(action));
+            }
+            engine.record(
+                &mut run.previous,
+                EventType::TaskTimedOut,
+                Some(("taskTimedOutEventDetails", details)),
+            );
+            Err(failure)
         }
     }
 }
@@ -231,29 +348,57 @@ fn within_quota(result: Result<Value, Failure>, resource: &str) -> Result<Value,
 fn record_scheduled(
     engine: &Engine,
     run: &mut StateRun<'_>,
-    kind: &str,
-    action: &str,
+    (kind, action): (&str, &str),
     parameters: &Value,
+    seconds: Seconds,
 ) {
+    let mut details = json!({
+        "resourceType": kind,
+        "resource": action,
+        "region": engine.ctx.region,
+        "parameters": to_text(parameters),
+    });
+    if let Some(object) = details.as_object_mut() {
+        if let Some(timeout) = seconds.timeout {
+            object.insert("timeoutInSeconds".into(), json!(timeout));
+        }
+        if let Some(heartbeat) = seconds.heartbeat {
+            object.insert("heartbeatInSeconds".into(), json!(heartbeat));
+        }
+    }
     engine.record(
         &mut run.previous,
-        "TaskScheduled",
-        Some((
-            "taskScheduledEventDetails",
-            json!({
-                "resourceType": kind,
-                "resource": action,
-                "region": engine.ctx.region,
-                "parameters": to_text(parameters),
-            }),
-        )),
+        EventType::TaskScheduled,
+        Some(("taskScheduledEventDetails", details)),
     );
     engine.record(
         &mut run.previous,
-        "TaskStarted",
+        EventType::TaskStarted,
         Some((
             "taskStartedEventDetails",
             json!({ "resourceType": kind, "resource": action }),
+        )),
+    );
+}
+
+/// TaskSubmitted: a callback Task's call answered; the Task now waits for its token.
+fn record_submitted(
+    engine: &Engine,
+    run: &mut StateRun<'_>,
+    (kind, action): (&str, &str),
+    output: &Value,
+) {
+    engine.record(
+        &mut run.previous,
+        EventType::TaskSubmitted,
+        Some((
+            "taskSubmittedEventDetails",
+            json!({
+                "resourceType": kind,
+                "resource": action,
+                "output": to_text(output),
+                "outputDetails": not_truncated(),
+            }),
         )),
     );
 }
@@ -274,8 +419,8 @@ fn record_outcome(
         object.insert("resource".into(), json!(action));
     }
     let (event_type, key) = match result {
-        Ok(_) => ("TaskSucceeded", "taskSucceededEventDetails"),
-        Err(_) => ("TaskFailed", "taskFailedEventDetails"),
+        Ok(_) => (EventType::TaskSucceeded, "taskSucceededEventDetails"),
+        Err(_) => (EventType::TaskFailed, "taskFailedEventDetails"),
     };
     engine.record(&mut run.previous, event_type, Some((key, details)));
 }
@@ -285,16 +430,19 @@ async fn call_lambda_function(
     run: &mut StateRun<'_>,
     arn: &str,
     input: Value,
+    seconds: Seconds,
 ) -> Result<Value, Failure> {
+    let mut details =
+        json!({ "resource": arn, "input": to_text(&input), "inputDetails": not_truncated() });
+    if let (Some(timeout), Some(object)) = (seconds.timeout, details.as_object_mut()) {
+        object.insert("timeoutInSeconds".into(), json!(timeout));
+    }
     engine.record(
         &mut run.previous,
-        "LambdaFunctionScheduled",
-        Some((
-            "lambdaFunctionScheduledEventDetails",
-            json!({ "resource": arn, "input": to_text(&input), "inputDetails": not_truncated() }),
-        )),
+        EventType::LambdaFunctionScheduled,
+        Some(("lambdaFunctionScheduledEventDetails", details)),
     );
-    engine.record(&mut run.previous, "LambdaFunctionStarted", None);
+    engine.record(&mut run.previous, EventType::LambdaFunctionStarted, None);
     let result = match crate::sfn::mock::response(engine, run) {
         Some(mocked) => mocked,
         None => invoke(engine, arn, &input)
@@ -304,12 +452,12 @@ async fn call_lambda_function(
     let result = within_quota(result, arn);
     let (event_type, key, details) = match &result {
         Ok(output) => (
-            "LambdaFunctionSucceeded",
+            EventType::LambdaFunctionSucceeded,
             "lambdaFunctionSucceededEventDetails",
             json!({ "output": to_text(output), "outputDetails": not_truncated() }),
         ),
         Err(failure) => (
-            "LambdaFunctionFailed",
+            EventType::LambdaFunctionFailed,
             "lambdaFunctionFailedEventDetails",
             failure.details(),
         ),
@@ -458,32 +606,66 @@ mod tests {
     fn resources_are_recognised() {
         assert_eq!(
             parse_target("arn:aws:states:::lambda:invoke"),
-            Some(Target::LambdaInvoke)
+            Some((Target::LambdaInvoke, false))
         );
         assert!(matches!(
             parse_target("arn:aws:states:::dynamodb:updateItem"),
-            Some(Target::Service { ref action, .. }) if action == "updateItem"
+            Some((Target::Service { ref action, .. }, false)) if action == "updateItem"
         ));
         assert!(matches!(
             parse_target("arn:aws:lambda:us-east-1:000000000000:function:f"),
-            Some(Target::LambdaFunction(_))
+            Some((Target::LambdaFunction(_), false))
         ));
         assert!(matches!(
             parse_target("arn:aws:states:::sqs:sendMessage"),
-            Some(Target::Unsupported { ref resource_type, .. }) if resource_type == "sqs"
+            Some((Target::Unsupported { ref resource_type, .. }, false)) if resource_type == "sqs"
         ));
         assert_eq!(
             parse_target("arn:aws:states:::aws-sdk:dynamodb:putItem"),
-            Some(Target::Sdk {
-                service: "dynamodb".into(),
-                action: "putItem".into()
-            })
+            Some((
+                Target::Sdk {
+                    service: "dynamodb".into(),
+                    action: "putItem".into()
+                },
+                false
+            ))
         );
-        assert!(matches!(
-            parse_target("arn:aws:states:::aws-sdk:sqs:sendMessage.waitForTaskToken"),
-            Some(Target::Unsupported { .. })
-        ));
         assert_eq!(parse_target("arn:aws:sqs:us-east-1:000000000000:q"), None);
+    }
+
+    #[test]
+    fn callback_resources_are_recognised() {
+        let (target, callback) =
+            parse_target("arn:aws:states:::lambda:invoke.waitForTaskToken").unwrap();
+        assert_eq!((target.clone(), callback), (Target::LambdaInvoke, true));
+        assert_eq!(
+            target.names(callback),
+            ("lambda".to_owned(), "invoke.waitForTaskToken".to_owned())
+        );
+        let (target, callback) =
+            parse_target("arn:aws:states:::events:putEvents.waitForTaskToken").unwrap();
+        assert!(callback);
+        assert_eq!(target.names(callback).1, "putEvents.waitForTaskToken");
+        let (target, callback) =
+            parse_target("arn:aws:states:::aws-sdk:sqs:sendMessage.waitForTaskToken").unwrap();
+        assert!(callback);
+        assert_eq!(
+            target.names(callback),
+            (
+                "aws-sdk:sqs".to_owned(),
+                "sendMessage.waitForTaskToken".to_owned()
+            )
+        );
+        // Integrations that do not run here stay mockable only, their action shown whole.
+        for resource in [
+            "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "arn:aws:states:::dynamodb:putItem.waitForTaskToken",
+            "arn:aws:states:::aws-sdk:sfn:startExecution.sync",
+        ] {
+            let (target, callback) = parse_target(resource).unwrap();
+            assert!(matches!(target, Target::Unsupported { .. }), "{resource}");
+            assert!(!callback, "{resource}");
+        }
     }
 
     #[test]

@@ -19,8 +19,10 @@ use std::time::UNIX_EPOCH;
 use serde_json::{Value, json};
 
 use crate::Context;
+pub use event_type::EventType;
 
 mod compact;
+mod event_type;
 #[cfg(test)]
 mod reference;
 #[cfg(test)]
@@ -90,7 +92,12 @@ impl History {
     /// Appends an event and returns its id. `details` is `(key, object)`, e.g.
     /// `("stateEnteredEventDetails", {…})`. Once the history is exhausted or sealed the
     /// event is dropped and the id of the last recorded event comes back.
-    pub fn record(&self, previous: u64, event_type: &str, details: Option<(&str, Value)>) -> u64 {
+    pub fn record(
+        &self,
+        previous: u64,
+        event_type: EventType,
+        details: Option<(&str, Value)>,
+    ) -> u64 {
         let mut events = self.lock();
         if events.sealed || events.list.len() + 1 >= MAX_EVENTS {
             events.exhausted |= !events.sealed;
@@ -104,7 +111,7 @@ impl History {
     pub fn record_terminal(
         &self,
         previous: u64,
-        event_type: &str,
+        event_type: EventType,
         details: Option<(&str, Value)>,
     ) -> Option<u64> {
         let mut events = self.lock();
@@ -134,9 +141,10 @@ impl History {
         &self,
         events: &mut Events,
         previous: u64,
-        event_type: &str,
+        event_type: EventType,
         details: Option<(&str, Value)>,
     ) -> u64 {
+        let event_type = event_type.name();
         let at = (self.ctx.clock.now().duration_since(UNIX_EPOCH)).unwrap_or_default();
         let id = events.list.len() as u64 + 1;
         #[cfg(test)]

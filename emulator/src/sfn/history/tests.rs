@@ -154,6 +154,11 @@ fn machines() -> Vec<(Value, Value, u32, Option<u64>)> {
     let long_wait =
         json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100, "End": true}}});
     let input = json!({"items": [1, 2, {"k": "v"}], "n": 1e3, "s": "é\u{0}\n"});
+    // Nobody sends the token: the heartbeat runs out (TaskSubmitted, then TaskTimedOut).
+    let callback = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken", "HeartbeatSeconds": 5,
+        "TimeoutSeconds": 60, "Parameters": {"FunctionName": LAMBDA, "Payload": {"token.$": "$$.Task.Token"}},
+        "End": true}}});
     vec![
         (pass_choice_succeed, json!({}), 0, None),
         (fail, json!({}), 0, None),
@@ -166,6 +171,7 @@ fn machines() -> Vec<(Value, Value, u32, Option<u64>)> {
         (parallel, input.clone(), 0, None),
         (assign, input, 0, None),
         (long_wait, json!({}), 0, Some(10)),
+        (callback, json!({}), 0, None),
     ]
 }
 
@@ -198,6 +204,8 @@ async fn every_page_of_every_machine_matches_the_reference_encoder() {
         "TaskStarted",
         "TaskSucceeded",
         "TaskFailed",
+        "TaskSubmitted",
+        "TaskTimedOut",
         "LambdaFunctionScheduled",
         "LambdaFunctionStarted",
         "LambdaFunctionSucceeded",
@@ -225,7 +233,7 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     let history = History::with_reference(ctx.clone());
     history.record(
         0,
-        "ExecutionStarted",
+        EventType::ExecutionStarted,
         Some((
             "executionStartedEventDetails",
             json!({"input": "{}", "inputDetails": not_truncated(), "roleArn": "arn:r"}),
@@ -233,7 +241,7 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     );
     history.record(
         0,
-        "PassStateEntered",
+        EventType::PassStateEntered,
         Some((
             "stateEnteredEventDetails",
             json!({"name": "P", "input": "{}", "inputDetails": not_truncated()}),
@@ -243,19 +251,23 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     assert_eq!(
         history.record_terminal(
             2,
-            "ExecutionAborted",
+            EventType::ExecutionAborted,
             Some(("executionAbortedEventDetails", details))
         ),
         Some(3)
     );
-    assert_eq!(history.record(3, "PassStateExited", None), 3, "sealed");
+    assert_eq!(
+        history.record(3, EventType::PassStateExited, None),
+        3,
+        "sealed"
+    );
     assert_pages_match_reference(&history);
 
     let full = History::with_reference(ctx);
     for id in 0..MAX_EVENTS as u64 + 5 {
         full.record(
             id,
-            "PassStateEntered",
+            EventType::PassStateEntered,
             Some((
                 "stateEnteredEventDetails",
                 json!({"name": format!("s{}", id % 7), "input": "{}"}),
@@ -265,7 +277,7 @@ fn aborted_and_exhausted_histories_match_the_reference_encoder() {
     assert!(full.exhausted());
     full.record_terminal(
         full.last_id(),
-        "ExecutionFailed",
+        EventType::ExecutionFailed,
         Some((
             "executionFailedEventDetails",
             json!({"error": "States.Runtime", "cause": LIMIT_CAUSE}),
@@ -296,15 +308,16 @@ fn unusual_details_round_trip_exactly() {
         "ü\u{1}\"": {"nested": {"deeper": ["TaskStateEntered", "x", "x", "{}"]}},
         "z": 1, "a": 2,
     });
+    // An event type outside the compact form's well-known names: interned like any string.
     history.record(
         0,
-        "SomeFutureEvent",
+        EventType::TaskSubmitted,
         Some(("customEventDetails", details.clone())),
     );
-    history.record(1, "PassStateEntered", None);
+    history.record(1, EventType::PassStateEntered, None);
     history.record(
         u64::MAX,
-        "PassStateEntered",
+        EventType::PassStateEntered,
         Some(("stateEnteredEventDetails", details)),
     );
     assert_pages_match_reference(&history);

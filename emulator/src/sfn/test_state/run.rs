@@ -20,7 +20,7 @@ use crate::sfn::asl::model::{Distributed, Dynamic};
 use crate::sfn::engine::context::ExecutionInfo;
 use crate::sfn::engine::paths::{self, to_text};
 use crate::sfn::engine::{Engine, Failure, StateRun, Step, catch, limits, retry};
-use crate::sfn::history::{History, not_truncated};
+use crate::sfn::history::{EventType, History, not_truncated};
 
 /// What the test found.
 pub enum Outcome {
@@ -80,7 +80,7 @@ async fn test_in_scope(sfn: &StepFunctions, request: &Request) -> Value {
     let mut previous = 0;
     let entered_id = engine.record(
         &mut previous,
-        &format!("{}StateEntered", state.kind.type_name()),
+        EventType::state_entered(&state.kind),
         Some((
             "stateEnteredEventDetails",
             json!({ "name": state.name, "input": to_text(&request.input), "inputDetails": not_truncated() }),
@@ -101,6 +101,7 @@ async fn test_in_scope(sfn: &StepFunctions, request: &Request) -> Value {
         jsonata: language == "JSONata",
         vars: request.variables.clone(),
         assigned: Mutex::new(None),
+        task_token: None,
     };
     let attempt = match &state.kind {
         StateKind::Map { .. } | StateKind::Parallel { .. } => composite(&engine, &run, request),
