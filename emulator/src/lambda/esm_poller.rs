@@ -1,6 +1,8 @@
 //! The loop behind one event source mapping: read a DynamoDB stream's shards in order and hand
 //! the records to the function in batches of at most `batch_size`, retrying a failed batch a
-//! bounded number of times before moving on.
+//! bounded number of times before moving on. A batch the function throttles (its reserved
+//! concurrency is in use) is not a failed attempt: the poller backs off and delivers it again,
+//! as Lambda's pollers do, until the mapping stops or the records would have expired.
 //!
 //! It talks to the stream and the function through two small traits, so it can be tested with
 //! a fake stream; [`BusStream`] and [`BusFunction`] are the real ones (through the bus).
@@ -39,6 +41,29 @@ pub trait StreamSource: Send + Sync {
 pub trait BatchTarget: Send + Sync {
     /// Invokes synchronously; `Ok(true)` when the function succeeded.
     async fn deliver(&self, payload: Value) -> Result<bool, AwsError>;
+
+    /// Waits before delivering a throttled batch again (`throttles` so far); `false` to stop
+    /// retrying and count the throttle as a failed attempt.
+    async fn back_off(&self, _throttles: u32) -> bool {
+        false
+    }
+}
+
+/// The first wait after a throttled batch; it doubles up to [`MAX_THROTTLE_BACKOFF`].
+const FIRST_THROTTLE_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The longest wait between two deliveries of a throttled batch.
+const MAX_THROTTLE_BACKOFF: Duration = Duration::from_secs(60);
+
+/// How many times one batch is delivered again after throttles: ~24 hours at the longest
+/// wait, a DynamoDB stream record's lifetime.
+const MAX_THROTTLES: u32 = 1_450;
+
+/// The wait before the delivery after `throttles` throttles.
+fn throttle_backoff(throttles: u32) -> Duration {
+    FIRST_THROTTLE_BACKOFF
+        .saturating_mul(2u32.saturating_pow(throttles.min(16)))
+        .min(MAX_THROTTLE_BACKOFF)
 }
 
 /// What a mapping reads and how it delivers.
@@ -136,16 +161,29 @@ impl Poller {
             })
             .collect();
         let payload = json!({ "Records": records });
-        for attempt in 0..=self.settings.max_retries {
+        let mut throttles = 0;
+        let mut attempt = 0;
+        loop {
             match self.target.deliver(payload.clone()).await {
                 Ok(true) => return,
                 Ok(false) => {
                     tracing::warn!(source = %self.settings.event_source_arn, attempt, "batch failed in the function")
                 }
+                Err(error) if super::concurrency::is_throttle(&error) => {
+                    if self.target.back_off(throttles).await {
+                        throttles += 1;
+                        continue;
+                    }
+                    tracing::warn!(source = %self.settings.event_source_arn, attempt, %error, "batch throttled")
+                }
                 Err(error) => {
                     tracing::warn!(source = %self.settings.event_source_arn, attempt, %error, "batch could not be delivered")
                 }
             }
+            if attempt >= self.settings.max_retries {
+                break;
+            }
+            attempt += 1;
         }
         tracing::error!(
             source = %self.settings.event_source_arn,
@@ -296,6 +334,8 @@ impl StreamSource for BusStream {
 pub struct BusFunction {
     pub ctx: Arc<Context>,
     pub function_arn: String,
+    /// The mapping's stop signal: a throttled batch is not waited for past it.
+    pub stopped: tokio::sync::watch::Receiver<bool>,
 }
 
 #[async_trait]
@@ -311,6 +351,21 @@ impl BatchTarget for BusFunction {
             )
             .await?;
         Ok(invocation.function_error.is_none())
+    }
+
+    /// On the virtual clock a scheduler sleep (the turn is given up); in real time a wait the
+    /// mapping's stop cuts short.
+    async fn back_off(&self, throttles: u32) -> bool {
+        if throttles >= MAX_THROTTLES || *self.stopped.borrow() {
+            return false;
+        }
+        let delay = throttle_backoff(throttles);
+        if self.ctx.sched.sleep(delay).await {
+            return !*self.stopped.borrow();
+        }
+        let mut stopped = self.stopped.clone();
+        let _ = self.ctx.clock.real_timeout(delay, stopped.changed()).await;
+        !*self.stopped.borrow()
     }
 }
 
@@ -366,6 +421,53 @@ mod tests {
             }
             Ok(true)
         }
+    }
+
+    /// Throttles the first `throttles` deliveries, then succeeds; backs off without waiting.
+    #[derive(Default)]
+    struct ThrottledFunction {
+        deliveries: Mutex<u32>,
+        throttles: u32,
+        back_offs: Mutex<Vec<u32>>,
+    }
+
+    #[async_trait]
+    impl BatchTarget for ThrottledFunction {
+        async fn deliver(&self, _payload: Value) -> Result<bool, AwsError> {
+            let mut deliveries = self.deliveries.lock().unwrap();
+            *deliveries += 1;
+            if *deliveries <= self.throttles {
+                return Err(crate::lambda::concurrency::throttled());
+            }
+            Ok(true)
+        }
+        async fn back_off(&self, throttles: u32) -> bool {
+            self.back_offs.lock().unwrap().push(throttles);
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn a_throttled_batch_backs_off_without_spending_its_retries() {
+        let function = Arc::new(ThrottledFunction {
+            throttles: 5,
+            ..Default::default()
+        });
+        let mut poller = Poller::new(settings("TRIM_HORIZON", 10), stream(1), function.clone());
+        poller.discover().await.unwrap();
+        poller.poll_once().await.unwrap();
+        // max_retries is 2, yet the batch arrives on its sixth delivery
+        assert_eq!(*function.deliveries.lock().unwrap(), 6);
+        assert_eq!(*function.back_offs.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn throttle_back_off_doubles_up_to_a_minute() {
+        assert_eq!(throttle_backoff(0), Duration::from_millis(500));
+        assert_eq!(throttle_backoff(1), Duration::from_secs(1));
+        assert_eq!(throttle_backoff(3), Duration::from_secs(4));
+        assert_eq!(throttle_backoff(7), Duration::from_secs(60));
+        assert_eq!(throttle_backoff(u32::MAX), Duration::from_secs(60));
     }
 
     fn settings(position: &str, batch_size: usize) -> PollerSettings {
