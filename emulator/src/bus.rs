@@ -57,6 +57,27 @@ pub trait FunctionInvoker: Send + Sync {
     ) -> Result<Invocation, AwsError>;
 }
 
+/// The services reachable through the bus by an HTTP request (REST-JSON and query protocol):
+/// the request is exactly what an SDK sends, the answer what it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpService {
+    Lambda,
+    ApiGateway,
+    Iam,
+    Ses,
+}
+
+/// An HTTP answer: status, headers and the whole body.
+#[derive(Debug, Clone)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+/// The largest answer body [`Bus::http`] reads (Lambda's 6 MB and then some).
+const MAX_HTTP_ANSWER: usize = 16 << 20;
+
 /// The services reachable through the bus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -100,6 +121,31 @@ impl Bus {
         };
         drop(services);
         target.call(operation, input).await
+    }
+
+    /// Sends `request` to a REST-JSON or query-protocol service, as its HTTP front door would.
+    pub async fn http(
+        &self,
+        service: HttpService,
+        request: &crate::protocol::AwsRequest,
+    ) -> Result<HttpAnswer, AwsError> {
+        let services = self.services()?;
+        let response = match service {
+            HttpService::Lambda => services.lambda.handle_http(request).await,
+            HttpService::ApiGateway => services.apigateway.handle_http(request).await,
+            HttpService::Iam => services.iam.handle_http(request).await,
+            HttpService::Ses => services.ses.handle_http(request).await,
+        };
+        drop(services);
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, MAX_HTTP_ANSWER)
+            .await
+            .map_err(|e| AwsError::internal(format!("Reading an answer failed: {e}")))?;
+        Ok(HttpAnswer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
     }
 
     /// Invokes a Lambda function.

@@ -188,6 +188,10 @@ fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     if let (false, Some(object)) = (tags.is_empty(), answer.as_object_mut()) {
         object.insert("Tags".into(), json!(tags));
     }
+    let concurrency = super::concurrency::describe(function.pool.reserved());
+    if let (Some(concurrency), Some(object)) = (concurrency, answer.as_object_mut()) {
+        object.insert("Concurrency".into(), concurrency);
+    }
     Ok(rest::json(200, &answer))
 }
 

@@ -130,6 +130,7 @@ async fn start_poller(ctx: &Arc<Context>, mapping: &Mapping, stopped: watch::Rec
     let target = Arc::new(BusFunction {
         ctx: ctx.clone(),
         function_arn: mapping.function_arn.clone(),
+        stopped: stopped.clone(),
     });
     let poller = Poller::new(settings, source, target);
     let (ready, is_ready) = oneshot::channel();

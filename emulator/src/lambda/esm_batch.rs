@@ -8,7 +8,8 @@
 //! `BisectBatchOnFunctionError` a failing batch is split in two and each half delivered on its
 //! own (halves do not count against the retries); with `ReportBatchItemFailures` the function
 //! names the first record that failed (`batchItemFailures`) and only the records from that one
-//! on are retried. Lanes run at once in real time; on the virtual clock one after another, in
+//! on are retried. A throttled delivery (reserved concurrency in use) is not an attempt: the
+//! target backs off and it is delivered again. Lanes run at once in real time; on the virtual clock one after another, in
 //! lane order, so the seeded scheduler alone decides interleavings.
 
 use std::collections::HashSet;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::concurrency;
 use super::esm_poller::{BatchTarget, Delivery, PollerSettings};
 
 /// Everything a lane needs to deliver on its own.
@@ -110,12 +112,22 @@ impl Lane {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
         Box::pin(async move {
             let mut records = records;
-            for attempt in 0..=self.settings.max_retries {
+            let mut throttles = 0;
+            let mut attempt = 0;
+            while attempt <= self.settings.max_retries {
                 records = self.unexpired(records);
                 if records.is_empty() {
                     return;
                 }
                 let outcome = self.target.deliver(json!({ "Records": records })).await;
+                if let Err(error) = &outcome
+                    && concurrency::is_throttle(error)
+                    && self.target.back_off(throttles).await
+                {
+                    throttles += 1;
+                    continue;
+                }
+                attempt += 1;
                 match outcome {
                     Ok(Delivery {
                         failed: false,

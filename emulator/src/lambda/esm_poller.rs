@@ -1,7 +1,10 @@
 //! The loop behind one event source mapping: read a DynamoDB stream's shards in order —
 //! `BatchSize` × `ParallelizationFactor` records at a time, in GetRecords pages of at most
 //! 1,000, gathering for up to `MaximumBatchingWindowInSeconds` while a batch is not full — and
-//! hand them to `esm_batch`, which filters, splits and delivers them with their retries.
+//! hand them to `esm_batch`, which filters, splits and delivers them with their retries. A
+//! batch the function throttles (its reserved concurrency is in use) is not a failed attempt:
+//! it is delivered again after a back-off, as Lambda's pollers do, until the mapping stops or
+//! the records would have expired.
 //!
 //! It talks to the stream and the function through two small traits, so it can be tested with
 //! a fake stream; [`BusStream`] and [`BusFunction`] are the real ones (through the bus).
@@ -58,6 +61,29 @@ pub struct Delivery {
 pub trait BatchTarget: Send + Sync {
     /// Invokes synchronously with `payload`.
     async fn deliver(&self, payload: Value) -> Result<Delivery, AwsError>;
+
+    /// Waits before delivering a throttled batch again (`throttles` so far); `false` to stop
+    /// retrying and count the throttle as a failed attempt.
+    async fn back_off(&self, _throttles: u32) -> bool {
+        false
+    }
+}
+
+/// The first wait after a throttled batch; it doubles up to [`MAX_THROTTLE_BACKOFF`].
+const FIRST_THROTTLE_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The longest wait between two deliveries of a throttled batch.
+const MAX_THROTTLE_BACKOFF: Duration = Duration::from_secs(60);
+
+/// How many times one batch is delivered again after throttles: ~24 hours at the longest
+/// wait, a DynamoDB stream record's lifetime.
+const MAX_THROTTLES: u32 = 1_450;
+
+/// The wait before the delivery after `throttles` throttles.
+fn throttle_backoff(throttles: u32) -> Duration {
+    FIRST_THROTTLE_BACKOFF
+        .saturating_mul(2u32.saturating_pow(throttles.min(16)))
+        .min(MAX_THROTTLE_BACKOFF)
 }
 
 /// What a mapping reads and how it delivers.
@@ -347,6 +373,8 @@ impl StreamSource for BusStream {
 pub struct BusFunction {
     pub ctx: Arc<Context>,
     pub function_arn: String,
+    /// The mapping's stop signal: a throttled batch is not waited for past it.
+    pub stopped: tokio::sync::watch::Receiver<bool>,
 }
 
 #[async_trait]
@@ -365,6 +393,21 @@ impl BatchTarget for BusFunction {
             failed: invocation.function_error.is_some(),
             response: serde_json::from_slice(&invocation.payload).unwrap_or(Value::Null),
         })
+    }
+
+    /// On the virtual clock a scheduler sleep (the turn is given up); in real time a wait the
+    /// mapping's stop cuts short.
+    async fn back_off(&self, throttles: u32) -> bool {
+        if throttles >= MAX_THROTTLES || *self.stopped.borrow() {
+            return false;
+        }
+        let delay = throttle_backoff(throttles);
+        if self.ctx.sched.sleep(delay).await {
+            return !*self.stopped.borrow();
+        }
+        let mut stopped = self.stopped.clone();
+        let _ = self.ctx.clock.real_timeout(delay, stopped.changed()).await;
+        !*self.stopped.borrow()
     }
 }
 
@@ -507,6 +550,56 @@ mod tests {
             .map(|p| ids(p).len())
             .collect();
         assert_eq!(sizes, vec![2500, 500]);
+    }
+
+    /// Throttles the first `throttles` deliveries, then succeeds; backs off without waiting.
+    #[derive(Default)]
+    struct ThrottledFunction {
+        deliveries: Mutex<u32>,
+        throttles: u32,
+        back_offs: Mutex<Vec<u32>>,
+    }
+
+    #[async_trait]
+    impl BatchTarget for ThrottledFunction {
+        async fn deliver(&self, _payload: Value) -> Result<Delivery, AwsError> {
+            let mut deliveries = self.deliveries.lock().unwrap();
+            *deliveries += 1;
+            if *deliveries <= self.throttles {
+                return Err(crate::lambda::concurrency::throttled());
+            }
+            Ok(Delivery {
+                failed: false,
+                response: Value::Null,
+            })
+        }
+        async fn back_off(&self, throttles: u32) -> bool {
+            self.back_offs.lock().unwrap().push(throttles);
+            true
+        }
+    }
+
+    #[tokio::test]
+    async fn a_throttled_batch_backs_off_without_spending_its_retries() {
+        let function = Arc::new(ThrottledFunction {
+            throttles: 5,
+            ..Default::default()
+        });
+        let mut poller = Poller::new(settings("TRIM_HORIZON", 10), stream(1), function.clone());
+        poller.discover().await.unwrap();
+        poller.poll_once().await.unwrap();
+        // max_retries is 2, yet the batch arrives on its sixth delivery
+        assert_eq!(*function.deliveries.lock().unwrap(), 6);
+        assert_eq!(*function.back_offs.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn throttle_back_off_doubles_up_to_a_minute() {
+        assert_eq!(throttle_backoff(0), Duration::from_millis(500));
+        assert_eq!(throttle_backoff(1), Duration::from_secs(1));
+        assert_eq!(throttle_backoff(3), Duration::from_secs(4));
+        assert_eq!(throttle_backoff(7), Duration::from_secs(60));
+        assert_eq!(throttle_backoff(u32::MAX), Duration::from_secs(60));
     }
 
     #[tokio::test]

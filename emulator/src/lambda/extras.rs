@@ -1,21 +1,24 @@
 //! What Lambda's control plane answers beyond functions, invocations and mappings, as
 //! infrastructure tools read it: tags (`/2017-03-31/tags/{ARN}`), versions and aliases (a
 //! function has `$LATEST` only: PublishVersion and CreateAlias are not served), the code
-//! signing configuration (none) and reserved concurrency (none).
+//! signing configuration (none); reserved concurrency's routes (served by
+//! [`super::concurrency`]).
 
 use serde_json::{Value, json};
 
-use super::{Lambda, lock};
+use super::{Lambda, concurrency, lock};
 use crate::protocol::members::{Dialect, Members};
 use crate::protocol::{AwsError, AwsRequest, rest};
 
 type Answer = Result<axum::response::Response, AwsError>;
 
 /// The API-version prefixes of the operations served here.
-const PREFIXES: [&str; 3] = [
+const PREFIXES: [&str; 5] = [
     "/2017-03-31/tags/",
     "/2020-06-30/functions/",
     "/2019-09-30/functions/",
+    "/2017-10-31/functions/",
+    "/2016-08-19/account-settings",
 ];
 
 /// Whether `path` is one of this file's operations.
@@ -35,9 +38,14 @@ pub fn route(lambda: &Lambda, request: &AwsRequest) -> Option<Answer> {
         ("GET", ["2020-06-30", "functions", name, "code-signing-config"]) => {
             code_signing(lambda, name)
         }
-        ("GET", ["2019-09-30", "functions", name, "concurrency"]) => {
-            lambda.function(name).map(|_| rest::json(200, &json!({})))
+        ("GET", ["2019-09-30", "functions", name, "concurrency"]) => concurrency::get(lambda, name),
+        ("PUT", ["2017-10-31", "functions", name, "concurrency"]) => {
+            concurrency::put(lambda, name, request)
         }
+        ("DELETE", ["2017-10-31", "functions", name, "concurrency"]) => {
+            concurrency::delete(lambda, name)
+        }
+        ("GET", ["2016-08-19", "account-settings"]) => concurrency::account_settings(lambda),
         _ => return None,
     })
 }

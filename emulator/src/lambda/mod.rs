@@ -3,12 +3,14 @@
 //! - [`api`]: the REST-JSON control plane under `/2015-03-31/` (functions, policies, Invoke,
 //!   event source mappings).
 //! - [`config`]: FunctionConfiguration, validation, name resolution.
-//! - [`code`]: unpacking zips. [`pool`]: instances and concurrency. [`process`]: the
+//! - [`code`]: unpacking zips. [`pool`]: instances and concurrency ([`concurrency`]: reserved
+//!   concurrency and throttling). [`process`]: the
 //!   `bootstrap` processes. [`runtime_api`]: the Runtime API each instance polls.
 //! - [`esm`], [`esm_poller`]: DynamoDB stream event source mappings.
 
 mod api;
 pub mod code;
+pub mod concurrency;
 pub mod config;
 pub mod esm;
 pub mod esm_batch;
@@ -237,7 +239,10 @@ impl Lambda {
         if let Some(faulted) = self.ctx.function_faults.respond(&name, timeout) {
             return Ok(faulted);
         }
-        let result = function.pool.run(payload).await?;
+        let result = function
+            .pool
+            .run(payload, concurrency::Admission::Throttle)
+            .await?;
         Ok(Invocation {
             status_code: 200,
             payload: result.payload,
@@ -316,7 +321,7 @@ impl FunctionInvoker for Lambda {
                 };
                 tokio::spawn(self.ctx.sched.activity(async move {
                     let _slot = slot;
-                    match target.pool.run(payload).await {
+                    match target.pool.run(payload, concurrency::Admission::Queue).await {
                         Ok(result) if result.function_error => tracing::warn!(
                             function = %name,
                             error = %String::from_utf8_lossy(&result.payload),

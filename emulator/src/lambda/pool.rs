@@ -1,6 +1,8 @@
 //! A function's instances: an invocation goes to an idle instance; when none is idle and fewer
 //! than [`MAX_INSTANCES`] run, another is started; otherwise it waits for one to come free.
-//! A timed-out or crashed instance is killed and replaced on demand.
+//! A timed-out or crashed instance is killed and replaced on demand. A function's reserved
+//! concurrency caps how many invocations run at once: one beyond it is throttled or waits, as
+//! its [`Admission`] says ([`super::concurrency`]).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,6 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::{Notify, mpsc};
 
+use super::concurrency::{Admission, Backoff};
 use super::process::Reaper;
 use super::runtime_api::{Job, Outcome, RuntimeApi};
 use crate::Context;
@@ -58,6 +61,20 @@ struct PoolState {
     idle: Vec<Instance>,
     running: usize,
     generation: u64,
+    /// The function's reserved concurrency (PutFunctionConcurrency), if any.
+    reserved: Option<usize>,
+}
+
+/// What [`Pool::claim`] found.
+enum Claim {
+    /// An idle instance.
+    Idle(Instance),
+    /// Room for a new instance of this generation (already counted as running).
+    Start(u64),
+    /// [`MAX_INSTANCES`] run: wait for one.
+    Instances,
+    /// The reserved concurrency is in use.
+    Reserved,
 }
 
 pub struct Pool {
@@ -111,6 +128,17 @@ impl Pool {
         self.freed.notify_waiters();
     }
 
+    /// The function's reserved concurrency.
+    pub fn reserved(&self) -> Option<usize> {
+        lock(&self.state).reserved
+    }
+
+    /// Sets (or removes) the reserved concurrency; waiting invocations look again.
+    pub fn set_reserved(&self, reserved: Option<usize>) {
+        lock(&self.state).reserved = reserved;
+        self.freed.notify_waiters();
+    }
+
     /// Stops every idle instance and refuses new invocations.
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
@@ -125,11 +153,12 @@ impl Pool {
         self.close();
     }
 
-    /// Runs one invocation on an instance, within the function's timeout.
-    pub async fn run(&self, payload: Bytes) -> Result<RunResult, AwsError> {
+    /// Runs one invocation on an instance, within the function's timeout; beyond the reserved
+    /// concurrency as `admission` says.
+    pub async fn run(&self, payload: Bytes, admission: Admission) -> Result<RunResult, AwsError> {
         let mut lease = Lease {
             pool: self,
-            instance: Some(self.acquire().await?),
+            instance: Some(self.acquire(admission).await?),
         };
         let request_id = uuid::Uuid::new_v4().to_string();
         let timeout = lock(&self.spec).timeout;
@@ -204,32 +233,21 @@ impl Pool {
         )
     }
 
-    async fn acquire(&self) -> Result<Instance, AwsError> {
+    async fn acquire(&self, admission: Admission) -> Result<Instance, AwsError> {
+        let mut backoff = Backoff::new(&self.ctx);
         loop {
             let freed = self.freed.notified();
-            let generation = {
-                let mut state = lock(&self.state);
-                if self.deleted.load(Ordering::SeqCst) {
-                    return Err(self.not_found());
+            let generation = match self.claim()? {
+                Claim::Idle(instance) => return Ok(instance),
+                Claim::Start(generation) => generation,
+                Claim::Instances => {
+                    freed.await;
+                    continue;
                 }
-                if self.closed.load(Ordering::SeqCst) {
-                    return Err(AwsError::service_unavailable(
-                        "The emulator is shutting down",
-                    ));
+                Claim::Reserved => {
+                    admission.throttled(&mut backoff, freed).await?;
+                    continue;
                 }
-                if let Some(instance) = state.idle.pop() {
-                    return Ok(instance);
-                }
-                if state.running < MAX_INSTANCES {
-                    state.running += 1;
-                    Some(state.generation)
-                } else {
-                    None
-                }
-            };
-            let Some(generation) = generation else {
-                freed.await;
-                continue;
             };
             let error = match self.start(generation).await {
                 Ok(instance) => return Ok(instance),
@@ -251,6 +269,31 @@ impl Pool {
                 return Err(error);
             }
         }
+    }
+
+    /// Under the state's lock: an idle instance, room for a new one, or why neither is free.
+    fn claim(&self) -> Result<Claim, AwsError> {
+        let mut state = lock(&self.state);
+        if self.deleted.load(Ordering::SeqCst) {
+            return Err(self.not_found());
+        }
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(AwsError::service_unavailable(
+                "The emulator is shutting down",
+            ));
+        }
+        let busy = state.running.saturating_sub(state.idle.len());
+        if state.reserved.is_some_and(|reserved| busy >= reserved) {
+            return Ok(Claim::Reserved);
+        }
+        if let Some(instance) = state.idle.pop() {
+            return Ok(Claim::Idle(instance));
+        }
+        if state.running < MAX_INSTANCES {
+            state.running += 1;
+            return Ok(Claim::Start(state.generation));
+        }
+        Ok(Claim::Instances)
     }
 
     async fn start(&self, generation: u64) -> Result<Instance, AwsError> {

@@ -74,7 +74,10 @@ pub fn empty(status: u16) -> Response {
 /// SDKs read `message` or `Message`).
 pub fn error(err: &AwsError) -> Response {
     let fault = if err.sender_fault { "User" } else { "Service" };
-    let body = serde_json::json!({ "Type": fault, "message": err.message });
+    let mut body = serde_json::json!({ "Type": fault, "message": err.message });
+    if let (Some(details), Some(object)) = (&err.details, body.as_object_mut()) {
+        object.extend(details.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
     Response::builder()
         .status(err.status)
         .header("content-type", "application/json")

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::Context;
-use crate::bus::{Invocation, InvocationType, Service};
-use crate::protocol::AwsError;
+use crate::bus::{HttpAnswer, HttpService, Invocation, InvocationType, Service};
+use crate::protocol::{AwsError, AwsRequest};
 
 #[async_trait]
 pub trait Integrations: Send + Sync {
@@ -23,6 +23,14 @@ pub trait Integrations: Send + Sync {
         operation: &str,
         input: Value,
     ) -> Result<Value, AwsError>;
+    /// Sends an HTTP request to a REST-JSON or query-protocol service (AWS SDK integrations).
+    async fn http(
+        &self,
+        _service: HttpService,
+        _request: &AwsRequest,
+    ) -> Result<HttpAnswer, AwsError> {
+        Err(AwsError::service_unavailable("No HTTP services here"))
+    }
 }
 
 /// The real thing: everything through `ctx.bus`.
@@ -46,5 +54,13 @@ impl Integrations for BusIntegrations {
         input: Value,
     ) -> Result<Value, AwsError> {
         self.ctx.bus.call(service, operation, input).await
+    }
+
+    async fn http(
+        &self,
+        service: HttpService,
+        request: &AwsRequest,
+    ) -> Result<HttpAnswer, AwsError> {
+        self.ctx.bus.http(service, request).await
     }
 }

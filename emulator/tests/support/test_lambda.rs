@@ -8,6 +8,9 @@
 //! - `{"fail": "msg"}` → posts an error (`errorType` "TestError");
 //! - `{"exit": N}` → exits with status N mid-invocation;
 //! - `{"sleep_ms": N}` → sleeps, then answers `{"pid", "slept_ms"}`;
+//! - `{"hold": "DIR"}` → creates `DIR/started.<pid>`, waits (at most 60 s) until `DIR/release`
+//!   exists, then answers `{"pid", "held": true}` (a function that blocks until released);
+//! - `{"touch": "PATH"}` → creates the file PATH, then answers `{"pid", "touched": true}`;
 //! - `{"whoami": true}` → answers `{"pid", "env": {…all its environment…}}`;
 //! - an API Gateway proxy event (has `"httpMethod"`) → `{"statusCode": 200, "headers":
 //!   {"x-test-lambda": "yes"}, "body": <the event as text>}`, except paths containing
@@ -56,6 +59,16 @@ fn handle(api: &str, request_id: &str, event: &str) {
             request_id,
             &format!(r#"{{"pid":{pid},"slept_ms":{ms}}}"#),
         );
+    } else if let Some(dir) = string_field(event, "hold") {
+        hold(std::path::Path::new(&dir));
+        respond(api, request_id, &format!(r#"{{"pid":{pid},"held":true}}"#));
+    } else if let Some(path) = string_field(event, "touch") {
+        let _ = std::fs::write(&path, b"");
+        respond(
+            api,
+            request_id,
+            &format!(r#"{{"pid":{pid},"touched":true}}"#),
+        );
     } else if event.contains("\"whoami\"") {
         let env: BTreeMap<String, String> = std::env::vars().collect();
         let pairs: Vec<String> = env
@@ -69,6 +82,17 @@ fn handle(api: &str, request_id: &str, event: &str) {
         );
     } else {
         respond(api, request_id, event);
+    }
+}
+
+/// Marks this process as started in `dir`, then waits for `dir/release` (bounded).
+fn hold(dir: &std::path::Path) {
+    let _ = std::fs::write(dir.join(format!("started.{}", std::process::id())), b"");
+    for _ in 0..6_000 {
+        if dir.join("release").exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -3,19 +3,28 @@
 //! The action is the API's operation in camelCase (`putItem` → `PutItem`); Parameters are the
 //! request in PascalCase and the answer comes back in PascalCase, as AWS's SDK integrations
 //! do. Emulated services answer through the bus: DynamoDB, EventBridge and Step Functions
-//! (whose camelCase API is translated both ways), Lambda's `invoke` and STS's
-//! `getCallerIdentity`. A service the emulator does not run fails the Task with
+//! (whose camelCase API is translated both ways) as JSON operations; Lambda (`invoke`, and
+//! through [`rest`] every other operation it serves), API Gateway ([`rest`]), IAM and SES
+//! ([`query`]) as the HTTP requests an SDK sends, bound by botocore's model ([`models`]); STS's
+//! `getCallerIdentity`. An action of those services that the emulator does not serve fails
+//! with `States.Runtime`; a service the emulator does not run fails the Task with
 //! `<Service>.SdkClientException`, as an SDK that cannot reach an endpoint does (mock such
 //! states in a MockConfigFile test case). Errors are named `<Service>.<Error>` in PascalCase
 //! with the `Exception` suffix always present (`DynamoDb.ConditionalCheckFailedException`,
-//! `Sfn.ExecutionDoesNotExistException`), the cause in the SDK's words.
+//! `Sfn.ExecutionDoesNotExistException`, `Iam.NoSuchEntityException`), the cause in the SDK's
+//! words.
+
+mod models;
+mod query;
+mod rest;
+mod xml;
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use super::paths::to_text;
 use super::{Engine, Failure};
-use crate::bus::Service;
+use crate::bus::{HttpService, Service};
 use crate::protocol::AwsError;
 
 /// How deep key-case translation goes (responses are bounded by the payload limits anyway).
@@ -27,6 +36,7 @@ pub fn error_service_name(service: &str) -> String {
         "dynamodb" => "DynamoDb".to_owned(),
         "eventbridge" => "EventBridge".to_owned(),
         "apigateway" => "ApiGateway".to_owned(),
+        "iam" => "Iam".to_owned(),
         "sesv2" => "SesV2".to_owned(),
         "acmpca" => "AcmPca".to_owned(),
         other => upper_first(other),
@@ -58,14 +68,20 @@ pub async fn call(
         }
         ("lambda", "invoke") => lambda_invoke(engine, &parameters).await,
         ("sts", "getCallerIdentity") => Ok(caller_identity(engine)),
-        ("lambda" | "sts" | "iam" | "ses" | "sesv2" | "apigateway", _) => {
-            Err(Failure::of_integration(
-                "States.Runtime",
-                format!(
-                    "The resource 'arn:aws:states:::aws-sdk:{service}:{action}' is not supported by this emulator"
-                ),
-            ))
+        ("lambda", _) => http_call(engine, HttpService::Lambda, service, action, &parameters).await,
+        ("apigateway", _) => {
+            http_call(
+                engine,
+                HttpService::ApiGateway,
+                service,
+                action,
+                &parameters,
+            )
+            .await
         }
+        ("iam", _) => http_call(engine, HttpService::Iam, service, action, &parameters).await,
+        ("ses", _) => http_call(engine, HttpService::Ses, service, action, &parameters).await,
+        ("sts" | "sesv2", _) => Err(not_served(service, action)),
         _ => Err(Failure::of_integration(
             format!("{}.SdkClientException", error_service_name(service)),
             format!(
@@ -73,6 +89,55 @@ pub async fn call(
             ),
         )),
     }
+}
+
+/// `States.Runtime` for an action of an emulated service that the emulator does not serve.
+fn not_served(service: &str, action: &str) -> Failure {
+    Failure::of_integration(
+        "States.Runtime",
+        format!(
+            "The resource 'arn:aws:states:::aws-sdk:{service}:{action}' is not supported by this emulator"
+        ),
+    )
+}
+
+/// An action of a REST-JSON or query-protocol service: the SDK's request built from the
+/// model, sent through the bus, the answer read back in the SDK's shape.
+async fn http_call(
+    engine: &Engine,
+    target: HttpService,
+    service: &str,
+    action: &str,
+    parameters: &Value,
+) -> Result<Value, Failure> {
+    let operation_name = upper_first(action);
+    let model = models::Service::named(service).ok_or_else(|| not_served(service, action))?;
+    let operation = model
+        .operation(&operation_name)
+        .ok_or_else(|| not_served(service, action))?;
+    let query_protocol = model.protocol() == "query";
+    let request = if query_protocol {
+        query::request(model, &operation_name, &operation, parameters)
+    } else {
+        rest::request(model, &operation, parameters)
+    }
+    .map_err(|why| {
+        Failure::of_integration(
+            format!("{}.SdkClientException", error_service_name(service)),
+            why,
+        )
+    })?;
+    let answer = engine
+        .integrations
+        .http(target, &request)
+        .await
+        .map_err(|err| sdk_failure(service, &err))?;
+    let result = if query_protocol {
+        query::answer(model, &operation, &answer)
+    } else {
+        rest::answer(model, &operation, &answer)
+    };
+    result.map_err(|err| sdk_failure(service, &err))
 }
 
 /// An error answer as the SDK integration names it.
