@@ -53,6 +53,7 @@ mod sched;
 mod server;
 mod ses;
 mod sfn;
+mod strict;
 mod sts;
 
 use std::net::SocketAddr;
@@ -60,6 +61,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use clock::{Clock, ClockMode};
+pub use strict::StrictAws;
 
 /// How to start an emulator.
 #[derive(Debug, Clone)]
@@ -87,6 +89,10 @@ pub struct Config {
     /// On the virtual clock, the seed of the scheduler that decides in which order concurrent
     /// work runs (executions, deliveries, stream batches): the same seed, the same order.
     pub seed: u64,
+    /// The AWS-strict mode (a test aid, off by default): roles must exist and trust the
+    /// service before CreateFunction, CreateStateMachine and a Step Functions PutTargets use
+    /// them, and every created name must start with the prefix (`strict.rs`).
+    pub strict_aws: Option<StrictAws>,
 }
 
 impl Default for Config {
@@ -100,6 +106,7 @@ impl Default for Config {
             allow_origins: Vec::new(),
             sfn_mock_config: None,
             seed: 0,
+            strict_aws: None,
         }
     }
 }
@@ -119,6 +126,8 @@ pub(crate) struct Context {
     /// Injected function faults and state mocks (`POST /_orderlab/faults`).
     pub function_faults: lambda::faults::FunctionFaults,
     pub state_mocks: sfn::mock::Mocks,
+    /// The AWS-strict mode, when on (`strict.rs`).
+    pub strict_aws: Option<StrictAws>,
 }
 
 impl Context {
@@ -135,6 +144,7 @@ impl Context {
             endpoint: "http://127.0.0.1:1".into(),
             function_faults: Default::default(),
             state_mocks: Default::default(),
+            strict_aws: None,
         }
     }
 
@@ -227,6 +237,7 @@ impl Emulator {
             endpoint: format!("http://{addr}"),
             function_faults: Default::default(),
             state_mocks,
+            strict_aws: config.strict_aws,
         });
         let access = Arc::new(protocol::access::Access::new(
             &config.allow_hosts,

@@ -24,6 +24,7 @@ pub fn render(scenario: &Scenario, result: &RunResult) -> String {
     if scenario.race {
         normalise::summarise_race(&mut document, &result.stack.orders_table);
     }
+    normalise::run_names(&mut document, &result.stack);
     normalise::normalise(&mut document);
     yaml::render(&document)
 }
