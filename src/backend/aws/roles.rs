@@ -225,4 +225,43 @@ mod tests {
             "lambda.amazonaws.com"
         );
     }
+
+    #[test]
+    fn app_names_exactly_these_roles() {
+        let app = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("app");
+        let mut settings = Settings::new(&app, 1);
+        settings.prefix = "orderlab-t1-".to_owned();
+        let mut subs = settings.base_substitutions();
+        subs.set(
+            "StateMachineArn",
+            "arn:aws:states:us-east-1:0:stateMachine:x",
+        );
+        let read = |file: &str| -> Value {
+            let text = std::fs::read_to_string(app.join(file)).unwrap();
+            serde_json::from_str(&subs.apply(file, &text).unwrap()).unwrap()
+        };
+        let mut named: Vec<String> = read("functions.json")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["Role"].as_str().unwrap().to_owned())
+            .collect();
+        named.push(
+            read("state-machine.json")["RoleArn"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        for target in read("rule.json")["Targets"].as_array().unwrap() {
+            named.push(target["RoleArn"].as_str().unwrap().to_owned());
+        }
+        named.sort();
+        named.dedup();
+        let mut created: Vec<String> = role_specs(&settings)
+            .iter()
+            .map(|spec| format!("arn:aws:iam::000000000000:role/{}", spec.name))
+            .collect();
+        created.sort();
+        assert_eq!(named, created);
+    }
 }
