@@ -232,3 +232,121 @@ async fn an_interrupted_run_tears_itself_down() {
     assert_eq!(everything(&endpoint).await, Vec::<String>::new());
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulate_strict_aws_refuses_names_outside_its_prefix() {
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    use tokio::io::AsyncBufReadExt;
+
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_orderlab"))
+        .args([
+            "emulate",
+            "--port",
+            "0",
+            "--strict-aws",
+            "--strict-prefix",
+            "p1-",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("emulate prints its address")
+        .unwrap()
+        .unwrap_or_default();
+    let endpoint = first
+        .split_once("listening on ")
+        .map(|(_, url)| url.trim().to_owned())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let config = orderlab::stack::sdk_config(&endpoint, "us-east-1").await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let create = |name: &str| {
+        dynamodb
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("id")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("id")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    let err = create("alex-orders").await.unwrap_err();
+    assert_eq!(err.code(), Some("ValidationException"));
+    assert!(
+        err.message().unwrap_or_default().contains("prefix \"p1-\""),
+        "{err:?}"
+    );
+    create("p1-orders").await.unwrap();
+    child.kill().await.unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_orderlab"))
+        .args(["emulate", "--port", "0", "--strict-prefix", "p1-"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
+
+#[test]
+fn aws_flags_and_teardown_prefixes_are_checked() {
+    let output = orderlab(&["scenario", "happy-path", "--aws-run-id", "x1"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("need --backend aws"),
+        "{}",
+        text(&output)
+    );
+    let output = orderlab(&["teardown", "--prefix", "a-"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("is not a run prefix"),
+        "{}",
+        text(&output)
+    );
+    let output = orderlab(
+        &[
+            "teardown",
+            "--prefix",
+            "orderlab-x1-",
+            "--backend",
+            "embedded",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("nothing outlives a run"),
+        "{}",
+        text(&output)
+    );
+    let output = orderlab(
+        &[
+            "scenario",
+            "happy-path",
+            "--backend",
+            "aws",
+            "--aws-run-id",
+            "Bad",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+}
