@@ -13,8 +13,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The public API is this page: [`Emulator`], [`Config`] and the [`Clock`]. Everything else is
-//! private; clients reach the services the way any AWS client does, over HTTP.
+//! The public API is this page: [`Emulator`], [`Config`] (with [`StrictAws`], the AWS-strict
+//! test mode) and the [`Clock`]. Everything else is private; clients reach the services the
+//! way any AWS client does, over HTTP.
 //!
 //! Layout: `server` accepts requests and routes them by protocol (`protocol`) to one module
 //! per service. Services own their state and never call each other directly: every
