@@ -442,13 +442,9 @@ fn list_command(dir: &std::path::Path) -> u8 {
 }
 
 async fn scenario_command(mut args: ScenarioArgs, stop: Stop) -> u8 {
-    match &mut args.backend {
-        BackendKind::Aws(options) => *options = args.aws.options(),
-        _ if args.aws.given() => {
-            error_line("error: --aws-endpoint-url and --aws-run-id need --backend aws");
-            return ERROR;
-        }
-        _ => {}
+    if let Err(message) = args.aws.apply(&mut args.backend) {
+        error_line(&format!("error: {message}"));
+        return ERROR;
     }
     let prepared = match prepare(&args) {
         Ok(prepared) => prepared,

@@ -59,9 +59,17 @@ impl AwsArgs {
         }
     }
 
-    /// Whether any aws flag was given (they need `--backend aws`).
-    pub fn given(&self) -> bool {
-        self.aws_endpoint_url.is_some() || self.aws_run_id.is_some()
+    /// Puts these flags into `backend` when it is `aws`; an error when they were given for
+    /// another backend.
+    pub fn apply(&self, backend: &mut super::BackendKind) -> Result<(), String> {
+        match backend {
+            super::BackendKind::Aws(options) => *options = self.options(),
+            _ if self.aws_endpoint_url.is_some() || self.aws_run_id.is_some() => {
+                return Err("--aws-endpoint-url and --aws-run-id need --backend aws".to_owned());
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

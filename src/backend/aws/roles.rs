@@ -117,7 +117,7 @@ pub fn trust_policy(service: &str) -> String {
     .to_string()
 }
 
-/// Creates every role with its inline policy (tagged `orderlab-prefix`).
+/// Creates every role (described `orderlab run <prefix>`) with its inline policy.
 pub async fn create_roles(account: &Account, settings: &Settings) -> anyhow::Result<()> {
     for spec in role_specs(settings) {
         account
