@@ -145,7 +145,10 @@ async fn happy_path_passes_through_the_aws_backend_and_leaves_nothing() {
     let shown = text(&output);
     assert_eq!(output.status.code(), Some(0), "{shown}");
     assert!(shown.contains("PASS happy-path"), "{shown}");
-    assert!(shown.contains("orderlab-happy-"), "{shown}");
+    assert!(
+        shown.contains("resource(s) deleted, nothing left under orderlab-happy-"),
+        "{shown}"
+    );
     assert_eq!(everything(&endpoint).await, Vec::<String>::new());
     emulator.shutdown().await;
 }
@@ -228,7 +231,12 @@ async fn an_interrupted_run_tears_itself_down() {
     })
     .await
     .unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", text(&output));
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(130), "{shown}");
+    assert!(
+        shown.contains("nothing left under orderlab-sigint-"),
+        "{shown}"
+    );
     assert_eq!(everything(&endpoint).await, Vec::<String>::new());
     emulator.shutdown().await;
 }

@@ -197,11 +197,11 @@ impl Running for AwsBackend {
             let removed =
                 sweep::teardown(&self.account, &self.prefix, TEARDOWN_BOUND, |_| {}).await;
             match removed {
-                Ok(outcome) if outcome.left.is_empty() => tracing::info!(
-                    prefix = %self.prefix,
-                    deleted = outcome.deleted.len(),
-                    "aws backend torn down"
-                ),
+                Ok(outcome) if outcome.left.is_empty() => crate::output::error_line(&format!(
+                    "aws backend: {} resource(s) deleted, nothing left under {}",
+                    outcome.deleted.len(),
+                    self.prefix
+                )),
                 Ok(outcome) => crate::output::error_line(&format!(
                     "aws backend: {} resource(s) under {} are left ({}); run `orderlab teardown --prefix {} --backend aws`",
                     outcome.left.len(),
