@@ -1,7 +1,7 @@
 //! The `orderlab` command line: run scenarios (`scenario`), explore one's failure branches
 //! fault by fault (`explore`: 1 when a variant breaks an invariant), list them (`list`), serve the
 //! embedded emulator on its own (`emulate`), or write the Lambdas' deployment zips
-//! (`lambda-zips`). Exit codes: 0 all passed, 1 a snapshot or expectation failed, 2 a
+//! (`lambda-zips`), or delete a `--backend aws` run's leftovers (`teardown --prefix`). Exit codes: 0 all passed, 1 a snapshot or expectation failed, 2 a
 //! scenario or usage error, 130 / 143 stopped by SIGINT / SIGTERM (in-flight scenarios cancelled, every emulator shut down, within 5 s), 141 stdout closed
 //! before `scenario` finished (`| head`). Nothing here panics on a closed stdout or stderr.
 
@@ -50,6 +50,9 @@ enum Command {
     /// Serve the embedded emulator until Ctrl-C or SIGTERM (a local endpoint for the AWS CLI
     /// or any SDK).
     Emulate(EmulateArgs),
+    /// Delete every resource under a run prefix that `--backend aws` left (a crash, a second
+    /// Ctrl-C), printing each; exit 0 when nothing under it is left.
+    Teardown(orderlab::backend::aws::teardown::TeardownArgs),
     /// Build the Lambda functions and write one deployment zip per function, `<binary>.zip`
     /// with the executable as `bootstrap` (for Terraform's `filename`, see the README).
     LambdaZips {
@@ -87,6 +90,19 @@ struct EmulateArgs {
     #[arg(long, value_name = "ID", env = "ORDERLAB_ACCOUNT_ID", default_value = "000000000000",
           value_parser = parse_account_id)]
     account_id: String,
+    /// AWS-strict mode, a test aid: roles must exist and trust the service before
+    /// CreateFunction, CreateStateMachine and PutTargets use them, and created names must
+    /// start with `--strict-prefix`.
+    #[arg(long)]
+    strict_aws: bool,
+    /// With `--strict-aws`: the prefix every created name must start with.
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        default_value = "orderlab-",
+        requires = "strict_aws"
+    )]
+    strict_prefix: String,
 }
 
 /// An AWS account id: exactly 12 digits.
@@ -178,9 +194,11 @@ struct ScenarioArgs {
     /// Write the new snapshot instead of comparing.
     #[arg(long)]
     accept: bool,
-    /// `embedded`, `localstack` or `endpoint=<URL>`.
+    /// `embedded`, `localstack`, `aws` (a real account; see the README) or `endpoint=<URL>`.
     #[arg(long, default_value = "embedded")]
     backend: BackendKind,
+    #[command(flatten)]
+    aws: orderlab::backend::aws::AwsArgs,
     /// Write a JUnit XML report (one test case per scenario) to this file.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -254,6 +272,8 @@ const ERROR: u8 = 2;
 /// After a signal, how long the command gets to stop cleanly (cancel, stop every backend
 /// within [`STOP_BOUND`]) before the process exits anyway.
 const GRACE: Duration = Duration::from_millis(4000);
+/// [`GRACE`] for `scenario --backend aws`: its teardown (a second signal still exits at once).
+const AWS_GRACE: Duration = orderlab::backend::aws::TEARDOWN_BOUND;
 /// How long the runtime waits for tasks still running when it is dropped (a blocking
 /// `cargo build` is killed by the cleanup instead).
 const RUNTIME_GRACE: Duration = Duration::from_millis(250);
@@ -282,16 +302,21 @@ async fn run(command: Command) -> u8 {
         error_line(&format!("error: cannot handle SIGINT/SIGTERM: {err}"));
         return ERROR;
     }
+    // The aws backend's teardown needs longer than an emulator's shutdown.
+    let grace = match &command {
+        Command::Scenario(args) if matches!(args.backend, BackendKind::Aws(_)) => AWS_GRACE,
+        _ => GRACE,
+    };
     let work = dispatch(command, stop.clone());
     tokio::pin!(work);
     let reason = tokio::select! {
         code = &mut work => return stop.reason().map_or(code, Reason::exit_code),
         reason = stop.requested() => reason,
     };
-    if tokio::time::timeout(GRACE, &mut work).await.is_err() {
+    if tokio::time::timeout(grace, &mut work).await.is_err() {
         error_line(&format!(
             "orderlab: still stopping after {} s: exiting anyway",
-            GRACE.as_secs_f64()
+            grace.as_secs_f64()
         ));
     }
     reason.exit_code()
@@ -316,6 +341,7 @@ async fn dispatch(command: Command, stop: Stop) -> u8 {
         }
         Command::Emulate(args) => emulate_command(args, stop).await,
         Command::LambdaZips { out, app_dir } => lambda_zips_command(&out, app_dir.as_ref()),
+        Command::Teardown(args) => orderlab::backend::aws::teardown::command(args).await,
     }
 }
 
@@ -415,7 +441,11 @@ fn list_command(dir: &std::path::Path) -> u8 {
     code
 }
 
-async fn scenario_command(args: ScenarioArgs, stop: Stop) -> u8 {
+async fn scenario_command(mut args: ScenarioArgs, stop: Stop) -> u8 {
+    if let Err(message) = args.aws.apply(&mut args.backend) {
+        error_line(&format!("error: {message}"));
+        return ERROR;
+    }
     let prepared = match prepare(&args) {
         Ok(prepared) => prepared,
         Err(message) => {
@@ -748,6 +778,9 @@ async fn emulate_command(args: EmulateArgs, stop: Stop) -> u8 {
         allow_origins: args.allow_origins,
         account_id: args.account_id,
         sfn_mock_config,
+        strict_aws: args.strict_aws.then(|| orderlab_emulator::StrictAws {
+            prefix: args.strict_prefix.clone(),
+        }),
         ..orderlab_emulator::Config::default()
     };
     let emulator = match orderlab_emulator::Emulator::start(config).await {

@@ -101,6 +101,7 @@ fn services() -> Fixture {
         function_faults: Default::default(),
         state_mocks: Default::default(),
         callbacks: Default::default(),
+        strict_aws: None,
     });
     Fixture {
         services: Services::new(&ctx, &Arc::default()),

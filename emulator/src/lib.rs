@@ -13,8 +13,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The public API is this page: [`Emulator`], [`Config`] and the [`Clock`]. Everything else is
-//! private; clients reach the services the way any AWS client does, over HTTP.
+//! The public API is this page: [`Emulator`], [`Config`] (with [`StrictAws`], the AWS-strict
+//! test mode) and the [`Clock`]. Everything else is private; clients reach the services the
+//! way any AWS client does, over HTTP.
 //!
 //! Layout: `server` accepts requests and routes them by protocol (`protocol`) to one module
 //! per service. Services own their state and never call each other directly: every
@@ -53,6 +54,7 @@ mod sched;
 mod server;
 mod ses;
 mod sfn;
+mod strict;
 mod sts;
 
 use std::net::SocketAddr;
@@ -60,6 +62,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use clock::{Clock, ClockMode};
+pub use strict::StrictAws;
 
 /// How to start an emulator.
 #[derive(Debug, Clone)]
@@ -87,6 +90,10 @@ pub struct Config {
     /// On the virtual clock, the seed of the scheduler that decides in which order concurrent
     /// work runs (executions, deliveries, stream batches): the same seed, the same order.
     pub seed: u64,
+    /// The AWS-strict mode (a test aid, off by default): roles must exist and trust the
+    /// service before CreateFunction, CreateStateMachine and a Step Functions PutTargets use
+    /// them, and every created name must start with the prefix (`strict.rs`).
+    pub strict_aws: Option<StrictAws>,
 }
 
 impl Default for Config {
@@ -100,6 +107,7 @@ impl Default for Config {
             allow_origins: Vec::new(),
             sfn_mock_config: None,
             seed: 0,
+            strict_aws: None,
         }
     }
 }
@@ -121,6 +129,8 @@ pub(crate) struct Context {
     pub state_mocks: sfn::mock::Mocks,
     /// Open task tokens of the callback pattern (`sfn/callbacks.rs`).
     pub callbacks: sfn::callbacks::Callbacks,
+    /// The AWS-strict mode, when on (`strict.rs`).
+    pub strict_aws: Option<StrictAws>,
 }
 
 impl Context {
@@ -138,6 +148,7 @@ impl Context {
             function_faults: Default::default(),
             state_mocks: Default::default(),
             callbacks: Default::default(),
+            strict_aws: None,
         }
     }
 
@@ -231,6 +242,7 @@ impl Emulator {
             function_faults: Default::default(),
             state_mocks,
             callbacks: Default::default(),
+            strict_aws: config.strict_aws,
         });
         let access = Arc::new(protocol::access::Access::new(
             &config.allow_hosts,

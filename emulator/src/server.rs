@@ -10,6 +10,7 @@
 //! (Lambda, API Gateway control plane) → form bodies (query protocol: SES, IAM, STS, told apart
 //! by the signature's credential scope). The AWS APIs (all
 //! but the first two) demand a signed request; the JSON protocols also their content type.
+//! In the AWS-strict mode, `strict::gate` sees the AWS APIs' requests first.
 
 use std::any::Any;
 use std::future::Future;
@@ -206,6 +207,9 @@ async fn route(services: &Services, request: &AwsRequest) -> Response {
     }
     if crate::apigateway::is_invocation(&request.path) {
         return services.apigateway.invoke_http(request).await;
+    }
+    if let Some(refusal) = crate::strict::gate(services, request) {
+        return refusal;
     }
     if let Some((prefix, operation)) = request.target() {
         return json_route(services, request, prefix, operation).await;

@@ -124,7 +124,12 @@ pub async fn collect(
         });
     }
     let tables = scan_tables(clients, stack).await?;
-    let emails = fetch_emails(endpoint).await?;
+    // AWS itself (the aws backend without an endpoint) has no outbox to read.
+    let emails = if endpoint.is_empty() {
+        Vec::new()
+    } else {
+        fetch_emails(endpoint).await?
+    };
     Ok(Collected {
         orders,
         tables,

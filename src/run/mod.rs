@@ -93,10 +93,14 @@ pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> anyhow::
     };
     timings.record("start", started);
     let endpoint = running.endpoint().to_owned();
+    let target = running.target(
+        Settings::new(&options.app_dir, scenario.seed),
+        options.timeout,
+    );
     let result = tokio::select! {
         biased;
         reason = options.stop.requested() => Err(anyhow::anyhow!("stopped: {reason}")),
-        result = run_on(&endpoint, scenario, options, &mut timings) => result,
+        result = run_on(&endpoint, target, scenario, options, &mut timings) => result,
     };
     stop_backend(running, &options.backend).await;
     result.map(|(stack, collected)| RunResult {
@@ -106,30 +110,29 @@ pub async fn run_scenario(scenario: &Scenario, options: &RunOptions) -> anyhow::
     })
 }
 
-/// Stops `running`, giving up after [`STOP_BOUND`].
+/// Stops `running`, giving up after its bound ([`STOP_BOUND`] but for the aws backend's
+/// teardown).
 async fn stop_backend(running: Box<dyn backend::Running>, kind: &BackendKind) {
-    if tokio::time::timeout(STOP_BOUND, running.stop())
-        .await
-        .is_err()
-    {
-        tracing::warn!(backend = %kind, bound = ?STOP_BOUND, "the backend did not stop in time");
+    let bound = running.stop_bound();
+    if tokio::time::timeout(bound, running.stop()).await.is_err() {
+        tracing::warn!(backend = %kind, ?bound, "the backend did not stop in time");
     }
 }
 
 async fn run_on(
     endpoint: &str,
+    target: backend::TargetFuture,
     scenario: &Scenario,
     options: &RunOptions,
     timings: &mut Timings,
 ) -> anyhow::Result<(Stack, Collected)> {
-    let settings = Settings::new(&options.app_dir, scenario.seed);
-    let clients = Clients::new(endpoint, &settings.region).await;
-
     let started = Instant::now();
+    let (clients, settings) = target.await.context("preparing the account")?;
     let stack = stack::provision(&clients, endpoint, &settings, options.timeout)
         .await
         .context("provisioning the stack")?;
     timings.record("provision", started);
+    after_provision_hook();
 
     let started = Instant::now();
     let (submissions, raw_responses, tables_before) = pages::within(
@@ -167,6 +170,23 @@ async fn run_on(
     collected.tables_before = tables_before;
     timings.record("collect", started);
     Ok((stack, collected))
+}
+
+/// A test aid (`tests/aws_backend.rs`): `ORDERLAB_TEST_AFTER_PROVISION=abort` ends the
+/// process at once after provisioning, as a crash would (no destructor, nothing torn down;
+/// exit code 134 without a core dump); `=interrupt` sends it SIGINT, as a Ctrl-C would.
+fn after_provision_hook() {
+    match std::env::var("ORDERLAB_TEST_AFTER_PROVISION").as_deref() {
+        // SAFETY: _exit(2) ends the process; nothing after it runs.
+        Ok("abort") => unsafe { libc::_exit(134) },
+        Ok("interrupt") => {
+            // SAFETY: raise(3) only sends the process a signal; the handler is tokio's.
+            unsafe {
+                libc::raise(libc::SIGINT);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// How much longer than `--timeout` the wait phase may take in all (its last poll).

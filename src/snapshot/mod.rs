@@ -20,12 +20,43 @@ pub use file::{Verdict, check};
 
 /// The normalised YAML snapshot of a run.
 pub fn render(scenario: &Scenario, result: &RunResult) -> String {
+    yaml::render(&normalised(scenario, result))
+}
+
+fn normalised(scenario: &Scenario, result: &RunResult) -> Value {
     let mut document = document(scenario, &result.collected);
     if scenario.race {
         normalise::summarise_race(&mut document, &result.stack.orders_table);
     }
+    normalise::run_names(&mut document, &result.stack);
     normalise::normalise(&mut document);
-    yaml::render(&document)
+    document
+}
+
+/// Whether the run's e-mails could be read back: not on AWS itself (its API an
+/// `execute-api` host), where SES keeps no outbox.
+pub fn emails_observed(result: &RunResult) -> bool {
+    !result.stack.orders_url.contains(".execute-api.")
+}
+
+/// [`render`] for a run whose e-mails could not be read back: the stored snapshot's
+/// `emails` (in `dir`, when there is one) stand in for them, so the comparison covers
+/// everything else.
+pub fn render_with_stored_emails(
+    scenario: &Scenario,
+    result: &RunResult,
+    dir: &std::path::Path,
+) -> anyhow::Result<String> {
+    let mut document = normalised(scenario, result);
+    let path = file::snap_path(dir, &scenario.name);
+    if let Some(stored) = file::read_contents(&path)? {
+        let stored: Value = serde_saphyr::from_str(&stored)
+            .map_err(|err| anyhow::anyhow!("{}: not a YAML snapshot: {err}", path.display()))?;
+        if let Some(emails) = stored.get("emails") {
+            document["emails"] = emails.clone();
+        }
+    }
+    Ok(yaml::render(&document))
 }
 
 /// The snapshot document before normalisation, keys in a fixed order.

@@ -137,6 +137,53 @@ pub fn summarise_race(document: &mut Value, orders_table: &str) {
     document["emails"] = Value::Array(Vec::new());
 }
 
+/// The names a run gave its resources written as the default deployment names them: the
+/// run prefix (the orders table's name less `orders`, `orderlab-<run id>-` on the aws backend)
+/// becomes `alex-`, and `:REGION:ACCOUNT:` in ARNs `:us-east-1:000000000000:`, in every key
+/// and string — so a snapshot does not depend on where it ran.
+pub fn run_names(value: &mut Value, stack: &crate::stack::Stack) {
+    let mut pairs = Vec::new();
+    if let Some(prefix) = stack.orders_table.strip_suffix("orders")
+        && !prefix.is_empty()
+        && prefix != DEFAULT_PREFIX
+    {
+        pairs.push((prefix.to_owned(), DEFAULT_PREFIX.to_owned()));
+    }
+    let parts: Vec<&str> = stack.state_machine_arn.split(':').collect();
+    if let (Some(region), Some(account)) = (parts.get(3), parts.get(4)) {
+        let scope = format!(":{region}:{account}:");
+        if scope != DEFAULT_SCOPE {
+            pairs.push((scope, DEFAULT_SCOPE.to_owned()));
+        }
+    }
+    if !pairs.is_empty() {
+        replace_all(value, &pairs);
+    }
+}
+
+const DEFAULT_PREFIX: &str = "alex-";
+const DEFAULT_SCOPE: &str = ":us-east-1:000000000000:";
+
+fn replace_all(value: &mut Value, pairs: &[(String, String)]) {
+    let replaced = |text: &str| {
+        pairs
+            .iter()
+            .fold(text.to_owned(), |text, (from, to)| text.replace(from, to))
+    };
+    match value {
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut child) in entries {
+                replace_all(&mut child, pairs);
+                map.insert(replaced(&key), child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| replace_all(item, pairs)),
+        Value::String(text) => *text = replaced(text),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +228,28 @@ mod tests {
         // An offset that is not `HH:MM` is not part of the timestamp (it used to be cut six
         // bytes on, inside the `€`: a panic).
         assert_eq!(normalise_text("2025-01-02T03:04:05+é:€"), "[timestamp]+é:€");
+    }
+
+    #[test]
+    fn run_names_become_the_default_deployment_names() {
+        let stack = crate::stack::Stack {
+            orders_table: "orderlab-t1-orders".into(),
+            inventory_table: "orderlab-t1-inventory".into(),
+            state_machine_arn:
+                "arn:aws:states:eu-west-1:123456789012:stateMachine:orderlab-t1-order-processing"
+                    .into(),
+            orders_url: String::new(),
+            sender_email: String::new(),
+        };
+        let mut document = serde_json::json!({
+            "tables": {"orderlab-t1-orders": [{"cause": "arn:aws:lambda:eu-west-1:123456789012:function:orderlab-t1-payment"}]}
+        });
+        run_names(&mut document, &stack);
+        assert_eq!(
+            document,
+            serde_json::json!({
+                "tables": {"alex-orders": [{"cause": "arn:aws:lambda:us-east-1:000000000000:function:alex-payment"}]}
+            })
+        );
     }
 }

@@ -144,3 +144,23 @@ fn report_line_shows_status_total_and_path() {
         "{line}"
     );
 }
+
+#[test]
+fn on_aws_the_stored_emails_stand_in_for_the_unreadable_outbox() {
+    let scenario = scenario::parse(Path::new("t.yaml"), "demo", SCENARIO).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = fabricated_run();
+    let stored = super::render(&scenario, &run);
+    super::file::write_snapshot(&super::file::snap_path(dir.path(), "demo"), &stored).unwrap();
+    assert!(super::emails_observed(&run));
+    run.stack.orders_url = "https://abc.execute-api.eu-west-1.amazonaws.com/prod/orders".into();
+    run.collected.emails.clear();
+    assert!(!super::emails_observed(&run));
+    let rendered = super::render_with_stored_emails(&scenario, &run, dir.path()).unwrap();
+    assert_eq!(rendered, stored);
+    // Everything else is still compared.
+    run.collected.tables.get_mut("alex-orders").unwrap()[0]["status"] = json!("FAILED");
+    let rendered = super::render_with_stored_emails(&scenario, &run, dir.path()).unwrap();
+    assert_ne!(rendered, stored);
+    assert!(rendered.contains("Your order o-1"), "{rendered}");
+}

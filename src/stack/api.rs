@@ -1,6 +1,7 @@
 //! The REST API from `app/api.json`: CreateRestApi, a resource per path part, a method with a
 //! Lambda proxy integration per route, the invoke permission, and a deployment to the stage.
-//! Yields the invoke URL in LocalStack's form, which the embedded emulator serves as well.
+//! Yields the invoke URL in LocalStack's form, which the embedded emulator serves as well (AWS's
+//! own on AWS).
 
 use crate::stack::aws_error::AwsResultExt;
 use anyhow::Context as _;
@@ -34,8 +35,16 @@ pub struct Api {
 }
 
 impl Api {
-    /// `{endpoint}/restapis/{id}/{stage}/_user_request_{path}`
-    pub fn invoke_url(&self, endpoint: &str, path: &str) -> String {
+    /// `{endpoint}/restapis/{id}/{stage}/_user_request_{path}`, or AWS's
+    /// `https://{id}.execute-api.{region}.amazonaws.com/{stage}{path}` when there is no
+    /// endpoint (the aws backend on AWS itself).
+    pub fn invoke_url(&self, endpoint: &str, region: &str, path: &str) -> String {
+        if endpoint.is_empty() {
+            return format!(
+                "https://{}.execute-api.{region}.amazonaws.com/{}{path}",
+                self.id, self.stage
+            );
+        }
         format!(
             "{endpoint}/restapis/{}/{}/_user_request_{path}",
             self.id, self.stage

@@ -1,5 +1,6 @@
 //! The six Lambda functions from `app/functions.json` (CreateFunction's JSON shape plus
-//! `Binary`) and the stream → function mappings from `app/event-sources.json`.
+//! `Binary`) and the stream → function mappings from `app/event-sources.json`; both retried
+//! while AWS refuses a role created moments ago, then waited for (`Active`, `Enabled`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -84,13 +85,17 @@ pub async fn create_functions(p: &Provisioner<'_>) -> anyhow::Result<Vec<Functio
     for (index, spec) in specs.into_iter().enumerate() {
         let path = artifacts::executable(&executables, &spec.binary)?.to_owned();
         let lambda = p.clients.lambda.clone();
+        let bound = p.timeout;
         tasks.spawn(async move {
             let zip = tokio::task::spawn_blocking(move || artifacts::bootstrap_zip(&path))
                 .await
                 .context("zipping a Lambda executable")??;
-            create_function(&lambda, &zip, &spec)
-                .await
-                .map(|function| (index, function))
+            // A role created moments ago is not assumable by Lambda yet on AWS.
+            super::eventually(bound, &[ROLE_NOT_ASSUMABLE], || {
+                create_function(&lambda, &zip, &spec)
+            })
+            .await
+            .map(|function| (index, function))
         });
     }
     let mut functions = Vec::new();
@@ -174,7 +179,14 @@ async fn wait_active(p: &Provisioner<'_>, name: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Creates the event source mappings (stream → function).
+/// AWS's answer to CreateFunction while the role is new (IAM is eventually consistent).
+const ROLE_NOT_ASSUMABLE: &str = "cannot be assumed by Lambda";
+
+/// AWS's answer to CreateEventSourceMapping while the function's role's stream permissions
+/// have not propagated yet.
+const STREAM_NOT_READABLE: &str = "Cannot access stream";
+
+/// Creates the event source mappings (stream → function) and waits until each is Enabled.
 pub async fn create_event_sources(p: &Provisioner<'_>, streams: &StreamArns) -> anyhow::Result<()> {
     let specs: Vec<EventSourceSpec> = p.read_app_json("event-sources.json")?;
     for spec in &specs {
@@ -182,23 +194,51 @@ pub async fn create_event_sources(p: &Provisioner<'_>, streams: &StreamArns) -> 
             .get(&spec.table_name)
             .and_then(Option::as_deref)
             .with_context(|| format!("table {} has no stream to map", spec.table_name))?;
-        p.clients
-            .lambda
-            .create_event_source_mapping()
-            .function_name(&spec.function_name)
-            .event_source_arn(stream_arn)
-            .starting_position(EventSourcePosition::from(spec.starting_position.as_str()))
-            .set_batch_size(spec.batch_size)
-            .send()
-            .await
-            .aws_context(|| {
-                format!(
-                    "CreateEventSourceMapping {} → {}",
-                    spec.table_name, spec.function_name
-                )
-            })?;
+        let what = format!(
+            "CreateEventSourceMapping {} → {}",
+            spec.table_name, spec.function_name
+        );
+        let created = super::eventually(p.timeout, &[STREAM_NOT_READABLE], || async {
+            p.clients
+                .lambda
+                .create_event_source_mapping()
+                .function_name(&spec.function_name)
+                .event_source_arn(stream_arn)
+                .starting_position(EventSourcePosition::from(spec.starting_position.as_str()))
+                .set_batch_size(spec.batch_size)
+                .send()
+                .await
+                .aws_context(|| &what)
+        })
+        .await?;
+        let uuid = created.uuid().with_context(|| format!("{what}: no UUID"))?;
+        wait_enabled(p, uuid, &what).await?;
     }
     Ok(())
+}
+
+/// Until the mapping's State is `Enabled` (AWS answers `Creating` first).
+async fn wait_enabled(p: &Provisioner<'_>, uuid: &str, what: &str) -> anyhow::Result<()> {
+    let mut poll = Poll::new(p.timeout);
+    loop {
+        let got = p
+            .clients
+            .lambda
+            .get_event_source_mapping()
+            .uuid(uuid)
+            .send()
+            .await
+            .aws_context(|| format!("GetEventSourceMapping {uuid}"))?;
+        let state = got.state().unwrap_or_default().to_owned();
+        match state.as_str() {
+            "Enabled" => return Ok(()),
+            "Creating" | "Enabling" | "Updating" if poll.again().await => {}
+            _ => bail!(
+                "{what}: the mapping {uuid} is {state:?}, not Enabled ({})",
+                got.state_transition_reason().unwrap_or("no reason given")
+            ),
+        }
+    }
 }
 
 /// The ARN placeholders for every function.

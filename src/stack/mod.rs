@@ -36,14 +36,18 @@ pub struct Clients {
 
 impl Clients {
     pub async fn new(endpoint: &str, region: &str) -> Clients {
-        let config = sdk_config(endpoint, region).await;
+        Clients::from_config(&sdk_config(endpoint, region).await)
+    }
+
+    /// The clients of one SDK configuration (the aws backend's default chain).
+    pub fn from_config(config: &SdkConfig) -> Clients {
         Clients {
-            dynamodb: aws_sdk_dynamodb::Client::new(&config),
-            lambda: aws_sdk_lambda::Client::new(&config),
-            sfn: aws_sdk_sfn::Client::new(&config),
-            events: aws_sdk_eventbridge::Client::new(&config),
-            apigateway: aws_sdk_apigateway::Client::new(&config),
-            ses: aws_sdk_ses::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            lambda: aws_sdk_lambda::Client::new(config),
+            sfn: aws_sdk_sfn::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
+            apigateway: aws_sdk_apigateway::Client::new(config),
+            ses: aws_sdk_ses::Client::new(config),
         }
     }
 }
@@ -173,13 +177,7 @@ pub async fn provision(
         timeout,
         subs: Mutex::new(settings.base_substitutions()),
     };
-    clients
-        .ses
-        .verify_email_identity()
-        .email_address(&settings.sender_email)
-        .send()
-        .await
-        .aws_context(|| "VerifyEmailIdentity")?;
+    verify_sender(clients, &settings.sender_email).await?;
     let streams = tables::create_tables(&p).await?;
     let functions = functions::create_functions(&p).await?;
     for (name, arn) in functions::arn_substitutions(&functions) {
@@ -194,9 +192,69 @@ pub async fn provision(
         orders_table: settings.orders_table(),
         inventory_table: settings.inventory_table(),
         state_machine_arn,
-        orders_url: api.invoke_url(endpoint, "/orders"),
+        orders_url: api.invoke_url(endpoint, &settings.region, "/orders"),
         sender_email: settings.sender_email.clone(),
     })
+}
+
+/// `VerifyEmailIdentity` for the sender unless it is verified already (on AWS each call
+/// mails the address a new link).
+async fn verify_sender(clients: &Clients, sender: &str) -> anyhow::Result<()> {
+    let attributes = clients
+        .ses
+        .get_identity_verification_attributes()
+        .identities(sender)
+        .send()
+        .await
+        .aws_context(|| format!("GetIdentityVerificationAttributes {sender}"))?;
+    let verified = attributes
+        .verification_attributes()
+        .get(sender)
+        .is_some_and(|a| a.verification_status().as_str() == "Success");
+    if !verified {
+        clients
+            .ses
+            .verify_email_identity()
+            .email_address(sender)
+            .send()
+            .await
+            .aws_context(|| "VerifyEmailIdentity")?;
+    }
+    Ok(())
+}
+
+/// Runs `call` until it succeeds, retrying with a bounded back-off (0.5 s doubling to 8 s)
+/// while its error contains one of `transient` and `bound` has not passed: what AWS refuses
+/// for a while after a change elsewhere (a new IAM role not yet assumable, a throttled
+/// delete). Any other error is returned at once.
+pub async fn eventually<T, F, Fut>(
+    bound: Duration,
+    transient: &[&str],
+    mut call: F,
+) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let deadline = Instant::now().checked_add(bound);
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let err = match call().await {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
+        let text = format!("{err:#}");
+        let retry = transient.iter().any(|pattern| text.contains(pattern));
+        let left = deadline.map_or(Duration::MAX, |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        if !retry || left.is_zero() {
+            return Err(err);
+        }
+        tracing::info!(%text, ?delay, "retrying what AWS refuses until a change propagates");
+        tokio::time::sleep(delay.min(left)).await;
+        delay = (delay * 2).min(Duration::from_secs(8));
+    }
 }
 
 /// Polling every 50 ms until a deadline.

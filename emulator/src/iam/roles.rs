@@ -72,6 +72,14 @@ fn boundary<'a>(params: &Members<'a>, member: &str) -> Result<Option<&'a str>, A
 }
 
 impl Iam {
+    /// The trust policy of the role whose ARN is `arn`, when there is one (the AWS-strict
+    /// mode's check that a role exists and trusts a service, `strict.rs`).
+    pub(crate) fn trust_policy_of(&self, arn: &str) -> Option<String> {
+        let state = self.state();
+        let found = state.roles.values().find(|role| role.arn == arn);
+        found.map(|role| role.trust_policy.clone())
+    }
+
     /// The role operations; None for another action.
     pub(super) fn role_action(
         &self,
