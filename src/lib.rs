@@ -18,6 +18,7 @@
 pub mod backend;
 pub mod cleanup;
 pub mod coverage;
+pub mod emulate;
 pub mod explore;
 pub mod invariants;
 pub mod junit;

@@ -107,22 +107,15 @@ fn exploring_the_real_application_covers_more_and_breaks_nothing() {
     );
 }
 
-/// The directory holding the Lambda executables, built as the harness builds them.
+/// The directory holding the Lambda executables, built by the harness's own code (one build
+/// per process, in the environment a shell's build has: the same artifacts, nothing rebuilt).
 fn lambda_dir() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(cargo)
-        .current_dir(PROJECT)
-        .args(["build", "-p", "orderlab-lambdas", "--bins"])
-        .arg("--message-format=json-render-diagnostics")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    text(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
+    let app = Path::new(PROJECT).join("app");
+    let executables = orderlab::stack::artifacts::lambda_executables(&app).unwrap();
+    executables
+        .values()
         .find_map(|path| path.parent().map(Path::to_path_buf))
-        .expect("cargo reported the Lambda executables")
+        .expect("the harness built the Lambda executables")
 }
 
 /// A copy of `app/` in `into` whose ProcessPayment Catch goes straight to MarkFailed: an
