@@ -251,11 +251,59 @@ async fn create_state_machine_checks_the_reader() {
     }
 }
 
+/// Starts `machine` (with `#TestCase` if any) and polls until it has ended (bounded).
+async fn execute(
+    client: &Client,
+    machine: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    let arn = client
+        .start_execution()
+        .state_machine_arn(machine)
+        .input(json!({"batch": 7}).to_string())
+        .send()
+        .await
+        .expect("started")
+        .execution_arn;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let described = client
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .expect("described");
+        if described.status != ExecutionStatus::Running {
+            return described;
+        }
+        assert!(Instant::now() < deadline, "execution still running");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[tokio::test]
-async fn an_execution_reading_from_s3_fails_as_s3_is_unreachable() {
-    let (_emulator, client) = start().await;
-    let mut map = reader_map(json!({"InputType": "CSV"}));
+async fn an_execution_reads_a_mocked_reader_or_fails_as_s3_is_unreachable() {
+    let mock_config = json!({
+        "StateMachines": {"reads-s3": {"TestCases": {
+            "Text": {"M": "CsvText"},
+            "Items": {"M": "ItemArray"}
+        }}},
+        "MockedResponses": {
+            "CsvText": {"0": {"Return": "id\n1\n2\n3\n"}},
+            "ItemArray": {"0": {"Return": [{"id": "9"}]}}
+        }
+    });
+    let emulator = Emulator::start(Config {
+        clock: ClockMode::Virtual,
+        sfn_mock_config: Some(mock_config),
+        ..Default::default()
+    })
+    .await
+    .expect("emulator starts");
+    let client = Client::new(&support::sdk_config(&emulator).await);
+    let mut map = reader_map(json!({"InputType": "CSV", "MaxItems": 2}));
     map["Catch"] = json!([]);
+    map["ItemSelector"] = json!({"id.$": "$$.Map.Item.Value.id"});
+    map["ResultPath"] = json!("$.results");
     let definition = json!({"StartAt": "M", "States": {"M": map, "Done": {"Type": "Succeed"}}});
     let machine = client
         .create_state_machine()
@@ -266,28 +314,19 @@ async fn an_execution_reading_from_s3_fails_as_s3_is_unreachable() {
         .await
         .expect("created")
         .state_machine_arn;
-    let arn = client
-        .start_execution()
-        .state_machine_arn(machine)
-        .input("{}")
-        .send()
-        .await
-        .expect("started")
-        .execution_arn;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let described = loop {
-        let described = client
-            .describe_execution()
-            .execution_arn(&arn)
-            .send()
-            .await
-            .expect("described");
-        if described.status != ExecutionStatus::Running {
-            break described;
-        }
-        assert!(Instant::now() < deadline, "execution still running");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
-    assert_eq!(described.status, ExecutionStatus::Failed);
-    assert_eq!(described.error(), Some("S3.SdkClientException"));
+    let unmocked = execute(&client, &machine).await;
+    assert_eq!(unmocked.status, ExecutionStatus::Failed);
+    assert_eq!(unmocked.error(), Some("S3.SdkClientException"));
+    let text = execute(&client, &format!("{machine}#Text")).await;
+    assert_eq!(
+        text.status,
+        ExecutionStatus::Succeeded,
+        "{:?}",
+        text.cause()
+    );
+    let output: Value = serde_json::from_str(text.output().expect("output")).expect("JSON");
+    assert_eq!(output["results"], json!([{"id": "1"}, {"id": "2"}]));
+    let items = execute(&client, &format!("{machine}#Items")).await;
+    let output: Value = serde_json::from_str(items.output().expect("output")).expect("JSON");
+    assert_eq!(output["results"], json!([{"id": "9"}]));
 }

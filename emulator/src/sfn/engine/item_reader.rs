@@ -1,7 +1,8 @@
 //! Reading a distributed Map's items through its `ItemReader` (`asl/item_reader.rs`). The
 //! emulator runs no S3, so an execution's reader fails as an SDK that cannot reach S3 does
-//! (`S3.SdkClientException`); a test supplies the object's text instead (TestState's
-//! `stateConfiguration.mapItemReaderData`), which [`decode`] turns into items as Step
+//! (`S3.SdkClientException`), unless a MockConfigFile test case mocks the Map state (its
+//! `Return` the items, or the object's text); TestState's `stateConfiguration.mapItemReaderData`
+//! supplies the object's text, which [`decode`] turns into items as Step
 //! Functions does: a JSON array's elements, one JSON value per JSONL line, one object per CSV
 //! row keyed by the header (the first row, or `CSVHeaders`) with string values, or the
 //! listed objects of `s3:listObjectsV2` (the response's `Contents`, or a bare array). Data
@@ -24,6 +25,38 @@ pub fn unreachable(state: &str) -> Failure {
         "S3.SdkClientException",
         "Unable to execute HTTP request: the service 's3' is not available in this emulator",
     )
+}
+
+/// An execution's items: what the test case's MockConfigFile mock of the Map state returns
+/// (an array of items, or the object's text, decoded), else S3's unreachability.
+pub fn read(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    reader: &ItemReader,
+    input: &Value,
+) -> Result<Vec<Value>, Failure> {
+    let max = max_items(engine, run, reader, input)?;
+    let name = &run.state.name;
+    match crate::sfn::mock::response(engine, run) {
+        None => Err(unreachable(name)),
+        Some(Err(failure)) => Err(Failure::of_state(name, failure.error, failure.cause)),
+        Some(Ok(Value::String(text))) => decode(reader, &text, max)
+            .map_err(|cause| Failure::of_state(name, READER_FAILED, cause)),
+        Some(Ok(Value::Array(mut items))) => {
+            if max > 0 {
+                items.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+            }
+            Ok(items)
+        }
+        Some(Ok(other)) => Err(Failure::of_state(
+            name,
+            READER_FAILED,
+            format!(
+                "A mocked ItemReader must return an array of items or the object's text, but returned: {}",
+                kind(&other)
+            ),
+        )),
+    }
 }
 
 /// The items `data` holds, at most `max_items` of them (0: all).

@@ -1,5 +1,5 @@
-//! Map (inline, and distributed without a reader, run the same way; a distributed Map with
-//! an ItemReader fails as S3 is unreachable, `item_reader.rs`): runs the
+//! Map (inline and distributed run the same way; a distributed Map with an ItemReader takes
+//! its items from `item_reader.rs`): runs the
 //! ItemProcessor/Iterator once per item of ItemsPath/Items (each item optionally reshaped by
 //! ItemSelector, which sees `$$.Map.Item`), collecting the outputs in order. Iterations run
 //! concurrently (`fanout.rs`), at most MaxConcurrency (or its path or JSONata) at once within
@@ -33,11 +33,10 @@ pub async fn run(
 ) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
     let max_concurrency = max_concurrency(engine, run, spec.max_concurrency, &input)?;
-    if spec.distributed.is_some_and(|d| d.reader.is_some()) {
-        // The items are in S3, which the emulator does not run.
-        return Err(super::item_reader::unreachable(&run.state.name));
-    }
-    let items = select_items(engine, run, &spec, &input)?;
+    let items = match spec.distributed.and_then(|d| d.reader.as_ref()) {
+        Some(reader) => super::item_reader::read(engine, run, reader, &input)?,
+        None => select_items(engine, run, &spec, &input)?,
+    };
     engine.record(
         &mut run.previous,
         EventType::MapStateStarted,
