@@ -150,6 +150,10 @@ async fn data_that_does_not_match_the_input_type_fails_the_reader() {
     assert_eq!(answer.status(), Some(&TestExecutionStatus::CaughtError));
     assert_eq!(answer.error(), Some("States.ItemReaderFailed"));
     assert_eq!(answer.next_state(), Some("Unreadable"));
+    assert_eq!(
+        answer.cause(),
+        Some("Attempting to map over non-iterable node.")
+    );
     let csv = reader_map(json!({"InputType": "CSV"}));
     let answer = test_with_data(&client, csv, "a,b\n1\n").await;
     assert_eq!(answer.error(), Some("States.ItemReaderFailed"));
@@ -285,11 +289,13 @@ async fn an_execution_reads_a_mocked_reader_or_fails_as_s3_is_unreachable() {
     let mock_config = json!({
         "StateMachines": {"reads-s3": {"TestCases": {
             "Text": {"M": "CsvText"},
-            "Items": {"M": "ItemArray"}
+            "Items": {"M": "ItemArray"},
+            "Bad": {"M": "DuplicateHeaders"}
         }}},
         "MockedResponses": {
             "CsvText": {"0": {"Return": "id\n1\n2\n3\n"}},
-            "ItemArray": {"0": {"Return": [{"id": "9"}]}}
+            "ItemArray": {"0": {"Return": [{"id": "9"}]}},
+            "DuplicateHeaders": {"0": {"Return": "id,id\n1,2\n"}}
         }
     });
     let emulator = Emulator::start(Config {
@@ -329,4 +335,39 @@ async fn an_execution_reads_a_mocked_reader_or_fails_as_s3_is_unreachable() {
     let items = execute(&client, &format!("{machine}#Items")).await;
     let output: Value = serde_json::from_str(items.output().expect("output")).expect("JSON");
     assert_eq!(output["results"], json!([{"id": "9"}]));
+    // Bad data fails inside a map run of no items, as AWS records it.
+    let bad = execute(&client, &format!("{machine}#Bad")).await;
+    assert_eq!(bad.error(), Some("States.ItemReaderFailed"));
+    assert_eq!(bad.cause(), Some("CSV headers cannot contain duplicates."));
+    let history = client
+        .get_execution_history()
+        .execution_arn(&bad.execution_arn)
+        .send()
+        .await
+        .expect("history");
+    let types: Vec<&str> = history
+        .events()
+        .iter()
+        .map(|e| e.r#type().as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+    let failed = history
+        .events()
+        .get(4)
+        .and_then(|e| e.map_run_failed_event_details());
+    assert_eq!(
+        failed.and_then(|d| d.cause()),
+        Some("CSV headers cannot contain duplicates.")
+    );
 }

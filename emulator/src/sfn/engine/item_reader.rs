@@ -105,14 +105,12 @@ pub fn max_items(
             super::dataflow::Extra::default(),
         )?,
     };
-    value.as_u64().filter(|n| *n <= MAX_ITEMS).ok_or_else(|| {
+    // AWS's words for a MaxItemsPath value below 0 (recorded in the conformance corpus).
+    value.as_u64().map(|n| n.min(MAX_ITEMS)).ok_or_else(|| {
         Failure::of_state(
             &run.state.name,
-            "States.Runtime",
-            format!(
-                "The MaxItems value must be an integer between 0 and {MAX_ITEMS}, but was: {}",
-                paths::to_text(&value)
-            ),
+            READER_FAILED,
+            "field MaxItems must be positive",
         )
     })
 }
@@ -120,10 +118,7 @@ pub fn max_items(
 fn json_array(data: &str) -> Result<Vec<Value>, String> {
     match serde_json::from_str::<Value>(data) {
         Ok(Value::Array(items)) => Ok(items),
-        Ok(other) => Err(format!(
-            "The JSON file must contain a JSON array, but its top-level value is: {}",
-            kind(&other)
-        )),
+        Ok(_) => Err("Attempting to map over non-iterable node.".to_owned()),
         Err(err) => Err(format!("The JSON file is not valid JSON: {err}")),
     }
 }
@@ -177,6 +172,10 @@ fn csv_rows(data: &str, reader: &ItemReader) -> Result<Vec<Value>, String> {
             .next()
             .ok_or("The CSV file has no header row (CSVHeaderLocation FIRST_ROW)")?,
     };
+    let mut seen = std::collections::HashSet::new();
+    if !headers.iter().all(|header| seen.insert(header)) {
+        return Err("CSV headers cannot contain duplicates.".to_owned());
+    }
     rows.enumerate()
         .map(|(index, row)| {
             if row.len() != headers.len() {
@@ -278,11 +277,10 @@ mod tests {
         );
         assert!(decode(&csv, "a\n\"open", 0).unwrap_err().contains("quoted"));
         let json = reader(InputType::Json, None);
-        assert!(
-            decode(&json, "{\"a\":1}", 0)
-                .unwrap_err()
-                .contains("object")
-        );
+        let err = decode(&json, "{\"a\":1}", 0).unwrap_err();
+        assert_eq!(err, "Attempting to map over non-iterable node.");
+        let err = decode(&reader(InputType::Csv, Some(vec!["a", "a"])), "1,2", 0).unwrap_err();
+        assert_eq!(err, "CSV headers cannot contain duplicates.");
         let jsonl = reader(InputType::Jsonl, None);
         assert_eq!(
             decode(&jsonl, "{\"a\":1}\n\n2\n", 0).unwrap(),

@@ -34,7 +34,10 @@ pub async fn run(
     let input = engine.effective_input(run)?;
     let max_concurrency = max_concurrency(engine, run, spec.max_concurrency, &input)?;
     let items = match spec.distributed.and_then(|d| d.reader.as_ref()) {
-        Some(reader) => super::item_reader::read(engine, run, reader, &input)?,
+        Some(reader) => match super::item_reader::read(engine, run, reader, &input) {
+            Ok(items) => items,
+            Err(failure) => return Err(reader_failed(engine, run, failure)),
+        },
         None => select_items(engine, run, &spec, &input)?,
     };
     engine.record(
@@ -418,6 +421,25 @@ impl<'r> Iterations<'r> {
             (Ok(outcome), parent)
         })
     }
+}
+
+/// A reader that could not read: as AWS records it, inside a map run of no items
+/// (MapStateStarted, MapRunStarted, MapRunFailed with the error) when the data was bad;
+/// before the map run when S3 could not be called.
+fn reader_failed(engine: &Engine, run: &mut StateRun<'_>, failure: Failure) -> Failure {
+    if failure.error != super::item_reader::READER_FAILED {
+        return failure;
+    }
+    let started = ("mapStateStartedEventDetails", json!({ "length": 0 }));
+    engine.record(&mut run.previous, EventType::MapStateStarted, Some(started));
+    engine.record(&mut run.previous, EventType::MapRunStarted, None);
+    let details = json!({ "error": failure.error, "cause": failure.cause });
+    engine.record(
+        &mut run.previous,
+        EventType::MapRunFailed,
+        Some(("mapRunFailedEventDetails", details)),
+    );
+    failure
 }
 
 /// The map run's end: MapRunFailed past the tolerated failures, else MapRunSucceeded and
