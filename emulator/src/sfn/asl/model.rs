@@ -140,6 +140,8 @@ pub struct Distributed {
     pub tolerated_count: Option<Dynamic<Value>>,
     /// `ToleratedFailurePercentage` or `ToleratedFailurePercentagePath`.
     pub tolerated_percentage: Option<Dynamic<Value>>,
+    /// `ItemReader`: the items come from S3 rather than the input.
+    pub reader: Option<super::item_reader::ItemReader>,
 }
 
 #[derive(Debug, Clone)]
@@ -573,6 +575,11 @@ fn parse_map(
     };
     let processor_value = processor;
     let processor = parse_body(processor, &format!("{at}/{key}"), language, problems)?;
+    let distributed = is_distributed(processor_value);
+    let reader = object.get("ItemReader").and_then(|reader| {
+        let at = format!("{at}/ItemReader");
+        super::item_reader::parse(reader, &at, language == "JSONata", distributed, problems)
+    });
     Some(StateKind::Map {
         items: if language == "JSONata" {
             MapItems::Jsonata(object.get("Items").cloned())
@@ -591,12 +598,13 @@ fn parse_map(
             Value::as_u64,
         )
         .unwrap_or(Dynamic::Literal(0)),
-        distributed: is_distributed(processor_value).then(|| {
+        distributed: distributed.then(|| {
             let jsonata = language == "JSONata";
             let any = |value: &Value| Some(value.clone());
             Box::new(Distributed {
                 tolerated_count: dynamic(object, "ToleratedFailureCount", jsonata, any),
                 tolerated_percentage: dynamic(object, "ToleratedFailurePercentage", jsonata, any),
+                reader,
             })
         }),
     })

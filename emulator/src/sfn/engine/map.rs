@@ -1,4 +1,5 @@
-//! Map (inline, and distributed without a reader, run the same way): runs the
+//! Map (inline and distributed run the same way; a distributed Map with an ItemReader takes
+//! its items from `item_reader.rs`): runs the
 //! ItemProcessor/Iterator once per item of ItemsPath/Items (each item optionally reshaped by
 //! ItemSelector, which sees `$$.Map.Item`), collecting the outputs in order. Iterations run
 //! concurrently (`fanout.rs`), at most MaxConcurrency (or its path or JSONata) at once within
@@ -32,7 +33,13 @@ pub async fn run(
 ) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
     let max_concurrency = max_concurrency(engine, run, spec.max_concurrency, &input)?;
-    let items = select_items(engine, run, &spec, &input)?;
+    let items = match spec.distributed.and_then(|d| d.reader.as_ref()) {
+        Some(reader) => match super::item_reader::read(engine, run, reader, &input) {
+            Ok(items) => items,
+            Err(failure) => return Err(reader_failed(engine, run, failure)),
+        },
+        None => select_items(engine, run, &spec, &input)?,
+    };
     engine.record(
         &mut run.previous,
         EventType::MapStateStarted,
@@ -288,7 +295,7 @@ pub fn stalls(state: &crate::sfn::asl::State, input: &Value) -> bool {
 }
 
 /// One item as the iteration sees it: reshaped by ItemSelector if there is one.
-fn select_item(
+pub fn select_item(
     engine: &Engine,
     run: &StateRun<'_>,
     item_selector: Option<&Value>,
@@ -414,6 +421,25 @@ impl<'r> Iterations<'r> {
             (Ok(outcome), parent)
         })
     }
+}
+
+/// A reader that could not read: as AWS records it, inside a map run of no items
+/// (MapStateStarted, MapRunStarted, MapRunFailed with the error) when the data was bad;
+/// before the map run when S3 could not be called.
+fn reader_failed(engine: &Engine, run: &mut StateRun<'_>, failure: Failure) -> Failure {
+    if failure.error != super::item_reader::READER_FAILED {
+        return failure;
+    }
+    let started = ("mapStateStartedEventDetails", json!({ "length": 0 }));
+    engine.record(&mut run.previous, EventType::MapStateStarted, Some(started));
+    engine.record(&mut run.previous, EventType::MapRunStarted, None);
+    let details = json!({ "error": failure.error, "cause": failure.cause });
+    engine.record(
+        &mut run.previous,
+        EventType::MapRunFailed,
+        Some(("mapRunFailedEventDetails", details)),
+    );
+    failure
 }
 
 /// The map run's end: MapRunFailed past the tolerated failures, else MapRunSucceeded and

@@ -2,7 +2,8 @@
 //! itself is the engine's; these values are the same steps taken again with the engine's
 //! own functions (`effective_input`, the `paths` functions), which are pure, and the raw
 //! result read from the run's history (`TaskSucceeded`/`LambdaFunctionSucceeded`), or the
-//! mock for Map and Parallel. TRACE adds the HTTP request and response of HTTP Tasks, which
+//! mock for Map and Parallel (a reader Map's items from `mapItemReaderData` shown as
+//! `afterItemSelector`). TRACE adds the HTTP request and response of HTTP Tasks, which
 //! the emulator does not run (`arn:aws:states:::http:invoke` is refused), so it shows the
 //! same as DEBUG.
 
@@ -89,6 +90,12 @@ pub fn collect(
     }
     if let StateKind::Map { .. } = &state.kind {
         map_fields(&mut inspection, engine, run, effective.as_ref(), &context);
+        if let Some(Ok(Some(items))) = effective
+            .as_ref()
+            .map(|input| super::reader::items(engine, run, request, input))
+        {
+            inspection.text("afterItemSelector", &Value::Array(items));
+        }
     }
     if !matches!(outcome, Outcome::Succeeded(_)) {
         return inspection;
@@ -166,7 +173,8 @@ fn map_fields(
     else {
         return;
     };
-    if let (Some(input), MapItems::Path(items_path)) = (input, items) {
+    let reads = distributed.as_ref().is_some_and(|d| d.reader.is_some());
+    if let (Some(input), MapItems::Path(items_path), false) = (input, items, reads) {
         let items = match items_path {
             PathField::Path(path) => paths::read(path, "ItemsPath", input, context).ok(),
             PathField::Default => Some(input.clone()),

@@ -8,10 +8,12 @@
 //! - [`fields`]: `mock.fieldValidationMode` against the services' API models.
 //! - [`scope`]: the mock, context and no-waiting overrides the engine consults.
 //! - [`run`]: the run and the decision (retry, catch) it reports.
+//! - [`reader`]: a distributed Map's items from `mapItemReaderData`.
 //! - [`inspect`]: the `inspectionData` member.
 
 pub mod fields;
 pub mod inspect;
+pub mod reader;
 pub mod request;
 pub mod run;
 pub mod scope;

@@ -13,6 +13,9 @@ use crate::sfn::asl::{self, Definition, StateKind};
 use crate::sfn::engine::Failure;
 use crate::sfn::engine::limits::MAX_PAYLOAD_BYTES;
 
+/// botocore's bound on `stateConfiguration.mapItemReaderData`.
+const MAP_ITEM_READER_DATA_BYTES: usize = 262_144;
+
 /// The name a single-state definition runs under (AWS shows its own; any is valid).
 pub const SINGLE_STATE_NAME: &str = "TestState";
 
@@ -30,6 +33,8 @@ pub struct Configuration {
     pub retrier_retry_count: Option<u32>,
     pub error_caused_by_state: Option<String>,
     pub map_iteration_failure_count: Option<u32>,
+    /// What a distributed Map's ItemReader reads (the object's text), in place of S3.
+    pub map_item_reader_data: Option<String>,
 }
 
 /// A checked TestState request.
@@ -161,20 +166,15 @@ fn configuration(members: &Members<'_>) -> Result<Configuration, AwsError> {
             .int_in(member, 0, i64::from(i32::MAX))?
             .and_then(|n| u32::try_from(n).ok()))
     };
-    if config.has("mapItemReaderData") {
-        // The emulator has no ItemReader (distributed Maps read only their input), so no
-        // state it can run reads this: refused rather than ignored.
-        config.sensitive_str("mapItemReaderData", MAX_PAYLOAD_BYTES)?;
-        return Err(AwsError::validation(
-            "stateConfiguration.mapItemReaderData requires a Map state with an ItemReader, which this emulator does not support.",
-        ));
-    }
     Ok(Configuration {
         retrier_retry_count: count("retrierRetryCount")?,
         error_caused_by_state: config
             .str_len("errorCausedByState", 1, 80)?
             .map(str::to_owned),
         map_iteration_failure_count: count("mapIterationFailureCount")?,
+        map_item_reader_data: config
+            .sensitive_str("mapItemReaderData", MAP_ITEM_READER_DATA_BYTES)?
+            .map(str::to_owned),
     })
 }
 
@@ -333,6 +333,13 @@ fn check_configuration(
     if config.map_iteration_failure_count.is_some() && !is_map {
         return Err(AwsError::validation(
             "stateConfiguration.mapIterationFailureCount can only be specified for a Map state.",
+        ));
+    }
+    let has_reader =
+        matches!(&state.kind, StateKind::Map { distributed: Some(d), .. } if d.reader.is_some());
+    if config.map_item_reader_data.is_some() && !has_reader {
+        return Err(AwsError::validation(
+            "stateConfiguration.mapItemReaderData can only be specified for a Distributed Map state with an ItemReader.",
         ));
     }
     let Some(name) = &config.error_caused_by_state else {

@@ -166,10 +166,12 @@ fn decide(engine: &Engine, run: &mut StateRun<'_>, attempt: Result<Step, Failure
     }
 }
 
-/// A mocked Map or Parallel: input processing, the mocked result (or error) in place of the
-/// iterations/branches, then the state's own output processing.
+/// A mocked Map or Parallel: input processing, a distributed Map's items read from
+/// `mapItemReaderData` (whose errors come first), the mocked result (or error) in place of
+/// the iterations/branches, then the state's own output processing.
 fn composite(engine: &Engine, run: &StateRun<'_>, request: &Request) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
+    let read = super::reader::items(engine, run, request, &input)?;
     let result = match &request.mock {
         Some(MockOutcome::Result(result)) => result.clone(),
         Some(MockOutcome::Error(failure)) => return Err(failure.clone()),
@@ -183,7 +185,10 @@ fn composite(engine: &Engine, run: &StateRun<'_>, request: &Request) -> Result<S
     if let (StateKind::Map { distributed, .. }, Some(failed)) =
         (&run.state.kind, request.config.map_iteration_failure_count)
     {
-        let items = result.as_array().map_or(0, Vec::len);
+        let items = match &read {
+            Some(items) => items.len(),
+            None => result.as_array().map_or(0, Vec::len),
+        };
         if exceeds_tolerance(engine, run, distributed.as_deref(), &input, failed, items)? {
             return Err(Failure::of_state(
                 &run.state.name,
