@@ -10,6 +10,8 @@ pub mod model;
 pub mod report;
 
 #[cfg(test)]
+mod concurrent_tests;
+#[cfg(test)]
 mod tests;
 
 use std::path::Path;
