@@ -287,29 +287,32 @@ async fn concurrent_parallel_branches_cover_what_a_sequential_run_covers() {
     assert!(orders.len() > 1, "every seed gave the same interleaving");
 }
 
-/// A Map whose first iteration times out (after 5 s) while the others wait out a Retry of
-/// their own failure, entered after it: they are aborted, which is neither their failure nor
-/// a catch; the Map's error is the failing iteration's.
-fn failing_map() -> Value {
+/// A Map whose first iteration fails after 5 s (`failing`: the states it goes through from
+/// `Route`, the first named `Fails`) while the others wait out a Retry of a failure of their
+/// own (`Sqs.SdkClientException`): they are aborted, which is neither their failure nor a
+/// catch; the Map's error is the failing iteration's, caught by the second clause.
+fn failing_map(failing: Value) -> Value {
+    let mut processor = json!({"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Choices": [
+            {"Variable": "$.kind", "StringEquals": "fail", "Next": "Fails"}
+        ], "Default": "Hold"},
+        "Hold": {"Type": "Wait", "Seconds": 1, "Next": "Slow"},
+        "Slow": {
+            "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:sendMessage",
+            "Parameters": {"QueueUrl": "q", "MessageBody": "m"},
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 100, "MaxAttempts": 1}],
+            "End": true
+        }
+    }});
+    if let (Some(states), Value::Object(failing)) = (processor["States"].as_object_mut(), failing) {
+        states.extend(failing);
+    }
     json!({
         "StartAt": "Each",
         "States": {
             "Each": {
                 "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 0,
-                "ItemProcessor": {"StartAt": "Route", "States": {
-                    "Route": {"Type": "Choice", "Choices": [
-                        {"Variable": "$.kind", "StringEquals": "fail", "Next": "Lookup"}
-                    ], "Default": "Hold"},
-                    "Hold": {"Type": "Wait", "Seconds": 1, "Next": "Slow"},
-                    "Slow": {
-                        "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sqs:sendMessage",
-                        "Parameters": {"QueueUrl": "q", "MessageBody": "m"},
-                        "Retry": [{"ErrorEquals": ["States.ALL"],
-                                   "IntervalSeconds": 100, "MaxAttempts": 1}],
-                        "End": true
-                    },
-                    "Lookup": waiting_task(5, json!({"End": true}))
-                }},
+                "ItemProcessor": processor,
                 "Catch": [
                     {"ErrorEquals": ["Sqs.SdkClientException"], "Next": "Wrong"},
                     {"ErrorEquals": ["States.ALL"], "Next": "Recovered"}
@@ -325,21 +328,37 @@ fn failing_map() -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_iteration_aborts_its_siblings_without_failing_or_catching_them() {
     let input = json!({"items": [{"kind": "fail"}, {"kind": "slow"}, {"kind": "slow"}]});
-    let (status, first, _) = covered(SEEDS[0], &failing_map(), &input).await;
-    assert_eq!(status, ExecutionStatus::Succeeded);
-    let transitions = names(&first);
-    let expected: BTreeSet<String> = [
-        "Each iteration",
-        "Each/Route rule 1 → Each/Lookup",
-        "Each/Route default → Each/Hold",
-        "Each/Hold → Each/Slow",
-        "Each catch 2 [States.ALL] → Recovered",
-        "Recovered end",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect();
-    assert_eq!(transitions, expected);
-    assert!(first.unmatched.is_empty(), "{:?}", first.unmatched);
-    assert_every_seed(&failing_map(), &input, &first, ExecutionStatus::Succeeded).await;
+    // A Task that times out; a Wait then a Fail state (whose error no Failed event names).
+    let timing_out = json!({"Fails": waiting_task(5, json!({"End": true}))});
+    let failing_state = json!({
+        "Fails": {"Type": "Wait", "Seconds": 5, "Next": "Boom"},
+        "Boom": {"Type": "Fail", "Error": "Boom"}
+    });
+    let paths = [
+        (timing_out, vec![]),
+        (
+            failing_state,
+            vec!["Each/Fails → Each/Boom", "Each/Boom end"],
+        ),
+    ];
+    for (failing, own) in paths {
+        let definition = failing_map(failing);
+        let (status, first, _) = covered(SEEDS[0], &definition, &input).await;
+        assert_eq!(status, ExecutionStatus::Succeeded);
+        let expected: BTreeSet<String> = [
+            "Each iteration",
+            "Each/Route rule 1 → Each/Fails",
+            "Each/Route default → Each/Hold",
+            "Each/Hold → Each/Slow",
+            "Each catch 2 [States.ALL] → Recovered",
+            "Recovered end",
+        ]
+        .into_iter()
+        .chain(own)
+        .map(str::to_owned)
+        .collect();
+        assert_eq!(names(&first), expected);
+        assert!(first.unmatched.is_empty(), "{:?}", first.unmatched);
+        assert_every_seed(&definition, &input, &first, ExecutionStatus::Succeeded).await;
+    }
 }
