@@ -11,7 +11,8 @@ use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent};
 use orderlab_emulator::{ClockMode, Config, Emulator};
 use serde_json::{Value, json};
 
-use super::history::{Observed, from_sdk, observe};
+use super::chains::Chains;
+use super::history::{EventKind, Observed, from_sdk, observe};
 use super::model::Model;
 use crate::stack::Poll;
 
@@ -237,6 +238,19 @@ async fn concurrent_map_iterations_cover_what_a_sequential_run_covers() {
         );
     }
     assert_every_seed(&map(0), &items(), &sequential, ExecutionStatus::Succeeded).await;
+    // The state of each failure, read along its chain, is Lookup's whatever the interleaving.
+    for seed in SEEDS {
+        let (_, history) = execute(seed, &map(0), &items()).await;
+        let events: Vec<_> = history.iter().map(from_sdk).collect();
+        let states = Chains::new(&events).states();
+        let failed: Vec<&str> = events
+            .iter()
+            .zip(&states)
+            .filter(|(e, _)| matches!(e.kind, EventKind::Failed { .. }))
+            .map(|(_, state)| state.as_str())
+            .collect();
+        assert_eq!(failed, ["Lookup", "Lookup"], "seed {seed}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

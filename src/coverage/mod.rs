@@ -4,6 +4,7 @@
 //! [`report`] adds them up per scenario and order, prints the summary and writes
 //! `coverage.json`.
 
+pub mod chains;
 pub mod choice;
 pub mod history;
 pub mod model;
