@@ -1,17 +1,21 @@
 //! What one execution covered, read from its history (GetExecutionHistory through the SDK,
 //! so every backend is read the same way). Events are first reduced to the few kinds coverage
-//! needs ([`Event`]); [`observe`] then walks them with a stack of open states:
+//! needs ([`Event`]); [`observe`] then walks them, each event on its chain: the states open
+//! after the event its `previousEventId` names (an unknown id: the event before it). Map
+//! iterations and Parallel branches run concurrently and their events interleave, but each
+//! child's chain is its own, so each event is read against its own child's open states:
 //!
 //! - a transition is found from each `*StateEntered` back to the state that led there — the
-//!   `*StateExited` its `previousEventId` names (exact even when Parallel branches
-//!   interleave), or else the last state left in the same body;
-//! - a failure (TaskFailed, TaskTimedOut, LambdaFunctionFailed, …) marks the open Task; the
-//!   next attempt of that state makes it a retry (counted per Retry clause, as Step Functions
-//!   counts them), leaving it makes it a catch; a failure inside a Map or Parallel body that
-//!   nothing caught becomes the error of the Map or Parallel itself;
+//!   `*StateExited` its `previousEventId` names, or else the last state left in the same body;
+//! - a failure (TaskFailed, TaskTimedOut, LambdaFunctionFailed, …) marks the state open on its
+//!   chain; the next attempt of that state makes it a retry (counted per Retry clause, as
+//!   Step Functions counts them), leaving it makes it a catch; a failure inside a Map or
+//!   Parallel body that nothing caught becomes the error of the Map or Parallel itself;
+//! - a sibling stopped by a failing child (MapIterationAborted, `…StateAborted`, chained to the
+//!   failing child) is neither a failure nor a catch: its chain just ends;
 //! - what cannot be matched to the definition is kept as a message, never dropped.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_sfn::types::HistoryEvent;
 
@@ -164,19 +168,26 @@ pub struct Observed {
     pub unmatched: BTreeSet<String>,
 }
 
-/// Walks `events` (in history order) against `model`.
+/// Walks `events` (in history order) against `model`. Each event continues the chain of the
+/// event its `previousEventId` names: it sees the states open there, so concurrent Map
+/// iterations and Parallel branches, however interleaved, each keep their own (an event
+/// naming no known event continues the one before it, as in a sequential history).
 pub fn observe(model: &Model, events: &[Event]) -> Observed {
     let mut walker = Walker {
         model,
+        frames: Vec::new(),
         stack: Vec::new(),
         root_last: None,
         exits: HashMap::new(),
-        seen: HashSet::new(),
+        after: HashMap::new(),
         observed: Observed::default(),
     };
     for event in events {
+        if let Some(open) = walker.after.get(&event.previous) {
+            walker.stack.clone_from(open);
+        }
         walker.step(event);
-        walker.seen.insert(event.id);
+        walker.after.insert(event.id, walker.stack.clone());
     }
     walker.observed
 }
@@ -215,10 +226,15 @@ struct Open {
 
 struct Walker<'m> {
     model: &'m Model,
-    stack: Vec<Open>,
+    /// Every state entered, in entering order; a Map or Parallel is shared by the chains of
+    /// its children.
+    frames: Vec<Open>,
+    /// The current event's chain: its open states (indices into `frames`), outermost first.
+    stack: Vec<usize>,
     root_last: Option<(i64, Exit)>,
     exits: HashMap<i64, Exit>,
-    seen: HashSet<i64>,
+    /// Per event seen, the states open on its chain after it.
+    after: HashMap<i64, Vec<usize>>,
     observed: Observed,
 }
 
@@ -239,14 +255,16 @@ impl Walker<'_> {
             }
             EventKind::IterationStarted => {
                 if let Some(index) = self.unwind_to_container()
-                    && let Some(open) = self.stack.get_mut(index)
+                    && let Some(open) = self.open_mut(index)
                 {
                     open.last_child = None;
                 }
             }
             EventKind::Failed { error } => {
-                if let Some(top) = self.stack.last_mut() {
-                    top.error = Some(error.clone().unwrap_or_default());
+                if let Some(top) = self.stack.len().checked_sub(1)
+                    && let Some(open) = self.open_mut(top)
+                {
+                    open.error = Some(error.clone().unwrap_or_default());
                 }
             }
             EventKind::ContainerFailed => {
@@ -260,50 +278,60 @@ impl Walker<'_> {
         self.model.states.get(index?)
     }
 
+    /// The open state at `index` of the current chain.
+    fn open(&self, index: usize) -> Option<&Open> {
+        self.frames.get(*self.stack.get(index)?)
+    }
+
+    fn open_mut(&mut self, index: usize) -> Option<&mut Open> {
+        self.frames.get_mut(*self.stack.get(index)?)
+    }
+
+    /// The model state of the open state at `index`.
+    fn open_state(&self, index: usize) -> Option<&State> {
+        self.state(self.open(index)?.state)
+    }
+
     /// The innermost open Map or Parallel, with everything above it closed (their error,
     /// uncaught, becomes its error).
     fn unwind_to_container(&mut self) -> Option<usize> {
-        let index = self.stack.iter().rposition(|open| {
-            self.state(open.state)
-                .is_some_and(|s| s.kind.is_container())
-        })?;
+        let index = (0..self.stack.len())
+            .rev()
+            .find(|&i| self.open_state(i).is_some_and(|s| s.kind.is_container()))?;
         self.unwind_above(index);
         Some(index)
     }
 
-    /// Closes the states open inside the one at `index` (its Map or Parallel body); their
-    /// error, uncaught, becomes its error. States of other bodies stay open: Parallel
-    /// branches interleave.
+    /// Closes the states open inside the one at `index` (its Map or Parallel body) on this
+    /// chain; their error, uncaught, becomes its error.
     fn unwind_above(&mut self, index: usize) {
         let model = self.model;
-        let Some(outer) = self.stack.get(index).and_then(|o| o.state) else {
+        let Some(outer) = self.open(index).and_then(|o| o.state) else {
             return;
         };
         let mut j = self.stack.len();
         while j > index + 1 {
             j -= 1;
             let inside = self
-                .stack
-                .get(j)
+                .open(j)
                 .is_some_and(|open| open.state.is_none_or(|s| is_within(model, s, outer)));
             if !inside {
                 continue;
             }
             let popped = self.stack.remove(j);
-            if let Some(container) = self.stack.get_mut(index)
+            let error = self.frames.get_mut(popped).and_then(|o| o.error.take());
+            if let Some(container) = self.open_mut(index)
                 && container.error.is_none()
             {
-                container.error = popped.error;
+                container.error = error;
             }
         }
     }
 
     fn entered(&mut self, event: &Event, name: &str, input: &Option<String>) {
-        let container = self
-            .stack
-            .iter()
+        let container = (0..self.stack.len())
             .rev()
-            .filter_map(|open| self.state(open.state))
+            .filter_map(|i| self.open_state(i))
             .find(|s| s.kind.is_container())
             .map(|s| s.id.clone());
         let index = self
@@ -335,7 +363,8 @@ impl Walker<'_> {
 
     fn push(&mut self, state: Option<usize>, name: &str, input: Option<serde_json::Value>) {
         let retries = self.state(state).map_or(0, |s| s.retry.len());
-        self.stack.push(Open {
+        self.stack.push(self.frames.len());
+        self.frames.push(Open {
             state,
             name: name.to_owned(),
             error: None,
@@ -354,7 +383,7 @@ impl Walker<'_> {
         if let Some(exit) = self.exits.get(&event.previous) {
             return Some(exit.clone());
         }
-        if event.previous != 0 && self.seen.contains(&event.previous) {
+        if event.previous != 0 && self.after.contains_key(&event.previous) {
             return None;
         }
         last.map(|(_, exit)| exit)
@@ -363,15 +392,13 @@ impl Walker<'_> {
     /// Where the last exit of `state`'s body is kept.
     fn last_slot(&mut self, state: &State) -> &mut Option<(i64, Exit)> {
         let parent = state.parent.as_ref().map(|p| p.state.as_str());
-        let model = self.model;
         let found = parent.and_then(|parent| {
-            self.stack.iter().rposition(|open| {
-                open.state
-                    .and_then(|i| model.states.get(i))
-                    .is_some_and(|s| s.id == parent)
-            })
+            (0..self.stack.len())
+                .rev()
+                .find(|&i| self.open_state(i).is_some_and(|s| s.id == parent))
+                .and_then(|i| self.stack.get(i).copied())
         });
-        match found.and_then(|i| self.stack.get_mut(i)) {
+        match found.and_then(|i| self.frames.get_mut(i)) {
             Some(open) => &mut open.last_child,
             None => &mut self.root_last,
         }
@@ -408,7 +435,8 @@ impl Walker<'_> {
     fn attempt(&mut self, index: usize) {
         self.unwind_above(index);
         let model = self.model;
-        let Some(open) = self.stack.get_mut(index) else {
+        let frame = self.stack.get(index).copied();
+        let Some(open) = frame.and_then(|f| self.frames.get_mut(f)) else {
             return;
         };
         open.attempts += 1;
@@ -450,18 +478,26 @@ impl Walker<'_> {
     }
 
     fn exited(&mut self, id: i64, name: &str) {
-        let Some(index) = self.stack.iter().rposition(|open| open.name == name) else {
+        let Some(index) = (0..self.stack.len())
+            .rev()
+            .find(|&i| self.open(i).is_some_and(|open| open.name == name))
+        else {
             self.observed
                 .unmatched
                 .insert(format!("{name} exited without being entered"));
             return;
         };
         self.unwind_above(index);
-        let open = self.stack.remove(index);
-        let Some(state) = open.state.and_then(|i| self.model.states.get(i)) else {
+        let frame = self.stack.remove(index);
+        let Some(open) = self.frames.get_mut(frame) else {
             return;
         };
-        let leaving = match open.error {
+        let (error, input) = (open.error.take(), open.input.take());
+        let state_index = open.state;
+        let Some(state) = state_index.and_then(|i| self.model.states.get(i)) else {
+            return;
+        };
+        let leaving = match error {
             Some(error) => Leaving::Caught(error),
             None => Leaving::Normally,
         };
@@ -472,9 +508,9 @@ impl Walker<'_> {
             return;
         }
         let exit = Exit {
-            state: open.state.unwrap_or_default(),
+            state: state_index.unwrap_or_default(),
             leaving,
-            input: open.input,
+            input,
         };
         self.exits.insert(id, exit.clone());
         let state = state.clone();

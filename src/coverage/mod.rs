@@ -4,11 +4,14 @@
 //! [`report`] adds them up per scenario and order, prints the summary and writes
 //! `coverage.json`.
 
+pub mod chains;
 pub mod choice;
 pub mod history;
 pub mod model;
 pub mod report;
 
+#[cfg(test)]
+mod concurrent_tests;
 #[cfg(test)]
 mod tests;
 

@@ -284,3 +284,53 @@ fn the_timeline_tells_retried_from_caught_failures() {
             .all(|s| s.x >= 0.0 && s.x + s.w <= timeline::STRIP_WIDTH + 2.0)
     );
 }
+
+#[test]
+fn the_timeline_reads_interleaved_iterations_along_their_chains() {
+    let at = |id: i64, previous: i64, kind: EventKind| Event { id, previous, kind };
+    let enter = |name: &str| EventKind::StateEntered {
+        name: name.into(),
+        input: None,
+    };
+    let exit = |name: &str| EventKind::StateExited { name: name.into() };
+    // Two iterations (3 and 4): Lookup fails and is retried while Pause ends and Done runs.
+    let history = vec![
+        at(1, 0, enter("Each")),
+        at(2, 1, EventKind::ContainerStarted),
+        at(3, 2, EventKind::IterationStarted),
+        at(4, 2, EventKind::IterationStarted),
+        at(5, 3, enter("Lookup")),
+        at(6, 5, EventKind::AttemptStarted),
+        at(7, 4, enter("Pause")),
+        at(
+            8,
+            6,
+            EventKind::Failed {
+                error: Some("States.Timeout".into()),
+            },
+        ),
+        at(9, 7, exit("Pause")),
+        at(10, 9, enter("Done")),
+        at(11, 8, EventKind::AttemptStarted),
+        at(12, 10, exit("Done")),
+        at(13, 11, exit("Lookup")),
+    ];
+    let rows = timeline::rows(&history, &moments(history.len()));
+    assert_eq!(rows[7].state, "Lookup");
+    assert_eq!(
+        rows[7].class, "retried",
+        "Pause ending is another iteration's"
+    );
+    assert_eq!(rows[10].state, "Lookup");
+    assert_eq!(rows[9].state, "Done");
+    let (segments, _) = timeline::strip(&history, &moments(history.len()));
+    let titles: Vec<&str> = segments.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Pause: +9.000 s to +12.000 s",
+            "Done: +13.500 s to +16.500 s",
+            "Lookup: +6.000 s to +18.000 s"
+        ]
+    );
+}

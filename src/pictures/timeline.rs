@@ -1,11 +1,13 @@
 //! One execution's history as a timeline: a row per event with its time on the emulator's
 //! clock (seconds after the first event), the state it belongs to and its error; a failed
 //! attempt is marked `retried` when another attempt of the same state follows, `caught` when
-//! the execution went on elsewhere. Plus a strip: each state's span as a bar, each failure
+//! the execution went on elsewhere — both read along the event's chain ([`Chains`]), as
+//! concurrent Map iterations and Parallel branches interleave. Plus a strip: each state's span as a bar, each failure
 //! as a red tick.
 
 use serde::Serialize;
 
+use crate::coverage::chains::Chains;
 use crate::coverage::{Event, EventKind};
 use crate::run::Moment;
 
@@ -35,25 +37,20 @@ pub struct Tick {
     pub title: String,
 }
 
-/// The rows of an execution's history.
+/// The rows of an execution's history. A row's state, and what followed a failure, are read
+/// along the event's chain: concurrent Map iterations and Parallel branches interleave.
 pub fn rows(history: &[Event], moments: &[Moment]) -> Vec<Row> {
-    let mut current = String::new();
+    let chains = Chains::new(history);
+    let states = chains.states();
     let mut rows = Vec::with_capacity(history.len());
-    for (index, (event, moment)) in history.iter().zip(moments).enumerate() {
+    for (index, ((event, moment), state)) in history.iter().zip(moments).zip(states).enumerate() {
         let (class, detail) = match &event.kind {
-            EventKind::StateEntered { name, .. } => {
-                current = name.clone();
-                ("entered", String::new())
-            }
-            EventKind::StateExited { name } => {
-                current = name.clone();
-                ("", String::new())
-            }
+            EventKind::StateEntered { .. } => ("entered", String::new()),
             EventKind::Failed { error } => {
                 let error = error
                     .clone()
                     .unwrap_or_else(|| "(no error name)".to_owned());
-                match after_failure(history.get(index + 1..).unwrap_or_default()) {
+                match after_failure(chains.after(index)) {
                     "retried" => ("retried", format!("{error} — retried")),
                     "caught" => ("caught", format!("{error} — caught")),
                     _ => ("failed", error),
@@ -64,7 +61,7 @@ pub fn rows(history: &[Event], moments: &[Moment]) -> Vec<Row> {
         rows.push(Row {
             time: format!("+{:.3} s", moment.seconds),
             event: moment.event_type.clone(),
-            state: current.clone(),
+            state,
             detail,
             class,
         });
@@ -72,27 +69,22 @@ pub fn rows(history: &[Event], moments: &[Moment]) -> Vec<Row> {
     rows
 }
 
-/// What followed a failed attempt: another attempt before the state was left (`retried`), a
-/// state entered afterwards (`caught`), or neither (`failed`).
-fn after_failure(rest: &[Event]) -> &'static str {
-    for event in rest {
+/// What followed a failed attempt on its chain: another attempt before the state was left
+/// (`retried`), a state entered afterwards (`caught`), or neither (`failed`).
+fn after_failure<'e>(mut rest: impl Iterator<Item = &'e Event>) -> &'static str {
+    for event in rest.by_ref() {
         match event.kind {
             EventKind::AttemptStarted => return "retried",
             EventKind::StateEntered { .. } => return "caught",
-            EventKind::StateExited { .. } => {
-                return if rest
-                    .iter()
-                    .any(|e| matches!(e.kind, EventKind::StateEntered { .. }))
-                {
-                    "caught"
-                } else {
-                    "failed"
-                };
-            }
+            EventKind::StateExited { .. } => break,
             _ => {}
         }
     }
-    "failed"
+    if rest.any(|e| matches!(e.kind, EventKind::StateEntered { .. })) {
+        "caught"
+    } else {
+        "failed"
+    }
 }
 
 /// Width of the strip in pixels.
@@ -110,13 +102,12 @@ pub fn strip(history: &[Event], moments: &[Moment]) -> (Vec<Segment>, Vec<Tick>)
     };
     let mut segments = Vec::new();
     let mut ticks = Vec::new();
-    let mut open: Vec<(String, f64)> = Vec::new();
-    for (event, moment) in history.iter().zip(moments) {
+    let chains = Chains::new(history);
+    for (index, (event, moment)) in history.iter().zip(moments).enumerate() {
         match &event.kind {
-            EventKind::StateEntered { name, .. } => open.push((name.clone(), moment.seconds)),
             EventKind::StateExited { name } => {
-                if let Some(at) = open.iter().rposition(|(n, _)| n == name) {
-                    let (name, from) = open.remove(at);
+                if let Some(from) = chains.entered(index).and_then(|i| moments.get(i)) {
+                    let from = from.seconds;
                     segments.push(Segment {
                         x: x(from),
                         w: (x(moment.seconds) - x(from)).max(2.0),

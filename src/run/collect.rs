@@ -181,10 +181,13 @@ struct HistorySummary {
 }
 
 /// Reads the whole history (all pages): the name of every `*StateEntered` event in order,
-/// every failed task attempt, and the span of event times.
+/// every failed task attempt (with the state on its event's chain: concurrent Map iterations
+/// and Parallel branches interleave), and the span of event times.
 async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySummary> {
     let mut summary = HistorySummary::default();
     let mut times: Vec<f64> = Vec::new();
+    // Failed attempts (event index, error): their state is read along the event's chain.
+    let mut failures: Vec<(usize, String)> = Vec::new();
     let mut pages = super::pages::Pages::new(format!("GetExecutionHistory {arn}"));
     let mut token: Option<String> = None;
     loop {
@@ -218,8 +221,8 @@ async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySum
                         .lambda_function_failed_event_details()
                         .and_then(|d| d.error())
                 });
-            if let (Some(error), Some(state)) = (error, summary.path.last()) {
-                summary.failed_attempts.push(format!("{state}: {error}"));
+            if let Some(error) = error {
+                failures.push((summary.events.len() - 1, error.to_owned()));
             }
         }
         let next = page.next_token().map(str::to_owned);
@@ -228,6 +231,14 @@ async fn read_history(clients: &Clients, arn: &str) -> anyhow::Result<HistorySum
             break;
         }
     }
+    let states = crate::coverage::chains::Chains::new(&summary.events).states();
+    summary.failed_attempts = failures
+        .into_iter()
+        .filter_map(|(index, error)| {
+            let state = states.get(index).filter(|s| !s.is_empty())?;
+            Some(format!("{state}: {error}"))
+        })
+        .collect();
     let first = times.iter().copied().fold(f64::INFINITY, f64::min);
     let last = times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     summary.span_seconds = if times.is_empty() { 0.0 } else { last - first };
