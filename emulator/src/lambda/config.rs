@@ -48,6 +48,7 @@ impl FunctionConfig {
             )));
         }
         let role = members.required_str("Role")?;
+        let architectures = architectures(&members)?;
         let mut config = FunctionConfig {
             arn: ctx.arn("lambda", &format!("function:{name}")),
             name: name.to_owned(),
@@ -61,10 +62,7 @@ impl FunctionConfig {
             timeout: 3,
             memory_size: 128,
             environment: None,
-            architectures: members
-                .str_list("Architectures")?
-                .map(|a| a.into_iter().map(str::to_owned).collect())
-                .unwrap_or_else(|| vec!["x86_64".to_owned()]),
+            architectures,
             code_size: 0,
             code_sha256: String::new(),
             last_modified: String::new(),
@@ -95,10 +93,12 @@ impl FunctionConfig {
         if let Some(description) = members.str_len("Description", 0, 256)? {
             self.description = description.to_owned();
         }
-        for (field, slot) in [("Role", &mut self.role), ("Runtime", &mut self.runtime)] {
-            if let Some(value) = members.str(field)? {
-                *slot = value.to_owned();
-            }
+        if let Some(role) = members.str("Role")? {
+            check_role(&members, role)?;
+            self.role = role.to_owned();
+        }
+        if let Some(runtime) = members.enumeration("Runtime", &RUNTIMES)? {
+            self.runtime = runtime.to_owned();
         }
         Ok(())
     }
@@ -168,6 +168,117 @@ fn parse_environment(env: &Members) -> Result<IndexMap<String, String>, AwsError
     }
     check_environment_size(&out)?;
     Ok(out)
+}
+
+/// Lambda's runtimes, in the order of botocore's model (lambda-2015-03-31 `Runtime`, botocore
+/// 1.43.11). Every function runs its package's `bootstrap`, as the OS-only runtimes do; the
+/// value reaches the bootstrap as `AWS_EXECUTION_ENV`, so it is checked before it is kept.
+const RUNTIMES: [&str; 46] = [
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+    "provided.al2",
+    "nodejs18.x",
+    "python3.10",
+    "java17",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "python3.11",
+    "nodejs20.x",
+    "provided.al2023",
+    "python3.12",
+    "java21",
+    "python3.13",
+    "nodejs22.x",
+    "nodejs24.x",
+    "python3.14",
+    "java25",
+    "dotnet10",
+    "ruby4.0",
+];
+
+/// `RoleArn`'s pattern in Lambda's model:
+/// `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`.
+fn check_role(members: &Members<'_>, role: &str) -> Result<(), AwsError> {
+    let matches = role
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(":iam::"))
+        .and_then(|(partition, rest)| {
+            let partition_ok = partition.is_empty()
+                || partition
+                    .strip_prefix("aws")
+                    .is_some_and(|p| p.chars().all(|c| c.is_ascii_alphabetic() || c == '-'));
+            partition_ok.then_some(rest)
+        })
+        .and_then(|rest| rest.split_once(":role"))
+        .is_some_and(|(account, name)| {
+            let name = name.strip_prefix('/').unwrap_or(name);
+            account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@-_/".contains(c))
+        });
+    if matches {
+        return Ok(());
+    }
+    Err(members.constraint(
+        "Role",
+        role,
+        "Member must satisfy regular expression pattern: \
+         arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+    ))
+}
+
+/// `Architectures`: one of `x86_64` and `arm64` (the model's list holds exactly one).
+fn architectures(members: &Members<'_>) -> Result<Vec<String>, AwsError> {
+    let Some(list) = members.str_list("Architectures")? else {
+        return Ok(vec!["x86_64".to_owned()]);
+    };
+    let shown = format!("[{}]", list.join(", "));
+    if list.len() != 1 {
+        let bound = if list.is_empty() {
+            "Member must have length greater than or equal to 1"
+        } else {
+            "Member must have length less than or equal to 1"
+        };
+        return Err(members.constraint("Architectures", &shown, bound));
+    }
+    if !list.iter().all(|a| ["x86_64", "arm64"].contains(a)) {
+        return Err(members.constraint(
+            "Architectures",
+            &shown,
+            "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, \
+             arm64]]",
+        ));
+    }
+    Ok(list.into_iter().map(str::to_owned).collect())
 }
 
 /// Lambda's limit on a function's environment: its variables as JSON, at most 4 KB.
@@ -326,6 +437,56 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    /// Found by the CI soak: a Runtime of a few hundred KB was kept and passed to the
+    /// bootstrap as `AWS_EXECUTION_ENV`, and every later start failed with `E2BIG`.
+    #[test]
+    fn runtime_role_and_architectures_are_checked_against_the_model() {
+        let create = |extra: Value| {
+            let mut input =
+                json!({"FunctionName": "f", "Role": "arn:aws:iam::000000000000:role/r"});
+            if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+                input.extend(extra.clone());
+            }
+            FunctionConfig::from_create(&Context::for_tests(), &input)
+        };
+        let err = create(json!({"Runtime": "x".repeat(300_000)})).unwrap_err();
+        assert_eq!(err.code, "ValidationException");
+        assert!(err.message.contains("at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs, "), "{}", &err.message[err.message.len() - 200..]);
+        let config = create(json!({"Runtime": "python3.12", "Architectures": ["arm64"]})).unwrap();
+        assert_eq!(
+            (config.runtime.as_str(), config.architectures.as_slice()),
+            ("python3.12", &["arm64".to_owned()][..])
+        );
+        for role in [
+            "r",
+            "arn:aws:iam::0000:role/r",
+            "arn:aws:iam::000000000000:role/",
+            "arn:aws:iam::000000000000:user/u",
+        ] {
+            let err = create(json!({"Role": role})).unwrap_err();
+            assert_eq!(err.code, "ValidationException", "{role}");
+            assert!(
+                err.message.contains(&format!("Value '{role}' at 'role'")),
+                "{}",
+                err.message
+            );
+        }
+        assert!(
+            create(json!({"Role": "arn:aws-cn:iam::123456789012:role/service-role/a.b@c"})).is_ok()
+        );
+        for list in [json!([]), json!(["x86_64", "arm64"]), json!(["sparc"])] {
+            let err = create(json!({"Architectures": list})).unwrap_err();
+            assert!(
+                err.message.contains("at 'architectures'"),
+                "{}",
+                err.message
+            );
+        }
+        let mut config = create(json!({})).unwrap();
+        assert!(config.apply_update(&json!({"Runtime": "cobol"})).is_err());
+        assert_eq!(config.runtime, "provided.al2023");
     }
 
     #[test]

@@ -287,8 +287,9 @@ fn record(
                         .server_errors
                         .entry(format!("{status} {code}"))
                         .or_default() += 1;
+                    let said = String::from_utf8_lossy(body.get(..300).unwrap_or(&body));
                     shared.fail(
-                        format!("{status} {code} for {} [{mutation}]", request.label),
+                        format!("{status} {code} for {} [{mutation}]: {said}", request.label),
                         request,
                     );
                 }
