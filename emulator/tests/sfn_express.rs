@@ -4,13 +4,11 @@
 //! `<arn>#<TestCase>`.
 //!
 //! AWS serves StartSyncExecution on the `sync-` host prefix, which the Rust SDK always adds
-//! (it has no `disable_host_prefix` setting): [`NoHostPrefix`] takes it off again before the
-//! request is sent, as the README shows.
+//! (it has no `disable_host_prefix` setting): [`support::NoHostPrefix`] unsets the
+//! operation's `EndpointPrefix`, as the README shows.
 #![allow(clippy::disallowed_methods)] // tests wait on real processes and bound them in real time
 
 use aws_sdk_sfn::Client;
-use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_sfn::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{LogLevel, LoggingConfiguration, StateMachineType, SyncExecutionStatus};
 use orderlab_emulator::{ClockMode, Config, Emulator};
@@ -20,29 +18,6 @@ mod support;
 
 const ROLE: &str = "arn:aws:iam::000000000000:role/states-role";
 
-/// Sends StartSyncExecution to the endpoint itself, not to `sync-<endpoint host>`.
-#[derive(Debug)]
-struct NoHostPrefix;
-
-impl Intercept for NoHostPrefix {
-    fn name(&self) -> &'static str {
-        "NoHostPrefix"
-    }
-
-    fn modify_before_transmit(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let request = context.request_mut();
-        let uri = request.uri().replacen("://sync-", "://", 1);
-        request.set_uri(uri)?;
-        request.headers_mut().remove("host");
-        Ok(())
-    }
-}
-
 async fn start(config: Config) -> (Emulator, Client) {
     let emulator = Emulator::start(Config {
         clock: ClockMode::Virtual,
@@ -50,11 +25,8 @@ async fn start(config: Config) -> (Emulator, Client) {
     })
     .await
     .expect("emulator starts");
-    let sdk = support::sdk_config(&emulator).await;
-    let sfn_config = aws_sdk_sfn::config::Builder::from(&sdk)
-        .interceptor(NoHostPrefix)
-        .build();
-    (emulator, Client::from_conf(sfn_config))
+    let client = support::sfn_client_without_host_prefix(&emulator).await;
+    (emulator, client)
 }
 
 async fn create(client: &Client, name: &str, kind: StateMachineType, definition: Value) -> String {

@@ -3,49 +3,26 @@
 //! Retry and Catch with mocks; a real (unmocked) DynamoDB Task; AWS's validation errors.
 //!
 //! AWS serves TestState on the `sync-` host prefix (`sync-states.<region>.amazonaws.com`);
-//! against a local endpoint the client must not add it: [`NoHostPrefix`] unsets the SDK's
+//! against a local endpoint the client must not add it: [`support::NoHostPrefix`] unsets the SDK's
 //! `EndpointPrefix` before the endpoint is applied.
 #![allow(clippy::disallowed_methods)] // the Wait test bounds a real-clock run in real time
 
 use std::time::Duration;
 
 use aws_sdk_sfn::Client;
-use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_sfn::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_sfn::error::{BoxError, ProvideErrorMetadata};
+use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::operation::test_state::TestStateOutput;
 use aws_sdk_sfn::operation::test_state::builders::TestStateFluentBuilder;
 use aws_sdk_sfn::types::{
     InspectionLevel, MockErrorOutput, MockInput, MockResponseValidationMode, TestExecutionStatus,
     TestStateConfiguration,
 };
-use aws_smithy_runtime_api::client::endpoint::EndpointPrefix;
 use orderlab_emulator::{ClockMode, Config, Emulator};
 use serde_json::{Value, json};
 
 mod support;
 
 const ROLE: &str = "arn:aws:iam::000000000000:role/states-role";
-
-/// Turns off the `sync-` host prefix TestState's requests carry.
-#[derive(Debug)]
-struct NoHostPrefix;
-
-impl Intercept for NoHostPrefix {
-    fn name(&self) -> &'static str {
-        "NoHostPrefix"
-    }
-
-    fn modify_before_retry_loop(
-        &self,
-        _context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        cfg.interceptor_state().unset::<EndpointPrefix>();
-        Ok(())
-    }
-}
 
 async fn start_with(clock: ClockMode) -> (Emulator, Client) {
     let emulator = Emulator::start(Config {
@@ -54,11 +31,8 @@ async fn start_with(clock: ClockMode) -> (Emulator, Client) {
     })
     .await
     .expect("emulator starts");
-    let shared = support::sdk_config(&emulator).await;
-    let config = aws_sdk_sfn::config::Builder::from(&shared)
-        .interceptor(NoHostPrefix)
-        .build();
-    (emulator, Client::from_conf(config))
+    let client = support::sfn_client_without_host_prefix(&emulator).await;
+    (emulator, client)
 }
 
 async fn start() -> (Emulator, Client) {

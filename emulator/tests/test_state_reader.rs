@@ -8,40 +8,17 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_sfn::Client;
-use aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut;
-use aws_sdk_sfn::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_sfn::error::{BoxError, ProvideErrorMetadata};
+use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::operation::test_state::TestStateOutput;
 use aws_sdk_sfn::types::{
     ExecutionStatus, InspectionLevel, MockInput, TestExecutionStatus, TestStateConfiguration,
 };
-use aws_smithy_runtime_api::client::endpoint::EndpointPrefix;
 use orderlab_emulator::{ClockMode, Config, Emulator};
 use serde_json::{Value, json};
 
 mod support;
 
 const ROLE: &str = "arn:aws:iam::000000000000:role/states-role";
-
-/// Turns off the `sync-` host prefix TestState's requests carry.
-#[derive(Debug)]
-struct NoHostPrefix;
-
-impl Intercept for NoHostPrefix {
-    fn name(&self) -> &'static str {
-        "NoHostPrefix"
-    }
-
-    fn modify_before_retry_loop(
-        &self,
-        _context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        cfg.interceptor_state().unset::<EndpointPrefix>();
-        Ok(())
-    }
-}
 
 async fn start() -> (Emulator, Client) {
     let emulator = Emulator::start(Config {
@@ -50,11 +27,8 @@ async fn start() -> (Emulator, Client) {
     })
     .await
     .expect("emulator starts");
-    let shared = support::sdk_config(&emulator).await;
-    let config = aws_sdk_sfn::config::Builder::from(&shared)
-        .interceptor(NoHostPrefix)
-        .build();
-    (emulator, Client::from_conf(config))
+    let client = support::sfn_client_without_host_prefix(&emulator).await;
+    (emulator, client)
 }
 
 /// A distributed Map reading `reader_config` from S3, its items reshaped by ItemSelector.

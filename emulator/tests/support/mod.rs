@@ -92,3 +92,34 @@ pub async fn create_test_function_result(
         .send()
         .await
 }
+
+/// Turns off the `sync-` host prefix the SDK puts on TestState's (and StartSyncExecution's)
+/// requests: AWS serves them on `sync-states.<region>…`, a local endpoint has no such host.
+#[derive(Debug)]
+pub struct NoHostPrefix;
+
+impl aws_sdk_sfn::config::Intercept for NoHostPrefix {
+    fn name(&self) -> &'static str {
+        "NoHostPrefix"
+    }
+
+    fn modify_before_retry_loop(
+        &self,
+        _context: &mut aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _components: &aws_sdk_sfn::config::RuntimeComponents,
+        cfg: &mut aws_sdk_sfn::config::ConfigBag,
+    ) -> Result<(), aws_sdk_sfn::error::BoxError> {
+        cfg.interceptor_state()
+            .unset::<aws_smithy_runtime_api::client::endpoint::EndpointPrefix>();
+        Ok(())
+    }
+}
+
+/// An SFN client for `emulator` without the `sync-` host prefix ([`NoHostPrefix`]).
+pub async fn sfn_client_without_host_prefix(emulator: &Emulator) -> aws_sdk_sfn::Client {
+    let shared = sdk_config(emulator).await;
+    let config = aws_sdk_sfn::config::Builder::from(&shared)
+        .interceptor(NoHostPrefix)
+        .build();
+    aws_sdk_sfn::Client::from_conf(config)
+}
