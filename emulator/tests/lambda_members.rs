@@ -362,3 +362,73 @@ async fn revision_ids_guard_updates_and_dry_runs_change_nothing() {
     assert_eq!(output.function_error(), None, "the old code still runs");
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn list_members_page_and_qualified_deletes_name_a_version() {
+    let emulator = support::start().await;
+    let client = Client::new(&support::sdk_config(&emulator).await);
+    for name in ["a", "b", "c"] {
+        support::create_test_function(&client, name, 3, &[]).await;
+    }
+    let first = client.list_functions().max_items(2).send().await.unwrap();
+    let names: Vec<&str> = first
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_name())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    let marker = first.next_marker().expect("a second page").to_owned();
+    let second = client
+        .list_functions()
+        .max_items(2)
+        .marker(marker)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = second
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_name())
+        .collect();
+    assert_eq!((names, second.next_marker()), (vec!["c"], None));
+    let all = client
+        .list_functions()
+        .function_version(aws_sdk_lambda::types::FunctionVersion::All)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(all.functions().len(), 3);
+    let bogus = client
+        .list_functions()
+        .marker("zz")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(bogus.code(), Some("InvalidParameterValueException"));
+    assert_eq!(
+        bogus.message(),
+        Some("Marker: 'zz' is not a marker this emulator answered")
+    );
+    let edge = client
+        .list_functions()
+        .master_region("us-east-1")
+        .send()
+        .await;
+    assert_refused(edge, "MasterRegion");
+
+    let version = client
+        .delete_function()
+        .function_name("a")
+        .qualifier("1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        version
+            .into_service_error()
+            .is_resource_not_found_exception()
+    );
+    let still = client.get_function().function_name("a").send().await;
+    assert!(still.is_ok(), "deleting version 1 left the function");
+    emulator.shutdown().await;
+}

@@ -35,9 +35,11 @@ async fn route(lambda: &Lambda, request: &AwsRequest) -> Answer {
     let method = &request.method;
     match (method, parts.as_slice()) {
         (&Method::POST, ["functions"]) => create_function(lambda, request).await,
-        (&Method::GET, ["functions"]) => Ok(list_functions(lambda)),
+        (&Method::GET, ["functions"]) => super::extras::list_functions(lambda, request),
         (&Method::GET, ["functions", name]) => get_function(lambda, name, request),
-        (&Method::DELETE, ["functions", name]) => delete_function(lambda, name),
+        (&Method::DELETE, ["functions", name]) => {
+            delete_function(lambda, &qualified(name, request))
+        }
         (&Method::GET, ["functions", name, "configuration"]) => {
             let function = lambda.function(&qualified(name, request))?;
             Ok(rest::json(200, &lock(&function.config).to_json()))
@@ -163,14 +165,6 @@ fn conflict(name: &str) -> AwsError {
         "ResourceConflictException",
         format!("Function already exist: {name}"),
     )
-}
-
-fn list_functions(lambda: &Lambda) -> Response {
-    let functions: Vec<Value> = lock(&lambda.functions)
-        .values()
-        .map(|f| lock(&f.config).to_json())
-        .collect();
-    rest::json(200, &json!({ "Functions": functions }))
 }
 
 fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
