@@ -98,6 +98,10 @@ impl FunctionConfig {
         // Lengths from Lambda's API model (botocore lambda-2015-03-31: Handler max 128,
         // Description max 256); `_HANDLER` reaches the bootstrap's environment.
         if let Some(handler) = members.str_len("Handler", 0, 128)? {
+            if handler.chars().any(char::is_whitespace) {
+                let bound = "Member must satisfy regular expression pattern: [^\\s]+";
+                return Err(members.constraint("Handler", handler, bound));
+            }
             self.handler = handler.to_owned();
         }
         if let Some(description) = members.str_len("Description", 0, 256)? {
@@ -416,6 +420,10 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("at 'description'"), "{err}");
         assert_eq!(config.handler.len(), 128);
+        let err = config
+            .apply_update(&json!({"Handler": "main handler"}))
+            .unwrap_err();
+        assert!(err.message.contains("pattern: [^\\s]+"), "{err}");
     }
 
     #[test]
