@@ -270,6 +270,18 @@ async fn honoured_members_round_trip_and_reach_the_runtime() {
         .unwrap();
     assert_eq!(updated.ephemeral_storage().map(|e| e.size()), Some(10240));
     assert_eq!(updated.kms_key_arn(), None);
+    let mut tagged = create(&client, "t");
+    for n in 0..51 {
+        tagged = tagged.tags(format!("k{n}"), "v");
+    }
+    let error = tagged.send().await.unwrap_err();
+    assert_eq!(
+        (error.code(), error.message()),
+        (
+            Some("InvalidParameterValueException"),
+            Some("Number of tags exceeds resource tag limit.")
+        )
+    );
     let too_big = client
         .update_function_configuration()
         .function_name("h")

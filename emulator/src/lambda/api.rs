@@ -105,6 +105,11 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value.to_owned()))
         .collect();
+    if tags.len() > 50 {
+        return Err(member_policy::invalid(
+            "Number of tags exceeds resource tag limit.",
+        ));
+    }
     let code = members.require("Code", members.structure("Code")?)?;
     member_policy::refuse_code_sources(&code)?;
     let zip = code.str("ZipFile")?.ok_or_else(no_code_source)?;
