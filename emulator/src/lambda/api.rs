@@ -12,6 +12,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::config::{self, FunctionConfig};
+use super::members as member_policy;
 use super::{Function, Lambda, code, esm, lock};
 use crate::bus::{FunctionInvoker, InvocationType};
 use crate::protocol::members::{Dialect, Members};
@@ -34,9 +35,11 @@ async fn route(lambda: &Lambda, request: &AwsRequest) -> Answer {
     let method = &request.method;
     match (method, parts.as_slice()) {
         (&Method::POST, ["functions"]) => create_function(lambda, request).await,
-        (&Method::GET, ["functions"]) => Ok(list_functions(lambda)),
+        (&Method::GET, ["functions"]) => super::extras::list_functions(lambda, request),
         (&Method::GET, ["functions", name]) => get_function(lambda, name, request),
-        (&Method::DELETE, ["functions", name]) => delete_function(lambda, name),
+        (&Method::DELETE, ["functions", name]) => {
+            delete_function(lambda, &qualified(name, request))
+        }
         (&Method::GET, ["functions", name, "configuration"]) => {
             let function = lambda.function(&qualified(name, request))?;
             Ok(rest::json(200, &lock(&function.config).to_json()))
@@ -46,9 +49,11 @@ async fn route(lambda: &Lambda, request: &AwsRequest) -> Answer {
         }
         (&Method::PUT, ["functions", name, "code"]) => update_code(lambda, name, request).await,
         (&Method::POST, ["functions", name, "policy"]) => add_permission(lambda, name, request),
-        (&Method::GET, ["functions", name, "policy"]) => get_policy(lambda, name),
+        (&Method::GET, ["functions", name, "policy"]) => {
+            get_policy(lambda, &qualified(name, request))
+        }
         (&Method::DELETE, ["functions", name, "policy", sid]) => {
-            remove_permission(lambda, name, sid)
+            remove_permission(lambda, name, sid, request)
         }
         (&Method::GET, ["functions", name, "versions"]) => {
             super::extras::list_versions(lambda, name, request)
@@ -100,12 +105,14 @@ async fn create_function(lambda: &Lambda, request: &AwsRequest) -> Answer {
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value.to_owned()))
         .collect();
-    let code = members.structure("Code")?;
-    let zip = match code {
-        Some(code) => code.str("ZipFile")?,
-        None => None,
+    if tags.len() > 50 {
+        return Err(member_policy::invalid(
+            "Number of tags exceeds resource tag limit.",
+        ));
     }
-    .ok_or_else(no_code_source)?;
+    let code = members.require("Code", members.structure("Code")?)?;
+    member_policy::refuse_code_sources(&code)?;
+    let zip = code.str("ZipFile")?.ok_or_else(no_code_source)?;
     let code = unpack(zip.to_owned()).await?;
     config.code_size = code.size;
     config.code_sha256 = code.sha256.clone();
@@ -165,14 +172,6 @@ fn conflict(name: &str) -> AwsError {
     )
 }
 
-fn list_functions(lambda: &Lambda) -> Response {
-    let functions: Vec<Value> = lock(&lambda.functions)
-        .values()
-        .map(|f| lock(&f.config).to_json())
-        .collect();
-    rest::json(200, &json!({ "Functions": functions }))
-}
-
 fn get_function(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(&qualified(name, request))?;
     let (configuration, name) = {
@@ -211,11 +210,16 @@ fn delete_function(lambda: &Lambda, name: &str) -> Answer {
     Ok(rest::empty(204))
 }
 
+/// UpdateFunctionConfiguration. The configuration stays locked from the `RevisionId` check to
+/// the new configuration's store, so a precondition holds for the update it guards.
 fn update_configuration(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(name)?;
     let input = rest::parse_body(request)?;
-    let mut config = lock(&function.config).clone();
+    let revision = Members::with(&input, Dialect::Lambda).str("RevisionId")?;
+    let mut current = lock(&function.config);
+    let mut config = current.clone();
     config.apply_update(&input)?;
+    member_policy::check_revision(revision, &current.revision_id)?;
     config.touch(&lambda.ctx);
     let spec = match &*lock(&function.code) {
         Some(code) => lambda.launch_spec(&config, code),
@@ -223,20 +227,37 @@ fn update_configuration(lambda: &Lambda, name: &str, request: &AwsRequest) -> An
     };
     function.pool.update(spec);
     let answer = config.to_json();
-    *lock(&function.config) = config;
+    *current = config;
     Ok(rest::json(200, &answer))
 }
 
+/// UpdateFunctionCode: `ZipFile`, `Architectures`, `RevisionId` (checked before the zip is
+/// unpacked and again, under the lock, before the new code is stored) and `DryRun` (the
+/// request validated and the zip unpacked; the answer is the configuration the update would
+/// give, and nothing changes). Other code sources and publishing are refused.
 async fn update_code(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(name)?;
     let input = rest::parse_body(request)?;
-    let zip = Members::with(&input, Dialect::Lambda)
-        .str("ZipFile")?
-        .ok_or_else(no_code_source)?;
+    let members = Members::with(&input, Dialect::Lambda);
+    let architectures = config::architectures(&members)?;
+    let dry_run = members.bool("DryRun")?.unwrap_or(false);
+    let revision = members.str("RevisionId")?;
+    member_policy::refuse_code_sources(&members)?;
+    member_policy::refuse_publishing(&members)?;
+    let zip = members.str("ZipFile")?.ok_or_else(no_code_source)?;
+    member_policy::check_revision(revision, &lock(&function.config).revision_id)?;
     let code = unpack(zip.to_owned()).await?;
-    let mut config = lock(&function.config).clone();
+    let mut current = lock(&function.config);
+    member_policy::check_revision(revision, &current.revision_id)?;
+    let mut config = current.clone();
     config.code_size = code.size;
     config.code_sha256 = code.sha256.clone();
+    if let Some(architectures) = architectures {
+        config.architectures = architectures;
+    }
+    if dry_run {
+        return Ok(rest::json(200, &config.to_json()));
+    }
     config.touch(&lambda.ctx);
     let mut slot = lock(&function.code);
     if slot.is_none() {
@@ -246,7 +267,7 @@ async fn update_code(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answe
     *slot = Some(code);
     drop(slot);
     let answer = config.to_json();
-    *lock(&function.config) = config;
+    *current = config;
     Ok(rest::json(200, &answer))
 }
 
@@ -257,9 +278,10 @@ fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let sid = members.required_str("StatementId")?;
     let action = members.required_str("Action")?;
     let principal = members.required_str("Principal")?;
-    let source_arn = members.str("SourceArn")?;
-    let source_account = members.str("SourceAccount")?;
+    let condition = member_policy::permission_conditions(&members)?;
+    let revision = members.str("RevisionId")?;
     let mut policy = lock(&function.policy);
+    member_policy::check_revision(revision, &lock(&function.config).revision_id)?;
     if policy.iter().any(|s| s["Sid"] == sid) {
         return Err(AwsError::new(
             409,
@@ -282,16 +304,6 @@ fn add_permission(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
         "Action": action,
         "Resource": lock(&function.config).arn,
     });
-    let mut condition = serde_json::Map::new();
-    if let Some(source_arn) = source_arn {
-        condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": source_arn }));
-    }
-    if let Some(account) = source_account {
-        condition.insert(
-            "StringEquals".into(),
-            json!({ "AWS:SourceAccount": account }),
-        );
-    }
     if let (false, Some(object)) = (condition.is_empty(), statement.as_object_mut()) {
         object.insert("Condition".into(), Value::Object(condition));
     }
@@ -324,9 +336,11 @@ fn get_policy(lambda: &Lambda, name: &str) -> Answer {
     ))
 }
 
-fn remove_permission(lambda: &Lambda, name: &str, sid: &str) -> Answer {
-    let function = lambda.function(name)?;
+fn remove_permission(lambda: &Lambda, name: &str, sid: &str, request: &AwsRequest) -> Answer {
+    let function = lambda.function(&qualified(name, request))?;
+    let revision = request.query_param("RevisionId");
     let mut policy = lock(&function.policy);
+    member_policy::check_revision(revision.as_deref(), &lock(&function.config).revision_id)?;
     let before = policy.len();
     policy.retain(|s| s["Sid"] != sid);
     if policy.len() == before {
@@ -341,6 +355,7 @@ fn remove_permission(lambda: &Lambda, name: &str, sid: &str) -> Answer {
 
 async fn invoke(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let reference = qualified(name, request);
+    member_policy::check_invoke_headers(|header| request.header(header).map(str::to_owned))?;
     let invocation_type = request
         .header("x-amz-invocation-type")
         .unwrap_or("RequestResponse");

@@ -11,6 +11,8 @@ use crate::Context;
 use crate::protocol::AwsError;
 use crate::protocol::members::{Dialect, Members};
 
+use super::members::{self, Operation, Settings};
+
 #[derive(Debug, Clone)]
 pub struct FunctionConfig {
     pub name: String,
@@ -27,6 +29,8 @@ pub struct FunctionConfig {
     pub code_sha256: String,
     pub last_modified: String,
     pub revision_id: String,
+    /// The other honoured members ([`members`]).
+    pub settings: Settings,
 }
 
 impl FunctionConfig {
@@ -48,7 +52,7 @@ impl FunctionConfig {
             )));
         }
         let role = members.required_str("Role")?;
-        let architectures = architectures(&members)?;
+        let architectures = architectures(&members)?.unwrap_or_else(|| vec!["x86_64".to_owned()]);
         let mut config = FunctionConfig {
             arn: ctx.arn("lambda", &format!("function:{name}")),
             name: name.to_owned(),
@@ -67,15 +71,21 @@ impl FunctionConfig {
             code_sha256: String::new(),
             last_modified: String::new(),
             revision_id: String::new(),
+            settings: Settings::default(),
         };
-        config.apply_update(input)?;
+        config.apply(&members, Operation::CreateFunction)?;
         config.touch(ctx);
         Ok(config)
     }
 
-    /// Applies the fields UpdateFunctionConfiguration (and CreateFunction) may set.
+    /// Applies the fields UpdateFunctionConfiguration may set.
     pub fn apply_update(&mut self, input: &Value) -> Result<(), AwsError> {
         let members = Members::with(input, Dialect::Lambda);
+        self.apply(&members, Operation::UpdateFunctionConfiguration)
+    }
+
+    /// Applies the fields `operation` may set, after refusing what the emulator cannot honour.
+    fn apply(&mut self, members: &Members<'_>, operation: Operation) -> Result<(), AwsError> {
         if let Some(timeout) = members.u64_in("Timeout", 1, 900)? {
             self.timeout = timeout;
         }
@@ -88,19 +98,24 @@ impl FunctionConfig {
         // Lengths from Lambda's API model (botocore lambda-2015-03-31: Handler max 128,
         // Description max 256); `_HANDLER` reaches the bootstrap's environment.
         if let Some(handler) = members.str_len("Handler", 0, 128)? {
+            if handler.chars().any(char::is_whitespace) {
+                let bound = "Member must satisfy regular expression pattern: [^\\s]+";
+                return Err(members.constraint("Handler", handler, bound));
+            }
             self.handler = handler.to_owned();
         }
         if let Some(description) = members.str_len("Description", 0, 256)? {
             self.description = description.to_owned();
         }
         if let Some(role) = members.str("Role")? {
-            check_role(&members, role)?;
+            check_role(members, role)?;
             self.role = role.to_owned();
         }
         if let Some(runtime) = members.enumeration("Runtime", &RUNTIMES)? {
             self.runtime = runtime.to_owned();
         }
-        Ok(())
+        members::refuse_unsupported(members, operation)?;
+        self.settings.apply(members)
     }
 
     /// Marks a change: new LastModified and RevisionId.
@@ -124,18 +139,18 @@ impl FunctionConfig {
             "LastModified": self.last_modified,
             "CodeSha256": self.code_sha256,
             "Version": "$LATEST",
-            "TracingConfig": {"Mode": "PassThrough"},
             "RevisionId": self.revision_id,
             "State": "Active",
             "LastUpdateStatus": "Successful",
             "PackageType": "Zip",
             "Architectures": self.architectures,
-            "EphemeralStorage": {"Size": 512},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", self.name)},
         });
-        if let (Some(env), Some(object)) = (&self.environment, out.as_object_mut()) {
-            object.insert("Environment".into(), json!({ "Variables": env }));
+        if let Some(object) = out.as_object_mut() {
+            self.settings.write(&self.name, object);
+            if let Some(env) = &self.environment {
+                object.insert("Environment".into(), json!({ "Variables": env }));
+            }
         }
         out
     }
@@ -257,9 +272,9 @@ fn check_role(members: &Members<'_>, role: &str) -> Result<(), AwsError> {
 }
 
 /// `Architectures`: one of `x86_64` and `arm64` (the model's list holds exactly one).
-fn architectures(members: &Members<'_>) -> Result<Vec<String>, AwsError> {
+pub(crate) fn architectures(members: &Members<'_>) -> Result<Option<Vec<String>>, AwsError> {
     let Some(list) = members.str_list("Architectures")? else {
-        return Ok(vec!["x86_64".to_owned()]);
+        return Ok(None);
     };
     let shown = format!("[{}]", list.join(", "));
     if list.len() != 1 {
@@ -278,7 +293,7 @@ fn architectures(members: &Members<'_>) -> Result<Vec<String>, AwsError> {
              arm64]]",
         ));
     }
-    Ok(list.into_iter().map(str::to_owned).collect())
+    Ok(Some(list.into_iter().map(str::to_owned).collect()))
 }
 
 /// Lambda's limit on a function's environment: its variables as JSON, at most 4 KB.
@@ -405,6 +420,10 @@ mod tests {
             .unwrap_err();
         assert!(err.message.contains("at 'description'"), "{err}");
         assert_eq!(config.handler.len(), 128);
+        let err = config
+            .apply_update(&json!({"Handler": "main handler"}))
+            .unwrap_err();
+        assert!(err.message.contains("pattern: [^\\s]+"), "{err}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! What Lambda's control plane answers beyond functions, invocations and mappings, as
-//! infrastructure tools read it: tags (`/2017-03-31/tags/{ARN}`), versions and aliases (a
+//! infrastructure tools read it: ListFunctions' pages (`MaxItems`, `Marker`), tags (`/2017-03-31/tags/{ARN}`), versions and aliases (a
 //! function has `$LATEST` only: PublishVersion and CreateAlias are not served), the code
 //! signing configuration (none); reserved concurrency's routes (served by
 //! [`super::concurrency`]).
@@ -110,18 +110,65 @@ fn code_signing(lambda: &Lambda, name: &str) -> Answer {
     ))
 }
 
+/// `ListFunctions`: pages of at most `MaxItems` (default 50) functions, `NextMarker` naming
+/// where the next page starts; `FunctionVersion=ALL` lists the same ($LATEST is the only
+/// version); `MasterRegion` (Lambda@Edge replicas) is refused.
+pub fn list_functions(lambda: &Lambda, request: &AwsRequest) -> Answer {
+    if request.query_param("MasterRegion").is_some() {
+        return Err(super::members::invalid(
+            "MasterRegion: Lambda@Edge replicas are not supported by this emulator",
+        ));
+    }
+    if let Some(version) = request.query_param("FunctionVersion")
+        && version != "ALL"
+    {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{version}' at 'functionVersion' failed to \
+             satisfy constraint: Member must satisfy enum value set: [ALL]"
+        )));
+    }
+    let limit = page_limit(request)?.unwrap_or(50);
+    let functions = lock(&lambda.functions);
+    let start = marker(request, functions.len())?;
+    let page: Vec<Value> = functions
+        .values()
+        .skip(start)
+        .take(limit)
+        .map(|f| lock(&f.config).to_json())
+        .collect();
+    let next = start.saturating_add(page.len());
+    let mut answer = json!({ "Functions": page });
+    if let (true, Some(object)) = (next < functions.len(), answer.as_object_mut()) {
+        object.insert("NextMarker".into(), json!(next.to_string()));
+    }
+    Ok(rest::json(200, &answer))
+}
+
 /// `ListVersionsByFunction`: `$LATEST` alone (no version is ever published).
 pub fn list_versions(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     let function = lambda.function(name)?;
     page_limit(request)?;
+    marker(request, 0)?;
     let latest = lock(&function.config).to_json();
     Ok(rest::json(200, &json!({ "Versions": [latest] })))
 }
 
-/// `ListAliases`: none (aliases cannot be created).
+/// `ListAliases`: none (aliases cannot be created), for any `FunctionVersion`.
 pub fn list_aliases(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer {
     lambda.function(name)?;
     page_limit(request)?;
+    marker(request, 0)?;
+    if let Some(version) = request.query_param("FunctionVersion") {
+        let digits = !version.is_empty() && version.bytes().all(|b| b.is_ascii_digit());
+        let valid = matches!(version.as_str(), "$LATEST" | "$LATEST.PUBLISHED") || digits;
+        if !valid || version.len() > 1024 {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{version}' at 'functionVersion' failed to \
+                 satisfy constraint: Member must satisfy regular expression pattern: \
+                 (\\$LATEST(\\.PUBLISHED)?|[0-9]+)"
+            )));
+        }
+    }
     Ok(rest::json(
         200,
         &json!({ "Aliases": Value::Array(Vec::new()) }),
@@ -129,15 +176,31 @@ pub fn list_aliases(lambda: &Lambda, name: &str, request: &AwsRequest) -> Answer
 }
 
 /// The `MaxItems` query parameter of the list operations: 1 to 10,000.
-fn page_limit(request: &AwsRequest) -> Result<(), AwsError> {
+fn page_limit(request: &AwsRequest) -> Result<Option<usize>, AwsError> {
     let Some(text) = request.query_param("MaxItems") else {
-        return Ok(());
+        return Ok(None);
     };
-    match text.parse::<i64>() {
-        Ok(1..=10_000) => Ok(()),
+    match text.parse::<usize>() {
+        Ok(limit @ 1..=10_000) => Ok(Some(limit)),
         _ => Err(AwsError::validation(format!(
             "1 validation error detected: Value '{text}' at 'maxItems' failed to satisfy \
              constraint: Member must have value between 1 and 10000"
         ))),
     }
+}
+
+/// The `Marker` query parameter: a `NextMarker` this emulator answered, the index of the next
+/// item (1 to `len`; with `len` 0 no marker is valid: the list is never paged); 0 without one.
+fn marker(request: &AwsRequest, len: usize) -> Result<usize, AwsError> {
+    let Some(text) = request.query_param("Marker") else {
+        return Ok(0);
+    };
+    text.parse::<usize>()
+        .ok()
+        .filter(|start| (1..=len).contains(start))
+        .ok_or_else(|| {
+            super::members::invalid(format!(
+                "Marker: '{text}' is not a marker this emulator answered"
+            ))
+        })
 }

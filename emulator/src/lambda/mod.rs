@@ -18,6 +18,7 @@ pub mod esm_config;
 pub mod esm_poller;
 mod extras;
 pub mod faults;
+mod members;
 pub mod pool;
 pub mod process;
 mod process_tree;
@@ -220,6 +221,9 @@ impl Lambda {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
+        for (key, value) in config.settings.environment() {
+            env.insert(key.to_owned(), value);
+        }
         if let Some(vars) = &config.environment {
             for (key, value) in vars {
                 if !config::is_reserved_variable(key) {
