@@ -5,6 +5,7 @@
 
 pub mod bounds;
 pub mod intrinsic;
+pub mod item_batcher;
 pub mod item_reader;
 pub mod jsonata_check;
 pub mod model;

@@ -142,6 +142,8 @@ pub struct Distributed {
     pub tolerated_percentage: Option<Dynamic<Value>>,
     /// `ItemReader`: the items come from S3 rather than the input.
     pub reader: Option<super::item_reader::ItemReader>,
+    /// `ItemBatcher`: each child workflow gets a batch of items.
+    pub batcher: Option<super::item_batcher::ItemBatcher>,
 }
 
 #[derive(Debug, Clone)]
@@ -580,6 +582,10 @@ fn parse_map(
         let at = format!("{at}/ItemReader");
         super::item_reader::parse(reader, &at, language == "JSONata", distributed, problems)
     });
+    let batcher = object.get("ItemBatcher").and_then(|batcher| {
+        let at = format!("{at}/ItemBatcher");
+        super::item_batcher::parse(batcher, &at, language == "JSONata", distributed, problems)
+    });
     Some(StateKind::Map {
         items: if language == "JSONata" {
             MapItems::Jsonata(object.get("Items").cloned())
@@ -605,6 +611,7 @@ fn parse_map(
                 tolerated_count: dynamic(object, "ToleratedFailureCount", jsonata, any),
                 tolerated_percentage: dynamic(object, "ToleratedFailurePercentage", jsonata, any),
                 reader,
+                batcher,
             })
         }),
     })
