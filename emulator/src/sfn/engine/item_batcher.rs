@@ -24,7 +24,8 @@ pub struct Batches {
     pub sizes: Vec<usize>,
 }
 
-/// `items` (as read or selected by ItemsPath/Items) grouped as `batcher` says.
+/// `items` (as read or selected by ItemsPath/Items), each reshaped by ItemSelector, grouped
+/// as `batcher` says.
 pub fn batch(
     engine: &Engine,
     run: &StateRun<'_>,
@@ -32,6 +33,23 @@ pub fn batch(
     item_selector: Option<&Value>,
     input: &Value,
     items: &[Value],
+) -> Result<Batches, Failure> {
+    let selected = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| select_item(engine, run, item_selector, input, index, item))
+        .collect::<Result<Vec<_>, _>>()?;
+    group(engine, run, batcher, input, selected)
+}
+
+/// Items already reshaped by ItemSelector, grouped as `batcher` says (its limits and
+/// BatchInput evaluated against the state input).
+pub fn group(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    batcher: &ItemBatcher,
+    input: &Value,
+    selected: Vec<Value>,
 ) -> Result<Batches, Failure> {
     let max_items = limit(
         engine,
@@ -64,10 +82,9 @@ pub fn batch(
         None => None,
     };
     let mut grouper = Grouper::new(batch_input, max_items, max_bytes as usize);
-    for (index, item) in items.iter().enumerate() {
-        let selected = select_item(engine, run, item_selector, input, index, item)?;
+    for (index, item) in selected.into_iter().enumerate() {
         grouper
-            .add(index, selected)
+            .add(index, item)
             .map_err(|cause| runtime(run, cause))?;
     }
     Ok(grouper.finish())
