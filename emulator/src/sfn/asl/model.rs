@@ -266,6 +266,7 @@ fn parse_state(
         .unwrap_or(inherited);
     let jsonata = language == "JSONata";
     super::bounds::check_state(object, at, &type_name, jsonata, problems);
+    super::fields::check_state(object, at, &type_name, jsonata, problems);
     let common = parse_common(object, at, problems);
     let kind = match type_name.as_str() {
         "Pass" => StateKind::Pass {

@@ -1,0 +1,354 @@
+//! Which fields each state type (and a retrier, a catcher, a Map's ItemProcessor) may hold,
+//! in each query language, so that no field is accepted and then ignored. AWS refuses a field
+//! a state type does not support with `Field 'X' is not supported` at the state, and a field
+//! of the other query language with `The QueryLanguage is set to 'JSONata', but field 'X' is
+//! only supported for the 'JSONPath' QueryLanguage` (and the converse), both
+//! SCHEMA_VALIDATION_FAILED (as measured by the floci emulator's issues #2735 and #2968 with
+//! ValidateStateMachineDefinition). The lists follow the Step Functions developer guide's
+//! per-state tables; `docs/sfn-fields.md` tells, per field, what the engine does with it.
+//!
+//! Two fields AWS accepts are refused here, as the emulator cannot do what they ask:
+//! a Map's `ResultWriter` (it writes the results to S3, and the emulator runs no S3) and a
+//! Task's `Credentials` (a role to assume for the call; the emulator's calls take no role).
+
+use serde_json::{Map, Value};
+
+use super::syntax::pointer;
+
+/// The fields a place allows: in both languages, only in JSONPath, only in JSONata.
+struct Allowed {
+    both: &'static [&'static str],
+    jsonpath: &'static [&'static str],
+    jsonata: &'static [&'static str],
+}
+
+/// JSONPath's input and output processing, on every state that has it.
+const PATH_IO: &[&str] = &["InputPath", "OutputPath"];
+
+fn state_fields(type_name: &str) -> Option<Allowed> {
+    let allowed = match type_name {
+        "Pass" => Allowed {
+            both: &["Next", "End", "Assign"],
+            jsonpath: &[
+                "InputPath",
+                "OutputPath",
+                "Parameters",
+                "Result",
+                "ResultPath",
+            ],
+            jsonata: &["Output"],
+        },
+        "Task" => Allowed {
+            both: &[
+                "Resource",
+                "Next",
+                "End",
+                "Assign",
+                "TimeoutSeconds",
+                "HeartbeatSeconds",
+                "Retry",
+                "Catch",
+            ],
+            jsonpath: &[
+                "InputPath",
+                "OutputPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "TimeoutSecondsPath",
+                "HeartbeatSecondsPath",
+            ],
+            jsonata: &["Arguments", "Output"],
+        },
+        "Choice" => Allowed {
+            both: &["Choices", "Default", "Assign"],
+            jsonpath: PATH_IO,
+            jsonata: &["Output"],
+        },
+        "Wait" => Allowed {
+            both: &["Next", "End", "Assign", "Seconds", "Timestamp"],
+            jsonpath: &["InputPath", "OutputPath", "SecondsPath", "TimestampPath"],
+            jsonata: &["Output"],
+        },
+        "Succeed" => Allowed {
+            both: &[],
+            jsonpath: PATH_IO,
+            jsonata: &["Output"],
+        },
+        "Fail" => Allowed {
+            both: &["Error", "Cause"],
+            jsonpath: &["ErrorPath", "CausePath"],
+            jsonata: &[],
+        },
+        "Parallel" => Allowed {
+            both: &["Branches", "Next", "End", "Assign", "Retry", "Catch"],
+            jsonpath: &[
+                "InputPath",
+                "OutputPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+            ],
+            jsonata: &["Arguments", "Output"],
+        },
+        "Map" => Allowed {
+            both: &[
+                "ItemProcessor",
+                "Iterator",
+                "ItemReader",
+                "ItemSelector",
+                "ItemBatcher",
+                "MaxConcurrency",
+                "ToleratedFailureCount",
+                "ToleratedFailurePercentage",
+                "Label",
+                "Next",
+                "End",
+                "Assign",
+                "Retry",
+                "Catch",
+            ],
+            jsonpath: &[
+                "InputPath",
+                "OutputPath",
+                "ItemsPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "MaxConcurrencyPath",
+                "ToleratedFailureCountPath",
+                "ToleratedFailurePercentagePath",
+            ],
+            jsonata: &["Items", "Output"],
+        },
+        _ => return None,
+    };
+    Some(allowed)
+}
+
+const RETRIER: Allowed = Allowed {
+    both: &[
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "BackoffRate",
+        "MaxDelaySeconds",
+        "JitterStrategy",
+    ],
+    jsonpath: &[],
+    jsonata: &[],
+};
+
+const CATCHER: Allowed = Allowed {
+    both: &["ErrorEquals", "Next", "Assign"],
+    jsonpath: &["ResultPath"],
+    jsonata: &["Output"],
+};
+
+/// A Map's ItemProcessor (or Iterator): a machine body and how it runs.
+const PROCESSOR: Allowed = Allowed {
+    both: &["StartAt", "States", "ProcessorConfig"],
+    jsonpath: &[],
+    jsonata: &[],
+};
+
+const PROCESSOR_CONFIG: Allowed = Allowed {
+    both: &["Mode", "ExecutionType"],
+    jsonpath: &[],
+    jsonata: &[],
+};
+
+/// Fields AWS accepts whose work the emulator cannot do, and why.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    (
+        "ResultWriter",
+        "it writes the map run's results to S3, and this emulator runs no S3",
+    ),
+    (
+        "Credentials",
+        "it names a role to assume for the call, and this emulator's calls take no role",
+    ),
+];
+
+/// Pushes a problem for every field of the state `object` (of type `type_name`, at `at`)
+/// that its type or query language does not allow, then for those of its retriers,
+/// catchers and ItemProcessor.
+pub fn check_state(
+    object: &Map<String, Value>,
+    at: &str,
+    type_name: &str,
+    jsonata: bool,
+    problems: &mut Vec<String>,
+) {
+    let Some(allowed) = state_fields(type_name) else {
+        return;
+    };
+    for key in object.keys() {
+        if let Some((_, why)) = UNSUPPORTED.iter().find(|(field, _)| field == key) {
+            problems.push(format!(
+                "SCHEMA_VALIDATION_FAILED: Field '{key}' is not supported by this emulator ({why}) at {}",
+                pointer(at)
+            ));
+            continue;
+        }
+        if !matches!(key.as_str(), "Type" | "Comment" | "QueryLanguage") {
+            check_field(key, &allowed, at, jsonata, problems);
+        }
+    }
+    for (list, rules) in [("Retry", &RETRIER), ("Catch", &CATCHER)] {
+        let entries = object.get(list).and_then(Value::as_array);
+        for (i, entry) in entries.into_iter().flatten().enumerate() {
+            if let Some(entry) = entry.as_object() {
+                check_object(
+                    entry,
+                    rules,
+                    &format!("{at}/{list}[{i}]"),
+                    jsonata,
+                    problems,
+                );
+            }
+        }
+    }
+    for key in ["ItemProcessor", "Iterator"] {
+        let Some(processor) = object.get(key).and_then(Value::as_object) else {
+            continue;
+        };
+        let processor_at = format!("{at}/{key}");
+        check_object(processor, &PROCESSOR, &processor_at, jsonata, problems);
+        if let Some(config) = processor.get("ProcessorConfig").and_then(Value::as_object) {
+            let config_at = format!("{processor_at}/ProcessorConfig");
+            check_object(config, &PROCESSOR_CONFIG, &config_at, jsonata, problems);
+        }
+    }
+}
+
+/// A retrier, catcher or processor: its own fields plus `Comment`.
+fn check_object(
+    object: &Map<String, Value>,
+    allowed: &Allowed,
+    at: &str,
+    jsonata: bool,
+    problems: &mut Vec<String>,
+) {
+    for key in object.keys().filter(|key| key.as_str() != "Comment") {
+        check_field(key, allowed, at, jsonata, problems);
+    }
+}
+
+fn check_field(key: &str, allowed: &Allowed, at: &str, jsonata: bool, problems: &mut Vec<String>) {
+    let (own, other, (language, other_language)) = if jsonata {
+        (allowed.jsonata, allowed.jsonpath, ("JSONata", "JSONPath"))
+    } else {
+        (allowed.jsonpath, allowed.jsonata, ("JSONPath", "JSONata"))
+    };
+    if allowed.both.contains(&key) || own.contains(&key) {
+        return;
+    }
+    let problem = if other.contains(&key) {
+        format!(
+            "The QueryLanguage is set to '{language}', but field '{key}' is only supported for the '{other_language}' QueryLanguage"
+        )
+    } else {
+        format!("Field '{key}' is not supported")
+    };
+    problems.push(format!(
+        "SCHEMA_VALIDATION_FAILED: {problem} at {}",
+        pointer(at)
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_definition;
+    use serde_json::{Value, json};
+
+    fn refused(state: Value, jsonata: bool) -> String {
+        let mut definition = json!({"StartAt": "S", "States": {"S": state}});
+        if jsonata {
+            definition["QueryLanguage"] = json!("JSONata");
+        }
+        parse_definition(&definition.to_string()).expect_err("refused")
+    }
+
+    fn one(problem: &str) -> String {
+        format!("Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: {problem}'")
+    }
+
+    #[test]
+    fn unknown_and_misplaced_fields_are_refused_at_the_state() {
+        let cases = [
+            (
+                json!({"Type": "Pass", "Foo": 1, "End": true}),
+                false,
+                "Field 'Foo' is not supported at /States/S",
+            ),
+            (
+                json!({"Type": "Pass", "TimeoutSeconds": 5, "End": true}),
+                false,
+                "Field 'TimeoutSeconds' is not supported at /States/S",
+            ),
+            (
+                json!({"Type": "Pass", "Retry": [{"ErrorEquals": ["States.ALL"]}], "End": true}),
+                false,
+                "Field 'Retry' is not supported at /States/S",
+            ),
+            (
+                json!({"Type": "Succeed", "ResultPath": "$.x"}),
+                false,
+                "Field 'ResultPath' is not supported at /States/S",
+            ),
+            (
+                json!({"Type": "Pass", "Output": {}, "End": true}),
+                false,
+                "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage at /States/S",
+            ),
+            (
+                json!({"Type": "Pass", "ResultPath": "$.x", "End": true}),
+                true,
+                "The QueryLanguage is set to 'JSONata', but field 'ResultPath' is only supported for the 'JSONPath' QueryLanguage at /States/S",
+            ),
+            (
+                json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "S", "Bogus": 1}]}),
+                false,
+                "Field 'Bogus' is not supported at /States/S/Catch[0]",
+            ),
+        ];
+        for (state, jsonata, problem) in cases {
+            assert_eq!(refused(state.clone(), jsonata), one(problem), "{state}");
+        }
+    }
+
+    #[test]
+    fn fields_the_emulator_cannot_honour_are_refused_by_name() {
+        let err = refused(
+            json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true,
+                "Credentials": {"RoleArn": "arn:aws:iam::000000000000:role/r"}}),
+            false,
+        );
+        assert!(
+            err.contains("Field 'Credentials' is not supported by this emulator"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_documented_field_is_accepted() {
+        let definition = json!({"Comment": "c", "Version": "1.0", "StartAt": "P", "States": {
+            "P": {"Type": "Pass", "Comment": "c", "InputPath": "$", "OutputPath": "$",
+                "Parameters": {}, "ResultPath": "$.r", "Assign": {}, "Next": "M"},
+            "M": {"Type": "Map", "ItemsPath": "$.items", "ItemSelector": {}, "Label": "l",
+                "MaxConcurrencyPath": "$.n", "ResultSelector": {}, "ResultPath": "$.m",
+                "Retry": [{"ErrorEquals": ["States.ALL"], "Comment": "c", "MaxDelaySeconds": 5,
+                    "JitterStrategy": "FULL"}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "F"}],
+                "ItemProcessor": {"Comment": "c", "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": true}}},
+                "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": true, "Next": "S"}],
+                "Default": "F", "InputPath": "$"},
+            "S": {"Type": "Succeed", "OutputPath": "$"},
+            "F": {"Type": "Fail", "ErrorPath": "$.e", "CausePath": "$.c"}}});
+        parse_definition(&definition.to_string()).expect("accepted");
+    }
+}
