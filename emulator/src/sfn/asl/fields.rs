@@ -152,6 +152,34 @@ const PROCESSOR: Allowed = Allowed {
     jsonata: &[],
 };
 
+/// A Parallel branch: a machine body only (no QueryLanguage of its own, as for a processor).
+const BRANCH: Allowed = Allowed {
+    both: &["StartAt", "States"],
+    jsonpath: &[],
+    jsonata: &[],
+};
+
+/// The machine itself.
+const MACHINE: Allowed = Allowed {
+    both: &[
+        "StartAt",
+        "States",
+        "TimeoutSeconds",
+        "Version",
+        "QueryLanguage",
+    ],
+    jsonpath: &[],
+    jsonata: &[],
+};
+
+/// A Choice rule's own fields; the comparison operators are added in JSONPath, and nested
+/// And/Or/Not rules are checked as rules.
+const CHOICE_RULE: Allowed = Allowed {
+    both: &["Next", "Assign"],
+    jsonpath: &["Variable", "And", "Or", "Not"],
+    jsonata: &["Condition", "Output"],
+};
+
 const PROCESSOR_CONFIG: Allowed = Allowed {
     both: &["Mode", "ExecutionType"],
     jsonpath: &[],
@@ -209,6 +237,22 @@ pub fn check_state(
             }
         }
     }
+    let branches = object.get("Branches").and_then(Value::as_array);
+    for (i, branch) in branches.into_iter().flatten().enumerate() {
+        if let Some(branch) = branch.as_object() {
+            check_object(
+                branch,
+                &BRANCH,
+                &format!("{at}/Branches[{i}]"),
+                jsonata,
+                problems,
+            );
+        }
+    }
+    let rules = object.get("Choices").and_then(Value::as_array);
+    for (i, rule) in rules.into_iter().flatten().enumerate() {
+        check_rule(rule, &format!("{at}/Choices[{i}]"), jsonata, 0, problems);
+    }
     for key in ["ItemProcessor", "Iterator"] {
         let Some(processor) = object.get(key).and_then(Value::as_object) else {
             continue;
@@ -220,6 +264,63 @@ pub fn check_state(
             check_object(config, &PROCESSOR_CONFIG, &config_at, jsonata, problems);
         }
     }
+}
+
+/// The machine's own fields (at the root).
+pub fn check_machine(object: &Map<String, Value>, problems: &mut Vec<String>) {
+    for key in object.keys().filter(|key| key.as_str() != "Comment") {
+        check_field(key, &MACHINE, "", false, problems);
+    }
+}
+
+/// A Choice rule (top-level: with Next) and its nested And/Or/Not rules, bounded by the
+/// model's own nesting limit.
+fn check_rule(rule: &Value, at: &str, jsonata: bool, depth: usize, problems: &mut Vec<String>) {
+    let Some(rule) = rule.as_object() else {
+        return;
+    };
+    if depth >= super::model::MAX_RULE_NESTING {
+        return;
+    }
+    for key in rule.keys().filter(|key| key.as_str() != "Comment") {
+        if jsonata || !is_operator(key) {
+            check_field(key, &CHOICE_RULE, at, jsonata, problems);
+        }
+    }
+    for list in ["And", "Or"] {
+        let nested = rule.get(list).and_then(Value::as_array);
+        for (i, inner) in nested.into_iter().flatten().enumerate() {
+            check_rule(
+                inner,
+                &format!("{at}/{list}[{i}]"),
+                jsonata,
+                depth + 1,
+                problems,
+            );
+        }
+    }
+    if let Some(inner) = rule.get("Not") {
+        check_rule(inner, &format!("{at}/Not"), jsonata, depth + 1, problems);
+    }
+}
+
+/// A comparison operator (or type test) of a JSONPath Choice rule.
+fn is_operator(key: &str) -> bool {
+    const TESTS: &[&str] = &[
+        "IsNull",
+        "IsPresent",
+        "IsNumeric",
+        "IsString",
+        "IsBoolean",
+        "IsTimestamp",
+        "StringMatches",
+    ];
+    let operators = super::model::OPERATORS;
+    TESTS.contains(&key)
+        || operators.contains(&key)
+        || key
+            .strip_suffix("Path")
+            .is_some_and(|base| operators.contains(&base))
 }
 
 /// A retrier, catcher or processor: its own fields plus `Comment`.
@@ -313,6 +414,18 @@ mod tests {
                 false,
                 "Field 'Bogus' is not supported at /States/S/Catch[0]",
             ),
+            (
+                json!({"Type": "Choice", "Default": "S", "Choices": [{"Not": {"Variable": "$.x",
+                    "IsPresent": true, "Typo": 1}, "Next": "S"}]}),
+                false,
+                "Field 'Typo' is not supported at /States/S/Choices[0]/Not",
+            ),
+            (
+                json!({"Type": "Parallel", "End": true, "Branches": [{"QueryLanguage": "JSONPath",
+                    "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}]}),
+                false,
+                "Field 'QueryLanguage' is not supported at /States/S/Branches[0]",
+            ),
         ];
         for (state, jsonata, problem) in cases {
             assert_eq!(refused(state.clone(), jsonata), one(problem), "{state}");
@@ -350,5 +463,12 @@ mod tests {
             "S": {"Type": "Succeed", "OutputPath": "$"},
             "F": {"Type": "Fail", "ErrorPath": "$.e", "CausePath": "$.c"}}});
         parse_definition(&definition.to_string()).expect("accepted");
+        let err = parse_definition(
+            &json!({"StartAt": "P", "Tail": 1,
+            "States": {"P": {"Type": "Pass", "End": true}}})
+            .to_string(),
+        )
+        .expect_err("refused");
+        assert_eq!(err, one("Field 'Tail' is not supported at /"));
     }
 }

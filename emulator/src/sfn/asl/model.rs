@@ -223,6 +223,7 @@ fn parse_body(
     let start_at = required_string(object, "StartAt", at, problems);
     if at.is_empty() {
         super::bounds::check_machine(object, at, problems);
+        super::fields::check_machine(object, problems);
     }
     let states_value = object.get("States").and_then(Value::as_object);
     if states_value.is_none() {
