@@ -262,6 +262,20 @@ pub fn check_state(
         if let Some(config) = processor.get("ProcessorConfig").and_then(Value::as_object) {
             let config_at = format!("{processor_at}/ProcessorConfig");
             check_object(config, &PROCESSOR_CONFIG, &config_at, jsonata, problems);
+            check_enum(
+                config,
+                "Mode",
+                &["INLINE", "DISTRIBUTED"],
+                &config_at,
+                problems,
+            );
+            check_enum(
+                config,
+                "ExecutionType",
+                &["STANDARD", "EXPRESS"],
+                &config_at,
+                problems,
+            );
         }
     }
 }
@@ -333,6 +347,24 @@ fn check_object(
 ) {
     for key in object.keys().filter(|key| key.as_str() != "Comment") {
         check_field(key, allowed, at, jsonata, problems);
+    }
+}
+
+/// A field whose value must be one of `allowed` (the ItemReader's words for its enums).
+fn check_enum(
+    object: &Map<String, Value>,
+    field: &str,
+    allowed: &[&str],
+    at: &str,
+    problems: &mut Vec<String>,
+) {
+    let Some(value) = object.get(field) else {
+        return;
+    };
+    if !value.as_str().is_some_and(|value| allowed.contains(&value)) {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: The value for the field '{field}' must be one of {allowed:?} at {at}/{field}"
+        ));
     }
 }
 
@@ -430,6 +462,65 @@ mod tests {
         for (state, jsonata, problem) in cases {
             assert_eq!(refused(state.clone(), jsonata), one(problem), "{state}");
         }
+    }
+
+    /// The audit: every field a list allows is read somewhere in the language model (its
+    /// name appears in an `asl/` source other than this one), but for the few AWS accepts
+    /// that change nothing the emulator shows.
+    #[test]
+    fn every_allowed_field_is_read_by_the_model() {
+        const INERT: &[&str] = &[
+            "Label",         // names the map run's ARN; the emulator serves no map runs
+            "Version",       // informational ("1.0")
+            "ExecutionType", // children run alike; checked as an enum here
+        ];
+        let sources = [
+            include_str!("model.rs"),
+            include_str!("bounds.rs"),
+            include_str!("item_reader.rs"),
+            include_str!("item_batcher.rs"),
+            include_str!("jsonata_check.rs"),
+        ]
+        .concat();
+        let types = [
+            "Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map",
+        ];
+        let lists = types.iter().filter_map(|t| super::state_fields(t)).chain([
+            super::RETRIER,
+            super::CATCHER,
+            super::PROCESSOR,
+            super::PROCESSOR_CONFIG,
+            super::BRANCH,
+            super::MACHINE,
+            super::CHOICE_RULE,
+        ]);
+        let mut unread = Vec::new();
+        for allowed in lists {
+            for field in [allowed.both, allowed.jsonpath, allowed.jsonata].concat() {
+                let read = [format!("\"{field}"), format!("/{field}")]
+                    .iter()
+                    .any(|quoted| sources.contains(quoted.as_str()));
+                if !INERT.contains(&field) && !read {
+                    unread.push(field);
+                }
+            }
+        }
+        assert!(unread.is_empty(), "allowed but never read: {unread:?}");
+    }
+
+    #[test]
+    fn a_processor_mode_outside_its_enum_is_refused() {
+        let err = refused(
+            json!({"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "distributed"},
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}),
+            false,
+        );
+        assert_eq!(
+            err,
+            one(
+                "The value for the field 'Mode' must be one of [\"INLINE\", \"DISTRIBUTED\"] at /States/S/ItemProcessor/ProcessorConfig/Mode"
+            )
+        );
     }
 
     #[test]
