@@ -180,6 +180,14 @@ const CHOICE_RULE: Allowed = Allowed {
     jsonata: &["Condition", "Output"],
 };
 
+/// A rule inside And/Or/Not: no `Next` (only a top-level rule has one) nor the other
+/// fields of a transition.
+const NESTED_RULE: Allowed = Allowed {
+    both: &[],
+    jsonpath: &["Variable", "And", "Or", "Not"],
+    jsonata: &[],
+};
+
 const PROCESSOR_CONFIG: Allowed = Allowed {
     both: &["Mode", "ExecutionType"],
     jsonpath: &[],
@@ -298,7 +306,12 @@ fn check_rule(rule: &Value, at: &str, jsonata: bool, depth: usize, problems: &mu
     }
     for key in rule.keys().filter(|key| key.as_str() != "Comment") {
         if jsonata || !is_operator(key) {
-            check_field(key, &CHOICE_RULE, at, jsonata, problems);
+            let allowed = if depth == 0 {
+                &CHOICE_RULE
+            } else {
+                &NESTED_RULE
+            };
+            check_field(key, allowed, at, jsonata, problems);
         }
     }
     for list in ["And", "Or"] {
@@ -451,6 +464,12 @@ mod tests {
                     "IsPresent": true, "Typo": 1}, "Next": "S"}]}),
                 false,
                 "Field 'Typo' is not supported at /States/S/Choices[0]/Not",
+            ),
+            (
+                json!({"Type": "Choice", "Default": "S", "Choices": [{"And": [{"Variable": "$.x",
+                    "IsPresent": true, "Next": "S"}], "Next": "S"}]}),
+                false,
+                "Field 'Next' is not supported at /States/S/Choices[0]/And[0]",
             ),
             (
                 json!({"Type": "Parallel", "End": true, "Branches": [{"QueryLanguage": "JSONPath",
