@@ -314,6 +314,13 @@ fn check_rule(rule: &Value, at: &str, jsonata: bool, depth: usize, problems: &mu
             check_field(key, allowed, at, jsonata, problems);
         }
     }
+    if !jsonata && rule.keys().filter(|key| is_operator(key)).count() > 1 {
+        // Not AWS's recorded words: the model's own for a rule with none.
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: More than one comparison operator found at {}",
+            pointer(at)
+        ));
+    }
     for list in ["And", "Or"] {
         let nested = rule.get(list).and_then(Value::as_array);
         for (i, inner) in nested.into_iter().flatten().enumerate() {
@@ -470,6 +477,12 @@ mod tests {
                     "IsPresent": true, "Next": "S"}], "Next": "S"}]}),
                 false,
                 "Field 'Next' is not supported at /States/S/Choices[0]/And[0]",
+            ),
+            (
+                json!({"Type": "Choice", "Default": "S", "Choices": [{"Variable": "$.x",
+                    "NumericEquals": 1, "NumericLessThan": 5, "Next": "S"}]}),
+                false,
+                "More than one comparison operator found at /States/S/Choices[0]",
             ),
             (
                 json!({"Type": "Parallel", "End": true, "Branches": [{"QueryLanguage": "JSONPath",
