@@ -117,6 +117,29 @@ async fn json_and_jsonl_data_become_the_items() {
 }
 
 #[tokio::test]
+async fn an_item_batcher_groups_the_read_items_as_after_item_batcher() {
+    let (_emulator, client) = start().await;
+    let mut map = reader_map(json!({"InputType": "JSON"}));
+    map["ItemBatcher"] = json!({"MaxItemsPerBatch": 2, "BatchInput": {"b.$": "$.batch"}});
+    let answer = test_with_data(&client, map.clone(), "[1, 2, 3]").await;
+    assert_eq!(answer.status(), Some(&TestExecutionStatus::Succeeded));
+    let data = answer.inspection_data().expect("inspection data");
+    let batches: Value =
+        serde_json::from_str(data.after_item_batcher().expect("afterItemBatcher")).unwrap();
+    assert_eq!(
+        batches,
+        json!([
+            {"BatchInput": {"b": 7}, "Items": [{"order": 1, "batch": 7}, {"order": 2, "batch": 7}]},
+            {"BatchInput": {"b": 7}, "Items": [{"order": 3, "batch": 7}]}
+        ])
+    );
+    map["ItemBatcher"] = json!({"MaxItemsPerBatchPath": "$.missing"});
+    let answer = test_with_data(&client, map, "[1]").await;
+    assert_eq!(answer.status(), Some(&TestExecutionStatus::Failed));
+    assert_eq!(answer.error(), Some("States.Runtime"));
+}
+
+#[tokio::test]
 async fn data_that_does_not_match_the_input_type_fails_the_reader() {
     let (_emulator, client) = start().await;
     let json_map = reader_map(json!({"InputType": "JSON"}));

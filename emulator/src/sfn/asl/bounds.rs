@@ -198,7 +198,7 @@ fn check_result_path(object: &Map<String, Value>, at: &str, problems: &mut Vec<S
 /// message names the key and points at the template field (recorded:
 /// `The value for the field 'parsed.$' must be a valid JSONPath or a valid intrinsic
 /// function call at /States/IntrinsicEscape/Parameters`).
-fn check_template(template: &Value, at: &str, problems: &mut Vec<String>) {
+pub(super) fn check_template(template: &Value, at: &str, problems: &mut Vec<String>) {
     let mut stack = vec![template];
     while let Some(value) = stack.pop() {
         match value {

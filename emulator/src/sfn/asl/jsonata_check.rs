@@ -22,6 +22,7 @@ const FIELDS: &[&str] = &[
     "MaxConcurrency",
     "ToleratedFailureCount",
     "ToleratedFailurePercentage",
+    "ItemBatcher",
 ];
 
 /// Pushes a problem for each expression of the state at `at` that does not parse.

@@ -4,7 +4,9 @@
 //! interpreter (`sfn/engine/`): the dependency runs one way, engine → asl (checked by tidy).
 
 pub mod bounds;
+pub mod fields;
 pub mod intrinsic;
+pub mod item_batcher;
 pub mod item_reader;
 pub mod jsonata_check;
 pub mod model;

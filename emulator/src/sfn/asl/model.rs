@@ -142,6 +142,8 @@ pub struct Distributed {
     pub tolerated_percentage: Option<Dynamic<Value>>,
     /// `ItemReader`: the items come from S3 rather than the input.
     pub reader: Option<super::item_reader::ItemReader>,
+    /// `ItemBatcher`: each child workflow gets a batch of items.
+    pub batcher: Option<super::item_batcher::ItemBatcher>,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +223,7 @@ fn parse_body(
     let start_at = required_string(object, "StartAt", at, problems);
     if at.is_empty() {
         super::bounds::check_machine(object, at, problems);
+        super::fields::check_machine(object, problems);
     }
     let states_value = object.get("States").and_then(Value::as_object);
     if states_value.is_none() {
@@ -264,6 +267,7 @@ fn parse_state(
         .unwrap_or(inherited);
     let jsonata = language == "JSONata";
     super::bounds::check_state(object, at, &type_name, jsonata, problems);
+    super::fields::check_state(object, at, &type_name, jsonata, problems);
     let common = parse_common(object, at, problems);
     let kind = match type_name.as_str() {
         "Pass" => StateKind::Pass {
@@ -580,6 +584,10 @@ fn parse_map(
         let at = format!("{at}/ItemReader");
         super::item_reader::parse(reader, &at, language == "JSONata", distributed, problems)
     });
+    let batcher = object.get("ItemBatcher").and_then(|batcher| {
+        let at = format!("{at}/ItemBatcher");
+        super::item_batcher::parse(batcher, &at, language == "JSONata", distributed, problems)
+    });
     Some(StateKind::Map {
         items: if language == "JSONata" {
             MapItems::Jsonata(object.get("Items").cloned())
@@ -605,6 +613,7 @@ fn parse_map(
                 tolerated_count: dynamic(object, "ToleratedFailureCount", jsonata, any),
                 tolerated_percentage: dynamic(object, "ToleratedFailurePercentage", jsonata, any),
                 reader,
+                batcher,
             })
         }),
     })

@@ -4,7 +4,8 @@
 //! ItemSelector, which sees `$$.Map.Item`), collecting the outputs in order. Iterations run
 //! concurrently (`fanout.rs`), at most MaxConcurrency (or its path or JSONata) at once within
 //! AWS's ceiling (40 inline), each with its own copy of the variables in scope. A failed
-//! inline iteration stops the others (MapIterationAborted each) and fails the Map.
+//! inline iteration stops the others (MapIterationAborted each) and fails the Map. A
+//! distributed Map with an ItemBatcher runs one child per batch (`item_batcher.rs`).
 
 use serde_json::{Value, json};
 
@@ -18,6 +19,7 @@ use crate::sfn::asl::model::{Distributed, Dynamic, MapItems};
 use crate::sfn::history::{EventType, History};
 
 /// The Map fields the iterations depend on.
+#[derive(Clone, Copy)]
 pub struct MapSpec<'a> {
     pub items: &'a MapItems,
     pub item_selector: Option<&'a Value>,
@@ -50,7 +52,29 @@ pub async fn run(
     );
     let outputs = match spec.distributed {
         Some(distributed) => {
-            let tolerated = tolerated_failures(engine, run, distributed, &input, items.len())?;
+            let (items, sizes, spec) = match &distributed.batcher {
+                Some(batcher) => {
+                    let batches = super::item_batcher::batch(
+                        engine,
+                        run,
+                        batcher,
+                        spec.item_selector,
+                        &input,
+                        &items,
+                    )?;
+                    let spec = MapSpec {
+                        item_selector: None,
+                        ..spec
+                    };
+                    (batches.inputs, batches.sizes, spec)
+                }
+                None => {
+                    let sizes = vec![1; items.len()];
+                    (items, sizes, spec)
+                }
+            };
+            let total = sizes.iter().sum();
+            let tolerated = tolerated_failures(engine, run, distributed, &input, total)?;
             engine.record(&mut run.previous, EventType::MapRunStarted, None);
             let iterations = Iterations {
                 engine,
@@ -61,7 +85,7 @@ pub async fn run(
                 limit: concurrency(max_concurrency, DISTRIBUTED_CONCURRENCY),
             };
             let children = iterations.distributed().await;
-            return finish_distributed(engine, run, children, tolerated);
+            return finish_distributed(engine, run, children, &sizes, tolerated);
         }
         None => {
             let iterations = Iterations {
@@ -443,19 +467,21 @@ fn reader_failed(engine: &Engine, run: &mut StateRun<'_>, failure: Failure) -> F
 }
 
 /// The map run's end: MapRunFailed past the tolerated failures, else MapRunSucceeded and
-/// MapStateSucceeded.
+/// MapStateSucceeded. A failed child counts the `sizes` of its batch (1 unbatched) in
+/// failed items, as AWS counts them against the tolerated failures.
 fn finish_distributed(
     engine: &Engine,
     run: &mut StateRun<'_>,
     children: Result<fanout::Done<ChildOutcome>, Stop>,
+    sizes: &[usize],
     tolerated: usize,
 ) -> Result<Step, Failure> {
     let children = children.map_err(|stop| record_stop(engine, run, stop))?;
     let mut outputs = Vec::with_capacity(children.outputs.len());
     let (mut failures, mut last_failure) = (0usize, None);
-    for (output, failure) in children.outputs {
+    for (index, (output, failure)) in children.outputs.into_iter().enumerate() {
         if let Some(failure) = failure {
-            failures += 1;
+            failures += sizes.get(index).copied().unwrap_or(1);
             last_failure = Some(failure);
         }
         outputs.push(output);
@@ -557,7 +583,7 @@ fn runtime(run: &StateRun<'_>, message: &str) -> Failure {
 }
 
 /// Reads a numeric `…Path` field; AWS's error when it is not an `integer`/`float`.
-fn read_number(
+pub(super) fn read_number(
     engine: &Engine,
     run: &StateRun<'_>,
     input: &Value,

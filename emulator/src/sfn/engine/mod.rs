@@ -21,6 +21,7 @@ pub mod fail;
 pub mod failure;
 mod fanout;
 pub mod intrinsics;
+pub mod item_batcher;
 pub mod item_reader;
 pub mod jsonata;
 pub mod limits;

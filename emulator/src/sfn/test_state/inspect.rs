@@ -3,7 +3,7 @@
 //! own functions (`effective_input`, the `paths` functions), which are pure, and the raw
 //! result read from the run's history (`TaskSucceeded`/`LambdaFunctionSucceeded`), or the
 //! mock for Map and Parallel (a reader Map's items from `mapItemReaderData` shown as
-//! `afterItemSelector`). TRACE adds the HTTP request and response of HTTP Tasks, which
+//! `afterItemSelector`, and batched as `afterItemBatcher`). TRACE adds the HTTP request and response of HTTP Tasks, which
 //! the emulator does not run (`arn:aws:states:::http:invoke` is refused), so it shows the
 //! same as DEBUG.
 
@@ -94,7 +94,11 @@ pub fn collect(
             .as_ref()
             .map(|input| super::reader::items(engine, run, request, input))
         {
-            inspection.text("afterItemSelector", &Value::Array(items));
+            inspection.text("afterItemSelector", &Value::Array(items.clone()));
+            let input = effective.as_ref().unwrap_or(&Value::Null);
+            if let Ok(Some(batches)) = super::reader::batches(engine, run, input, &items) {
+                inspection.text("afterItemBatcher", &Value::Array(batches));
+            }
         }
     }
     if !matches!(outcome, Outcome::Succeeded(_)) {

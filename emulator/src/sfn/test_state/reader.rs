@@ -3,12 +3,14 @@
 //! ReaderConfig's InputType, CSV headers and delimiter, and MaxItems) into the Map's items,
 //! each then reshaped by ItemSelector. A mismatch fails the state with
 //! `States.ItemReaderFailed`. The items decide how many iterations a
-//! `mapIterationFailureCount` is measured against and are shown as `afterItemSelector`.
+//! `mapIterationFailureCount` is measured against and are shown as `afterItemSelector`;
+//! grouped by an ItemBatcher (`engine/item_batcher.rs`) they are shown as `afterItemBatcher`.
 
 use serde_json::Value;
 
 use super::request::Request;
 use crate::sfn::asl::StateKind;
+use crate::sfn::engine::item_batcher;
 use crate::sfn::engine::item_reader::{self, READER_FAILED};
 use crate::sfn::engine::map::select_item;
 use crate::sfn::engine::{Engine, Failure, StateRun};
@@ -43,4 +45,21 @@ pub fn items(
         .map(|(index, item)| select_item(engine, run, item_selector.as_ref(), input, index, item))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// The child inputs an ItemBatcher makes of the read `items`; None when the Map has none.
+pub fn batches(
+    engine: &Engine,
+    run: &StateRun<'_>,
+    input: &Value,
+    items: &[Value],
+) -> Result<Option<Vec<Value>>, Failure> {
+    let StateKind::Map { distributed, .. } = &run.state.kind else {
+        return Ok(None);
+    };
+    let Some(batcher) = distributed.as_ref().and_then(|d| d.batcher.as_ref()) else {
+        return Ok(None);
+    };
+    item_batcher::group(engine, run, batcher, input, items.to_vec())
+        .map(|batches| Some(batches.inputs))
 }

@@ -172,6 +172,9 @@ fn decide(engine: &Engine, run: &mut StateRun<'_>, attempt: Result<Step, Failure
 fn composite(engine: &Engine, run: &StateRun<'_>, request: &Request) -> Result<Step, Failure> {
     let input = engine.effective_input(run)?;
     let read = super::reader::items(engine, run, request, &input)?;
+    if let Some(items) = &read {
+        super::reader::batches(engine, run, &input, items)?;
+    }
     let result = match &request.mock {
         Some(MockOutcome::Result(result)) => result.clone(),
         Some(MockOutcome::Error(failure)) => return Err(failure.clone()),
