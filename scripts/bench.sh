@@ -174,6 +174,9 @@ measure() {
         startexecution)
             local arn counts succeeded
             arn="$(python3 "$HELPER" machine "$url" bench-machine)"
+            # What the GetItem/PutItem runs left (PutItem's items stay in the table), so the
+            # table can show what the executions themselves added.
+            CELL["$name.rss.before"]="$(python3 "$HELPER" rss "$PID")"
             wrk_run startexecution "$arn"
             local accepted=$((REQ - WRONG))
             counts="$(python3 "$HELPER" count "$url" "$arn")"
@@ -240,7 +243,11 @@ row() {
 }
 memory_cell() {
     [[ -n "${CELL[$1.rss]:-}" ]] || { printf -- "—"; return; }
-    printf "%s MB (%s executions)" "${CELL[$1.rss]}" "${CELL[$1.executions]}"
+    local before="${CELL[$1.rss.before]:-}" per=""
+    if [[ -n "$before" && "${CELL[$1.executions]:-0}" -gt 0 ]]; then
+        per="; +$((CELL[$1.rss] - before)) MB during the run, $(((CELL[$1.rss] - before) * 1048576 / CELL[$1.executions])) B per execution"
+    fi
+    printf "%s MB (%s executions%s)" "${CELL[$1.rss]}" "${CELL[$1.executions]}" "$per"
 }
 table() {
     local name

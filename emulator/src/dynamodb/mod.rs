@@ -103,9 +103,58 @@ impl JsonService for DynamoDb {
                 "Start of structure or map found where not expected.",
             ));
         }
+        if inline(operation, &input)
+            && let Some(answer) = store::without_waiting(|| ops::dispatch(self, operation, &input))
+        {
+            return answer;
+        }
         let db = self.clone();
         let operation = operation.to_owned();
         run_blocking(move || ops::dispatch(&db, &operation, &input)).await
+    }
+}
+
+/// The most request text (strings, names and numbers) an operation runs with on the request's
+/// own task; larger ones go to the blocking pool.
+const INLINE_INPUT_BYTES: usize = 8 * 1024;
+
+/// Whether `operation` runs on the request's task (when its table is free at once): a
+/// single-item read or write of a small request. Handing each such operation to the blocking
+/// pool and back cost more than the operation — two thread wake-ups per GetItem, most of the
+/// emulator's CPU time under load (`perf`; docs/performance.md). Everything that may take
+/// long — Scan, Query, batches, transactions, large items or expressions, a table another
+/// operation holds — still runs on the pool, so it never stalls the async workers.
+fn inline(operation: &str, input: &Value) -> bool {
+    matches!(
+        operation,
+        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem"
+    ) && text_within(input, &mut INLINE_INPUT_BYTES.clone())
+}
+
+/// Whether `value`'s strings, keys and numbers add up to at most `budget` bytes (stops as
+/// soon as they do not: the walk costs at most the budget).
+fn text_within(value: &Value, budget: &mut usize) -> bool {
+    let mut spend = |n: usize| match budget.checked_sub(n) {
+        Some(left) => {
+            *budget = left;
+            true
+        }
+        None => false,
+    };
+    match value {
+        Value::String(s) => spend(s.len()),
+        Value::Number(n) => spend(n.as_str().len()),
+        Value::Array(items) => spend(items.len()) && items.iter().all(|v| text_within(v, budget)),
+        Value::Object(map) => {
+            spend(map.len())
+                && map.iter().all(|(k, v)| {
+                    k.len() <= *budget && {
+                        *budget -= k.len();
+                        text_within(v, budget)
+                    }
+                })
+        }
+        Value::Bool(_) | Value::Null => spend(1),
     }
 }
 

@@ -20,9 +20,12 @@
 //! DeleteTable marks the table `deleted` under its write lock: an operation that looked the
 //! table up before it was removed finds it missing.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
+};
 
 use super::ops::idempotency::TokenLedger;
 use super::streams::StreamLog;
@@ -146,28 +149,68 @@ pub struct Handles<'s> {
     tables: BTreeMap<String, SharedTable>,
 }
 
+thread_local! {
+    /// Set while [`without_waiting`] runs an operation on this thread.
+    static TRY_ONLY: Cell<bool> = const { Cell::new(false) };
+    /// Set when, under [`without_waiting`], a table lock was not free at once.
+    static WOULD_BLOCK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `operation` on this thread with every table lock taken only if it is free at once:
+/// `None` when one was not. A table whose lock was busy is left out of the operation's
+/// [`State`], as a deleted table is, so the operation fails before it changes anything and
+/// the caller runs it again where it may wait. Callers pass only operations that lock their
+/// tables once (single-item reads and writes).
+pub fn without_waiting<T>(operation: impl FnOnce() -> T) -> Option<T> {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            TRY_ONLY.with(|t| t.set(false));
+        }
+    }
+    TRY_ONLY.with(|t| t.set(true));
+    WOULD_BLOCK.with(|w| w.set(false));
+    let reset = Reset;
+    let result = operation();
+    drop(reset);
+    (!WOULD_BLOCK.with(Cell::get)).then_some(result)
+}
+
+/// `lock` at once, or — under [`without_waiting`] — `None` when it is busy.
+fn take<'a, G>(
+    lock: impl FnOnce() -> Result<G, PoisonError<G>>,
+    try_lock: impl FnOnce() -> Result<G, TryLockError<G>>,
+    held: impl FnOnce(G) -> Held<'a>,
+) -> Option<Held<'a>> {
+    if !TRY_ONLY.with(Cell::get) {
+        return Some(held(lock().unwrap_or_else(PoisonError::into_inner)));
+    }
+    match try_lock() {
+        Ok(guard) => Some(held(guard)),
+        Err(TryLockError::Poisoned(poisoned)) => Some(held(poisoned.into_inner())),
+        Err(TryLockError::WouldBlock) => {
+            WOULD_BLOCK.with(|w| w.set(true));
+            None
+        }
+    }
+}
+
 impl Handles<'_> {
     /// Every table locked for reading, in name order.
     pub fn read(&self) -> State<'_> {
-        self.lock_all(|t| {
-            t.read()
-                .map_or_else(|e| Held::Read(e.into_inner()), Held::Read)
-        })
+        self.lock_all(|t| take(|| t.read(), || t.try_read(), Held::Read))
     }
 
     /// Every table locked for writing, in name order.
     pub fn write(&self) -> State<'_> {
-        self.lock_all(|t| {
-            t.write()
-                .map_or_else(|e| Held::Write(e.into_inner()), Held::Write)
-        })
+        self.lock_all(|t| take(|| t.write(), || t.try_write(), Held::Write))
     }
 
-    fn lock_all<'h>(&'h self, take: impl Fn(&'h RwLock<Table>) -> Held<'h>) -> State<'h> {
+    fn lock_all<'h>(&'h self, take: impl Fn(&'h RwLock<Table>) -> Option<Held<'h>>) -> State<'h> {
         let tables = self
             .tables
             .iter()
-            .map(|(name, table)| (name.clone(), take(table)))
+            .filter_map(|(name, table)| Some((name.clone(), take(table)?)))
             .filter(|(_, held)| !held.deleted)
             .collect();
         State {

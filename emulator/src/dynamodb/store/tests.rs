@@ -92,6 +92,53 @@ async fn a_scan_in_progress_leaves_other_tables_and_readers_answering() {
     assert_eq!(scanned["Count"], json!(1));
 }
 
+/// A single-item write whose table is busy does not run on the request's task (it would
+/// stall the async worker): it falls back to the blocking pool, waits there, and is applied
+/// exactly once when the table is free. On a free table it runs inline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_item_write_to_a_busy_table_waits_off_the_workers_and_applies_once() {
+    let (ddb, _) = DynamoDb::new(Arc::new(Context::for_tests()));
+    create(&ddb, "aaa", false).await;
+    put(&ddb, "aaa", "a1").await;
+    let free = super::without_waiting(|| {
+        crate::dynamodb::ops::dispatch(&ddb, "GetItem", &get("aaa", "a1"))
+    });
+    assert_eq!(free.unwrap().unwrap()["Item"]["pk"], json!({"S": "a1"}));
+
+    let (entered, release) = pause_scans(&ddb);
+    let scanner = tokio::spawn({
+        let ddb = ddb.clone();
+        async move { ddb.call("Scan", json!({"TableName": "aaa"})).await }
+    });
+    tokio::task::spawn_blocking(move || entered.recv_timeout(HANG))
+        .await
+        .unwrap()
+        .expect("the Scan reached its hook");
+    let add = json!({"TableName": "aaa", "Key": {"pk": {"S": "n"}},
+                     "UpdateExpression": "ADD c :one",
+                     "ExpressionAttributeValues": {":one": {"N": "1"}}});
+    // Under the Scan's shared lock the write cannot take the table at once.
+    let busy = super::without_waiting(|| crate::dynamodb::ops::dispatch(&ddb, "UpdateItem", &add));
+    assert!(busy.is_none(), "a busy table is not waited for inline");
+    let writer = tokio::spawn({
+        let ddb = ddb.clone();
+        async move { ddb.call("UpdateItem", add).await }
+    });
+    // Both async workers stay free while the write waits: another table's work answers.
+    create(&ddb, "bbb", false).await;
+    put(&ddb, "bbb", "b1").await;
+    assert!(!writer.is_finished(), "the write waits for the Scan");
+    release.send(()).unwrap();
+    scanner.await.unwrap().unwrap();
+    writer.await.unwrap().unwrap();
+    let counted = call(&ddb, "GetItem", get("aaa", "n")).await;
+    assert_eq!(
+        counted["Item"]["c"],
+        json!({"N": "1"}),
+        "applied exactly once"
+    );
+}
+
 /// One transaction adding 1 to `aaa` and -1 to `bbb`, listing `bbb` first when `b_first`.
 fn transfer(b_first: bool) -> Value {
     let update = |table: &str, delta: &str| {
