@@ -53,25 +53,14 @@ pub fn parse(
     distributed: bool,
     problems: &mut Vec<String>,
 ) -> Option<ItemBatcher> {
-    let Some(object) = value.as_object() else {
-        problems.push(format!(
-            "SCHEMA_VALIDATION_FAILED: Expected an object at {}",
-            pointer(at)
-        ));
-        return None;
-    };
-    if !distributed {
-        problems.push(format!(
-            "SCHEMA_VALIDATION_FAILED: The field 'ItemBatcher' is only supported in 'DISTRIBUTED' processing mode at {}",
-            pointer(at)
-        ));
-    }
-    for key in object.keys().filter(|key| !FIELDS.contains(&key.as_str())) {
-        problems.push(format!(
-            "SCHEMA_VALIDATION_FAILED: Field '{key}' is not supported at {}",
-            pointer(at)
-        ));
-    }
+    let object = super::item_reader::distributed_object(
+        "ItemBatcher",
+        value,
+        FIELDS,
+        at,
+        distributed,
+        problems,
+    )?;
     let limits = ["MaxItemsPerBatch", "MaxInputBytesPerBatch"];
     if !limits
         .iter()

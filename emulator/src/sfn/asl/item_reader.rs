@@ -64,19 +64,14 @@ pub fn parse(
     distributed: bool,
     problems: &mut Vec<String>,
 ) -> Option<ItemReader> {
-    let Some(object) = value.as_object() else {
-        problems.push(format!(
-            "SCHEMA_VALIDATION_FAILED: Expected an object at {}",
-            pointer(at)
-        ));
-        return None;
-    };
-    if !distributed {
-        problems.push(format!(
-            "SCHEMA_VALIDATION_FAILED: The field 'ItemReader' is only supported in 'DISTRIBUTED' processing mode at {at}"
-        ));
-    }
-    unknown_fields(object, READER_FIELDS, at, problems);
+    let object = distributed_object(
+        "ItemReader",
+        value,
+        READER_FIELDS,
+        at,
+        distributed,
+        problems,
+    )?;
     let (wanted, unwanted) = if jsonata {
         ("Arguments", "Parameters")
     } else {
@@ -112,6 +107,33 @@ pub fn parse(
         max_items: max_items(config, jsonata, &config_at, problems),
         parameters: object.get(wanted).cloned(),
     })
+}
+
+/// A distributed Map's object field (`ItemReader`, `ItemBatcher`) found at `at`: `None` when it
+/// is not an object; a problem when the Map is not distributed and one per unknown field.
+pub(super) fn distributed_object<'v>(
+    field: &str,
+    value: &'v Value,
+    known: &[&str],
+    at: &str,
+    distributed: bool,
+    problems: &mut Vec<String>,
+) -> Option<&'v Map<String, Value>> {
+    let Some(object) = value.as_object() else {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: Expected an object at {}",
+            pointer(at)
+        ));
+        return None;
+    };
+    if !distributed {
+        problems.push(format!(
+            "SCHEMA_VALIDATION_FAILED: The field '{field}' is only supported in 'DISTRIBUTED' processing mode at {}",
+            pointer(at)
+        ));
+    }
+    unknown_fields(object, known, at, problems);
+    Some(object)
 }
 
 fn unknown_fields(
