@@ -134,27 +134,30 @@ fn inline(operation: &str, input: &Value) -> bool {
 /// Whether `value`'s strings, keys and numbers add up to at most `budget` bytes (stops as
 /// soon as they do not: the walk costs at most the budget).
 fn text_within(value: &Value, budget: &mut usize) -> bool {
-    let mut spend = |n: usize| match budget.checked_sub(n) {
+    match value {
+        Value::String(s) => spend(budget, s.len()),
+        Value::Number(n) => spend(budget, n.as_str().len()),
+        Value::Array(items) => {
+            spend(budget, items.len()) && items.iter().all(|v| text_within(v, budget))
+        }
+        Value::Object(map) => {
+            spend(budget, map.len())
+                && map
+                    .iter()
+                    .all(|(k, v)| spend(budget, k.len()) && text_within(v, budget))
+        }
+        Value::Bool(_) | Value::Null => spend(budget, 1),
+    }
+}
+
+/// Takes `n` from `budget`; `false` (budget unchanged) when it holds less.
+fn spend(budget: &mut usize, n: usize) -> bool {
+    match budget.checked_sub(n) {
         Some(left) => {
             *budget = left;
             true
         }
         None => false,
-    };
-    match value {
-        Value::String(s) => spend(s.len()),
-        Value::Number(n) => spend(n.as_str().len()),
-        Value::Array(items) => spend(items.len()) && items.iter().all(|v| text_within(v, budget)),
-        Value::Object(map) => {
-            spend(map.len())
-                && map.iter().all(|(k, v)| {
-                    k.len() <= *budget && {
-                        *budget -= k.len();
-                        text_within(v, budget)
-                    }
-                })
-        }
-        Value::Bool(_) | Value::Null => spend(1),
     }
 }
 
@@ -181,6 +184,21 @@ mod tests {
 
     use super::*;
     use crate::bus::JsonService;
+
+    /// Only small single-item operations run inline: the text budget counts strings, keys
+    /// and numbers, and stops at the first one over it.
+    #[test]
+    fn only_small_single_item_requests_run_inline() {
+        let get = json!({"TableName": "t", "Key": {"pk": {"S": "a"}}});
+        assert!(inline("GetItem", &get));
+        assert!(!inline("Scan", &json!({"TableName": "t"})));
+        let big = json!({"TableName": "t", "Item": {"pk": {"S": "x".repeat(INLINE_INPUT_BYTES)}}});
+        assert!(!inline("PutItem", &big));
+        let mut budget = 10;
+        assert!(text_within(&json!({"abc": "defg"}), &mut budget));
+        assert_eq!(budget, 10 - 1 - 3 - 4);
+        assert!(!text_within(&json!(["12345678901"]), &mut 10));
+    }
 
     /// Other services (Step Functions' DynamoDB integration) call with the SDK's JSON shapes
     /// through the bus and get the SDK's answers and errors.
