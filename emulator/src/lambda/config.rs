@@ -240,16 +240,8 @@ const RUNTIMES: [&str; 46] = [
 /// `RoleArn`'s pattern in Lambda's model:
 /// `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`.
 fn check_role(members: &Members<'_>, role: &str) -> Result<(), AwsError> {
-    let matches = role
-        .strip_prefix("arn:")
-        .and_then(|rest| rest.split_once(":iam::"))
-        .and_then(|(partition, rest)| {
-            let partition_ok = partition.is_empty()
-                || partition
-                    .strip_prefix("aws")
-                    .is_some_and(|p| p.chars().all(|c| c.is_ascii_alphabetic() || c == '-'));
-            partition_ok.then_some(rest)
-        })
+    let matches = after_arn_partition(role)
+        .and_then(|rest| rest.strip_prefix("iam::"))
         .and_then(|rest| rest.split_once(":role"))
         .is_some_and(|(account, name)| {
             let name = name.strip_prefix('/').unwrap_or(name);
@@ -269,6 +261,17 @@ fn check_role(members: &Members<'_>, role: &str) -> Result<(), AwsError> {
         "Member must satisfy regular expression pattern: \
          arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
     ))
+}
+
+/// What follows `arn:(aws[a-zA-Z-]*)?:` — the ARN prefix Lambda's model patterns share — or
+/// `None` when `text` does not start so.
+pub(crate) fn after_arn_partition(text: &str) -> Option<&str> {
+    let (partition, rest) = text.strip_prefix("arn:")?.split_once(':')?;
+    let partition_ok = partition.is_empty()
+        || partition
+            .strip_prefix("aws")
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_alphabetic() || c == '-'));
+    partition_ok.then_some(rest)
 }
 
 /// `Architectures`: one of `x86_64` and `arm64` (the model's list holds exactly one).

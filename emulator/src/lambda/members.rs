@@ -186,16 +186,7 @@ fn kms_key_arn<'a>(members: &Members<'a>, member: &str) -> Result<Option<&'a str
         return Ok(None);
     };
     let matches = key.is_empty()
-        || key
-            .strip_prefix("arn:")
-            .and_then(|rest| rest.split_once(':'))
-            .and_then(|(partition, rest)| {
-                let partition_ok = partition.is_empty()
-                    || partition
-                        .strip_prefix("aws")
-                        .is_some_and(|p| p.chars().all(|c| c.is_ascii_alphabetic() || c == '-'));
-                partition_ok.then_some(rest)
-            })
+        || super::config::after_arn_partition(key)
             .and_then(|rest| rest.split_once(':'))
             .is_some_and(|(service, _)| {
                 !service.is_empty()
