@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_sfn::Client;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
-use orderlab_emulator::{ClockMode, Config, Emulator};
+use orderlab_emulator::Emulator;
 use serde_json::{Value, json};
 
 mod support;
@@ -15,26 +15,11 @@ mod support;
 const ROLE: &str = "arn:aws:iam::000000000000:role/states-role";
 
 async fn start() -> (Emulator, Client) {
-    let emulator = Emulator::start(Config {
-        clock: ClockMode::Virtual,
-        ..Default::default()
-    })
-    .await
-    .expect("emulator starts");
-    let client = Client::new(&support::sdk_config(&emulator).await);
-    (emulator, client)
+    support::start_virtual_sfn().await
 }
 
 async fn create(client: &Client, name: &str, definition: Value) -> String {
-    client
-        .create_state_machine()
-        .name(name)
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .expect("machine created")
-        .state_machine_arn
+    support::create_state_machine(client, name, definition).await
 }
 
 /// Starts an execution and polls until it has ended (bounded).
@@ -43,29 +28,7 @@ async fn execute(
     machine: &str,
     input: Value,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    let arn = client
-        .start_execution()
-        .state_machine_arn(machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .expect("execution started")
-        .execution_arn;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let described = client
-            .describe_execution()
-            .execution_arn(&arn)
-            .send()
-            .await
-            .expect("described");
-        if described.status != ExecutionStatus::Running {
-            return described;
-        }
-        assert!(Instant::now() < deadline, "execution {arn} still running");
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    support::execute_to_end(client, machine, input).await
 }
 
 fn output(

@@ -5,8 +5,6 @@
 //! match the InputType).
 #![allow(clippy::disallowed_methods)] // the execution is polled, bounded in real time
 
-use std::time::{Duration, Instant};
-
 use aws_sdk_sfn::Client;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::operation::test_state::TestStateOutput;
@@ -252,33 +250,13 @@ async fn create_state_machine_checks_the_reader() {
     }
 }
 
-/// Starts `machine` (with `#TestCase` if any) and polls until it has ended (bounded).
+/// Starts `machine` (with `#TestCase` if any) on `{"batch": 7}` and polls until it has ended
+/// (bounded).
 async fn execute(
     client: &Client,
     machine: &str,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    let arn = client
-        .start_execution()
-        .state_machine_arn(machine)
-        .input(json!({"batch": 7}).to_string())
-        .send()
-        .await
-        .expect("started")
-        .execution_arn;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let described = client
-            .describe_execution()
-            .execution_arn(&arn)
-            .send()
-            .await
-            .expect("described");
-        if described.status != ExecutionStatus::Running {
-            return described;
-        }
-        assert!(Instant::now() < deadline, "execution still running");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    support::execute_to_end(client, machine, json!({"batch": 7})).await
 }
 
 #[tokio::test]

@@ -123,3 +123,71 @@ pub async fn sfn_client_without_host_prefix(emulator: &Emulator) -> aws_sdk_sfn:
         .build();
     aws_sdk_sfn::Client::from_conf(config)
 }
+
+/// The role ARN the Step Functions tests give their state machines.
+pub const STATES_ROLE: &str = "arn:aws:iam::000000000000:role/states-role";
+
+/// An emulator on the virtual clock and an SFN client for it.
+pub async fn start_virtual_sfn() -> (Emulator, aws_sdk_sfn::Client) {
+    let emulator = Emulator::start(Config {
+        clock: orderlab_emulator::ClockMode::Virtual,
+        ..Default::default()
+    })
+    .await
+    .expect("emulator starts");
+    let client = aws_sdk_sfn::Client::new(&sdk_config(&emulator).await);
+    (emulator, client)
+}
+
+/// Creates a STANDARD state machine; its ARN.
+pub async fn create_state_machine(
+    client: &aws_sdk_sfn::Client,
+    name: &str,
+    definition: serde_json::Value,
+) -> String {
+    client
+        .create_state_machine()
+        .name(name)
+        .definition(definition.to_string())
+        .role_arn(STATES_ROLE)
+        .send()
+        .await
+        .expect("machine created")
+        .state_machine_arn
+}
+
+/// Starts an execution of `machine` (with `#TestCase` if any) and polls until it has ended
+/// (bounded: 10 s of real time).
+#[allow(clippy::disallowed_methods)] // polls a running execution, bounded in real time
+pub async fn execute_to_end(
+    client: &aws_sdk_sfn::Client,
+    machine: &str,
+    input: serde_json::Value,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    let arn = client
+        .start_execution()
+        .state_machine_arn(machine)
+        .input(input.to_string())
+        .send()
+        .await
+        .expect("execution started")
+        .execution_arn;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let described = client
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .expect("described");
+        if described.status != aws_sdk_sfn::types::ExecutionStatus::Running {
+            return described;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "execution {arn} still running"
+        );
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
