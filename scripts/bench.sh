@@ -15,7 +15,8 @@
 # orderlab (debug: what `cargo run` serves; release unless --skip-release), then for each server:
 # starts it on a free 127.0.0.1 port (orderlab: --port 0), times process start -> first
 # ListTables answered, checks it listens on loopback only, creates a table (and a Pass -> Choice
-# -> Succeed state machine where Step Functions exists), runs wrk with scripts/bench/*.lua
+# -> Succeed state machine where Step Functions exists), runs wrk (StartExecution on a fresh
+# process of its own, so its memory row is the executions') with scripts/bench/*.lua
 # (every non-200 or wrong body counted as an error), counts the executions that SUCCEEDED
 # (ListExecutions after the run), reads the process group's RSS, and stops it.
 # The Markdown table goes to stdout and to $TMPDIR/orderlab-bench-<UTC time>.md; progress to
@@ -128,6 +129,7 @@ launch() {
     shift
     local pid_file="$WORK/$name.pid"
     PID_FILES+=("$pid_file")
+    LAST_PID_FILE="$pid_file"
     local out
     out="$(python3 "$HELPER" launch --log "$WORK/$name.log" --pid-file "$pid_file" "$@")"
     read -r PORT START_MS <<<"$out"
@@ -161,7 +163,7 @@ declare -A CELL
 measure() {
     local name="$1"
     shift
-    CELL["$name.start"]="$START_MS"
+    CELL["$name.start"]="${CELL[$name.start]:-$START_MS}"
     local url="http://127.0.0.1:$PORT"
     python3 "$HELPER" table "$url" bench
     for workload in "$@"; do
@@ -174,7 +176,7 @@ measure() {
         startexecution)
             local arn counts succeeded
             arn="$(python3 "$HELPER" machine "$url" bench-machine)"
-            # What the GetItem/PutItem runs left (PutItem's items stay in the table), so the
+            # The server is a fresh one (run_all), so this is its memory at rest and the
             # table can show what the executions themselves added.
             CELL["$name.rss.before"]="$(python3 "$HELPER" rss "$PID")"
             wrk_run startexecution "$arn"
@@ -193,7 +195,7 @@ measure() {
             ;;
         esac
     done
-    stop_group "$WORK/$name.pid"
+    stop_group "$LAST_PID_FILE"
 }
 
 # wanted NAME: whether the table has NAME's column.
@@ -213,13 +215,20 @@ run_all() {
         port="$(free_port)"
         launch ministack --port "$port" -- env GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 \
             TMPDIR="$WORK" "$VENV/bin/ministack"
-        measure ministack getitem putitem startexecution
+        measure ministack getitem putitem
+        port="$(free_port)"
+        launch ministack-sfn --port "$port" -- env GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 \
+            TMPDIR="$WORK" "$VENV/bin/ministack"
+        measure ministack startexecution
     fi
     local build
     for build in debug release; do
         wanted "$build" || continue
         launch "$build" --banner -- "$CARGO_TARGET_DIR/$build/orderlab" emulate --port 0
-        measure "$build" getitem putitem startexecution
+        measure "$build" getitem putitem
+        # A fresh process for the executions: its memory is then theirs, not PutItem's items'.
+        launch "$build-sfn" --banner -- "$CARGO_TARGET_DIR/$build/orderlab" emulate --port 0
+        measure "$build" startexecution
     done
 }
 

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use super::express::ExpressStart;
 use super::{
     ExecutionRecord, MachineRecord, check_arn, check_name, check_name_length,
-    execution_does_not_exist, page_bounds, paginate, state_machine_does_not_exist,
+    execution_does_not_exist, page_bounds, state_machine_does_not_exist,
 };
 use crate::protocol::AwsError;
 use crate::protocol::members::Members;
@@ -115,6 +115,8 @@ impl StepFunctions {
             engine,
             run,
         ));
+        let seq = store.next_seq;
+        store.next_seq += 1;
         store.executions.insert(
             arn.clone(),
             ExecutionRecord {
@@ -130,6 +132,7 @@ impl StepFunctions {
                 stop_date: None,
                 history,
                 abort: Some(abort),
+                seq,
             },
         );
         Ok(json!({ "executionArn": arn, "startDate": start_date }))
@@ -186,17 +189,11 @@ impl StepFunctions {
             }
             Some(_) => {}
         }
-        let summaries: Vec<Value> = store
-            .executions
-            .values()
-            .rev()
-            .filter(|e| e.machine_arn == machine_arn)
-            .filter(|e| filter.is_none_or(|status| e.status == status))
-            .map(summary)
-            .collect();
+        let (summaries, next) = page_of_executions(&store, input, |e| {
+            e.machine_arn == machine_arn && filter.is_none_or(|status| e.status == status)
+        })?;
         drop(store);
-        let (page, next) = paginate(input, &summaries)?;
-        let mut output = json!({ "executions": page });
+        let mut output = json!({ "executions": summaries });
         if let (Some(token), Some(object)) = (next, output.as_object_mut()) {
             object.insert("nextToken".into(), json!(token));
         }
@@ -298,6 +295,40 @@ fn unknown_test_case(machine: &str, case: &str) -> AwsError {
         ),
     )
 }
+
+/// ListExecutions' page, newest first: the summaries of at most `maxResults` (default 100)
+/// executions `wanted` keeps, from the one `nextToken` names, and the token of the next page.
+///
+/// The token names an execution's [`ExecutionRecord::seq`], found by binary search, so paging
+/// through `n` executions walks each once (not once per page), only the page's summaries are
+/// built, and executions started while a client pages do not shift its pages.
+fn page_of_executions(
+    store: &super::Store,
+    input: &Value,
+    wanted: impl Fn(&ExecutionRecord) -> bool,
+) -> Result<(Vec<Value>, Option<String>), AwsError> {
+    let max = super::page_size(input)?;
+    let end = match Members::of(input).str("nextToken")? {
+        Some(token) => {
+            let from = super::decode_token(EXECUTION_TOKEN, token)?;
+            store.executions.partition_point(|_, e| e.seq <= from)
+        }
+        None => store.executions.len(),
+    };
+    let mut newest_first = (0..end)
+        .rev()
+        .filter_map(|index| store.executions.get_index(index))
+        .map(|(_, execution)| execution)
+        .filter(|execution| wanted(execution));
+    let page: Vec<Value> = newest_first.by_ref().take(max).map(summary).collect();
+    let next = newest_first
+        .next()
+        .map(|e| super::encode_token(EXECUTION_TOKEN, e.seq));
+    Ok((page, next))
+}
+
+/// Tokens of ListExecutions' pages ([`page_of_executions`]).
+const EXECUTION_TOKEN: &str = "orderlab-sfn-execution";
 
 /// The fields DescribeExecution and ListExecutions share.
 fn summary(execution: &ExecutionRecord) -> Value {
@@ -466,5 +497,69 @@ mod tests {
             last["executionFailedEventDetails"]["error"],
             "States.Runtime"
         );
+    }
+
+    /// A store of `n` closed executions, alternating between machines `arn:m0` and `arn:m1`.
+    fn store_of(n: u64) -> super::super::Store {
+        let ctx = Arc::new(crate::Context::for_tests());
+        let mut store = super::super::Store::default();
+        for _ in 0..n {
+            push_execution(&mut store, &ctx);
+        }
+        store
+    }
+
+    fn push_execution(store: &mut super::super::Store, ctx: &Arc<crate::Context>) {
+        let seq = store.next_seq;
+        let arn = format!("arn:e{seq}");
+        let record = super::ExecutionRecord {
+            arn: arn.clone(),
+            name: format!("e{seq}"),
+            machine_arn: format!("arn:m{}", seq % 2),
+            status: "SUCCEEDED",
+            input: "{}".into(),
+            output: None,
+            error: None,
+            cause: None,
+            start_date: 0.0,
+            stop_date: Some(0.0),
+            history: Arc::new(crate::sfn::history::History::new(ctx.clone())),
+            abort: None,
+            seq,
+        };
+        store.executions.insert(arn, record);
+        store.next_seq += 1;
+    }
+
+    fn names(page: &[Value]) -> Vec<&str> {
+        page.iter().filter_map(|s| s["name"].as_str()).collect()
+    }
+
+    #[test]
+    fn list_executions_pages_newest_first_and_executions_started_meanwhile_shift_nothing() {
+        let ctx = Arc::new(crate::Context::for_tests());
+        let mut store = store_of(9);
+        let of_m1 = |e: &super::ExecutionRecord| e.machine_arn == "arn:m1";
+        let first = super::page_of_executions(&store, &json!({"maxResults": 2}), of_m1).unwrap();
+        assert_eq!(names(&first.0), ["e7", "e5"]);
+        // Two executions start between the pages: the next page goes on where it left off.
+        push_execution(&mut store, &ctx);
+        push_execution(&mut store, &ctx);
+        let token = first.1.expect("more pages");
+        let input = json!({"maxResults": 2, "nextToken": token});
+        let second = super::page_of_executions(&store, &input, of_m1).unwrap();
+        assert_eq!(names(&second.0), ["e3", "e1"]);
+        assert_eq!(second.1, None, "no execution of arn:m1 is older than e1");
+        let newest = super::page_of_executions(&store, &json!({}), of_m1).unwrap();
+        assert_eq!(names(&newest.0), ["e9", "e7", "e5", "e3", "e1"]);
+    }
+
+    #[test]
+    fn list_executions_refuses_a_token_of_another_list() {
+        let store = store_of(3);
+        let offset_token = super::super::encode_token("orderlab-sfn", 1);
+        let input = json!({"nextToken": offset_token});
+        let err = super::page_of_executions(&store, &input, |_| true).unwrap_err();
+        assert_eq!(err.code, "InvalidToken");
     }
 }

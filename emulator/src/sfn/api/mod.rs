@@ -54,6 +54,9 @@ pub struct ExecutionRecord {
     pub stop_date: Option<f64>,
     pub history: Arc<History>,
     pub abort: Option<AbortHandle>,
+    /// Its place in start order ([`Store::next_seq`]): ListExecutions' tokens name it, so a
+    /// page is found without walking the executions before it.
+    pub seq: u64,
 }
 
 impl ExecutionRecord {
@@ -83,6 +86,9 @@ pub struct Store {
     retention: retention::Retention,
     /// How many executions run and the bytes their histories hold ([`running`]).
     running: running::Running,
+    /// The next execution's [`ExecutionRecord::seq`]; `executions` is in start order, so
+    /// their `seq`s ascend.
+    pub next_seq: u64,
 }
 
 pub fn state_machine_does_not_exist(arn: &str) -> AwsError {
@@ -158,29 +164,38 @@ pub fn page_bounds(
     input: &Value,
     len: usize,
 ) -> Result<(std::ops::Range<usize>, Option<String>), AwsError> {
-    let members = Members::of(input);
-    let max = match members.u64_in("maxResults", 0, 1000)? {
-        None | Some(0) => 100,
-        Some(n) => usize::try_from(n).unwrap_or(100),
-    };
-    let start = match members.str("nextToken")? {
-        Some(token) => decode_token(token)?,
+    let max = page_size(input)?;
+    let start = match Members::of(input).str("nextToken")? {
+        Some(token) => usize::try_from(decode_token(OFFSET_TOKEN, token)?).unwrap_or(usize::MAX),
         None => 0,
     };
     let end = start.saturating_add(max).min(len);
-    let next = (end < len).then(|| encode_token(end));
+    let next = (end < len).then(|| encode_token(OFFSET_TOKEN, end as u64));
     Ok((start.min(end)..end, next))
 }
 
-fn encode_token(offset: usize) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("orderlab-sfn:{offset}"))
+/// `maxResults`: 1–1000, and 100 when absent or 0 (AWS's "default: 100" for every list).
+pub fn page_size(input: &Value) -> Result<usize, AwsError> {
+    Ok(match Members::of(input).u64_in("maxResults", 0, 1000)? {
+        None | Some(0) => 100,
+        Some(n) => usize::try_from(n).unwrap_or(100),
+    })
 }
 
-fn decode_token(token: &str) -> Result<usize, AwsError> {
+/// Tokens of offset-paged lists ([`page_bounds`]).
+const OFFSET_TOKEN: &str = "orderlab-sfn";
+
+/// A `nextToken`: opaque to clients, `kind` and a position to the emulator.
+pub fn encode_token(kind: &str, position: u64) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{kind}:{position}"))
+}
+
+/// The position in a token [`encode_token`] made for `kind`, or AWS's `InvalidToken`.
+pub fn decode_token(kind: &str, token: &str) -> Result<u64, AwsError> {
     base64::engine::general_purpose::STANDARD
         .decode(token)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("orderlab-sfn:")?.parse().ok())
+        .and_then(|text| text.strip_prefix(kind)?.strip_prefix(':')?.parse().ok())
         .ok_or_else(|| AwsError::new(400, "InvalidToken", format!("Invalid Token: '{token}'")))
 }

@@ -125,6 +125,7 @@ mod tests {
                     stop_date: Some(0.0),
                     history,
                     abort: None,
+                    seq: i as u64,
                 },
             );
         }
