@@ -102,6 +102,7 @@ fn services() -> Fixture {
         state_mocks: Default::default(),
         callbacks: Default::default(),
         strict_aws: None,
+        ids: crate::ids::Ids::new(0),
     });
     Fixture {
         services: Services::new(&ctx, &Arc::default()),

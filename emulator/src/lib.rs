@@ -47,6 +47,7 @@ mod events;
 #[doc(hidden)]
 pub mod fuzz;
 mod iam;
+mod ids;
 mod jsonpath;
 mod lambda;
 mod protocol;
@@ -87,8 +88,9 @@ pub struct Config {
     /// A document that is not a valid MockConfigFile fails [`Emulator::start`] with
     /// `InvalidInput` and a message naming what is wrong.
     pub sfn_mock_config: Option<serde_json::Value>,
-    /// On the virtual clock, the seed of the scheduler that decides in which order concurrent
-    /// work runs (executions, deliveries, stream batches): the same seed, the same order.
+    /// The seed of every id and random value the emulator makes up (`ids.rs`) and, on the
+    /// virtual clock, of the scheduler that decides in which order concurrent work runs
+    /// (executions, deliveries, stream batches): the same seed, the same ids and order.
     pub seed: u64,
     /// The AWS-strict mode (a test aid, off by default): roles must exist and trust the
     /// service before CreateFunction, CreateStateMachine and a Step Functions PutTargets use
@@ -131,6 +133,8 @@ pub(crate) struct Context {
     pub callbacks: sfn::callbacks::Callbacks,
     /// The AWS-strict mode, when on (`strict.rs`).
     pub strict_aws: Option<StrictAws>,
+    /// Every id and random value the emulator makes up, seeded by [`Config::seed`] (`ids.rs`).
+    pub ids: ids::Ids,
 }
 
 impl Context {
@@ -149,6 +153,7 @@ impl Context {
             state_mocks: Default::default(),
             callbacks: Default::default(),
             strict_aws: None,
+            ids: ids::Ids::new(0),
         }
     }
 
@@ -243,6 +248,7 @@ impl Emulator {
             state_mocks,
             callbacks: Default::default(),
             strict_aws: config.strict_aws,
+            ids: ids::Ids::new(config.seed),
         });
         let access = Arc::new(protocol::access::Access::new(
             &config.allow_hosts,

@@ -466,3 +466,82 @@ async fn a_failing_iteration_aborts_the_others() {
     assert_eq!(seconds(&events), 1.0, "the 15 s wait was cut");
     assert_eq!(count(&events, &E::WaitStateExited), 1);
 }
+
+/// The output of an execution that draws every kind of random value Step Functions offers
+/// (JSONPath intrinsics, then JSONata built-ins), run on a fresh emulator with `seed`.
+async fn random_values(seed: u64) -> Value {
+    let definition = json!({
+        "StartAt": "Intrinsics",
+        "States": {
+            "Intrinsics": {"Type": "Pass", "Parameters": {
+                "uuid.$": "States.UUID()",
+                "n.$": "States.MathRandom(1, 1000000000)",
+                "seeded.$": "States.MathRandom(1, 1000000000, 42)"
+            }, "Next": "Jsonata"},
+            "Jsonata": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {
+                "intrinsics": "{% $states.input %}",
+                "random": "{% $random() %}",
+                "shuffled": "{% $shuffle([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) %}",
+                "uuid": "{% $uuid() %}",
+                "now": "{% $now() %}",
+                "millis": "{% $millis() %}",
+                "entered": "{% $states.context.State.EnteredTime %}"
+            }, "End": true}
+        }
+    });
+    let (status, events) = execute_with(seed, &definition, &json!({})).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    let succeeded = events
+        .last()
+        .and_then(|e| e.execution_succeeded_event_details());
+    let output = succeeded.and_then(|d| d.output()).expect("an output");
+    serde_json::from_str(output).expect("JSON output")
+}
+
+#[tokio::test]
+async fn random_values_and_now_are_functions_of_the_seed_and_the_virtual_clock() {
+    let first = random_values(7).await;
+    let again = random_values(7).await;
+    let other = random_values(8).await;
+    // The virtual clock starts at the wall clock, so the times differ between emulators; each
+    // is the clock's time, the one the context object shows.
+    let without_times = |v: &Value| {
+        let mut v = v.clone();
+        for key in ["now", "millis", "entered"] {
+            v.as_object_mut().expect("an object").remove(key);
+        }
+        v
+    };
+    assert_eq!(
+        without_times(&first),
+        without_times(&again),
+        "same seed, same values"
+    );
+    for path in [
+        "/intrinsics/uuid",
+        "/intrinsics/n",
+        "/random",
+        "/shuffled",
+        "/uuid",
+    ] {
+        assert_ne!(
+            first.pointer(path),
+            other.pointer(path),
+            "{path} under seeds 7 and 8"
+        );
+    }
+    assert_eq!(
+        first.pointer("/intrinsics/seeded"),
+        other.pointer("/intrinsics/seeded"),
+        "MathRandom with a seed argument gives the same number whatever the emulator's seed"
+    );
+    assert_eq!(
+        first["now"], first["entered"],
+        "$now() is the execution's clock"
+    );
+    let mut sorted = first["shuffled"].as_array().expect("an array").clone();
+    sorted.sort_by_key(|n| n.as_u64());
+    assert_eq!(sorted, (1..=10).map(|n| json!(n)).collect::<Vec<_>>());
+    let random = first["random"].as_f64().expect("a number");
+    assert!((0.0..1.0).contains(&random), "$random() = {random}");
+}

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::{ApiGateway, Deployment, Method, Resource, RestApi, Stage, new_id, not_found};
+use crate::ids::Ids;
 use crate::protocol::members::{Dialect, Members};
 use crate::protocol::{AwsError, AwsRequest, rest};
 
@@ -19,7 +20,9 @@ pub fn route(gateway: &ApiGateway, request: &AwsRequest) -> Answer {
     let account = gateway.ctx.account_id.clone();
     let now = gateway.ctx.clock.now_epoch_seconds();
     match (&request.method, parts.as_slice()) {
-        (&HttpMethod::POST, ["restapis"]) => create_rest_api(&mut apis, &input()?, now),
+        (&HttpMethod::POST, ["restapis"]) => {
+            create_rest_api(&mut apis, &input()?, now, &gateway.ctx.ids)
+        }
         (&HttpMethod::GET, ["restapis"]) => {
             let items: Vec<Value> = apis.values().map(api_json).collect();
             Ok((200, json!({ "item": items })))
@@ -42,9 +45,12 @@ pub fn route(gateway: &ApiGateway, request: &AwsRequest) -> Answer {
             let api = api(&apis, &account, id)?;
             Ok((200, resource_json(resource(api, rid)?)))
         }
-        (&HttpMethod::POST, ["restapis", id, "resources", parent]) => {
-            create_resource(api_mut(&mut apis, &account, id)?, parent, &input()?)
-        }
+        (&HttpMethod::POST, ["restapis", id, "resources", parent]) => create_resource(
+            api_mut(&mut apis, &account, id)?,
+            parent,
+            &input()?,
+            &gateway.ctx.ids,
+        ),
         (&HttpMethod::PUT, ["restapis", id, "resources", rid, "methods", m]) => {
             put_method(api_mut(&mut apis, &account, id)?, rid, m, &input()?)
         }
@@ -97,9 +103,12 @@ pub fn route(gateway: &ApiGateway, request: &AwsRequest) -> Answer {
                     )
                 })
         }
-        (&HttpMethod::POST, ["restapis", id, "deployments"]) => {
-            create_deployment(api_mut(&mut apis, &account, id)?, &input()?, now)
-        }
+        (&HttpMethod::POST, ["restapis", id, "deployments"]) => create_deployment(
+            api_mut(&mut apis, &account, id)?,
+            &input()?,
+            now,
+            &gateway.ctx.ids,
+        ),
         (&HttpMethod::GET, ["restapis", id, "stages"]) => {
             let items: Vec<Value> = api(&apis, &account, id)?
                 .stages
@@ -167,7 +176,12 @@ pub(super) fn resource_mut<'a>(
     })
 }
 
-fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64) -> Answer {
+fn create_rest_api(
+    apis: &mut IndexMap<String, RestApi>,
+    input: &Value,
+    now: f64,
+    ids: &Ids,
+) -> Answer {
     let members = Members::with(input, Dialect::ApiGateway);
     let description = members.str("description")?;
     let tags: IndexMap<String, String> = members
@@ -183,7 +197,7 @@ fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64
             "Invalid REST API name specified",
         )
     })?;
-    let root_id = new_id();
+    let root_id = new_id(ids);
     let mut resources = IndexMap::new();
     resources.insert(
         root_id.clone(),
@@ -196,7 +210,7 @@ fn create_rest_api(apis: &mut IndexMap<String, RestApi>, input: &Value, now: f64
         },
     );
     let api = RestApi {
-        id: new_id(),
+        id: new_id(ids),
         name: name.to_owned(),
         description: description.map(str::to_owned),
         created_date: now.floor(),
@@ -285,7 +299,7 @@ pub(super) fn stage_json(stage: &Stage) -> Value {
     out
 }
 
-fn create_resource(api: &mut RestApi, parent_id: &str, input: &Value) -> Answer {
+fn create_resource(api: &mut RestApi, parent_id: &str, input: &Value, ids: &Ids) -> Answer {
     let path_part = Members::with(input, Dialect::ApiGateway).str("pathPart")?;
     let parent_path = resource(api, parent_id)?.path.clone();
     let path_part = path_part.ok_or_else(|| {
@@ -308,7 +322,7 @@ fn create_resource(api: &mut RestApi, parent_id: &str, input: &Value) -> Answer 
         ));
     }
     let created = Resource {
-        id: new_id(),
+        id: new_id(ids),
         parent_id: Some(parent_id.to_owned()),
         path_part: path_part.to_owned(),
         path,
@@ -385,7 +399,7 @@ fn put_integration(api: &mut RestApi, rid: &str, http_method: &str, input: &Valu
     Ok((201, integration))
 }
 
-fn create_deployment(api: &mut RestApi, input: &Value, now: f64) -> Answer {
+fn create_deployment(api: &mut RestApi, input: &Value, now: f64, ids: &Ids) -> Answer {
     let members = Members::with(input, Dialect::ApiGateway);
     let stage_name = members.str("stageName")?.filter(|name| !name.is_empty());
     let stage_description = members.str("stageDescription")?.filter(|d| !d.is_empty());
@@ -396,7 +410,7 @@ fn create_deployment(api: &mut RestApi, input: &Value, now: f64) -> Answer {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     let deployment = Deployment {
-        id: new_id(),
+        id: new_id(ids),
         created_date: now.floor(),
         description: members.str("description")?.unwrap_or_default().to_owned(),
         resources: api.resources.clone(),

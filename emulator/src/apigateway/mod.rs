@@ -108,9 +108,9 @@ impl ApiGateway {
 }
 
 /// A new 10-character lowercase alphanumeric id.
-pub fn new_id() -> String {
+pub fn new_id(ids: &crate::ids::Ids) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    uuid::Uuid::new_v4()
+    ids.uuid()
         .into_bytes()
         .iter()
         .take(10)

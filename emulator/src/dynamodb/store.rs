@@ -119,9 +119,9 @@ impl Store {
     }
 
     /// The key id of the AWS managed KMS key (`alias/aws/dynamodb`), made once per emulator.
-    pub fn managed_kms_key(&self) -> String {
+    pub fn managed_kms_key(&self, ids: &crate::ids::Ids) -> String {
         lock(&self.managed_kms_key)
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .get_or_insert_with(|| ids.uuid().to_string())
             .clone()
     }
 

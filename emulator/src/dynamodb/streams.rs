@@ -52,7 +52,7 @@ impl StreamLog {
             now.millisecond()
         );
         let arn = ctx.arn("dynamodb", &format!("table/{table_name}/stream/{label}"));
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let suffix = ctx.ids.uuid().simple().to_string();
         StreamLog {
             arn,
             label,
@@ -108,7 +108,7 @@ impl StreamLog {
         input::set_member(&mut change, "SizeBytes", json!(size));
         input::set_member(&mut change, "StreamViewType", json!(self.view_type));
         let record = json!({
-            "eventID": uuid::Uuid::new_v4().simple().to_string(),
+            "eventID": ctx.ids.uuid().simple().to_string(),
             "eventName": event_name,
             "eventVersion": "1.1",
             "eventSource": "aws:dynamodb",

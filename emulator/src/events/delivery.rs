@@ -184,7 +184,7 @@ fn build_event(
     let time = entry_time(ctx, entry.time);
     Ok(json!({
         "version": "0",
-        "id": uuid::Uuid::new_v4().to_string(),
+        "id": ctx.ids.uuid().to_string(),
         "detail-type": detail_type,
         "source": source,
         "account": ctx.account_id,

@@ -133,9 +133,9 @@ impl Iam {
 
 /// A unique id in IAM's form: the kind's four-letter prefix (`AROA` role, `ANPA` policy,
 /// `AIPA` instance profile) and 17 upper-case letters and digits.
-fn unique_id(prefix: &str) -> String {
+fn unique_id(ids: &crate::ids::Ids, prefix: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let random = uuid::Uuid::new_v4();
+    let random = ids.uuid();
     let tail: String = random
         .as_bytes()
         .iter()

@@ -170,7 +170,7 @@ impl Iam {
         let policy = Policy {
             name: name.to_owned(),
             path: path.to_owned(),
-            id: super::unique_id("ANPA"),
+            id: super::unique_id(&self.ctx.ids, "ANPA"),
             arn: arn.clone(),
             description: description.map(str::to_owned),
             created: now.clone(),

@@ -104,7 +104,7 @@ impl Iam {
         let profile = Profile {
             name: name.to_owned(),
             path: path.to_owned(),
-            id: super::unique_id("AIPA"),
+            id: super::unique_id(&self.ctx.ids, "AIPA"),
             arn: self.arn("instance-profile", path, name),
             created: self.now(),
             roles: Vec::new(),

@@ -130,7 +130,7 @@ impl Iam {
         let role = Role {
             name: name.to_owned(),
             path: path.to_owned(),
-            id: super::unique_id("AROA"),
+            id: super::unique_id(&self.ctx.ids, "AROA"),
             arn: self.arn("role", path, name),
             created: self.now(),
             trust_policy: trust_policy.to_owned(),

@@ -121,7 +121,7 @@ impl FunctionConfig {
     /// Marks a change: new LastModified and RevisionId.
     pub fn touch(&mut self, ctx: &Context) {
         self.last_modified = last_modified(ctx.clock.now());
-        self.revision_id = uuid::Uuid::new_v4().to_string();
+        self.revision_id = ctx.ids.uuid().to_string();
     }
 
     /// The FunctionConfiguration shape.

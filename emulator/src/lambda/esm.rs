@@ -93,7 +93,7 @@ pub async fn create(
     let enabled = members.bool("Enabled")?.unwrap_or(true);
     let (stop, stopped) = watch::channel(false);
     let mapping = Mapping {
-        uuid: uuid::Uuid::new_v4().to_string(),
+        uuid: ctx.ids.uuid().to_string(),
         function_arn,
         event_source_arn,
         starting_position: starting_position.to_owned(),

@@ -16,6 +16,8 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use crate::ids::Ids;
+
 use crate::bus::Invocation;
 use crate::sfn::mock::{Indexed, Mocked};
 
@@ -52,7 +54,7 @@ impl FunctionFaults {
     }
 
     /// The faulted result of this invocation of `function`, or None to run it.
-    pub fn respond(&self, function: &str, timeout_seconds: u64) -> Option<Invocation> {
+    pub fn respond(&self, ids: &Ids, function: &str, timeout_seconds: u64) -> Option<Invocation> {
         let faults = lock(&self.by_function);
         let responses = faults.get(function)?;
         let mut invocations = lock(&self.invocations);
@@ -61,11 +63,11 @@ impl FunctionFaults {
         *count += 1;
         responses
             .at(index)
-            .map(|mocked| invocation(mocked, timeout_seconds))
+            .map(|mocked| invocation(mocked, timeout_seconds, ids))
     }
 }
 
-fn invocation(mocked: &Mocked, timeout_seconds: u64) -> Invocation {
+fn invocation(mocked: &Mocked, timeout_seconds: u64, ids: &Ids) -> Invocation {
     let (payload, function_error) = match mocked {
         Mocked::Return(value) => (value.to_string(), None),
         Mocked::Throw { error, cause } => (
@@ -77,7 +79,7 @@ fn invocation(mocked: &Mocked, timeout_seconds: u64) -> Invocation {
                 "errorType": "Sandbox.Timedout",
                 "errorMessage": format!(
                     "RequestId: {} Error: Task timed out after {timeout_seconds}.00 seconds",
-                    uuid::Uuid::new_v4()
+                    ids.uuid()
                 ),
             })
             .to_string(),
@@ -102,13 +104,13 @@ mod tests {
         faults
             .load(&json!({"Functions": {"f": {"1": {"Throw": {"Error": "Boom", "Cause": "c"}}}}}))
             .unwrap();
-        assert!(faults.respond("f", 3).is_none());
-        let thrown = faults.respond("f", 3).unwrap();
+        assert!(faults.respond(&Ids::new(0), "f", 3).is_none());
+        let thrown = faults.respond(&Ids::new(0), "f", 3).unwrap();
         assert_eq!(thrown.function_error.as_deref(), Some("Unhandled"));
         let payload: Value = serde_json::from_slice(&thrown.payload).unwrap();
         assert_eq!(payload, json!({"errorType": "Boom", "errorMessage": "c"}));
-        assert!(faults.respond("f", 3).is_none());
-        assert!(faults.respond("g", 3).is_none());
+        assert!(faults.respond(&Ids::new(0), "f", 3).is_none());
+        assert!(faults.respond(&Ids::new(0), "g", 3).is_none());
     }
 
     #[test]
@@ -117,7 +119,7 @@ mod tests {
         faults
             .load(&json!({"Functions": {"f": {"*": {"Timeout": true}}}}))
             .unwrap();
-        let timed_out = faults.respond("f", 3).unwrap();
+        let timed_out = faults.respond(&Ids::new(0), "f", 3).unwrap();
         let payload: Value = serde_json::from_slice(&timed_out.payload).unwrap();
         assert_eq!(payload["errorType"], "Sandbox.Timedout");
         let message = payload["errorMessage"].as_str().unwrap();

@@ -240,7 +240,11 @@ impl Lambda {
             let config = lock(&function.config);
             (config.name.clone(), config.timeout)
         };
-        if let Some(faulted) = self.ctx.function_faults.respond(&name, timeout) {
+        if let Some(faulted) = self
+            .ctx
+            .function_faults
+            .respond(&self.ctx.ids, &name, timeout)
+        {
             return Ok(faulted);
         }
         let result = function
@@ -298,7 +302,7 @@ fn log_stream_name(ctx: &Context) -> String {
     format!(
         "{}/[$LATEST]{}",
         day.get(..10).unwrap_or_default().replace('-', "/"),
-        uuid::Uuid::new_v4().simple()
+        ctx.ids.uuid().simple()
     )
 }
 

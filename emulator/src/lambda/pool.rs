@@ -160,10 +160,11 @@ impl Pool {
             pool: self,
             instance: Some(self.acquire(admission).await?),
         };
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = self.ctx.ids.uuid().to_string();
         let timeout = lock(&self.spec).timeout;
         let job = Job {
             request_id: request_id.clone(),
+            trace_id: trace_id(&self.ctx),
             payload,
             timeout,
         };
@@ -419,4 +420,15 @@ fn failed(payload: Bytes) -> RunResult {
         payload,
         function_error: true,
     }
+}
+
+/// `Root=1-<epoch seconds, 8 hex digits>-<24 hex digits>`, X-Ray's trace id form, as AWS
+/// hands a function in `Lambda-Runtime-Trace-Id`.
+fn trace_id(ctx: &Context) -> String {
+    let seconds = ctx.clock.now_epoch_millis() / 1000;
+    let random = ctx.ids.uuid().simple().to_string();
+    format!(
+        "Root=1-{seconds:08x}-{};Sampled=0",
+        random.get(..24).unwrap_or_default()
+    )
 }

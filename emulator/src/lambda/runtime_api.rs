@@ -33,6 +33,8 @@ pub(crate) const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024 + 100;
 #[derive(Debug)]
 pub struct Job {
     pub request_id: String,
+    /// `Lambda-Runtime-Trace-Id` (X-Ray's `Root=1-…` form).
+    pub trace_id: String,
     pub payload: Bytes,
     pub timeout: Duration,
 }
@@ -131,10 +133,7 @@ async fn next(State(state): State<Arc<ApiState>>) -> Response {
         .header("lambda-runtime-aws-request-id", &job.request_id)
         .header("lambda-runtime-deadline-ms", deadline.to_string())
         .header("lambda-runtime-invoked-function-arn", &state.function_arn)
-        .header(
-            "lambda-runtime-trace-id",
-            format!("Root=1-{}", uuid::Uuid::new_v4().simple()),
-        )
+        .header("lambda-runtime-trace-id", &job.trace_id)
         .body(Body::from(job.payload))
         .unwrap_or_default()
 }
@@ -290,6 +289,7 @@ mod tests {
         let (api, jobs_tx) = start_api().await;
         let job = Job {
             request_id: "req-1".into(),
+            trace_id: "Root=1-00000001-000000000000000000000001;Sampled=0".into(),
             payload: Bytes::from_static(b"{}"),
             timeout: Duration::from_secs(3),
         };
@@ -297,6 +297,10 @@ mod tests {
         let url = format!("http://{}/2018-06-01/runtime/invocation/next", api.addr);
         let answer = reqwest::get(url).await.unwrap();
         assert_eq!(answer.headers()["lambda-runtime-aws-request-id"], "req-1");
+        assert_eq!(
+            answer.headers()["lambda-runtime-trace-id"],
+            "Root=1-00000001-000000000000000000000001;Sampled=0"
+        );
         assert_eq!(answer.text().await.unwrap(), "{}");
     }
 }

@@ -106,7 +106,11 @@ impl AwsRequest {
     }
 }
 
-/// A new AWS request id (`x-amzn-RequestId`).
+/// A new AWS request id (`x-amzn-RequestId`). Response metadata only, drawn in the order
+/// answers are made from one stream shared by the process (answers are built without the
+/// emulator's context; no state or path depends on them).
 pub fn request_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    static REQUEST_IDS: std::sync::LazyLock<crate::ids::Ids> =
+        std::sync::LazyLock::new(|| crate::ids::Ids::new(0));
+    REQUEST_IDS.uuid().to_string()
 }

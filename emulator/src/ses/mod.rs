@@ -74,7 +74,7 @@ impl Ses {
             "VerifyDomainIdentity" => {
                 let domain = params.required_str("Domain")?;
                 lock(&self.identities).insert(domain.to_owned(), "Domain");
-                let token = uuid::Uuid::new_v4().simple().to_string();
+                let token = self.ctx.ids.uuid().simple().to_string();
                 Ok(format!("<VerificationToken>{token}</VerificationToken>"))
             }
             "ListIdentities" => self.list_identities(params),
@@ -221,7 +221,7 @@ impl Ses {
         let message_id = format!(
             "{:016x}-{}-000000",
             self.ctx.clock.now_epoch_millis(),
-            uuid::Uuid::new_v4()
+            self.ctx.ids.uuid()
         );
         let timestamp = time::OffsetDateTime::from(self.ctx.clock.now())
             .format(&time::format_description::well_known::Rfc3339)

@@ -72,7 +72,7 @@ pub fn create_table(db: &DynamoDb, request: &Value) -> Result<Value, AwsError> {
     let mut table = Table {
         name: name.to_owned(),
         arn,
-        table_id: uuid::Uuid::new_v4().to_string(),
+        table_id: ctx.ids.uuid().to_string(),
         created,
         key,
         attribute_definitions: request["AttributeDefinitions"].clone(),
@@ -190,7 +190,7 @@ fn stream_spec(request: &Value) -> Result<Option<StreamSpec>, AwsError> {
 
 /// The ARN of the account's AWS managed KMS key for DynamoDB (`alias/aws/dynamodb`).
 fn managed_key_arn(ctx: &crate::Context, store: &Store) -> String {
-    ctx.arn("kms", &format!("key/{}", store.managed_kms_key()))
+    ctx.arn("kms", &format!("key/{}", store.managed_kms_key(&ctx.ids)))
 }
 
 /// `TableDescription` as DescribeTable (and Create/Delete) return it.

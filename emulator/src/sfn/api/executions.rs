@@ -41,7 +41,7 @@ impl StepFunctions {
         let name = members
             .str("name")?
             .map(str::to_owned)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(|| self.ctx.ids.uuid().to_string());
         check_name_length(&name)?;
         check_arn(machine_arn, "stateMachine")?;
         check_name(&name)?;

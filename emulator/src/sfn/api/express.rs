@@ -59,7 +59,7 @@ impl StepFunctions {
         start: ExpressStart,
     ) -> Result<Started, AwsError> {
         store.running.admit()?;
-        let id = uuid::Uuid::new_v4();
+        let id = self.ctx.ids.uuid();
         let arn = self.ctx.arn(
             "states",
             &format!("express:{}:{}:{id}", machine.name, start.name),
@@ -118,7 +118,7 @@ impl StepFunctions {
         let name = members
             .str("name")?
             .map(str::to_owned)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            .unwrap_or_else(|| self.ctx.ids.uuid().to_string());
         let trace_header = members.str("traceHeader")?;
         let included = members.enumeration("includedData", &["ALL_DATA", "METADATA_ONLY"])?;
         check_name_length(&name)?;

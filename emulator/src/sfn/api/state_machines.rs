@@ -125,7 +125,7 @@ impl StepFunctions {
         }
         Ok(json!({
             "updateDate": self.ctx.clock.now_epoch_seconds(),
-            "revisionId": uuid::Uuid::new_v4().to_string(),
+            "revisionId": self.ctx.ids.uuid().to_string(),
         }))
     }
 

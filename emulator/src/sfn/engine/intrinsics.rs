@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use sha2::Digest;
 
 use super::paths::{PathError, read, to_text};
+use crate::ids::Ids;
 use crate::sfn::asl::intrinsic::{self, Arg};
 
 fn invalid(expr: &str) -> PathError {
@@ -152,11 +153,16 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
                     .ok_or_else(|| bad_args(name))
             };
             let (start, end) = (i128::from(bound(0)?), i128::from(bound(1)?));
-            if end <= start {
+            if end <= start || args.len() > 3 {
                 return Err(bad_args(name));
             }
-            let [a, b, c, d, e, f, g, h, ..] = *uuid::Uuid::new_v4().as_bytes();
-            let random = i128::from(u64::from_le_bytes([a, b, c, d, e, f, g, h]));
+            // The optional third argument is a seed: the same seed, the same number. Without
+            // one, the number comes from the execution's seeded stream.
+            let random = match args.get(2) {
+                Some(_) => Ids::new(bound(2)? as u64).next_u64(),
+                None => super::entropy::current().ids.next_u64(),
+            };
+            let random = i128::from(random);
             // start ≤ start + random % (end - start) < end, so it fits an i64 again.
             let value =
                 i64::try_from(start + random % (end - start)).map_err(|_| bad_args(name))?;
@@ -177,7 +183,7 @@ pub fn call_function(name: &str, args: &[Value]) -> Result<Value, PathError> {
                 .collect();
             Ok(Value::Array(parts))
         }
-        "States.UUID" => Ok(json!(uuid::Uuid::new_v4().to_string())),
+        "States.UUID" => Ok(json!(super::entropy::current().ids.uuid().to_string())),
         other => Err(PathError::intrinsic(format!(
             "The intrinsic function '{other}' is not supported"
         ))),

@@ -14,8 +14,9 @@ use jsonata_core::parser;
 use jsonata_core::value::JValue;
 use serde_json::{Map, Value};
 
-use super::intrinsics;
 use super::paths::{PathError, to_text};
+use super::{context, entropy, intrinsics};
+use crate::ids::Ids;
 use crate::sfn::asl::syntax::nesting_error;
 
 /// Wall-clock limit of one evaluation, so a runaway expression fails the state instead of
@@ -99,6 +100,7 @@ fn run(ast: &jsonata_core::ast::AstNode, scope: &Scope<'_>) -> Outcome {
     };
     let mut evaluator = Evaluator::with_options(context, options);
     register_step_functions_fns(&mut evaluator);
+    register_deterministic_builtins(&mut evaluator);
     // Step Functions evaluates with no context item: data comes from $states and variables.
     let result = match evaluator.evaluate(ast, &JValue::Undefined) {
         Ok(result) => result,
@@ -118,6 +120,59 @@ fn run(ast: &jsonata_core::ast::AstNode, scope: &Scope<'_>) -> Outcome {
         Ok(value) => Outcome::Value(value),
         Err(detail) => Outcome::Threw(detail),
     }
+}
+
+/// JSONata's impure built-ins, on the execution's seeded stream and clock ([`entropy`]) rather
+/// than the OS's randomness and the wall clock: `$random()`, `$shuffle(array)`, `$now()` and
+/// `$millis()` (the time the evaluation started, as in jsonata-js).
+fn register_deterministic_builtins(evaluator: &mut Evaluator) {
+    let entropy = entropy::current();
+    let millis = entropy.now_millis();
+    let now = context::iso8601(std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis));
+    let no_arguments = |name: &str, args: &[JValue]| {
+        if args.is_empty() {
+            Ok(())
+        } else {
+            Err(EvaluatorError::EvaluationError(format!(
+                "T0410: {name}() takes no arguments"
+            )))
+        }
+    };
+    let stream = entropy.clone();
+    let _ = evaluator.register_fn_override("random", move |args: &[JValue]| {
+        no_arguments("random", args)?;
+        Ok(JValue::from(stream.ids.unit()))
+    });
+    let _ = evaluator.register_fn_override("now", move |args: &[JValue]| {
+        no_arguments("now", args)?;
+        Ok(JValue::from(now.clone()))
+    });
+    let _ = evaluator.register_fn_override("millis", move |args: &[JValue]| {
+        no_arguments("millis", args)?;
+        Ok(JValue::from(millis as f64))
+    });
+    let _ = evaluator.register_fn_override("shuffle", move |args: &[JValue]| {
+        let array = match args {
+            [JValue::Array(array)] => array.to_vec(),
+            [value] if value.is_undefined() || value.is_null() => return Ok(value.clone()),
+            [value] => vec![value.clone()],
+            _ => {
+                return Err(EvaluatorError::EvaluationError(
+                    "shuffle() requires exactly 1 argument".to_owned(),
+                ));
+            }
+        };
+        Ok(JValue::from(shuffled(array, &entropy.ids)))
+    });
+}
+
+/// Fisher–Yates over `items`, drawing from `ids`.
+fn shuffled(mut items: Vec<JValue>, ids: &Ids) -> Vec<JValue> {
+    for i in (1..items.len()).rev() {
+        let j = (ids.next_u64() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+    items
 }
 
 /// The functions Step Functions adds to JSONata, backed by the matching intrinsics.

@@ -17,6 +17,7 @@ pub mod catch;
 pub mod choice;
 pub mod context;
 pub mod dataflow;
+pub mod entropy;
 pub mod fail;
 pub mod failure;
 mod fanout;
@@ -207,8 +208,14 @@ impl Engine {
         );
     }
 
-    /// Runs a started execution (ExecutionStarted recorded) to its terminal event.
+    /// Runs a started execution (ExecutionStarted recorded) to its terminal event, drawing
+    /// its random values from its own seeded stream ([`entropy`]).
     pub async fn run_started(&self, definition: &Definition) -> Result<Value, Failure> {
+        let entropy = entropy::Entropy::of_execution(&self.ctx, &self.info.execution_arn);
+        entropy::within(entropy, self.run_to_terminal(definition)).await
+    }
+
+    async fn run_to_terminal(&self, definition: &Definition) -> Result<Value, Failure> {
         let mut previous = 0;
         let mut vars = Map::new();
         let mut result = self

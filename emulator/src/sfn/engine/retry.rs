@@ -46,14 +46,7 @@ pub fn next_delay(
         seconds = seconds.min(max);
     }
     if retrier.full_jitter {
-        let random = f64::from(
-            uuid::Uuid::new_v4()
-                .as_bytes()
-                .first()
-                .copied()
-                .unwrap_or(0),
-        ) / 255.0;
-        seconds *= random;
+        seconds *= super::entropy::current().ids.unit();
     }
     *attempt = attempt.saturating_add(1);
     Some(limits::capped_duration(seconds))

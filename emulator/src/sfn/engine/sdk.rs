@@ -148,7 +148,7 @@ fn sdk_failure(service: &str, err: &AwsError) -> Failure {
     } else {
         format!("{}Exception", err.code)
     };
-    let request_id = uuid::Uuid::new_v4();
+    let request_id = super::entropy::current().ids.uuid();
     Failure::of_integration(
         format!("{name}.{code}"),
         format!(

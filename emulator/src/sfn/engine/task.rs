@@ -520,7 +520,7 @@ async fn lambda_invoke(engine: &Engine, parameters: &Value) -> Result<Value, Fai
 
 /// The `lambda:invoke` result: the payload wrapped in the SDK's response metadata.
 fn invoke_output(engine: &Engine, invocation: &Invocation) -> Value {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = super::entropy::current().ids.uuid().to_string();
     let date = http_date(engine.ctx.clock.now());
     json!({
         "ExecutedVersion": invocation.executed_version,

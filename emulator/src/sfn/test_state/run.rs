@@ -18,6 +18,7 @@ use crate::sfn::StepFunctions;
 use crate::sfn::asl::StateKind;
 use crate::sfn::asl::model::{Distributed, Dynamic};
 use crate::sfn::engine::context::ExecutionInfo;
+use crate::sfn::engine::entropy::{self, Entropy};
 use crate::sfn::engine::paths::{self, to_text};
 use crate::sfn::engine::{Engine, Failure, StateRun, Step, catch, limits, retry};
 use crate::sfn::history::{EventType, History, not_truncated};
@@ -43,12 +44,15 @@ pub async fn test(sfn: &StepFunctions, request: Request) -> Value {
         mock: request.mock.clone(),
         context: request.context.clone(),
     };
-    scope.run(test_in_scope(sfn, &request)).await
+    // Each TestState call draws from a stream of its own (the emulator's seed, its place).
+    let label = format!("TestState:{}", sfn.ctx.ids.next_u64());
+    let entropy = Entropy::of_execution(&sfn.ctx, &label);
+    entropy::within(entropy, scope.run(test_in_scope(sfn, &request))).await
 }
 
 fn engine(sfn: &StepFunctions, request: &Request) -> Engine {
     let ctx = sfn.ctx.clone();
-    let name = uuid::Uuid::new_v4().to_string();
+    let name = ctx.ids.uuid().to_string();
     let machine = "TestStateMachine";
     Engine {
         ctx: ctx.clone(),
