@@ -12,7 +12,9 @@
 //! ```
 //!
 //! The emulator runs in-process on its own two-worker runtime (port 0, loopback); the loaders
-//! and the probe share a second runtime. The probe sends one GetItem at a time.
+//! share a second runtime, and read of each Scan page only its `LastEvaluatedKey` (as a client
+//! in another process, their parsing is not the emulator's work). The probe sends one GetItem
+//! at a time from a thread and runtime of its own.
 #![allow(clippy::disallowed_methods)] // a benchmark measures wall time
 
 use std::sync::Arc;
@@ -96,6 +98,24 @@ struct Client {
 impl Client {
     /// One DynamoDB call; a non-200 answer is counted and its body printed once.
     async fn call(&self, operation: &str, body: &Value) -> Value {
+        let text = self.call_text(operation, body).await;
+        serde_json::from_slice(&text).unwrap_or(Value::Null)
+    }
+
+    /// One Scan page's `LastEvaluatedKey` (its items are skipped, not built).
+    async fn scan_page(&self, request: &Value) -> Option<Value> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            #[serde(rename = "LastEvaluatedKey")]
+            last_evaluated_key: Option<Value>,
+        }
+        let text = self.call_text("Scan", request).await;
+        let page: Option<Page> = serde_json::from_slice(&text).ok();
+        page.and_then(|p| p.last_evaluated_key)
+    }
+
+    /// One DynamoDB call's answer text; a non-200 answer is counted and printed once.
+    async fn call_text(&self, operation: &str, body: &Value) -> bytes::Bytes {
         let sent = self
             .http
             .post(&self.endpoint)
@@ -112,12 +132,15 @@ impl Client {
         let (status, answer) = match sent {
             Ok(response) => (
                 response.status().as_u16(),
-                response.json().await.unwrap_or(Value::Null),
+                response.bytes().await.unwrap_or_default(),
             ),
-            Err(error) => (0, json!(error.to_string())),
+            Err(error) => (0, bytes::Bytes::from(error.to_string())),
         };
         if status != 200 && self.failures.fetch_add(1, Ordering::SeqCst) == 0 {
-            eprintln!("{operation}: HTTP {status}: {answer}");
+            eprintln!(
+                "{operation}: HTTP {status}: {}",
+                String::from_utf8_lossy(&answer)
+            );
         }
         answer
     }
@@ -199,10 +222,9 @@ async fn load(client: Client, load: Load, stop: Arc<AtomicBool>, seed: usize) ->
                     request["ExpressionAttributeValues"] = json!({":never": {"S": "never"}});
                 }
                 loop {
-                    let page = client.call("Scan", &request).await;
-                    match page.get("LastEvaluatedKey") {
+                    match client.scan_page(&request).await {
                         Some(key) if !stop.load(Ordering::SeqCst) => {
-                            request["ExclusiveStartKey"] = key.clone()
+                            request["ExclusiveStartKey"] = key
                         }
                         _ => break,
                     }
@@ -237,16 +259,25 @@ async fn measure(client: &Client, kind: Load, options: &Options) -> Row {
         .collect();
     // Let the loaders get going before the first probe.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let get = json!({"TableName": TABLE_B, "Key": {"pk": {"S": "b-1"}}});
-    let mut latencies = Vec::with_capacity(options.probes);
-    for _ in 0..options.probes {
-        let started = Instant::now();
-        let answer = client.call("GetItem", &get).await;
-        latencies.push(started.elapsed());
-        if answer["Item"]["data"]["S"] != "probe" {
+    let probe = Client {
+        http: reqwest::Client::new(),
+        ..client.clone()
+    };
+    let probes = options.probes;
+    let prober = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("probe runtime");
+        runtime.block_on(probe_get_item(&probe, probes))
+    });
+    let mut latencies = match tokio::task::spawn_blocking(move || prober.join()).await {
+        Ok(Ok(latencies)) => latencies,
+        _ => {
             client.failures.fetch_add(1, Ordering::SeqCst);
+            Vec::new()
         }
-    }
+    };
     stop.store(true, Ordering::SeqCst);
     let mut completed = 0;
     for loader in loaders {
@@ -258,6 +289,21 @@ async fn measure(client: &Client, kind: Load, options: &Options) -> Row {
         latencies,
         completed,
     }
+}
+
+/// `probes` GetItems of `b-1`, one at a time; their latencies (a wrong answer is a failure).
+async fn probe_get_item(client: &Client, probes: usize) -> Vec<Duration> {
+    let get = json!({"TableName": TABLE_B, "Key": {"pk": {"S": "b-1"}}});
+    let mut latencies = Vec::with_capacity(probes);
+    for _ in 0..probes {
+        let started = Instant::now();
+        let answer = client.call("GetItem", &get).await;
+        latencies.push(started.elapsed());
+        if answer["Item"]["data"]["S"] != "probe" {
+            client.failures.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    latencies
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -46,6 +46,7 @@ mod events;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
+mod heavy;
 mod iam;
 mod ids;
 mod jsonpath;

@@ -24,12 +24,14 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::Services;
 use crate::bus::JsonService;
 use crate::clock::Clock;
+use crate::heavy;
 use crate::protocol::access::{self, Access};
 use crate::protocol::json::{self, JsonVersion};
 use crate::protocol::{AwsError, AwsRequest, FRAMEWORK_NAMESPACE, Shape, query, rest};
@@ -275,7 +277,7 @@ async fn json_route(
     if !json::is_json_post(version, request) {
         return json::not_a_json_post();
     }
-    let input = match json::parse_body(request) {
+    let input = match parse_body(request).await {
         Ok(input) => input,
         Err(err) => return json::error(version, namespace, &err),
     };
@@ -288,7 +290,7 @@ async fn json_route(
         return json::error(version, FRAMEWORK_NAMESPACE, &err);
     }
     match service.call(operation, input).await {
-        Ok(output) => json::ok(version, &output),
+        Ok(output) => answer(version, output).await,
         Err(err) => {
             if err.status >= 500 {
                 tracing::warn!(%operation, %err, "operation failed");
@@ -327,6 +329,30 @@ fn not_found(request: &AwsRequest) -> Response {
         .header("x-amzn-errortype", "UnknownOperationException")
         .body(Body::from(r#"{"message":"No service owns this request"}"#))
         .unwrap_or_default()
+}
+
+/// The request's JSON body; a large one (a 16 MB BatchWriteItem) is parsed on the heavy pool,
+/// so the parse holds up no other request.
+async fn parse_body(request: &AwsRequest) -> Result<Value, AwsError> {
+    if request.body.len() <= heavy::LARGE_BODY_BYTES {
+        return json::parse_body(request);
+    }
+    let request = request.clone();
+    heavy::run(move || json::parse_body(&request))
+        .await
+        .unwrap_or_else(|_| Err(AwsError::internal("parse")))
+}
+
+/// A 200 answer carrying `output`; a large one (a 1 MB Scan page, a page of history) is
+/// serialized on the heavy pool.
+async fn answer(version: JsonVersion, output: Value) -> Response {
+    if heavy::text_within(&output, &mut heavy::LARGE_BODY_BYTES.clone()) {
+        return json::ok(version, &output);
+    }
+    match heavy::run(move || json::ok(version, &output)).await {
+        Ok(response) => response,
+        Err(_) => json::error(version, "", &AwsError::internal("serialize")),
+    }
 }
 
 #[cfg(test)]

@@ -128,47 +128,17 @@ fn inline(operation: &str, input: &Value) -> bool {
     matches!(
         operation,
         "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem"
-    ) && text_within(input, &mut INLINE_INPUT_BYTES.clone())
+    ) && crate::heavy::text_within(input, &mut INLINE_INPUT_BYTES.clone())
 }
 
-/// Whether `value`'s strings, keys and numbers add up to at most `budget` bytes (stops as
-/// soon as they do not: the walk costs at most the budget).
-fn text_within(value: &Value, budget: &mut usize) -> bool {
-    match value {
-        Value::String(s) => spend(budget, s.len()),
-        Value::Number(n) => spend(budget, n.as_str().len()),
-        Value::Array(items) => {
-            spend(budget, items.len()) && items.iter().all(|v| text_within(v, budget))
-        }
-        Value::Object(map) => {
-            spend(budget, map.len())
-                && map
-                    .iter()
-                    .all(|(k, v)| spend(budget, k.len()) && text_within(v, budget))
-        }
-        Value::Bool(_) | Value::Null => spend(budget, 1),
-    }
-}
-
-/// Takes `n` from `budget`; `false` (budget unchanged) when it holds less.
-fn spend(budget: &mut usize, n: usize) -> bool {
-    match budget.checked_sub(n) {
-        Some(left) => {
-            *budget = left;
-            true
-        }
-        None => false,
-    }
-}
-
-/// Runs a DynamoDB (or Streams) operation on tokio's blocking pool; a panic becomes
-/// `InternalFailure`. The operation holds its tables' locks from start to commit, so it stays
-/// atomic wherever it runs.
+/// Runs a DynamoDB (or Streams) operation on the heavy pool (`heavy.rs`: threads of lower
+/// priority than the request threads); a panic becomes `InternalFailure`. The operation holds
+/// its tables' locks from start to commit, so it stays atomic wherever it runs.
 pub(crate) async fn run_blocking<F>(operation: F) -> Result<Value, AwsError>
 where
     F: FnOnce() -> Result<Value, AwsError> + Send + 'static,
 {
-    match tokio::task::spawn_blocking(operation).await {
+    match crate::heavy::run(operation).await {
         Ok(result) => result,
         Err(err) => Err(AwsError::internal(if err.is_panic() {
             "The request processing has failed because of an unknown error, exception or failure."
@@ -184,6 +154,7 @@ mod tests {
 
     use super::*;
     use crate::bus::JsonService;
+    use crate::heavy::text_within;
 
     /// Only small single-item operations run inline: the text budget counts strings, keys
     /// and numbers, and stops at the first one over it.
