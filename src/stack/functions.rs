@@ -7,15 +7,18 @@ use std::collections::{BTreeMap, HashMap};
 use crate::stack::aws_error::AwsResultExt;
 use anyhow::{Context as _, bail};
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, EventSourcePosition, FunctionCode, Runtime, State};
+use aws_sdk_lambda::types::{
+    Environment, EventSourcePosition, Filter, FilterCriteria, FunctionCode, Runtime, State,
+};
 use serde::Deserialize;
 
 use super::artifacts;
 use super::tables::StreamArns;
 use super::{Poll, Provisioner};
 
+/// One function of `app/functions.json`; a member not listed here is refused, never dropped.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct FunctionSpec {
     pub function_name: String,
     pub binary: String,
@@ -33,20 +36,41 @@ pub struct FunctionSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct EnvironmentSpec {
     #[serde(default)]
     pub variables: HashMap<String, String>,
 }
 
+/// One mapping of `app/event-sources.json`: CreateEventSourceMapping's members (the table
+/// named instead of its stream's ARN); a member not listed here is refused, never dropped.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct EventSourceSpec {
     pub function_name: String,
     pub table_name: String,
     pub starting_position: String,
     #[serde(default)]
     pub batch_size: Option<i32>,
+    #[serde(default)]
+    pub maximum_batching_window_in_seconds: Option<i32>,
+    #[serde(default)]
+    pub parallelization_factor: Option<i32>,
+    #[serde(default)]
+    pub filter_criteria: Option<FilterCriteriaSpec>,
+}
+
+/// `FilterCriteria`: the event patterns a record must match to reach the function.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct FilterCriteriaSpec {
+    pub filters: Vec<FilterSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct FilterSpec {
+    pub pattern: String,
 }
 
 /// A deployed function.
@@ -206,6 +230,9 @@ pub async fn create_event_sources(p: &Provisioner<'_>, streams: &StreamArns) -> 
                 .event_source_arn(stream_arn)
                 .starting_position(EventSourcePosition::from(spec.starting_position.as_str()))
                 .set_batch_size(spec.batch_size)
+                .set_maximum_batching_window_in_seconds(spec.maximum_batching_window_in_seconds)
+                .set_parallelization_factor(spec.parallelization_factor)
+                .set_filter_criteria(spec.filter_criteria.as_ref().map(filter_criteria))
                 .send()
                 .await
                 .aws_context(|| &what)
@@ -215,6 +242,17 @@ pub async fn create_event_sources(p: &Provisioner<'_>, streams: &StreamArns) -> 
         wait_enabled(p, uuid, &what).await?;
     }
     Ok(())
+}
+
+fn filter_criteria(spec: &FilterCriteriaSpec) -> FilterCriteria {
+    let filters = spec.filters.iter();
+    FilterCriteria::builder()
+        .set_filters(Some(
+            filters
+                .map(|f| Filter::builder().pattern(&f.pattern).build())
+                .collect(),
+        ))
+        .build()
 }
 
 /// Until the mapping's State is `Enabled` (AWS answers `Creating` first).
@@ -265,5 +303,30 @@ mod tests {
             arn_placeholder("alex-complete-order"),
             "CompleteOrderFunctionArn"
         );
+    }
+
+    #[test]
+    fn event_sources_take_the_mapping_members_and_refuse_unknown_ones() {
+        let text = r#"[{"FunctionName": "f", "TableName": "t", "StartingPosition": "LATEST",
+            "BatchSize": 100, "MaximumBatchingWindowInSeconds": 1, "ParallelizationFactor": 4,
+            "FilterCriteria": {"Filters": [{"Pattern": "{\"eventName\": [\"INSERT\"]}"}]}}]"#;
+        let specs: Vec<EventSourceSpec> = serde_json::from_str(text).unwrap();
+        let spec = &specs[0];
+        assert_eq!(spec.parallelization_factor, Some(4));
+        assert_eq!(spec.maximum_batching_window_in_seconds, Some(1));
+        let criteria = filter_criteria(spec.filter_criteria.as_ref().unwrap());
+        assert_eq!(
+            criteria.filters()[0].pattern(),
+            Some(r#"{"eventName": ["INSERT"]}"#)
+        );
+        let typo = r#"[{"FunctionName": "f", "TableName": "t", "StartingPosition": "LATEST",
+            "BatchSize": 10, "ParalelizationFactor": 4}]"#;
+        let err = serde_json::from_str::<Vec<EventSourceSpec>>(typo).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown field `ParalelizationFactor`"),
+            "{err}"
+        );
+        assert_eq!(err.line(), 2, "{err}");
     }
 }
