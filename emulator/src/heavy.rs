@@ -1,7 +1,7 @@
 //! CPU-heavy work a request waits for runs here, not on the threads that answer requests: a
-//! DynamoDB operation that may read or write much (Scan, Query, batches, transactions, large
-//! items or expressions, or any operation whose table is busy), and the parse or the
-//! serialization of a large JSON body. The pool's threads run at a lower priority (nice
+//! DynamoDB operation that may read or write much (a Scan or Query, which read up to 1 MB, or
+//! any request with over 8 KB of text: `dynamodb::is_heavy`), and the parse or the
+//! serialization of a JSON body over [`LARGE_BODY_BYTES`]. The pool's threads run at a lower priority (nice
 //! [`NICE`]) than the request threads, so when both want the CPU the operating system gives it
 //! to the short requests first: 1 MB Scan pages on one table do not hold up a GetItem on
 //! another (`examples/bench_isolation.rs`, docs/performance.md).

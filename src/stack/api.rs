@@ -12,7 +12,7 @@ use super::Provisioner;
 use super::functions::Function;
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct ApiSpec {
     pub name: String,
     pub stage_name: String,
@@ -20,7 +20,7 @@ pub struct ApiSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct RouteSpec {
     pub path: String,
     pub method: String,

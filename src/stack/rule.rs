@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::Provisioner;
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct RuleSpec {
     pub name: String,
     #[serde(default)]
@@ -21,7 +21,7 @@ pub struct RuleSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct TargetSpec {
     pub id: String,
     pub arn: String,

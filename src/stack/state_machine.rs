@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::Provisioner;
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct StateMachineSpec {
     pub name: String,
     #[serde(default = "standard")]

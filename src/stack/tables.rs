@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::{Poll, Provisioner};
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct TableSpec {
     pub table_name: String,
     pub key_schema: Vec<KeySpec>,
@@ -26,21 +26,21 @@ pub struct TableSpec {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct KeySpec {
     pub attribute_name: String,
     pub key_type: String,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct AttributeSpec {
     pub attribute_name: String,
     pub attribute_type: String,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct StreamSpec {
     pub stream_enabled: bool,
     #[serde(default)]

@@ -108,10 +108,25 @@ impl JsonService for DynamoDb {
         {
             return answer;
         }
+        let heavy = is_heavy(operation, &input);
         let db = self.clone();
         let operation = operation.to_owned();
-        run_blocking(move || ops::dispatch(&db, &operation, &input)).await
+        let work = move || ops::dispatch(&db, &operation, &input);
+        if heavy {
+            run_heavy(work).await
+        } else {
+            run_blocking(work).await
+        }
     }
+}
+
+/// Whether `operation` may be long enough to hold up other requests: a Scan or Query (each
+/// reads up to 1 MB whatever the request), or any request with more than
+/// [`INLINE_INPUT_BYTES`] of text. Those run on `heavy.rs`'s lower-priority threads; small
+/// transactions and batches (the order pipeline's) stay at normal priority.
+fn is_heavy(operation: &str, input: &Value) -> bool {
+    matches!(operation, "Scan" | "Query")
+        || !crate::heavy::text_within(input, &mut INLINE_INPUT_BYTES.clone())
 }
 
 /// The most request text (strings, names and numbers) an operation runs with on the request's
@@ -131,14 +146,29 @@ fn inline(operation: &str, input: &Value) -> bool {
     ) && crate::heavy::text_within(input, &mut INLINE_INPUT_BYTES.clone())
 }
 
-/// Runs a DynamoDB (or Streams) operation on the heavy pool (`heavy.rs`: threads of lower
-/// priority than the request threads); a panic becomes `InternalFailure`. The operation holds
-/// its tables' locks from start to commit, so it stays atomic wherever it runs.
+/// Runs a DynamoDB (or Streams) operation on tokio's blocking pool; a panic becomes
+/// `InternalFailure`. The operation holds its tables' locks from start to commit, so it stays
+/// atomic wherever it runs.
 pub(crate) async fn run_blocking<F>(operation: F) -> Result<Value, AwsError>
 where
     F: FnOnce() -> Result<Value, AwsError> + Send + 'static,
 {
-    match crate::heavy::run(operation).await {
+    joined(tokio::task::spawn_blocking(operation).await)
+}
+
+/// [`run_blocking`] on the heavy pool (`heavy.rs`: threads of lower priority than the
+/// request threads), for what [`is_heavy`] says may run long.
+async fn run_heavy<F>(operation: F) -> Result<Value, AwsError>
+where
+    F: FnOnce() -> Result<Value, AwsError> + Send + 'static,
+{
+    joined(crate::heavy::run(operation).await)
+}
+
+fn joined(
+    result: Result<Result<Value, AwsError>, tokio::task::JoinError>,
+) -> Result<Value, AwsError> {
+    match result {
         Ok(result) => result,
         Err(err) => Err(AwsError::internal(if err.is_panic() {
             "The request processing has failed because of an unknown error, exception or failure."
@@ -165,6 +195,9 @@ mod tests {
         assert!(!inline("Scan", &json!({"TableName": "t"})));
         let big = json!({"TableName": "t", "Item": {"pk": {"S": "x".repeat(INLINE_INPUT_BYTES)}}});
         assert!(!inline("PutItem", &big));
+        assert!(is_heavy("Scan", &get) && is_heavy("Query", &get) && is_heavy("PutItem", &big));
+        let transaction = json!({"TransactItems": [{"Put": {"TableName": "t", "Item": {}}}]});
+        assert!(!is_heavy("TransactWriteItems", &transaction));
         let mut budget = 10;
         assert!(text_within(&json!({"abc": "defg"}), &mut budget));
         assert_eq!(budget, 10 - 1 - 3 - 4);
