@@ -510,25 +510,8 @@ mod tests {
     }
 
     fn push_execution(store: &mut super::super::Store, ctx: &Arc<crate::Context>) {
-        let seq = store.next_seq;
-        let arn = format!("arn:e{seq}");
-        let record = super::ExecutionRecord {
-            arn: arn.clone(),
-            name: format!("e{seq}"),
-            machine_arn: format!("arn:m{}", seq % 2),
-            status: "SUCCEEDED",
-            input: "{}".into(),
-            output: None,
-            error: None,
-            cause: None,
-            start_date: 0.0,
-            stop_date: Some(0.0),
-            history: Arc::new(crate::sfn::history::History::new(ctx.clone())),
-            abort: None,
-            seq,
-        };
-        store.executions.insert(arn, record);
-        store.next_seq += 1;
+        let machine = format!("arn:m{}", store.next_seq % 2);
+        store.push_closed_for_tests(ctx, &machine);
     }
 
     fn names(page: &[Value]) -> Vec<&str> {

@@ -91,6 +91,39 @@ pub struct Store {
     pub next_seq: u64,
 }
 
+#[cfg(test)]
+impl Store {
+    /// Adds a SUCCEEDED execution of `machine_arn`, `arn:e<seq>` named `e<seq>`, numbered as
+    /// StartExecution numbers them; returns its (empty) history.
+    pub fn push_closed_for_tests(
+        &mut self,
+        ctx: &Arc<crate::Context>,
+        machine_arn: &str,
+    ) -> Arc<History> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let arn = format!("arn:e{seq}");
+        let history = Arc::new(History::new(ctx.clone()));
+        let record = ExecutionRecord {
+            arn: arn.clone(),
+            name: format!("e{seq}"),
+            machine_arn: machine_arn.to_owned(),
+            status: "SUCCEEDED",
+            input: "{}".into(),
+            output: None,
+            error: None,
+            cause: None,
+            start_date: 0.0,
+            stop_date: Some(0.0),
+            history: history.clone(),
+            abort: None,
+            seq,
+        };
+        self.executions.insert(arn, record);
+        history
+    }
+}
+
 pub fn state_machine_does_not_exist(arn: &str) -> AwsError {
     AwsError::new(
         400,

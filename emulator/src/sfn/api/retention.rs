@@ -99,35 +99,16 @@ mod tests {
 
     use super::*;
     use crate::sfn::api::ExecutionRecord;
-    use crate::sfn::history::{EventType, History};
+    use crate::sfn::history::EventType;
 
     fn store_with(executions: usize, events_each: usize) -> Store {
         let ctx = Arc::new(crate::Context::for_tests());
         let mut store = Store::default();
-        for i in 0..executions {
-            let history = Arc::new(History::new(ctx.clone()));
+        for _ in 0..executions {
+            let history = store.push_closed_for_tests(&ctx, "arn:m");
             for id in 0..events_each {
                 history.record(id as u64, EventType::PassStateEntered, None);
             }
-            let arn = format!("arn:e{i}");
-            store.executions.insert(
-                arn.clone(),
-                ExecutionRecord {
-                    arn,
-                    name: format!("e{i}"),
-                    machine_arn: "arn:m".into(),
-                    status: "SUCCEEDED",
-                    input: "{}".into(),
-                    output: None,
-                    error: None,
-                    cause: None,
-                    start_date: 0.0,
-                    stop_date: Some(0.0),
-                    history,
-                    abort: None,
-                    seq: i as u64,
-                },
-            );
         }
         store
     }
