@@ -103,12 +103,13 @@ impl JsonService for DynamoDb {
                 "Start of structure or map found where not expected.",
             ));
         }
-        if inline(operation, &input)
+        let small = is_small(&input);
+        if inline(operation, small)
             && let Some(answer) = store::without_waiting(|| ops::dispatch(self, operation, &input))
         {
             return answer;
         }
-        let heavy = is_heavy(operation, &input);
+        let heavy = is_heavy(operation, small);
         let db = self.clone();
         let operation = operation.to_owned();
         let work = move || ops::dispatch(&db, &operation, &input);
@@ -120,13 +121,17 @@ impl JsonService for DynamoDb {
     }
 }
 
+/// Whether the request holds at most [`INLINE_INPUT_BYTES`] of text (the walk stops there).
+fn is_small(input: &Value) -> bool {
+    crate::heavy::text_within(input, &mut INLINE_INPUT_BYTES.clone())
+}
+
 /// Whether `operation` may be long enough to hold up other requests: a Scan or Query (each
-/// reads up to 1 MB whatever the request), or any request with more than
-/// [`INLINE_INPUT_BYTES`] of text. Those run on `heavy.rs`'s lower-priority threads; small
-/// transactions and batches (the order pipeline's) stay at normal priority.
-fn is_heavy(operation: &str, input: &Value) -> bool {
-    matches!(operation, "Scan" | "Query")
-        || !crate::heavy::text_within(input, &mut INLINE_INPUT_BYTES.clone())
+/// reads up to 1 MB whatever the request), or any request that is not [`is_small`]. Those run
+/// on `heavy.rs`'s lower-priority threads; small transactions and batches (the order
+/// pipeline's) stay at normal priority.
+fn is_heavy(operation: &str, small: bool) -> bool {
+    matches!(operation, "Scan" | "Query") || !small
 }
 
 /// The most request text (strings, names and numbers) an operation runs with on the request's
@@ -134,16 +139,17 @@ fn is_heavy(operation: &str, input: &Value) -> bool {
 const INLINE_INPUT_BYTES: usize = 8 * 1024;
 
 /// Whether `operation` runs on the request's task (when its table is free at once): a
-/// single-item read or write of a small request. Handing each such operation to the blocking
+/// single-item read or write of a request that [`is_small`]. Handing each such operation to the blocking
 /// pool and back cost more than the operation — two thread wake-ups per GetItem, most of the
 /// emulator's CPU time under load (`perf`; docs/performance.md). Everything that may take
 /// long — Scan, Query, batches, transactions, large items or expressions, a table another
 /// operation holds — still runs on the pool, so it never stalls the async workers.
-fn inline(operation: &str, input: &Value) -> bool {
-    matches!(
-        operation,
-        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem"
-    ) && crate::heavy::text_within(input, &mut INLINE_INPUT_BYTES.clone())
+fn inline(operation: &str, small: bool) -> bool {
+    small
+        && matches!(
+            operation,
+            "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem"
+        )
 }
 
 /// Runs a DynamoDB (or Streams) operation on tokio's blocking pool; a panic becomes
@@ -191,13 +197,15 @@ mod tests {
     #[test]
     fn only_small_single_item_requests_run_inline() {
         let get = json!({"TableName": "t", "Key": {"pk": {"S": "a"}}});
-        assert!(inline("GetItem", &get));
-        assert!(!inline("Scan", &json!({"TableName": "t"})));
+        assert!(inline("GetItem", is_small(&get)));
+        assert!(!inline("Scan", is_small(&json!({"TableName": "t"}))));
         let big = json!({"TableName": "t", "Item": {"pk": {"S": "x".repeat(INLINE_INPUT_BYTES)}}});
-        assert!(!inline("PutItem", &big));
-        assert!(is_heavy("Scan", &get) && is_heavy("Query", &get) && is_heavy("PutItem", &big));
+        assert!(!is_small(&big) && !inline("PutItem", is_small(&big)));
+        let small = is_small(&get);
+        assert!(is_heavy("Scan", small) && is_heavy("Query", small));
+        assert!(is_heavy("PutItem", is_small(&big)));
         let transaction = json!({"TransactItems": [{"Put": {"TableName": "t", "Item": {}}}]});
-        assert!(!is_heavy("TransactWriteItems", &transaction));
+        assert!(!is_heavy("TransactWriteItems", is_small(&transaction)));
         let mut budget = 10;
         assert!(text_within(&json!({"abc": "defg"}), &mut budget));
         assert_eq!(budget, 10 - 1 - 3 - 4);
