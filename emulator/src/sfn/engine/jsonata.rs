@@ -128,7 +128,6 @@ fn run(ast: &jsonata_core::ast::AstNode, scope: &Scope<'_>) -> Outcome {
 fn register_deterministic_builtins(evaluator: &mut Evaluator) {
     let entropy = entropy::current();
     let millis = entropy.now_millis();
-    let now = context::iso8601(std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis));
     let no_arguments = |name: &str, args: &[JValue]| {
         if args.is_empty() {
             Ok(())
@@ -145,7 +144,8 @@ fn register_deterministic_builtins(evaluator: &mut Evaluator) {
     });
     let _ = evaluator.register_fn_override("now", move |args: &[JValue]| {
         no_arguments("now", args)?;
-        Ok(JValue::from(now.clone()))
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis);
+        Ok(JValue::from(context::iso8601(at)))
     });
     let _ = evaluator.register_fn_override("millis", move |args: &[JValue]| {
         no_arguments("millis", args)?;
